@@ -1,0 +1,1 @@
+"""The LeadFlow cloud server."""

@@ -1,0 +1,1 @@
+"""The super-admin console's API (CONTRACT §8)."""

@@ -1,0 +1,130 @@
+"""Admin routes for businesses, their forms and owner invites (CONTRACT §8)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import or_, select
+
+from server.auth.deps import SuperAdmin
+from server.auth.service import create_invite
+from server.businesses import service
+from server.businesses import repository as business_repo
+from server.deps import Ctx, Session
+from server.errors import NotFound
+from server.models.business import Business, Form
+from server.pagination import Paging, fetch_page
+from shared.models.business import (
+    BusinessCreate,
+    BusinessOut,
+    BusinessStatusUpdate,
+    BusinessUpdate,
+    FormOut,
+    FormUpdate,
+)
+from shared.models.common import Page
+from shared.models.enums import BusinessStatus, MemberRole
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+@router.get("/businesses", response_model=Page[BusinessOut])
+async def list_businesses(
+    admin: SuperAdmin,
+    ctx: Ctx,
+    session: Session,
+    paging: Paging,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    status: BusinessStatus | None = None,
+) -> Page[BusinessOut]:
+    """Businesses, newest first, with search over name, slug and contact email."""
+    query = select(Business, Form).outerjoin(Form, Form.business_id == Business.id)
+    if status is not None:
+        query = query.where(Business.status == status.value)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(Business.name.ilike(like), Business.slug.ilike(like),
+                Business.contact_email.ilike(like))
+        )
+    rows, total = await fetch_page(session, query.order_by(Business.created_at.desc()), paging)
+    return Page(
+        items=[service.business_out(ctx.settings, b, f) for b, f in rows],
+        total=total, limit=paging.limit, offset=paging.offset,
+    )
+
+
+@router.post("/businesses", response_model=BusinessOut, status_code=201)
+async def create_business(
+    body: BusinessCreate, admin: SuperAdmin, ctx: Ctx, session: Session
+) -> BusinessOut:
+    """Create a business (pending), its form and its owner's invite in one step."""
+    business, form = await service.create_business(session, ctx, admin, body)
+    return service.business_out(ctx.settings, business, form)
+
+
+@router.get("/businesses/{business_id}", response_model=BusinessOut)
+async def get_business(
+    business_id: uuid.UUID, admin: SuperAdmin, ctx: Ctx, session: Session
+) -> BusinessOut:
+    """One business."""
+    business = await service.get_business(session, business_id)
+    return service.business_out(ctx.settings, business, await business_repo.form_of(session, business.id))
+
+
+@router.patch("/businesses/{business_id}", response_model=BusinessOut)
+async def update_business(
+    business_id: uuid.UUID, body: BusinessUpdate, admin: SuperAdmin, ctx: Ctx, session: Session
+) -> BusinessOut:
+    """Edit a business's profile, branding and automation switches."""
+    business = await service.get_business(session, business_id)
+    await service.update_business(session, admin, business, body)
+    return service.business_out(ctx.settings, business, await business_repo.form_of(session, business.id))
+
+
+@router.patch("/businesses/{business_id}/status", response_model=BusinessOut)
+async def set_business_status(
+    business_id: uuid.UUID, body: BusinessStatusUpdate, admin: SuperAdmin, ctx: Ctx,
+    session: Session,
+) -> BusinessOut:
+    """Activate, pause or archive a business."""
+    business = await service.get_business(session, business_id)
+    await service.set_status(session, admin, business, body.status)
+    return service.business_out(ctx.settings, business, await business_repo.form_of(session, business.id))
+
+
+@router.post("/businesses/{business_id}/resend-invite", status_code=202)
+async def resend_invite(
+    business_id: uuid.UUID, admin: SuperAdmin, ctx: Ctx, session: Session
+) -> Response:
+    """Send the owner a fresh invite link (earlier links stop working)."""
+    business = await service.get_business(session, business_id)
+    owners = [u for u in await service.owners_of(session, business.id) if u.password_hash is None]
+    if not owners:
+        raise NotFound("This business has no owner waiting for an invite.", code="no_pending_owner")
+    for owner in owners:
+        await create_invite(
+            session, ctx, user=owner, business=business, role=MemberRole.OWNER, invited_by=admin
+        )
+    return Response(status_code=202)
+
+
+@router.get("/businesses/{business_id}/form", response_model=FormOut)
+async def get_form(
+    business_id: uuid.UUID, admin: SuperAdmin, ctx: Ctx, session: Session
+) -> FormOut:
+    """The business's public form."""
+    await service.get_business(session, business_id)
+    return service.form_out(ctx.settings, await service.get_form(session, business_id))
+
+
+@router.patch("/businesses/{business_id}/form", response_model=FormOut)
+async def update_form(
+    business_id: uuid.UUID, body: FormUpdate, admin: SuperAdmin, ctx: Ctx, session: Session
+) -> FormOut:
+    """Edit the business's public form (slug taken → 409)."""
+    await service.get_business(session, business_id)
+    form = await service.get_form(session, business_id)
+    return service.form_out(ctx.settings, await service.update_form(session, admin, form, body))

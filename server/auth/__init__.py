@@ -1,0 +1,1 @@
+"""Sign-in, tokens, invites and password resets (CONTRACT §4)."""

@@ -1,0 +1,93 @@
+"""Who is calling: the current user, super-admin only, and the business scope (CONTRACT §3)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from server.auth import repository as repo
+from server.auth.security import read_access_token
+from server.deps import Ctx, Session
+from server.errors import AppError, Forbidden, NotAuthenticated, NotFound
+from server.models.business import Business
+from server.models.user import User
+from shared.models.enums import MemberRole, UserRole
+
+
+class BusinessRequired(AppError):
+    status_code = 400
+    code = "business_required"
+    message = "You belong to several businesses: choose one with the X-Business-Id header."
+
+
+async def current_user(request: Request, ctx: Ctx, session: Session) -> User:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated()
+    user_id = read_access_token(ctx.settings.secret_key.get_secret_value(), token.strip())
+    if user_id is None:
+        raise NotAuthenticated("Your session has expired. Sign in again.", code="invalid_token")
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("Your account is not active.", code="invalid_token")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def super_admin(user: CurrentUser) -> User:
+    if user.role != UserRole.SUPER_ADMIN.value:
+        raise Forbidden("Only platform administrators can do this.")
+    return user
+
+
+SuperAdmin = Annotated[User, Depends(super_admin)]
+
+
+@dataclass(frozen=True)
+class BusinessScope:
+    """The business a request acts on, and the caller's role in it; every owner query uses it."""
+
+    user: User
+    business: Business
+    role: MemberRole
+
+    @property
+    def business_id(self) -> uuid.UUID:
+        return self.business.id
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == MemberRole.OWNER
+
+    def require_owner(self, what: str = "do this") -> None:
+        if not self.is_owner:
+            raise Forbidden(f"Only the business owner can {what}.")
+
+
+async def business_scope(request: Request, user: CurrentUser, session: Session) -> BusinessScope:
+    rows = await repo.memberships(session, user.id)
+    wanted = request.headers.get("x-business-id")
+    if wanted is None:
+        if len(rows) == 1:
+            member, business = rows[0]
+            return BusinessScope(user, business, MemberRole(member.role))
+        if not rows:
+            raise NotFound("You are not a member of any active business.", code="no_business")
+        raise BusinessRequired()
+    try:
+        wanted_id = uuid.UUID(wanted.strip())
+    except ValueError:
+        raise NotFound("No such business.") from None
+    for member, business in rows:
+        if business.id == wanted_id:
+            return BusinessScope(user, business, MemberRole(member.role))
+    raise NotFound("No such business.")
+
+
+Scope = Annotated[BusinessScope, Depends(business_scope)]

@@ -1,0 +1,80 @@
+"""Queries of the auth slice."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.models.base import utcnow
+from server.models.business import Business, BusinessMember
+from server.models.user import Invite, RefreshToken, User
+from shared.models.enums import BusinessStatus
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    return (
+        await session.execute(select(User).where(User.email == email.strip().lower()))
+    ).scalar_one_or_none()
+
+
+async def memberships(
+    session: AsyncSession, user_id: uuid.UUID
+) -> list[tuple[BusinessMember, Business]]:
+    """The user's active memberships of businesses that are not archived, oldest first."""
+    rows = await session.execute(
+        select(BusinessMember, Business)
+        .join(Business, Business.id == BusinessMember.business_id)
+        .where(
+            BusinessMember.user_id == user_id,
+            BusinessMember.is_active.is_(True),
+            Business.status != BusinessStatus.ARCHIVED.value,
+        )
+        .order_by(BusinessMember.created_at)
+    )
+    return [(member, business) for member, business in rows]
+
+
+async def refresh_token_by_digest(session: AsyncSession, digest: str) -> RefreshToken | None:
+    return (
+        await session.execute(
+            select(RefreshToken).where(RefreshToken.token_hash == digest).with_for_update()
+        )
+    ).scalar_one_or_none()
+
+
+async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def revoke_user_tokens(session: AsyncSession, user_id: uuid.UUID) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def invite_by_digest(session: AsyncSession, digest: str, kind: str) -> Invite | None:
+    return (
+        await session.execute(
+            select(Invite).where(Invite.token_hash == digest, Invite.kind == kind).with_for_update()
+        )
+    ).scalar_one_or_none()
+
+
+async def expire_open_invites(
+    session: AsyncSession, user_id: uuid.UUID, kind: str, business_id: uuid.UUID | None
+) -> None:
+    """Older unused links of the same kind stop working when a new one is sent."""
+    query = update(Invite).where(
+        Invite.user_id == user_id, Invite.kind == kind, Invite.used_at.is_(None)
+    )
+    if business_id is not None:
+        query = query.where(Invite.business_id == business_id)
+    await session.execute(query.values(expires_at=utcnow()))

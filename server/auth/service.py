@@ -1,0 +1,282 @@
+"""Rules of sign-in: logins with limits, rotating refresh tokens, invites and password resets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import audit, ratelimit
+from server.auth import repository as repo
+from server.auth.security import (
+    create_access_token,
+    hash_password,
+    new_token,
+    token_digest,
+    verify_password,
+)
+from server.context import ServerContext
+from server.errors import AppError, NotAuthenticated, RateLimited
+from server.mail.service import queue_email
+from server.models.base import utcnow
+from server.models.business import Business, BusinessMember
+from server.models.user import Invite, RefreshToken, User
+from shared.models.auth import MembershipOut, MeResponse, TokenResponse, UserOut
+from shared.models.enums import EmailKind, MemberRole
+
+INVITE = "invite"
+RESET = "reset"
+IP_FAILURE_LIMIT_FACTOR = 4
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    message = "Wrong email or password."
+    keep_changes = True  # the failed attempt is counted even though the request fails
+
+
+class InvalidRefreshToken(NotAuthenticated):
+    code = "invalid_refresh_token"
+    message = "Your session has ended. Sign in again."
+    keep_changes = True  # a reused token revokes its whole login, and that must stick
+
+
+class InvalidLinkToken(AppError):
+    status_code = 400
+    code = "invalid_token"
+    message = "This link is invalid, used or expired. Ask for a new one."
+
+
+async def me(session: AsyncSession, user: User) -> MeResponse:
+    rows = await repo.memberships(session, user.id)
+    return MeResponse(
+        user=UserOut.model_validate(user),
+        memberships=[
+            MembershipOut(business_id=b.id, business_name=b.name, role=MemberRole(m.role))
+            for m, b in rows
+        ],
+    )
+
+
+async def _issue(
+    session: AsyncSession, ctx: ServerContext, user: User, family_id: uuid.UUID | None = None
+) -> TokenResponse:
+    settings = ctx.settings
+    refresh = new_token()
+    now = utcnow()
+    session.add(
+        RefreshToken(
+            id=uuid.uuid4(),
+            user_id=user.id,
+            family_id=family_id or uuid.uuid4(),
+            token_hash=token_digest(refresh),
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.refresh_token_ttl_s),
+        )
+    )
+    profile = await me(session, user)
+    return TokenResponse(
+        access_token=create_access_token(
+            settings.secret_key.get_secret_value(), user.id, settings.access_token_ttl_s
+        ),
+        refresh_token=refresh,
+        expires_in=settings.access_token_ttl_s,
+        user=profile.user,
+        memberships=profile.memberships,
+    )
+
+
+async def login(
+    session: AsyncSession, ctx: ServerContext, email: str, password: str, ip: str
+) -> TokenResponse:
+    settings = ctx.settings
+    email = email.strip().lower()
+    keys = (f"login:email:{email}", f"login:ip:{ip}")
+    limits = (settings.login_max_failures, settings.login_max_failures * IP_FAILURE_LIMIT_FACTOR)
+    for key, limit in zip(keys, limits, strict=True):
+        wait = await ratelimit.retry_after(
+            session, key, limit=limit, window_s=settings.login_window_s
+        )
+        if wait is not None:
+            raise RateLimited(wait, "Too many failed sign-ins. Try again later.")
+    user = await repo.user_by_email(session, email)
+    if (
+        not verify_password(user.password_hash if user else None, password)
+        or user is None
+        or not user.is_active
+    ):
+        for key in keys:
+            ratelimit.hit(session, key)
+        raise InvalidCredentials()
+    await ratelimit.clear(session, keys[0])
+    user.last_login_at = utcnow()
+    return await _issue(session, ctx, user)
+
+
+async def refresh(session: AsyncSession, ctx: ServerContext, token: str) -> TokenResponse:
+    row = await repo.refresh_token_by_digest(session, token_digest(token))
+    if row is None:
+        raise InvalidRefreshToken()
+    if row.used_at is not None or row.revoked_at is not None:
+        # A used token presented again means it leaked: end that login everywhere.
+        await repo.revoke_family(session, row.family_id)
+        raise InvalidRefreshToken()
+    if row.expires_at <= utcnow():
+        raise InvalidRefreshToken()
+    user = await session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise InvalidRefreshToken()
+    row.used_at = utcnow()
+    return await _issue(session, ctx, user, family_id=row.family_id)
+
+
+async def logout(session: AsyncSession, token: str) -> None:
+    row = await repo.refresh_token_by_digest(session, token_digest(token))
+    if row is not None:
+        await repo.revoke_family(session, row.family_id)
+
+
+async def create_invite(
+    session: AsyncSession,
+    ctx: ServerContext,
+    *,
+    user: User,
+    business: Business,
+    role: MemberRole,
+    invited_by: User | None,
+) -> Invite:
+    """A fresh single-use invite link for ``user`` to ``business``, mailed in this transaction."""
+    await repo.expire_open_invites(session, user.id, INVITE, business.id)
+    token = new_token()
+    now = utcnow()
+    invite = Invite(
+        id=uuid.uuid4(),
+        kind=INVITE,
+        token_hash=token_digest(token),
+        user_id=user.id,
+        business_id=business.id,
+        role=role.value,
+        created_by=invited_by.id if invited_by else None,
+        created_at=now,
+        expires_at=now + timedelta(seconds=ctx.settings.invite_ttl_s),
+    )
+    session.add(invite)
+    await queue_email(
+        session,
+        ctx.settings,
+        kind=EmailKind.INVITE,
+        to=user.email,
+        subject=f"You're invited to {business.name} on LeadFlow",
+        template="invite",
+        context={
+            "header": business.name,
+            "brand_color": business.brand_color,
+            "full_name": user.full_name,
+            "business_name": business.name,
+            "inviter": invited_by.full_name or invited_by.email if invited_by else "LeadFlow",
+            "link": f"{ctx.settings.public_url}/invite/{token}",
+            "days": max(1, ctx.settings.invite_ttl_s // 86_400),
+        },
+        business_id=business.id,
+    )
+    return invite
+
+
+async def invite_details(session: AsyncSession, token: str) -> tuple[Invite, User, Business]:
+    invite = await repo.invite_by_digest(session, token_digest(token), INVITE)
+    if invite is None or invite.used_at is not None or invite.expires_at <= utcnow():
+        raise InvalidLinkToken()
+    user = await session.get(User, invite.user_id)
+    business = await session.get(Business, invite.business_id) if invite.business_id else None
+    if user is None or business is None:
+        raise InvalidLinkToken()
+    return invite, user, business
+
+
+async def accept_invite(
+    session: AsyncSession, ctx: ServerContext, token: str, password: str, full_name: str | None
+) -> TokenResponse:
+    invite, user, business = await invite_details(session, token)
+    invite.used_at = utcnow()
+    user.password_hash = hash_password(password)
+    user.is_active = True
+    if full_name:
+        user.full_name = full_name.strip()
+    member = (
+        await session.execute(
+            select(BusinessMember).where(
+                BusinessMember.user_id == user.id, BusinessMember.business_id == business.id
+            )
+        )
+    ).scalar_one_or_none()
+    if member is None:
+        member = BusinessMember(
+            id=uuid.uuid4(), business_id=business.id, user_id=user.id, role=invite.role or "staff"
+        )
+        session.add(member)
+    member.is_active = True
+    audit.record(
+        session,
+        "invite.accepted",
+        actor=user,
+        business_id=business.id,
+        entity="user",
+        entity_id=user.id,
+    )
+    await session.flush()
+    return await _issue(session, ctx, user)
+
+
+async def forgot_password(session: AsyncSession, ctx: ServerContext, email: str) -> None:
+    """Mail a reset link if the account exists; the caller answers 202 either way."""
+    user = await repo.user_by_email(session, email)
+    if user is None or not user.is_active:
+        return
+    await repo.expire_open_invites(session, user.id, RESET, None)
+    token = new_token()
+    now = utcnow()
+    session.add(
+        Invite(
+            id=uuid.uuid4(),
+            kind=RESET,
+            token_hash=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=ctx.settings.reset_ttl_s),
+        )
+    )
+    await queue_email(
+        session,
+        ctx.settings,
+        kind=EmailKind.PASSWORD_RESET,
+        to=user.email,
+        subject="Reset your LeadFlow password",
+        template="password_reset",
+        context={
+            "header": "LeadFlow",
+            "full_name": user.full_name,
+            "link": f"{ctx.settings.public_url}/reset/{token}",
+            "minutes": max(1, ctx.settings.reset_ttl_s // 60),
+        },
+    )
+
+
+async def reset_password(session: AsyncSession, token: str, password: str) -> User:
+    invite = await repo.invite_by_digest(session, token_digest(token), RESET)
+    if invite is None or invite.used_at is not None or invite.expires_at <= utcnow():
+        raise InvalidLinkToken()
+    user = await session.get(User, invite.user_id)
+    if user is None or not user.is_active:
+        raise InvalidLinkToken()
+    invite.used_at = utcnow()
+    user.password_hash = hash_password(password)
+    await repo.revoke_user_tokens(session, user.id)  # a reset ends every existing login
+    audit.record(session, "password.reset", actor=user, entity="user", entity_id=user.id)
+    return user
+
+
+async def reset_link_valid(session: AsyncSession, token: str) -> bool:
+    invite = await repo.invite_by_digest(session, token_digest(token), RESET)
+    return invite is not None and invite.used_at is None and invite.expires_at > utcnow()

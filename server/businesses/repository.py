@@ -1,0 +1,42 @@
+"""Queries of businesses and forms."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.models.business import Business, Form
+
+
+async def slug_taken(session: AsyncSession, slug: str, *, except_form: uuid.UUID | None = None) -> bool:
+    """A slug is taken if any business or any other form uses it (form URLs share one namespace)."""
+    form_q = select(Form.id).where(Form.slug == slug)
+    if except_form is not None:
+        form_q = form_q.where(Form.id != except_form)
+    business_q = select(Business.id).where(Business.slug == slug)
+    if except_form is not None:
+        owner = select(Form.business_id).where(Form.id == except_form).scalar_subquery()
+        business_q = business_q.where(Business.id != owner)
+    query = select(or_(exists(form_q), exists(business_q)))
+    return bool((await session.execute(query)).scalar())
+
+
+async def form_of(session: AsyncSession, business_id: uuid.UUID) -> Form | None:
+    return (
+        await session.execute(
+            select(Form).where(Form.business_id == business_id).order_by(Form.created_at).limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def form_by_slug(session: AsyncSession, slug: str) -> tuple[Form, Business] | None:
+    row = (
+        await session.execute(
+            select(Form, Business)
+            .join(Business, Business.id == Form.business_id)
+            .where(Form.slug == slug)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None

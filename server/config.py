@@ -1,0 +1,147 @@
+"""The one settings object (CONTRACT §2), read from the environment or a ``.env`` file."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class Settings(BaseSettings):
+    """Server configuration. Built once in the entry point and passed to whatever needs it."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LEADFLOW_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("leadflow", "LeadFlow")))
+    database_url: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr = SecretStr("")
+
+    ai_provider: Literal["local", "openai"] = "local"
+    ai_base_url: str = "https://api.deepseek.com"
+    ai_api_key: SecretStr = SecretStr("")
+    ai_model: str = "deepseek-v4-flash"
+    ai_timeout_s: float = 20.0
+
+    email_provider: Literal["outbox", "smtp", "resend"] = "outbox"
+    email_from: str = "LeadFlow <noreply@localhost>"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    smtp_timeout_s: float = 20.0
+    resend_api_key: SecretStr = SecretStr("")
+    resend_base_url: str = "https://api.resend.com"
+
+    follow_up_delay_h: float = 24.0
+
+    # Operator switches for production (each one must be explicit).
+    allow_generated_secret: bool = False
+    allow_local_ai: bool = False
+    allow_outbox_email: bool = False
+
+    # HTTP hygiene and abuse limits.
+    max_body_bytes: int = 262_144
+    max_upload_bytes: int = 3 * 1_048_576
+    trusted_proxies: list[str] = Field(default_factory=list)
+    login_max_failures: int = 5
+    login_window_s: int = 900
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    invite_ttl_s: int = 7 * 24 * 3600
+    reset_ttl_s: int = 3600
+
+    # Public form abuse limits (per client address, per form) and the render-to-submit minimum.
+    intake_ip_limit: int = 20
+    intake_ip_window_s: int = 600
+    intake_form_limit: int = 300
+    intake_form_window_s: int = 3600
+    form_min_fill_s: float = 3.0
+
+    # Jobs.
+    worker_concurrency: int = 8
+    job_lease_s: int = 120
+    job_max_attempts: int = 8
+
+    # Where the secret key came from ("env" or "generated"); set by ``load_settings``.
+    secret_source: str = "env"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sync_database_url(self) -> str:
+        """The same database through a synchronous driver (Alembic's offline tools, APScheduler)."""
+        return to_sync_url(self.database_url)
+
+
+def to_sync_url(url: str) -> str:
+    return url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, create the data dir and fill in the generated secret if none is set."""
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if not settings.database_url:
+        settings.database_url = f"sqlite+aiosqlite:///{settings.data_dir / 'leadflow.db'}"
+    if not settings.secret_key.get_secret_value():
+        settings.secret_key = SecretStr(_generated_secret(settings.data_dir))
+        settings.secret_source = "generated"
+    return settings
+
+
+def _generated_secret(data_dir: Path) -> str:
+    """Read the data dir's secret, creating it once with owner-only permissions."""
+    path = data_dir / SECRET_KEY_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    return path.read_text(encoding="utf-8").strip()
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What keeps a production server from starting; empty when it may start."""
+    if settings.env != "production":
+        return []
+    problems = []
+    if settings.secret_source == "generated" and not settings.allow_generated_secret:
+        problems.append(
+            "LEADFLOW_SECRET_KEY is not set (set it, or LEADFLOW_ALLOW_GENERATED_SECRET=true)"
+        )
+    if settings.ai_provider == "local" and not settings.allow_local_ai:
+        problems.append(
+            "LEADFLOW_AI_PROVIDER is 'local' (use 'openai', or LEADFLOW_ALLOW_LOCAL_AI=true)"
+        )
+    if settings.email_provider == "outbox" and not settings.allow_outbox_email:
+        problems.append(
+            "LEADFLOW_EMAIL_PROVIDER is 'outbox' (use smtp/resend, or LEADFLOW_ALLOW_OUTBOX_EMAIL=true)"
+        )
+    return problems

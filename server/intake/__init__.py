@@ -1,0 +1,1 @@
+"""Lead intake: the public form (HTML and JSON), spam defences, idempotent storage."""

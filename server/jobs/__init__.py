@@ -1,0 +1,1 @@
+"""The durable job queue, its worker and the periodic ticks."""

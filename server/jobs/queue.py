@@ -1,0 +1,114 @@
+"""The jobs table as a queue: enqueue in the caller's transaction, claim with a lease, retry.
+
+Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers never take one job; on
+SQLite the claiming transaction holds the write lock (``BEGIN IMMEDIATE``), which is as exclusive.
+A claimed job carries a lease (``locked_until``); a job whose worker died is claimed again once its
+lease has expired, and counts as an attempt.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db import JOBS_ENQUEUED_KEY
+from server.models.base import utcnow
+from server.models.ops import Job
+
+QUEUED = "queued"
+RUNNING = "running"
+DONE = "done"
+FAILED = "failed"
+
+BACKOFF_BASE_S = 2.0
+BACKOFF_CAP_S = 900.0
+
+
+def backoff_s(attempts: int) -> float:
+    """Delay before the next try after ``attempts`` failures: 2 s, 4 s, 8 s … capped at 15 min."""
+    return float(min(BACKOFF_CAP_S, BACKOFF_BASE_S ** max(1, attempts)))
+
+
+async def enqueue(
+    session: AsyncSession,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    run_at: datetime | None = None,
+    dedupe_key: str | None = None,
+    max_attempts: int = 8,
+) -> None:
+    """Add a job in the caller's transaction; a job with the same ``dedupe_key`` is added once."""
+    now = utcnow()
+    values = {
+        "id": uuid.uuid4(),
+        "kind": kind,
+        "payload": payload,
+        "status": QUEUED,
+        "dedupe_key": dedupe_key,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "run_at": run_at or now,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Job).values(**values)
+    if dedupe_key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    await session.execute(statement)
+    session.info[JOBS_ENQUEUED_KEY] = True  # wakes this process's worker after commit
+
+
+async def claim(session: AsyncSession, worker_id: str, *, limit: int, lease_s: int) -> list[Job]:
+    """Take up to ``limit`` due jobs (queued, or running with an expired lease) for this worker."""
+    now = utcnow()
+    due = or_(
+        and_(Job.status == QUEUED, Job.run_at <= now),
+        and_(Job.status == RUNNING, Job.locked_until < now),
+    )
+    query = select(Job).where(due).order_by(Job.run_at).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    jobs = list((await session.execute(query)).scalars())
+    for job in jobs:
+        job.status = RUNNING
+        job.attempts += 1
+        job.locked_by = worker_id
+        job.locked_until = now + timedelta(seconds=lease_s)
+    await session.flush()
+    return jobs
+
+
+async def finish(session: AsyncSession, job_id: uuid.UUID, worker_id: str) -> None:
+    job = await session.get(Job, job_id, with_for_update=True)
+    if job is None or job.locked_by != worker_id:
+        return  # the lease expired and another worker took it over
+    job.status = DONE
+    job.finished_at = utcnow()
+    job.locked_until = None
+    job.last_error = None
+
+
+async def fail(
+    session: AsyncSession, job_id: uuid.UUID, worker_id: str, error: str, *, permanent: bool
+) -> Job | None:
+    """Record a failed attempt: retry later with backoff, or fail for good."""
+    job = await session.get(Job, job_id, with_for_update=True)
+    if job is None or job.locked_by != worker_id:
+        return None
+    job.last_error = error[:4000]
+    job.locked_until = None
+    if permanent or job.attempts >= job.max_attempts:
+        job.status = FAILED
+        job.finished_at = utcnow()
+    else:
+        job.status = QUEUED
+        job.run_at = utcnow() + timedelta(seconds=backoff_s(job.attempts))
+    return job

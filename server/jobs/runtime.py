@@ -1,0 +1,95 @@
+"""The background side of a server process: the worker and its APScheduler ticks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from server.context import ServerContext
+from server.jobs.handlers import give_up_handlers, handlers
+from server.jobs.worker import Worker
+
+log = logging.getLogger(__name__)
+
+JOB_POLL_S = 1.0
+FOLLOW_UP_TICK_S = 30.0
+HEARTBEAT_S = 15.0
+SWEEP_S = 3600.0
+
+
+class BackgroundRuntime:
+    """Runs due jobs every second (and at once when this process queues one), due follow-ups
+    every 30 s, and the worker heartbeat; several processes may run it on one database."""
+
+    def __init__(self, ctx: ServerContext) -> None:
+        self.ctx = ctx
+        self.worker = Worker(ctx, handlers(), give_up=give_up_handlers())
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._kick_task: asyncio.Task[None] | None = None
+        self._pending_kick = False
+
+    def start(self) -> None:
+        from server.workflow.follow_ups import queue_due_follow_ups
+        from server.ratelimit import sweep
+
+        async def follow_up_tick() -> None:
+            async with self.ctx.db.session() as session:
+                queued = await queue_due_follow_ups(session)
+            if queued:
+                await self.worker.tick()
+
+        async def sweep_tick() -> None:
+            async with self.ctx.db.session() as session:
+                await sweep(session)
+
+        options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
+        self.scheduler.add_job(self._safe(self.worker.tick), "interval", seconds=JOB_POLL_S,
+                               id="jobs", **options)
+        self.scheduler.add_job(self._safe(follow_up_tick), "interval", seconds=FOLLOW_UP_TICK_S,
+                               id="follow_ups", **options)
+        self.scheduler.add_job(self._safe(self.worker.heartbeat), "interval", seconds=HEARTBEAT_S,
+                               id="heartbeat", **options)
+        self.scheduler.add_job(self._safe(sweep_tick), "interval", seconds=SWEEP_S, id="sweep",
+                               **options)
+        self.ctx.db.job_listeners.append(self.kick)
+        self.scheduler.start()
+        log.info("background worker %s started", self.worker.worker_id)
+
+    def kick(self) -> None:
+        """Run due jobs now (called after this process commits a new job)."""
+        if self._kick_task is not None and not self._kick_task.done():
+            self._pending_kick = True
+            return
+        try:
+            self._kick_task = asyncio.get_running_loop().create_task(self._kicked())
+        except RuntimeError:
+            pass  # no loop in this thread: the next poll picks the job up
+
+    async def _kicked(self) -> None:
+        while True:
+            self._pending_kick = False
+            await self._safe(self.worker.tick)()
+            if not self._pending_kick:
+                return
+
+    def _safe(self, fn):  # type: ignore[no-untyped-def]
+        async def run() -> None:
+            try:
+                await fn()
+            except Exception:
+                log.exception("background tick %s failed", getattr(fn, "__name__", fn))
+
+        run.__name__ = getattr(fn, "__name__", "tick")
+        return run
+
+    async def stop(self) -> None:
+        if self.kick in self.ctx.db.job_listeners:
+            self.ctx.db.job_listeners.remove(self.kick)
+        self.scheduler.shutdown(wait=False)
+        if self._kick_task is not None:
+            await asyncio.gather(self._kick_task, return_exceptions=True)
+        # Let running jobs finish their current step; their leases cover a hard stop.
+        async with self.worker._lock:
+            pass

@@ -1,0 +1,1 @@
+"""Email: composing MIME messages and delivering them through one provider per service."""

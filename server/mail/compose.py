@@ -1,0 +1,78 @@
+"""Turn a stored ``email_events`` row into a MIME message, and render mail templates."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from server.models.ops import EmailEvent
+
+TEMPLATES = Path(__file__).parent / "templates"
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+DEFAULT_COLOUR = "#2563eb"
+
+
+def clean_display_name(name: str) -> str:
+    """A display name with no quotes, angle brackets or line breaks (no header injection)."""
+    cleaned = re.sub(r"[\"<>\r\n\t\\]", " ", name)
+    return re.sub(r"\s+", " ", cleaned).strip()[:120]
+
+
+def platform_address(email_from: str) -> str:
+    return parseaddr(email_from)[1] or "noreply@localhost"
+
+
+def sender(email_from: str, display_name: str | None = None) -> str:
+    """``"<display name>" <platform address>``; the platform's own name when none is given."""
+    name, address = parseaddr(email_from)
+    return formataddr((clean_display_name(display_name or name or "LeadFlow"), address))
+
+
+def safe_colour(colour: str | None) -> str:
+    return colour if colour and _HEX_COLOUR.match(colour) else DEFAULT_COLOUR
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(kind: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The text and HTML bodies of a mail kind; every inserted value is escaped in the HTML."""
+    env = _environment()
+    context = {**context, "brand_color": safe_colour(context.get("brand_color"))}
+    text = env.get_template(f"{kind}.txt").render(context)
+    html = env.get_template(f"{kind}.html").render(context)
+    return text.strip() + "\n", html
+
+
+def to_mime(event: EmailEvent) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = event.from_address
+    message["To"] = event.to_address
+    if event.reply_to:
+        message["Reply-To"] = event.reply_to
+    message["Subject"] = event.subject
+    message["Date"] = format_datetime(event.created_at)
+    message["Message-ID"] = event.message_id
+    if event.in_reply_to:
+        message["In-Reply-To"] = event.in_reply_to
+    if event.references:
+        message["References"] = event.references
+    if event.automatic:
+        message["Auto-Submitted"] = "auto-replied"
+    message.set_content(event.text_body)
+    message.add_alternative(event.html_body, subtype="html")
+    return message

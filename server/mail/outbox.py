@@ -1,0 +1,35 @@
+"""The embedded mail provider: each message becomes an ``.eml`` file under ``<data dir>/outbox``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+from server.mail.base import DeliveryError
+
+
+class OutboxProvider:
+    name = "outbox"
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    async def send(self, message: EmailMessage) -> str:
+        return await asyncio.to_thread(self._write, message)
+
+    def _write(self, message: EmailMessage) -> str:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+            message_id = str(message["Message-ID"]).strip("<>")
+            safe = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in message_id)
+            path = self.directory / f"{stamp}-{safe}.eml"
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(message.as_bytes())
+            os.replace(tmp, path)  # a reader never sees half a message
+        except OSError as error:
+            raise DeliveryError(f"outbox write failed: {error}") from error
+        return path.name

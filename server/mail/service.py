@@ -1,0 +1,129 @@
+"""Queue an email with its cause, and the job that delivers it.
+
+Every email is an ``email_events`` row written in the caller's transaction together with a
+``deliver_email`` job, so a mail exists exactly when what caused it was committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.config import Settings
+from server.context import ServerContext
+from server.jobs import queue
+from server.jobs.worker import JobError, JobRun
+from server.mail import compose
+from server.mail.base import DeliveryError
+from server.models.base import utcnow
+from server.models.ops import EmailEvent
+from shared.models.enums import EmailKind, EmailStatus
+
+
+DELIVER_EMAIL = "deliver_email"
+CUSTOMER_KINDS = (
+    EmailKind.AUTO_REPLY,
+    EmailKind.ACKNOWLEDGEMENT,
+    EmailKind.OWNER_REPLY,
+    EmailKind.FOLLOW_UP,
+)
+MAX_REFERENCES = 20
+
+
+async def queue_email(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    kind: EmailKind,
+    to: str,
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    business_id: uuid.UUID | None = None,
+    lead_id: uuid.UUID | None = None,
+    display_name: str | None = None,
+    reply_to: str | None = None,
+    automatic: bool = False,
+) -> EmailEvent:
+    text_body, html_body = compose.render(template, {**context, "subject": subject})
+    domain = compose.platform_address(settings.email_from).rpartition("@")[2] or "localhost"
+    event = EmailEvent(
+        id=uuid.uuid4(),
+        business_id=business_id,
+        lead_id=lead_id,
+        kind=kind.value,
+        automatic=automatic,
+        status=EmailStatus.QUEUED.value,
+        from_address=compose.sender(settings.email_from, display_name),
+        to_address=to,
+        reply_to=reply_to,
+        subject=compose.clean_display_name(subject) if "\n" in subject else subject,
+        text_body=text_body,
+        html_body=html_body,
+        message_id=f"<{uuid.uuid4().hex}@{domain}>",
+        created_at=utcnow(),
+    )
+    if lead_id is not None and kind in CUSTOMER_KINDS:
+        earlier = list(
+            (
+                await session.execute(
+                    select(EmailEvent.message_id)
+                    .where(
+                        EmailEvent.lead_id == lead_id,
+                        EmailEvent.kind.in_([k.value for k in CUSTOMER_KINDS]),
+                    )
+                    .order_by(EmailEvent.created_at)
+                )
+            ).scalars()
+        )
+        if earlier:
+            event.in_reply_to = earlier[-1]
+            event.references = " ".join(earlier[-MAX_REFERENCES:])
+    session.add(event)
+    await session.flush()
+    await queue.enqueue(
+        session, DELIVER_EMAIL, {"email_event_id": str(event.id)}, dedupe_key=f"email:{event.id}"
+    )
+    return event
+
+
+async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
+    """Job handler: send one queued email; a sent one is never sent again."""
+    event_id = uuid.UUID(run.payload["email_event_id"])
+    async with ctx.db.session() as session:
+        event = await session.get(EmailEvent, event_id)
+        if event is None or event.status != EmailStatus.QUEUED.value:
+            await run.complete(session)
+            return
+        event.attempts = run.attempts
+        message = compose.to_mime(event)
+    try:
+        provider_id = await ctx.mailer.send(message)
+    except DeliveryError as error:
+        async with ctx.db.session() as session:
+            event = await session.get(EmailEvent, event_id)
+            if event is not None:
+                event.error = str(error)[:2000]
+                event.provider = ctx.mailer.name
+        raise JobError(str(error), permanent=error.permanent) from error
+    async with ctx.db.session() as session:
+        event = await session.get(EmailEvent, event_id)
+        if event is not None:
+            event.status = EmailStatus.SENT.value
+            event.provider = ctx.mailer.name
+            event.provider_message_id = provider_id[:300]
+            event.sent_at = utcnow()
+            event.error = None
+        await run.complete(session)
+
+
+async def email_gave_up(ctx: ServerContext, run: JobRun, error: str) -> None:
+    """After the last attempt: the email is ``failed`` with the error, and stays on record."""
+    async with ctx.db.session() as session:
+        event = await session.get(EmailEvent, uuid.UUID(run.payload["email_event_id"]))
+        if event is not None and event.status == EmailStatus.QUEUED.value:
+            event.status = EmailStatus.FAILED.value
+            event.error = error[:2000]

@@ -1,0 +1,1 @@
+"""The lead pipeline: analyse, gate, mail, follow-up."""

@@ -1,0 +1,94 @@
+"""Automatic follow-ups: found due by the scheduler tick, sent once by a job, canceled by humans."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import audit
+from server.context import ServerContext
+from server.jobs import queue
+from server.jobs.worker import JobRun
+from server.models.base import utcnow
+from server.models.business import Business
+from server.models.lead import FollowUp, Lead
+from server.workflow import customer_mail
+from shared.models.enums import EmailKind, FollowUpStatus, LeadStatus
+
+SEND_FOLLOW_UP = "send_follow_up"
+TICK_BATCH = 500
+STOPPING_STATUSES = {LeadStatus.BOOKED.value, LeadStatus.LOST.value, LeadStatus.ARCHIVED.value,
+                     LeadStatus.SPAM.value}
+
+
+def _dedupe_key(follow_up_id: uuid.UUID, scheduled_at: datetime) -> str:
+    # One job per follow-up and due time: a rescheduled follow-up gets a new job, a second
+    # worker ticking at the same moment does not.
+    return f"follow_up:{follow_up_id}:{scheduled_at.isoformat()}"
+
+
+async def queue_due_follow_ups(session: AsyncSession) -> int:
+    rows = (await session.execute(
+        select(FollowUp.id, FollowUp.scheduled_at)
+        .where(FollowUp.status == FollowUpStatus.SCHEDULED.value, FollowUp.scheduled_at <= utcnow())
+        .order_by(FollowUp.scheduled_at).limit(TICK_BATCH)
+    )).all()
+    for follow_up_id, scheduled_at in rows:
+        await queue.enqueue(session, SEND_FOLLOW_UP, {"follow_up_id": str(follow_up_id)},
+                            dedupe_key=_dedupe_key(follow_up_id, scheduled_at))
+    return len(rows)
+
+
+async def queue_now(session: AsyncSession, follow_up: FollowUp) -> None:
+    """Send a follow-up as soon as a worker is free (the owner's "Send now")."""
+    await queue.enqueue(session, SEND_FOLLOW_UP, {"follow_up_id": str(follow_up.id)},
+                        dedupe_key=_dedupe_key(follow_up.id, follow_up.scheduled_at))
+
+
+async def cancel_for_lead(session: AsyncSession, lead: Lead, why: str) -> int:
+    """Cancel the lead's scheduled follow-ups (an owner reply, or booked/lost/archived/spam)."""
+    pending = list((await session.execute(
+        select(FollowUp).where(FollowUp.lead_id == lead.id,
+                               FollowUp.status == FollowUpStatus.SCHEDULED.value)
+    )).scalars())
+    for follow_up in pending:
+        follow_up.status = FollowUpStatus.CANCELED.value
+        follow_up.canceled_at = utcnow()
+        audit.record(session, "follow_up.canceled", business_id=lead.business_id,
+                     lead_id=lead.id, entity="follow_up", entity_id=follow_up.id,
+                     details={"why": why})
+    return len(pending)
+
+
+async def send_follow_up(ctx: ServerContext, run: JobRun) -> None:
+    follow_up_id = uuid.UUID(run.payload["follow_up_id"])
+    async with ctx.db.session() as session:
+        if not await run.owned(session):
+            return
+        follow_up = await session.get(FollowUp, follow_up_id, with_for_update=True)
+        if (follow_up is None or follow_up.status != FollowUpStatus.SCHEDULED.value
+                or follow_up.scheduled_at > utcnow()):
+            await run.complete(session)  # canceled, sent, or moved later meanwhile
+            return
+        lead = await session.get(Lead, follow_up.lead_id)
+        business = await session.get(Business, follow_up.business_id)
+        if lead is None or business is None or not lead.customer_email:
+            follow_up.status = FollowUpStatus.FAILED.value
+            follow_up.error = "the lead has no email address"
+            await run.complete(session)
+            return
+        if lead.status in STOPPING_STATUSES:
+            await cancel_for_lead(session, lead, f"lead_{lead.status}")
+            await run.complete(session)
+            return
+        await customer_mail.send_customer_mail(
+            session, ctx.settings, kind=EmailKind.FOLLOW_UP, lead=lead, business=business,
+            content=customer_mail.follow_up_text(lead, business), automatic=True)
+        follow_up.status = FollowUpStatus.SENT.value
+        follow_up.sent_at = utcnow()
+        audit.record(session, "follow_up.sent", business_id=lead.business_id, lead_id=lead.id,
+                     entity="follow_up", entity_id=follow_up.id)
+        await run.complete(session)

@@ -1,0 +1,333 @@
+"""The ``process_lead`` job: analyse → store the draft → gate → reply or acknowledge → alert →
+schedule the follow-up.
+
+The AI call happens outside any transaction. Everything the job decides is written in one
+transaction that also completes the job, after re-reading the lead: if the owner has replied or
+marked it spam meanwhile, the human action wins and nothing automatic goes out.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import audit
+from server.ai.base import AnalysisOutcome, LeadForAnalysis
+from server.ai.fallback import fallback_outcome
+from server.businesses import repository as business_repo
+from server.context import ServerContext
+from server.jobs import queue
+from server.jobs.worker import JobError, JobRun
+from server.models.base import utcnow
+from server.models.business import Business
+from server.models.lead import AIAnalysis, FollowUp, Lead, Message
+from server.models.ops import EmailEvent
+from server.workflow import customer_mail
+from server.workflow.gate import GateDecision, GateInput, decide
+from shared.models.enums import (
+    AnalysisStatus,
+    BusinessStatus,
+    EmailKind,
+    EmailStatus,
+    FollowUpStatus,
+    GateReason,
+    LeadStatus,
+    MessageDirection,
+    MessageType,
+)
+
+log = logging.getLogger(__name__)
+
+PROCESS_LEAD = "process_lead"
+REANALYSE_LEAD = "reanalyse_lead"
+AI_JOB_ATTEMPTS = 3  # job attempts that wait for the AI before the acknowledgement goes out
+REANALYSE_DELAY = timedelta(minutes=5)
+ACK_QUIET_PERIOD = timedelta(hours=24)
+HUMAN_STATUSES = {LeadStatus.SPAM.value, LeadStatus.LOST.value, LeadStatus.ARCHIVED.value,
+                  LeadStatus.BOOKED.value}
+
+
+async def _lead_for_analysis(
+    session: AsyncSession, lead: Lead, business: Business, message: Message | None
+) -> LeadForAnalysis:
+    form = await business_repo.form_of(session, business.id)
+    text = lead.message
+    if message is not None and message.content and message.content != "(no message)":
+        text = message.content
+    return LeadForAnalysis(
+        business_name=business.name,
+        industry=business.industry,
+        services=list(form.services) if form is not None else [],
+        facts=business.facts,
+        customer_name=lead.customer_name,
+        customer_email=lead.customer_email,
+        customer_phone=lead.customer_phone,
+        service_needed=lead.service_needed,
+        preferred_time=lead.preferred_time,
+        message=text,
+        business_email=business.contact_email,
+        business_phone=business.phone,
+    )
+
+
+async def analyse(ctx: ServerContext, subject: LeadForAnalysis) -> AnalysisOutcome:
+    try:
+        return await ctx.ai.analyse(subject)
+    except Exception as error:  # a provider must not raise, but an outage must not drop a lead
+        log.exception("AI provider %s raised", getattr(ctx.ai, "name", "?"))
+        return fallback_outcome(subject, provider=getattr(ctx.ai, "name", "unknown"),
+                                model=getattr(ctx.ai, "model", "unknown"),
+                                prompt_version="unknown",
+                                error=f"{type(error).__name__}: {error}")
+
+
+def store_analysis(session: AsyncSession, lead: Lead, outcome: AnalysisOutcome) -> AIAnalysis:
+    row = AIAnalysis(
+        id=uuid.uuid4(),
+        business_id=lead.business_id,
+        lead_id=lead.id,
+        provider=outcome.provider,
+        model=outcome.model,
+        prompt_version=outcome.prompt_version,
+        status=outcome.status.value,
+        raw_output=outcome.raw_output,
+        parsed=outcome.analysis.model_dump(mode="json"),
+        error=outcome.error,
+        latency_ms=outcome.latency_ms,
+        confidence_score=outcome.analysis.confidence_score,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    return row
+
+
+def store_draft(session: AsyncSession, lead: Lead, outcome: AnalysisOutcome) -> Message | None:
+    reply = outcome.analysis.suggested_reply.strip()
+    if not reply:
+        return None
+    draft = Message(
+        id=uuid.uuid4(),
+        business_id=lead.business_id,
+        lead_id=lead.id,
+        type=MessageType.AI_DRAFT.value,
+        direction=MessageDirection.INTERNAL.value,
+        subject=None,
+        content=reply,
+        created_at=utcnow(),
+    )
+    session.add(draft)
+    return draft
+
+
+async def automatic_emails_last_24h(
+    session: AsyncSession, business_id: uuid.UUID, address: str | None
+) -> int:
+    if not address:
+        return 0
+    since = utcnow() - timedelta(hours=24)
+    return int((await session.execute(
+        select(func.count()).select_from(EmailEvent).where(
+            EmailEvent.business_id == business_id,
+            func.lower(EmailEvent.to_address) == address.lower(),
+            EmailEvent.automatic.is_(True),
+            EmailEvent.kind == EmailKind.AUTO_REPLY.value,
+            EmailEvent.status != EmailStatus.FAILED.value,
+            EmailEvent.created_at > since,
+        )
+    )).scalar_one())
+
+
+async def _recent_customer_mail(session: AsyncSession, lead_id: uuid.UUID) -> bool:
+    """Did this lead get an acknowledgement or AI reply in the quiet period?"""
+    since = utcnow() - ACK_QUIET_PERIOD
+    found = (await session.execute(
+        select(EmailEvent.id).where(
+            EmailEvent.lead_id == lead_id,
+            EmailEvent.kind.in_([EmailKind.ACKNOWLEDGEMENT.value, EmailKind.AUTO_REPLY.value]),
+            EmailEvent.created_at > since,
+        ).limit(1)
+    )).first()
+    return found is not None
+
+
+async def _owner_replied(session: AsyncSession, lead_id: uuid.UUID) -> bool:
+    found = (await session.execute(
+        select(Message.id).where(Message.lead_id == lead_id,
+                                 Message.type == MessageType.OWNER_REPLY.value).limit(1)
+    )).first()
+    return found is not None
+
+
+def gate_input(
+    settings_public_url: str,
+    lead: Lead,
+    business: Business,
+    outcome: AnalysisOutcome | None,
+    auto_emails: int,
+    duplicate: bool,
+) -> GateInput:
+    host = urlsplit(settings_public_url).hostname or ""
+    return GateInput(
+        smart_auto_reply=business.smart_auto_reply,
+        owner_approval_required=business.owner_approval_required,
+        business_active=business.status == BusinessStatus.ACTIVE.value,
+        confidence_threshold=business.auto_reply_threshold,
+        outcome=outcome,
+        customer_email=lead.customer_email,
+        auto_emails_last_24h=auto_emails,
+        spam_suspected=lead.spam_suspected or lead.status == LeadStatus.SPAM.value,
+        duplicate=duplicate,
+        business_emails=(business.contact_email,),
+        business_phones=(business.phone,) if business.phone else (),
+        allowed_hosts=(host,) if host else (),
+    )
+
+
+async def process_lead(ctx: ServerContext, run: JobRun) -> None:
+    lead_id = uuid.UUID(run.payload["lead_id"])
+    message_id = uuid.UUID(run.payload["message_id"]) if run.payload.get("message_id") else None
+    duplicate = bool(run.payload.get("duplicate"))
+    async with ctx.db.session() as session:
+        lead = await session.get(Lead, lead_id)
+        if lead is None or lead.status == LeadStatus.SPAM.value:
+            await run.complete(session)
+            return
+        business = await session.get(Business, lead.business_id)
+        assert business is not None
+        message = await session.get(Message, message_id) if message_id else None
+        subject = await _lead_for_analysis(session, lead, business, message)
+
+    outcome = await analyse(ctx, subject)
+    if outcome.status is not AnalysisStatus.OK and run.attempts < AI_JOB_ATTEMPTS:
+        # An AI outage delays the lead (retried with backoff); it never drops it.
+        raise JobError(f"AI unavailable: {outcome.error}")
+
+    async with ctx.db.session() as session:
+        if not await run.owned(session):
+            return  # our lease expired and another worker took the job over
+        lead = await session.get(Lead, lead_id, with_for_update=True)
+        business = await session.get(Business, lead.business_id) if lead else None
+        if lead is None or business is None or lead.status == LeadStatus.SPAM.value:
+            await run.complete(session)
+            return
+        await decide_and_act(ctx, session, lead, business, outcome, duplicate=duplicate)
+        if outcome.status is not AnalysisStatus.OK:
+            await queue.enqueue(session, REANALYSE_LEAD, {"lead_id": str(lead.id)},
+                                run_at=utcnow() + REANALYSE_DELAY, max_attempts=20,
+                                dedupe_key=f"reanalyse:{lead.id}:{run.id}")
+        await run.complete(session)
+
+
+async def decide_and_act(
+    ctx: ServerContext,
+    session: AsyncSession,
+    lead: Lead,
+    business: Business,
+    outcome: AnalysisOutcome,
+    *,
+    duplicate: bool,
+) -> GateDecision:
+    settings = ctx.settings
+    store_analysis(session, lead, outcome)
+    store_draft(session, lead, outcome)
+    auto_emails = await automatic_emails_last_24h(session, business.id, lead.customer_email)
+    decision = decide(gate_input(settings.public_url, lead, business, outcome, auto_emails,
+                                 duplicate))
+    human_acted = lead.status in HUMAN_STATUSES or await _owner_replied(session, lead.id)
+    reasons = [r.value for r in decision.reasons]
+    lead.gate_allowed = decision.allowed and not human_acted
+    lead.gate_reasons = reasons
+    analysis = outcome.analysis
+    audit.record(session, "lead.analysed", business_id=business.id, lead_id=lead.id,
+                 entity="lead", entity_id=lead.id,
+                 details={"provider": outcome.provider, "status": outcome.status.value,
+                          "intent": analysis.intent.value, "urgency": analysis.urgency.value,
+                          "gate_allowed": decision.allowed, "gate_reasons": reasons})
+    reply_sent = False
+    if human_acted:
+        audit.record(session, "lead.automation_skipped", business_id=business.id,
+                     lead_id=lead.id, details={"why": "owner_acted_first"})
+    elif decision.allowed and lead.customer_email:
+        await customer_mail.send_customer_mail(
+            session, settings, kind=EmailKind.AUTO_REPLY, lead=lead, business=business,
+            content=analysis.suggested_reply, automatic=True)
+        lead.auto_sent = True
+        reply_sent = True
+        audit.record(session, "lead.auto_replied", business_id=business.id, lead_id=lead.id)
+    elif lead.customer_email and not (duplicate and await _recent_customer_mail(session, lead.id)):
+        await customer_mail.send_customer_mail(
+            session, settings, kind=EmailKind.ACKNOWLEDGEMENT, lead=lead, business=business,
+            content=customer_mail.acknowledgement_text(lead, business), automatic=True)
+        audit.record(session, "lead.acknowledged", business_id=business.id, lead_id=lead.id,
+                     details={"gate_reasons": reasons})
+    await customer_mail.alert_owner(
+        session, settings, lead=lead, business=business,
+        message_text=await _latest_customer_text(session, lead),
+        summary=analysis.summary, urgency=analysis.urgency.value,
+        reply=analysis.suggested_reply, auto_sent=reply_sent,
+        reasons=[r for r in reasons if r != GateReason.DUPLICATE_LEAD.value] if not reply_sent
+        else [],
+    )
+    audit.record(session, "lead.owner_alerted", business_id=business.id, lead_id=lead.id)
+    if lead.customer_email and not human_acted:
+        await schedule_follow_up(ctx, session, lead)
+    return decision
+
+
+async def _latest_customer_text(session: AsyncSession, lead: Lead) -> str:
+    latest = (await session.execute(
+        select(Message.content).where(Message.lead_id == lead.id,
+                                      Message.type == MessageType.CUSTOMER_MESSAGE.value)
+        .order_by(Message.created_at.desc()).limit(1)
+    )).scalar_one_or_none()
+    return latest or lead.message
+
+
+async def schedule_follow_up(ctx: ServerContext, session: AsyncSession, lead: Lead) -> None:
+    """One scheduled follow-up per lead at a time, ``LEADFLOW_FOLLOW_UP_DELAY_H`` from now."""
+    pending = (await session.execute(
+        select(FollowUp.id).where(FollowUp.lead_id == lead.id,
+                                  FollowUp.status == FollowUpStatus.SCHEDULED.value).limit(1)
+    )).first()
+    if pending is not None:
+        return
+    follow_up = FollowUp(
+        id=uuid.uuid4(), business_id=lead.business_id, lead_id=lead.id,
+        status=FollowUpStatus.SCHEDULED.value,
+        scheduled_at=utcnow() + timedelta(hours=ctx.settings.follow_up_delay_h),
+    )
+    session.add(follow_up)
+    audit.record(session, "follow_up.scheduled", business_id=lead.business_id, lead_id=lead.id,
+                 entity="follow_up", entity_id=follow_up.id,
+                 new={"scheduled_at": follow_up.scheduled_at})
+
+
+async def reanalyse_lead(ctx: ServerContext, run: JobRun) -> None:
+    """After an AI outage: analyse again for the owner's view; never emails anyone."""
+    lead_id = uuid.UUID(run.payload["lead_id"])
+    async with ctx.db.session() as session:
+        lead = await session.get(Lead, lead_id)
+        if lead is None:
+            await run.complete(session)
+            return
+        business = await session.get(Business, lead.business_id)
+        assert business is not None
+        subject = await _lead_for_analysis(session, lead, business, None)
+    outcome = await analyse(ctx, subject)
+    if outcome.status is not AnalysisStatus.OK:
+        raise JobError(f"AI still unavailable: {outcome.error}")
+    async with ctx.db.session() as session:
+        if not await run.owned(session):
+            return
+        lead = await session.get(Lead, lead_id)
+        if lead is not None:
+            store_analysis(session, lead, outcome)
+            store_draft(session, lead, outcome)
+            audit.record(session, "lead.reanalysed", business_id=lead.business_id,
+                         lead_id=lead.id)
+        await run.complete(session)

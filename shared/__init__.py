@@ -1,0 +1,1 @@
+"""Code shared by the LeadFlow server and desktop app: wire models and vocabularies."""

@@ -1,0 +1,81 @@
+"""Real outside parts for server tests: an SMTP sink on loopback, PostgreSQL admin commands."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+import time
+from email.message import EmailMessage
+from typing import Any
+
+import psycopg
+from aiosmtpd.controller import Controller
+from sqlalchemy.engine import make_url
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class SmtpSink:
+    """An aiosmtpd server that keeps every message; ``fail_with`` makes it refuse mail."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.messages: list[EmailMessage] = []
+        self.fail_with: int | None = None
+        self._lock = threading.Lock()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.fail_with is not None:
+            return f"{self.fail_with} Service unavailable"
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(message)  # type: ignore[arg-type]
+        return "250 OK"
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self._lock:
+            return [m for m in self.messages if address in str(m.get("To", ""))]
+
+    def wait_for(self, address: str, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.to(address)
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} mail(s) to {address}, got {len(self.to(address))}")
+
+
+def body_text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    return part.get_content() if part is not None else ""  # type: ignore[attr-defined]
+
+
+def html_text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("html",))
+    return part.get_content() if part is not None else ""  # type: ignore[attr-defined]
+
+
+def pg_admin_execute(url: str, sql: str) -> None:
+    parsed = make_url(url)
+    conninfo = (
+        f"host={parsed.host or '127.0.0.1'} port={parsed.port or 5432} "
+        f"user={parsed.username or 'postgres'} dbname=postgres"
+    )
+    if parsed.password:
+        conninfo += f" password={parsed.password}"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
