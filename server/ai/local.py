@@ -35,8 +35,8 @@ _ADVICE_TOPICS = frozenset(
     {BlockedTopic.LEGAL_ADVICE, BlockedTopic.MEDICAL_ADVICE, BlockedTopic.FINANCIAL_ADVICE}
 )
 _SOFT_FLAG = re.compile(
-    r"\b(confirm\w*|cancel\w*|free|gratis|refund\w*|discount\w*|deal|offer|price\w*|cheap\w*|"
-    r"sue|lawyer|deposit|paid|guarantee\w*|promise\w*|warranty|review|insurance|claim|"
+    r"\b(confirm\w*|cancel\w*|free|gratis|refund\w*|discount\w*|deal|price\w*|cheap\w*|"
+    r"sue|lawyer|deposit|paid|guarantee\w*|promise\w*|warranty|insurance|claim|"
     r"instructions?|reply|respond|ai|bot|assistant|link|click)\b|%"
 )
 _HUMAN_INTENT_STEP = {

@@ -31,9 +31,10 @@ _FIELDS = frozenset(Analysis.model_fields)
 class _Retryable(Exception):
     """A failed attempt worth one more try; ``raw`` is the content the model returned, if any."""
 
-    def __init__(self, message: str, raw: str | None = None) -> None:
+    def __init__(self, message: str, raw: str | None = None, *, final: bool = False) -> None:
         super().__init__(message)
         self.raw = raw
+        self.final = final
 
 
 def parse_analysis(content: str) -> Analysis:
@@ -88,6 +89,8 @@ class OpenAICompatibleAnalyser:
                 raw = exc.raw if exc.raw is not None else raw
                 error = str(exc)
                 log.warning("AI attempt %d/%d failed: %s", attempt, ATTEMPTS, error)
+                if exc.final:
+                    break
                 continue
             return AnalysisOutcome(
                 analysis=analysis,
@@ -133,9 +136,8 @@ class OpenAICompatibleAnalyser:
         if response.status_code == 429 or response.status_code >= 500:
             raise _Retryable(f"AI provider answered HTTP {response.status_code}")
         if response.status_code >= 400:
-            # 4xx other than 429 (bad key, bad model) will not heal on retry, but is retried
-            # once anyway by the caller's loop: cheap, and it keeps the rule simple.
-            raise _Retryable(f"AI provider answered HTTP {response.status_code}")
+            # A bad key or model will not heal on a retry.
+            raise _Retryable(f"AI provider answered HTTP {response.status_code}", final=True)
         try:
             content = response.json()["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError) as exc:

@@ -111,7 +111,10 @@ _JOB = compile_all(
         r"stellenangebot|suche arbeit)\b",
     ]
 )
-_ACTOR = r"(crew|cleaners?|tech|technician|staff|team|guys|movers?|stylist|groomer|installer|plumber|electrician|driver|worker)"
+_ACTOR = (
+    r"(crew|cleaners?|tech|technician|staff|team|guys|movers?|stylist|groomer|installer|"
+    r"plumber|electrician|driver|worker)"
+)
 _COMPLAINT: list[tuple[re.Pattern[str], int]] = [
     (
         re.compile(

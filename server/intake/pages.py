@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from server import ratelimit
 from server.auth.security import ALGORITHM
+from server.businesses import repository as business_repo
 from server.businesses.service import form_url, logo_url
 from server.context import ServerContext
 from server.deps import Ctx, Session
@@ -127,8 +128,11 @@ def _friendly(field: str | None) -> str:
 
 
 async def _qr_target(ctx: Ctx, session: Session, slug: str) -> str:
-    form, _business = await service.available_form(session, slug)
-    return form_url(ctx.settings, form.slug)
+    """Any existing form has a QR code (an owner prints it before activating the form)."""
+    found = await business_repo.form_by_slug(session, slug)
+    if found is None:
+        raise service.FormUnavailable()
+    return form_url(ctx.settings, found[0].slug)
 
 
 @router.get("/forms/{slug}/qr.png")

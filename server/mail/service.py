@@ -117,6 +117,7 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
             event.provider_message_id = provider_id[:300]
             event.sent_at = utcnow()
             event.error = None
+            await _mirror_status(session, event)
         await run.complete(session)
 
 
@@ -127,3 +128,16 @@ async def email_gave_up(ctx: ServerContext, run: JobRun, error: str) -> None:
         if event is not None and event.status == EmailStatus.QUEUED.value:
             event.status = EmailStatus.FAILED.value
             event.error = error[:2000]
+            await _mirror_status(session, event)
+
+
+async def _mirror_status(session: AsyncSession, event: EmailEvent) -> None:
+    """Copy the delivery status onto the thread message, so desktops see "sent" or "failed"."""
+    from server.models.lead import Message
+
+    if event.lead_id is None:
+        return
+    for message in (await session.execute(
+        select(Message).where(Message.email_event_id == event.id)
+    )).scalars():
+        message.email_status = event.status

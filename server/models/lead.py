@@ -54,6 +54,8 @@ class Lead(IdMixin, TimestampMixin, SyncedMixin, Base):
         ForeignKey("leads.id", ondelete="SET NULL")
     )
     comm_status: Mapped[str] = mapped_column(String(16), nullable=False, default="new")
+    urgency: Mapped[str | None] = mapped_column(String(8))
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     gate_allowed: Mapped[bool | None] = mapped_column(Boolean)
     gate_reasons: Mapped[list[Any]] = mapped_column(JSONType, nullable=False, default=list)
     auto_sent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -93,6 +95,7 @@ class Message(IdMixin, SyncedMixin, Base):
         ForeignKey("email_events.id", ondelete="SET NULL")
     )
     email_message_id: Mapped[str | None] = mapped_column(String(300))
+    email_status: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     business: Mapped["Business"] = relationship(lazy="raise")

@@ -108,6 +108,7 @@ async def send_customer_mail(
         client_id=client_id,
         email_event_id=event.id,
         email_message_id=event.message_id,
+        email_status=event.status,
         created_at=event.created_at,
     )
     session.add(message)

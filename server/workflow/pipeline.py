@@ -243,6 +243,7 @@ async def decide_and_act(
     lead.gate_allowed = decision.allowed and not human_acted
     lead.gate_reasons = reasons
     analysis = outcome.analysis
+    lead.urgency = analysis.urgency.value
     audit.record(session, "lead.analysed", business_id=business.id, lead_id=lead.id,
                  entity="lead", entity_id=lead.id,
                  details={"provider": outcome.provider, "status": outcome.status.value,
@@ -328,6 +329,7 @@ async def reanalyse_lead(ctx: ServerContext, run: JobRun) -> None:
         if lead is not None:
             store_analysis(session, lead, outcome)
             store_draft(session, lead, outcome)
+            lead.urgency = outcome.analysis.urgency.value
             audit.record(session, "lead.reanalysed", business_id=lead.business_id,
                          lead_id=lead.id)
         await run.complete(session)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 20:57:41.514896
+Create Date: 2026-11-25 20:59:29.291578
 """
 
 from collections.abc import Sequence
@@ -325,6 +325,8 @@ def upgrade() -> None:
         ),
         sa.Column("duplicate_of_id", sa.Uuid(), nullable=True),
         sa.Column("comm_status", sa.String(length=16), nullable=False),
+        sa.Column("urgency", sa.String(length=8), nullable=True),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("gate_allowed", sa.Boolean(), nullable=True),
         sa.Column(
             "gate_reasons",
@@ -619,6 +621,7 @@ def upgrade() -> None:
         sa.Column("client_id", sa.String(length=64), nullable=True),
         sa.Column("email_event_id", sa.Uuid(), nullable=True),
         sa.Column("email_message_id", sa.String(length=300), nullable=True),
+        sa.Column("email_status", sa.String(length=16), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("version", sa.BigInteger(), nullable=False),

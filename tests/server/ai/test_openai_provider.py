@@ -243,6 +243,15 @@ async def test_two_server_errors_give_the_fallback_with_the_local_reading(fake) 
     assert outcome.analysis.intent is Intent.QUOTE_REQUEST
 
 
+async def test_a_rejected_key_is_not_retried(fake) -> None:
+    model, url = fake
+    model.replies = [Reply(status=401, raw_body="{}")]
+    outcome = await _analyser(url).analyse(_lead())
+    assert len(model.requests) == 1
+    assert outcome.status is AnalysisStatus.FALLBACK
+    assert "401" in (outcome.error or "")
+
+
 async def test_a_slow_answer_beyond_the_timeout_falls_back(fake) -> None:
     model, url = fake
     model.replies = [Reply(content=json.dumps(VALID), delay_s=1.0)]

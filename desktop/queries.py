@@ -1,0 +1,222 @@
+"""Reads of the local copy for the UI: inbox rows, a lead's detail and thread, follow-ups,
+conversations. Pending mutations from the outbox are laid over the synced rows, so what the owner
+did shows at once, also offline."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from desktop.outbox import APPLIED, QUEUED, REJECTED
+from desktop.store import LocalStore
+from shared.models.business import BusinessOut, FormOut
+from shared.models.enums import FollowUpState, MessageDirection, MessageType
+from shared.models.leads import AIOut, FollowUpOut, GateOut, LeadDetail, MessageOut
+
+# A status the owner set that the server has not reflected yet wins over the synced one.
+EFFECTIVE_STATUS = (
+    "COALESCE((SELECT json_extract(o.payload, '$.status') FROM outbox o"
+    " WHERE o.lead_id = l.id AND o.type = 'set_status'"
+    " AND (o.state = 'queued' OR (o.state = 'applied' AND o.settled = 0))"
+    " ORDER BY o.seq DESC LIMIT 1), l.status)"
+)
+SORTS = {"newest": "l.created_at DESC", "oldest": "l.created_at ASC",
+         "activity": "l.last_activity_at DESC"}
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    """One inbox line: a projection of a lead, cheap enough for 100,000 rows."""
+
+    id: str
+    status: str
+    comm_status: str
+    urgency: str | None
+    customer_name: str
+    service_needed: str | None
+    customer_email: str | None
+    created_at: str
+    unread: bool
+
+
+@dataclass(frozen=True)
+class ThreadItem:
+    """A message of a lead's thread with how far it got: ``queued`` / ``rejected`` (still in
+    the outbox), ``sent`` / ``failed`` (outbound, per the server), ``received`` or ``internal``."""
+
+    message: MessageOut
+    delivery: str
+    outbox_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Conversation:
+    lead_id: str
+    customer_name: str
+    last_at: str
+    snippet: str
+    inbound: bool
+    unread: bool
+
+
+def fts_query(text: str) -> str:
+    """Prefix-match every word: ``"dee" "cle"`` → ``"dee"* "cle"*``."""
+    words = [w for w in re.split(r"[\s\"'()*:^+-]+", text) if w]
+    return " ".join(f'"{w}"*' for w in words)
+
+
+class Queries:
+    def __init__(self, store: LocalStore) -> None:
+        self.store = store
+        self.db = store.db
+
+    # -- inbox ------------------------------------------------------------------------------------
+
+    def leads(self, status: str | None = None, q: str = "", sort: str = "newest") -> list[LeadRow]:
+        where, params = [], []
+        if status == "open":
+            where.append(f"{EFFECTIVE_STATUS} NOT IN ('lost', 'archived', 'spam')")
+        elif status:
+            where.append(f"{EFFECTIVE_STATUS} = ?")
+            params.append(status)
+        match = fts_query(q) if q.strip() else ""
+        if match:
+            where.append("l.id IN (SELECT lead_id FROM leads_fts WHERE leads_fts MATCH ?)")
+            params.append(match)
+        sql = (f"SELECT l.id, {EFFECTIVE_STATUS}, l.comm_status, l.urgency, l.customer_name,"
+               " l.service_needed, l.customer_email, l.created_at, l.unread FROM leads l"
+               + (" WHERE " + " AND ".join(where) if where else "")
+               + f" ORDER BY {SORTS.get(sort, SORTS['newest'])}")
+        with self.store.lock:
+            rows = self.db.execute(sql, params).fetchall()
+        return [LeadRow(r[0], r[1], r[2] or "new", r[3], r[4] or "", r[5], r[6], r[7] or "",
+                        bool(r[8])) for r in rows]
+
+    def unread_count(self) -> int:
+        with self.store.lock:
+            return int(self.db.execute("SELECT COUNT(*) FROM leads WHERE unread = 1").fetchone()[0])
+
+    def lead(self, lead_id: str) -> LeadDetail | None:
+        with self.store.lock:
+            row = self.db.execute(
+                f"SELECT l.data, {EFFECTIVE_STATUS}, l.gate_allowed, l.gate_reasons FROM leads l"
+                " WHERE l.id = ?", [lead_id]).fetchone()
+            ai = self.db.execute(
+                "SELECT data FROM ai_analyses WHERE lead_id = ? ORDER BY version DESC LIMIT 1",
+                [lead_id]).fetchone()
+        if row is None:
+            return None
+        data = json.loads(row[0])
+        data["status"] = row[1]
+        for key in ("ai", "gate"):
+            data.pop(key, None)
+        detail = LeadDetail.model_validate(data)
+        if ai is not None:
+            detail.ai = AIOut.model_validate(json.loads(ai[0]))
+        if row[2] is not None:
+            detail.gate = GateOut(allowed=bool(row[2]), reasons=json.loads(row[3] or "[]"))
+        return detail
+
+    # -- thread -----------------------------------------------------------------------------------
+
+    def thread(self, lead_id: str) -> list[ThreadItem]:
+        with self.store.lock:
+            synced = [r[0] for r in self.db.execute(
+                "SELECT data FROM messages WHERE lead_id = ? ORDER BY created_at, version",
+                [lead_id])]
+            pending = self.db.execute(
+                "SELECT o.id, o.type, o.payload, o.state, o.error, o.created_at FROM outbox o"
+                " WHERE o.lead_id = ? AND o.type IN ('reply', 'approve_draft', 'add_note')"
+                " AND (o.state IN (?, ?) OR (o.state = ? AND o.settled = 0 AND NOT EXISTS"
+                " (SELECT 1 FROM messages m WHERE m.client_id = o.id))) ORDER BY o.seq",
+                [lead_id, QUEUED, REJECTED, APPLIED]).fetchall()
+        items = [self._synced_item(MessageOut.model_validate_json(blob)) for blob in synced]
+        for mutation_id, kind, payload, state, error, created in pending:
+            content = json.loads(payload).get("content")
+            if not content and kind == "approve_draft":
+                detail = self.lead(lead_id)
+                content = detail.ai.suggested_reply if detail and detail.ai else ""
+            note = kind == "add_note"
+            message = MessageOut(
+                id=mutation_id, lead_id=lead_id,
+                type=MessageType.NOTE if note else MessageType.OWNER_REPLY,
+                direction=MessageDirection.INTERNAL if note else MessageDirection.OUTBOUND,
+                subject=None, content=content or "", client_id=mutation_id,
+                email_status=None, created_at=datetime.fromisoformat(created), version=0)
+            delivery = "sent" if state == APPLIED else state
+            items.append(ThreadItem(message, delivery, mutation_id, error))
+        return items
+
+    @staticmethod
+    def _synced_item(message: MessageOut) -> ThreadItem:
+        if message.direction == MessageDirection.INBOUND:
+            return ThreadItem(message, "received")
+        if message.direction == MessageDirection.INTERNAL or message.type in (
+            MessageType.NOTE, MessageType.AI_DRAFT
+        ):
+            return ThreadItem(message, "internal")
+        return ThreadItem(message, "failed" if message.email_status == "failed" else "sent")
+
+    # -- conversations ------------------------------------------------------------------------------
+
+    def conversations(self, q: str = "") -> list[Conversation]:
+        params: list[str] = []
+        where = ""
+        match = fts_query(q) if q.strip() else ""
+        if match:
+            where = " AND l.id IN (SELECT lead_id FROM leads_fts WHERE leads_fts MATCH ?)"
+            params.append(match)
+        sql = (
+            "SELECT l.id, l.customer_name, m.created_at, json_extract(m.data, '$.content'),"
+            " m.direction, l.unread FROM leads l JOIN messages m ON m.id = ("
+            " SELECT id FROM messages WHERE lead_id = l.id AND type NOT IN ('note', 'ai_draft')"
+            " ORDER BY created_at DESC LIMIT 1)"
+            f" WHERE 1 = 1{where} ORDER BY l.unread DESC, m.created_at DESC")
+        with self.store.lock:
+            rows = self.db.execute(sql, params).fetchall()
+        return [Conversation(r[0], r[1] or "", r[2] or "", (r[3] or "")[:140],
+                             r[4] == "inbound", bool(r[5])) for r in rows]
+
+    # -- follow-ups ---------------------------------------------------------------------------------
+
+    def follow_ups(self, now: datetime | None = None) -> dict[FollowUpState, list[FollowUpOut]]:
+        """Every follow-up, grouped by the state it has now (due = later today, overdue = past)."""
+        now = now or datetime.now(UTC)
+        local_midnight = datetime.combine(now.astimezone().date() + timedelta(days=1), time(),
+                                          tzinfo=now.astimezone().tzinfo)
+        with self.store.lock:
+            rows = self.db.execute(
+                "SELECT f.data, l.customer_name, l.service_needed FROM follow_ups f"
+                " LEFT JOIN leads l ON l.id = f.lead_id ORDER BY f.scheduled_at").fetchall()
+        groups: dict[FollowUpState, list[FollowUpOut]] = {s: [] for s in FollowUpState}
+        for blob, name, service in rows:
+            item = FollowUpOut.model_validate_json(blob)
+            item.customer_name = item.customer_name or name
+            item.service_needed = item.service_needed or service
+            if item.status == "scheduled":
+                if item.scheduled_at < now:
+                    state = FollowUpState.OVERDUE
+                elif item.scheduled_at < local_midnight:
+                    state = FollowUpState.DUE
+                else:
+                    state = FollowUpState.SCHEDULED
+            else:
+                state = FollowUpState(item.status.value)
+            item.state = state
+            groups[state].append(item)
+        return groups
+
+    # -- business and form --------------------------------------------------------------------------
+
+    def business(self) -> BusinessOut | None:
+        with self.store.lock:
+            row = self.db.execute("SELECT data FROM business LIMIT 1").fetchone()
+        return BusinessOut.model_validate_json(row[0]) if row else None
+
+    def form(self) -> FormOut | None:
+        with self.store.lock:
+            row = self.db.execute("SELECT data FROM form LIMIT 1").fetchone()
+        return FormOut.model_validate_json(row[0]) if row else None

@@ -1,0 +1,1 @@
+"""The owner's work on leads: lists, detail, status, replies, notes, follow-ups, timeline."""

@@ -1,0 +1,1 @@
+"""The owner's business settings, form, team and metrics (CONTRACT §6)."""

@@ -1,0 +1,85 @@
+"""Owner routes for the business profile, the form, the team and the metrics (CONTRACT §6)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from server.auth.deps import Scope
+from server.businesses import service as businesses
+from server.deps import Ctx, Session
+from server.errors import Forbidden
+from server.owner import team
+from server.owner.metrics import owner_metrics
+from shared.models.business import BusinessOut, BusinessUpdate, FormOut, FormUpdate
+from shared.models.leads import OwnerMetrics
+
+router = APIRouter(prefix="/api/v1/owner", tags=["owner"])
+
+OWNER_ONLY_BUSINESS_FIELDS = {"smart_auto_reply", "owner_approval_required",
+                              "auto_reply_threshold", "brand_color", "contact_email"}
+
+
+@router.get("/business", response_model=BusinessOut)
+async def get_business(scope: Scope, ctx: Ctx, session: Session) -> BusinessOut:
+    """The business's profile, branding and automation switches."""
+    form = await businesses.get_form(session, scope.business_id)
+    return businesses.business_out(ctx.settings, scope.business, form)
+
+
+@router.patch("/business", response_model=BusinessOut)
+async def update_business(body: BusinessUpdate, scope: Scope, ctx: Ctx,
+                          session: Session) -> BusinessOut:
+    """Edit the profile; automation, branding and the contact email are the owner's to change."""
+    touched = set(body.model_dump(exclude_unset=True))
+    if touched & OWNER_ONLY_BUSINESS_FIELDS and not scope.is_owner:
+        raise Forbidden("Only the business owner can change automation, branding or the "
+                        "contact email.")
+    business = await businesses.update_business(session, scope.user, scope.business, body)
+    return businesses.business_out(ctx.settings, business,
+                                   await businesses.get_form(session, scope.business_id))
+
+
+@router.get("/form", response_model=FormOut)
+async def get_form(scope: Scope, ctx: Ctx, session: Session) -> FormOut:
+    """The public form."""
+    return businesses.form_out(ctx.settings, await businesses.get_form(session, scope.business_id))
+
+
+@router.patch("/form", response_model=FormOut)
+async def update_form(body: FormUpdate, scope: Scope, ctx: Ctx, session: Session) -> FormOut:
+    """Edit the public form; a slug in use answers 409."""
+    if body.slug is not None and not scope.is_owner:
+        raise Forbidden("Only the business owner can change the form address.")
+    form = await businesses.get_form(session, scope.business_id)
+    return businesses.form_out(ctx.settings,
+                               await businesses.update_form(session, scope.user, form, body))
+
+
+@router.get("/metrics", response_model=OwnerMetrics)
+async def metrics(scope: Scope, session: Session) -> OwnerMetrics:
+    """KPIs and the 14-day lead chart, in the business's time zone."""
+    return await owner_metrics(session, scope.business_id, scope.business.timezone)
+
+
+@router.get("/team", response_model=list[team.TeamMember])
+async def get_team(scope: Scope, session: Session) -> list[team.TeamMember]:
+    """The business's owners and staff."""
+    return await team.members(session, scope.business_id)
+
+
+@router.post("/team/invites", response_model=team.TeamMember, status_code=201)
+async def invite_member(body: team.TeamInvite, scope: Scope, ctx: Ctx,
+                        session: Session) -> team.TeamMember:
+    """Invite a staff member (owners only)."""
+    scope.require_owner("invite people")
+    return await team.invite(session, ctx, scope.business, scope.user, body)
+
+
+@router.post("/team/{member_id}/deactivate", response_model=team.TeamMember)
+async def deactivate_member(member_id: uuid.UUID, scope: Scope,
+                            session: Session) -> team.TeamMember:
+    """Remove a member's access to this business (owners only)."""
+    scope.require_owner("change the team")
+    return await team.deactivate(session, scope.business, scope.user, member_id)
