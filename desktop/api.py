@@ -91,7 +91,9 @@ class ApiClient:
         try:
             return response.json()
         except ValueError as error:
-            raise ServerError(response.status_code, "bad_json", "The server sent no JSON.") from error
+            raise ServerError(
+                response.status_code, "bad_json", "The server sent no JSON."
+            ) from error
 
     # -- auth ---------------------------------------------------------------------------------
 
@@ -140,10 +142,26 @@ class ApiClient:
 
     # -- owner API (CONTRACT §6) ---------------------------------------------------------------
 
-    async def leads(self, *, status: str | None = None, q: str | None = None,
-                    sort: str = "newest", limit: int = 100, offset: int = 0) -> list[LeadOut]:
-        params = {k: v for k, v in {"status": status, "q": q, "sort": sort, "limit": limit,
-                                    "offset": offset}.items() if v not in (None, "")}
+    async def leads(
+        self,
+        *,
+        status: str | None = None,
+        q: str | None = None,
+        sort: str = "newest",
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[LeadOut]:
+        params = {
+            k: v
+            for k, v in {
+                "status": status,
+                "q": q,
+                "sort": sort,
+                "limit": limit,
+                "offset": offset,
+            }.items()
+            if v not in (None, "")
+        }
         body = await self.json("GET", f"{OWNER}/leads", params=params)
         return [LeadOut.model_validate(item) for item in body["items"]]
 
@@ -198,7 +216,8 @@ class ApiClient:
 
     async def push(self, device_id: uuid.UUID | str, mutations: list[Mutation]) -> list[PushResult]:
         body = await self.json(
-            "POST", f"{OWNER}/sync/push",
+            "POST",
+            f"{OWNER}/sync/push",
             json={"device_id": str(device_id), "mutations": [m.wire() for m in mutations]},
         )
         return [PushResult.model_validate(item) for item in body["results"]]
@@ -216,8 +235,9 @@ class ApiClient:
             timeout = httpx.Timeout(10.0, read=read_timeout)
             try:
                 async with self._http.stream(
-                    "GET", f"{OWNER}/events", headers={**self._headers(),
-                                                       "Accept": "text/event-stream"},
+                    "GET",
+                    f"{OWNER}/events",
+                    headers={**self._headers(), "Accept": "text/event-stream"},
                     timeout=timeout,
                 ) as response:
                     if response.status_code == 401 and attempt == 1 and self.refresh_token:

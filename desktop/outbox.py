@@ -49,8 +49,11 @@ class Outbox:
     def enqueue(self, kind: MutationType | str, **payload: Any) -> OutboxItem:
         """Store one mutation durably and return it; only then may the UI show it."""
         kind = MutationType(kind)
-        clean = {k: (str(v) if isinstance(v, uuid.UUID | datetime) else v)
-                 for k, v in payload.items() if v is not None}
+        clean = {
+            k: (str(v) if isinstance(v, uuid.UUID | datetime) else v)
+            for k, v in payload.items()
+            if v is not None
+        }
         mutation_id = str(uuid.uuid4())
         stamp = now_iso()
         with self.store.lock, self.db.atomic():
@@ -58,17 +61,29 @@ class Outbox:
             self.db.execute(
                 "INSERT INTO outbox (id, seq, type, lead_id, payload, state, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [mutation_id, seq, kind.value, clean.get("lead_id"), json.dumps(clean), QUEUED,
-                 stamp, stamp])
+                [
+                    mutation_id,
+                    seq,
+                    kind.value,
+                    clean.get("lead_id"),
+                    json.dumps(clean),
+                    QUEUED,
+                    stamp,
+                    stamp,
+                ],
+            )
         return OutboxItem(mutation_id, kind, clean.get("lead_id"), clean, QUEUED, None, stamp)
 
     def pending(self, limit: int = 100) -> list[Mutation]:
         with self.store.lock:
             rows = self.db.execute(
                 "SELECT id, type, payload FROM outbox WHERE state = ? ORDER BY seq LIMIT ?",
-                [QUEUED, limit]).fetchall()
-        return [Mutation(id=uuid.UUID(r[0]), type=MutationType(r[1]), payload=json.loads(r[2]))
-                for r in rows]
+                [QUEUED, limit],
+            ).fetchall()
+        return [
+            Mutation(id=uuid.UUID(r[0]), type=MutationType(r[1]), payload=json.loads(r[2]))
+            for r in rows
+        ]
 
     def record(self, results: list[PushResult]) -> list[OutboxItem]:
         """Store the server's verdicts; returns the rejected items."""
@@ -78,12 +93,15 @@ class Outbox:
                 if result.status in (MutationStatus.APPLIED, MutationStatus.DUPLICATE):
                     self.db.execute(
                         "UPDATE outbox SET state = ?, error = NULL, attempts = attempts + 1,"
-                        " updated_at = ? WHERE id = ?", [APPLIED, stamp, str(result.id)])
+                        " updated_at = ? WHERE id = ?",
+                        [APPLIED, stamp, str(result.id)],
+                    )
                 else:
                     self.db.execute(
                         "UPDATE outbox SET state = ?, error = ?, attempts = attempts + 1,"
                         " updated_at = ? WHERE id = ?",
-                        [REJECTED, result.reason, stamp, str(result.id)])
+                        [REJECTED, result.reason, stamp, str(result.id)],
+                    )
         rejected = {str(r.id) for r in results if r.status is MutationStatus.REJECTED}
         return [item for item in self.items() if item.id in rejected]
 
@@ -91,37 +109,52 @@ class Outbox:
         """These applied mutations are now reflected by pulled rows: stop showing overlays."""
         with self.store.lock, self.db.atomic():
             for mutation_id in ids:
-                self.db.execute("UPDATE outbox SET settled = 1 WHERE id = ? AND state = ?",
-                                [mutation_id, APPLIED])
+                self.db.execute(
+                    "UPDATE outbox SET settled = 1 WHERE id = ? AND state = ?",
+                    [mutation_id, APPLIED],
+                )
 
     def retry(self, mutation_id: str) -> None:
         """Queue a rejected mutation again, with the same id."""
         with self.store.lock:
             self.db.execute(
                 "UPDATE outbox SET state = ?, error = NULL, updated_at = ? WHERE id = ? AND state = ?",
-                [QUEUED, now_iso(), mutation_id, REJECTED])
+                [QUEUED, now_iso(), mutation_id, REJECTED],
+            )
 
     def discard(self, mutation_id: str) -> None:
         """Drop a mutation the server refused (only those: a queued one may be in flight)."""
         with self.store.lock:
-            self.db.execute("DELETE FROM outbox WHERE id = ? AND state = ?",
-                            [mutation_id, REJECTED])
+            self.db.execute(
+                "DELETE FROM outbox WHERE id = ? AND state = ?", [mutation_id, REJECTED]
+            )
 
     def items(self, states: tuple[str, ...] = (QUEUED, REJECTED)) -> list[OutboxItem]:
         marks = ", ".join("?" for _ in states)
         with self.store.lock:
             rows = self.db.execute(
                 "SELECT id, type, lead_id, payload, state, error, created_at FROM outbox"
-                f" WHERE state IN ({marks}) ORDER BY seq", list(states)).fetchall()  # noqa: S608
-        return [OutboxItem(r[0], MutationType(r[1]), r[2], json.loads(r[3]), r[4], r[5], r[6])
-                for r in rows]
+                f" WHERE state IN ({marks}) ORDER BY seq",
+                list(states),
+            ).fetchall()  # noqa: S608
+        return [
+            OutboxItem(r[0], MutationType(r[1]), r[2], json.loads(r[3]), r[4], r[5], r[6])
+            for r in rows
+        ]
 
     def count(self, state: str = QUEUED) -> int:
         with self.store.lock:
-            return int(self.db.execute("SELECT COUNT(*) FROM outbox WHERE state = ?",
-                                       [state]).fetchone()[0])
+            return int(
+                self.db.execute("SELECT COUNT(*) FROM outbox WHERE state = ?", [state]).fetchone()[
+                    0
+                ]
+            )
 
     def unsettled_applied(self) -> list[str]:
         with self.store.lock:
-            return [r[0] for r in self.db.execute(
-                "SELECT id FROM outbox WHERE state = ? AND settled = 0", [APPLIED])]
+            return [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT id FROM outbox WHERE state = ? AND settled = 0", [APPLIED]
+                )
+            ]

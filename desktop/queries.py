@@ -22,8 +22,11 @@ EFFECTIVE_STATUS = (
     " AND (o.state = 'queued' OR (o.state = 'applied' AND o.settled = 0))"
     " ORDER BY o.seq DESC LIMIT 1), l.status)"
 )
-SORTS = {"newest": "l.created_at DESC", "oldest": "l.created_at ASC",
-         "activity": "l.last_activity_at DESC"}
+SORTS = {
+    "newest": "l.created_at DESC",
+    "oldest": "l.created_at ASC",
+    "activity": "l.last_activity_at DESC",
+}
 
 
 @dataclass(frozen=True)
@@ -86,14 +89,18 @@ class Queries:
         if match:
             where.append("l.id IN (SELECT lead_id FROM leads_fts WHERE leads_fts MATCH ?)")
             params.append(match)
-        sql = (f"SELECT l.id, {EFFECTIVE_STATUS}, l.comm_status, l.urgency, l.customer_name,"
-               " l.service_needed, l.customer_email, l.created_at, l.unread FROM leads l"
-               + (" WHERE " + " AND ".join(where) if where else "")
-               + f" ORDER BY {SORTS.get(sort, SORTS['newest'])}")
+        sql = (
+            f"SELECT l.id, {EFFECTIVE_STATUS}, l.comm_status, l.urgency, l.customer_name,"
+            " l.service_needed, l.customer_email, l.created_at, l.unread FROM leads l"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + f" ORDER BY {SORTS.get(sort, SORTS['newest'])}"
+        )
         with self.store.lock:
             rows = self.db.execute(sql, params).fetchall()
-        return [LeadRow(r[0], r[1], r[2] or "new", r[3], r[4] or "", r[5], r[6], r[7] or "",
-                        bool(r[8])) for r in rows]
+        return [
+            LeadRow(r[0], r[1], r[2] or "new", r[3], r[4] or "", r[5], r[6], r[7] or "", bool(r[8]))
+            for r in rows
+        ]
 
     def unread_count(self) -> int:
         with self.store.lock:
@@ -103,10 +110,13 @@ class Queries:
         with self.store.lock:
             row = self.db.execute(
                 f"SELECT l.data, {EFFECTIVE_STATUS}, l.gate_allowed, l.gate_reasons FROM leads l"
-                " WHERE l.id = ?", [lead_id]).fetchone()
+                " WHERE l.id = ?",
+                [lead_id],
+            ).fetchone()
             ai = self.db.execute(
                 "SELECT data FROM ai_analyses WHERE lead_id = ? ORDER BY version DESC LIMIT 1",
-                [lead_id]).fetchone()
+                [lead_id],
+            ).fetchone()
         if row is None:
             return None
         data = json.loads(row[0])
@@ -124,15 +134,20 @@ class Queries:
 
     def thread(self, lead_id: str) -> list[ThreadItem]:
         with self.store.lock:
-            synced = [r[0] for r in self.db.execute(
-                "SELECT data FROM messages WHERE lead_id = ? ORDER BY created_at, version",
-                [lead_id])]
+            synced = [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT data FROM messages WHERE lead_id = ? ORDER BY created_at, version",
+                    [lead_id],
+                )
+            ]
             pending = self.db.execute(
                 "SELECT o.id, o.type, o.payload, o.state, o.error, o.created_at FROM outbox o"
                 " WHERE o.lead_id = ? AND o.type IN ('reply', 'approve_draft', 'add_note')"
                 " AND (o.state IN (?, ?) OR (o.state = ? AND o.settled = 0 AND NOT EXISTS"
                 " (SELECT 1 FROM messages m WHERE m.client_id = o.id))) ORDER BY o.seq",
-                [lead_id, QUEUED, REJECTED, APPLIED]).fetchall()
+                [lead_id, QUEUED, REJECTED, APPLIED],
+            ).fetchall()
         items = [self._synced_item(MessageOut.model_validate_json(blob)) for blob in synced]
         for mutation_id, kind, payload, state, error, created in pending:
             content = json.loads(payload).get("content")
@@ -141,11 +156,17 @@ class Queries:
                 content = detail.ai.suggested_reply if detail and detail.ai else ""
             note = kind == "add_note"
             message = MessageOut(
-                id=mutation_id, lead_id=lead_id,
+                id=mutation_id,
+                lead_id=lead_id,
                 type=MessageType.NOTE if note else MessageType.OWNER_REPLY,
                 direction=MessageDirection.INTERNAL if note else MessageDirection.OUTBOUND,
-                subject=None, content=content or "", client_id=mutation_id,
-                email_status=None, created_at=datetime.fromisoformat(created), version=0)
+                subject=None,
+                content=content or "",
+                client_id=mutation_id,
+                email_status=None,
+                created_at=datetime.fromisoformat(created),
+                version=0,
+            )
             delivery = "sent" if state == APPLIED else state
             items.append(ThreadItem(message, delivery, mutation_id, error))
         return items
@@ -155,7 +176,8 @@ class Queries:
         if message.direction == MessageDirection.INBOUND:
             return ThreadItem(message, "received")
         if message.direction == MessageDirection.INTERNAL or message.type in (
-            MessageType.NOTE, MessageType.AI_DRAFT
+            MessageType.NOTE,
+            MessageType.AI_DRAFT,
         ):
             return ThreadItem(message, "internal")
         return ThreadItem(message, "failed" if message.email_status == "failed" else "sent")
@@ -174,23 +196,30 @@ class Queries:
             " m.direction, l.unread FROM leads l JOIN messages m ON m.id = ("
             " SELECT id FROM messages WHERE lead_id = l.id AND type NOT IN ('note', 'ai_draft')"
             " ORDER BY created_at DESC LIMIT 1)"
-            f" WHERE 1 = 1{where} ORDER BY l.unread DESC, m.created_at DESC")
+            f" WHERE 1 = 1{where} ORDER BY l.unread DESC, m.created_at DESC"
+        )
         with self.store.lock:
             rows = self.db.execute(sql, params).fetchall()
-        return [Conversation(r[0], r[1] or "", r[2] or "", (r[3] or "")[:140],
-                             r[4] == "inbound", bool(r[5])) for r in rows]
+        return [
+            Conversation(
+                r[0], r[1] or "", r[2] or "", (r[3] or "")[:140], r[4] == "inbound", bool(r[5])
+            )
+            for r in rows
+        ]
 
     # -- follow-ups ---------------------------------------------------------------------------------
 
     def follow_ups(self, now: datetime | None = None) -> dict[FollowUpState, list[FollowUpOut]]:
         """Every follow-up, grouped by the state it has now (due = later today, overdue = past)."""
         now = now or datetime.now(UTC)
-        local_midnight = datetime.combine(now.astimezone().date() + timedelta(days=1), time(),
-                                          tzinfo=now.astimezone().tzinfo)
+        local_midnight = datetime.combine(
+            now.astimezone().date() + timedelta(days=1), time(), tzinfo=now.astimezone().tzinfo
+        )
         with self.store.lock:
             rows = self.db.execute(
                 "SELECT f.data, l.customer_name, l.service_needed FROM follow_ups f"
-                " LEFT JOIN leads l ON l.id = f.lead_id ORDER BY f.scheduled_at").fetchall()
+                " LEFT JOIN leads l ON l.id = f.lead_id ORDER BY f.scheduled_at"
+            ).fetchall()
         groups: dict[FollowUpState, list[FollowUpOut]] = {s: [] for s in FollowUpState}
         for blob, name, service in rows:
             item = FollowUpOut.model_validate_json(blob)

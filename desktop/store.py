@@ -112,7 +112,9 @@ class LocalStore:
         with self.lock:
             self.db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
 
     @property
     def cursor(self) -> int:
@@ -149,11 +151,15 @@ class LocalStore:
             result.count = len(page.changes)
             self.db.execute(
                 "INSERT INTO meta (key, value) VALUES ('cursor', ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [str(page.cursor)])
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [str(page.cursor)],
+            )
             if last_sync:
                 self.db.execute(
                     "INSERT INTO meta (key, value) VALUES ('last_sync', ?) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [last_sync])
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [last_sync],
+                )
         return result
 
     def _apply(self, change: SyncChange, result: AppliedChanges) -> None:
@@ -182,36 +188,65 @@ class LocalStore:
             self.db.execute(
                 "INSERT OR REPLACE INTO messages (id, lead_id, version, type, direction, created_at,"
                 " client_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [key, lead_id, change.version, data.get("type"), data.get("direction"),
-                 data.get("created_at"), data.get("client_id"), blob])
+                [
+                    key,
+                    lead_id,
+                    change.version,
+                    data.get("type"),
+                    data.get("direction"),
+                    data.get("created_at"),
+                    data.get("client_id"),
+                    blob,
+                ],
+            )
             result.leads.add(lead_id)
-            if (row is None and data.get("direction") == MessageDirection.INBOUND
-                    and not result.bootstrap and lead_id not in result.new_leads
-                    and self._has_earlier_inbound(lead_id, key)):
+            if (
+                row is None
+                and data.get("direction") == MessageDirection.INBOUND
+                and not result.bootstrap
+                and lead_id not in result.new_leads
+                and self._has_earlier_inbound(lead_id, key)
+            ):
                 result.new_customer_messages.append((lead_id, key))
                 self.db.execute("UPDATE leads SET unread = 1 WHERE id = ?", [lead_id])
         elif change.entity is SyncEntity.FOLLOW_UP:
             self.db.execute(
                 "INSERT OR REPLACE INTO follow_ups (id, lead_id, version, status, scheduled_at, data)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                [key, str(data.get("lead_id")), change.version, data.get("status"),
-                 data.get("scheduled_at"), blob])
+                [
+                    key,
+                    str(data.get("lead_id")),
+                    change.version,
+                    data.get("status"),
+                    data.get("scheduled_at"),
+                    blob,
+                ],
+            )
             result.follow_ups = True
         elif change.entity is SyncEntity.AI_ANALYSIS:
             lead_id = str(data.get("lead_id"))
             self.db.execute(
                 "INSERT OR REPLACE INTO ai_analyses (id, lead_id, version, data) VALUES (?, ?, ?, ?)",
-                [key, lead_id, change.version, blob])
+                [key, lead_id, change.version, blob],
+            )
             result.leads.add(lead_id)
         else:
             self.db.execute(
                 f"INSERT OR REPLACE INTO {table} (id, version, data) VALUES (?, ?, ?)",  # noqa: S608
-                [key, change.version, blob])
+                [key, change.version, blob],
+            )
             result.business |= change.entity is SyncEntity.BUSINESS
             result.form |= change.entity is SyncEntity.FORM
 
-    def _apply_lead(self, key: str, version: int, data: dict[str, Any], blob: str, new: bool,
-                    result: AppliedChanges) -> None:
+    def _apply_lead(
+        self,
+        key: str,
+        version: int,
+        data: dict[str, Any],
+        blob: str,
+        new: bool,
+        result: AppliedChanges,
+    ) -> None:
         gate_allowed = data.get("gate_allowed")
         gate_reasons = data.get("gate_reasons")
         if isinstance(data.get("gate"), dict):
@@ -230,11 +265,24 @@ class LocalStore:
             " created_at = excluded.created_at, last_activity_at = excluded.last_activity_at,"
             " gate_allowed = excluded.gate_allowed, gate_reasons = excluded.gate_reasons,"
             " data = excluded.data",
-            [key, version, data.get("status"), data.get("comm_status"), data.get("urgency"),
-             data.get("customer_name"), data.get("customer_email"), data.get("customer_phone"),
-             data.get("service_needed"), data.get("created_at"), data.get("last_activity_at"),
-             None if gate_allowed is None else int(bool(gate_allowed)),
-             None if gate_reasons is None else json.dumps(gate_reasons), unread, blob])
+            [
+                key,
+                version,
+                data.get("status"),
+                data.get("comm_status"),
+                data.get("urgency"),
+                data.get("customer_name"),
+                data.get("customer_email"),
+                data.get("customer_phone"),
+                data.get("service_needed"),
+                data.get("created_at"),
+                data.get("last_activity_at"),
+                None if gate_allowed is None else int(bool(gate_allowed)),
+                None if gate_reasons is None else json.dumps(gate_reasons),
+                unread,
+                blob,
+            ],
+        )
         result.leads.add(key)
         if new and not result.bootstrap:
             result.new_leads.append(key)
@@ -243,12 +291,15 @@ class LocalStore:
         """Whether the lead already had a customer message (its first one is the lead itself)."""
         row = self.db.execute(
             "SELECT 1 FROM messages WHERE lead_id = ? AND direction = 'inbound' AND id != ? LIMIT 1",
-            [lead_id, message_id]).fetchone()
+            [lead_id, message_id],
+        ).fetchone()
         if row is not None:
             return True
         times = self.db.execute(
             "SELECT l.created_at, m.created_at FROM leads l, messages m"
-            " WHERE l.id = ? AND m.id = ?", [lead_id, message_id]).fetchone()
+            " WHERE l.id = ? AND m.id = ?",
+            [lead_id, message_id],
+        ).fetchone()
         if times is None or not times[0] or not times[1]:
             return False
         try:
@@ -267,15 +318,23 @@ class LocalStore:
         self.db.execute("DELETE FROM leads_fts WHERE lead_id = ?", [lead_id])
         lead = self.db.execute(
             "SELECT customer_name, customer_email, customer_phone, service_needed,"
-            " json_extract(data, '$.message') FROM leads WHERE id = ?", [lead_id]).fetchone()
+            " json_extract(data, '$.message') FROM leads WHERE id = ?",
+            [lead_id],
+        ).fetchone()
         if lead is None:
             return
-        texts = [r[0] for r in self.db.execute(
-            "SELECT json_extract(data, '$.content') FROM messages WHERE lead_id = ?", [lead_id])]
+        texts = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT json_extract(data, '$.content') FROM messages WHERE lead_id = ?", [lead_id]
+            )
+        ]
         body = "\n".join(t for t in [lead[4], *texts] if t)
         self.db.execute(
             "INSERT INTO leads_fts (lead_id, name, email, phone, service, messages)"
-            " VALUES (?, ?, ?, ?, ?, ?)", [lead_id, lead[0], lead[1], lead[2], lead[3], body])
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [lead_id, lead[0], lead[1], lead[2], lead[3], body],
+        )
 
     # -- local marks ----------------------------------------------------------------------------
 

@@ -80,11 +80,21 @@ def create_app(
     from server.intake.endpoints import router as intake_router
     from server.intake.pages import router as intake_pages
     from server.leads.endpoints import router as leads_router
+    from server.media import router as media_router
     from server.owner.endpoints import router as owner_router
     from server.sync.endpoints import router as sync_router
 
-    for router in (auth_router, auth_pages, admin_router, intake_router, intake_pages,
-                   leads_router, owner_router, sync_router):
+    for router in (
+        auth_router,
+        auth_pages,
+        admin_router,
+        intake_router,
+        intake_pages,
+        leads_router,
+        owner_router,
+        sync_router,
+        media_router,
+    ):
         app.include_router(router)
 
     @app.get("/health", tags=["health"])
@@ -98,4 +108,3 @@ def create_app(
         )
 
     return app
-

@@ -26,8 +26,10 @@ def _settings_or_exit(check_production: bool = True) -> Settings:
     if check_production:
         problems = production_problems(settings)
         if problems:
-            print("leadflow-server: refusing to start in production: " + "; ".join(problems),
-                  file=sys.stderr)
+            print(
+                "leadflow-server: refusing to start in production: " + "; ".join(problems),
+                file=sys.stderr,
+            )
             raise SystemExit(2)
     return settings
 
@@ -58,8 +60,10 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     settings = _settings_or_exit(check_production=False)
     password = _read_password()
     if len(password) < MIN_PASSWORD_LENGTH:
-        print(f"leadflow-server: the password needs at least {MIN_PASSWORD_LENGTH} characters",
-              file=sys.stderr)
+        print(
+            f"leadflow-server: the password needs at least {MIN_PASSWORD_LENGTH} characters",
+            file=sys.stderr,
+        )
         return 2
 
     async def run() -> str:
@@ -94,8 +98,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         import os
 
         os.environ["LEADFLOW_RUN_WORKER"] = "0" if args.no_worker else "1"
-        uvicorn.run("server.cli:app_from_env", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, proxy_headers=False, log_level="info")
+        uvicorn.run(
+            "server.cli:app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=False,
+            log_level="info",
+        )
         return 0
     from server.app import create_app
 
@@ -166,8 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", default=None)
     admin.set_defaults(fn=cmd_create_admin)
-    for name, fn, text in (("serve", cmd_serve, "run the API (and the jobs unless --no-worker)"),
-                           ("demo", cmd_demo, "set up demo data and serve it")):
+    for name, fn, text in (
+        ("serve", cmd_serve, "run the API (and the jobs unless --no-worker)"),
+        ("demo", cmd_demo, "set up demo data and serve it"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=8000)

@@ -1,4 +1,4 @@
-"""Public media: the business logos that forms, mails and the apps show (``/media/logos/{name}``)."""
+"""Public media: the business logos that forms, mails and apps show (``/media/logos/{name}``)."""
 
 from __future__ import annotations
 

@@ -17,5 +17,7 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def message_page(request: Request, heading: str, *paragraphs: str, status: int = 200) -> HTMLResponse:
+def message_page(
+    request: Request, heading: str, *paragraphs: str, status: int = 200
+) -> HTMLResponse:
     return page(request, "message.html", {"heading": heading, "paragraphs": paragraphs}, status)

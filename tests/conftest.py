@@ -10,3 +10,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
+    """In CI (``LEADFLOW_REQUIRE_POSTGRES=1``) a run whose PostgreSQL half did not run fails."""
+    if os.environ.get("LEADFLOW_REQUIRE_POSTGRES") != "1":
+        return
+    from tests.server.support import POSTGRES_DATABASES
+
+    if POSTGRES_DATABASES.count == 0:
+        print("\nFAILED: LEADFLOW_REQUIRE_POSTGRES=1 but no test ran on PostgreSQL")
+        session.exitstatus = 1

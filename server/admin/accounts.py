@@ -29,6 +29,11 @@ async def create_or_update_admin(
     if full_name:
         user.full_name = full_name
     await session.flush()
-    audit.record(session, "admin.created" if created else "admin.updated", actor_label="cli",
-                 entity="user", entity_id=user.id)
+    audit.record(
+        session,
+        "admin.created" if created else "admin.updated",
+        actor_label="cli",
+        entity="user",
+        entity_id=user.id,
+    )
     return user, created

@@ -1,4 +1,4 @@
-"""The automation switches of every business (smart auto-reply, approval, threshold, form on/off)."""
+"""The automation switches of every business: smart auto-reply, approval, threshold, form."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ BUSINESS_SWITCHES = ("smart_auto_reply", "owner_approval_required", "auto_reply_
 
 
 def automations_query(
-    *, q: str | None = None, status: BusinessStatus | None = None,
+    *,
+    q: str | None = None,
+    status: BusinessStatus | None = None,
     business_id: uuid.UUID | None = None,
 ) -> Select[Any]:
     """Each business with its switches, its (first) form's ``active`` and its lead count."""
@@ -38,16 +40,16 @@ def automations_query(
         .limit(1)
         .scalar_subquery()
     )
-    query = (
-        select(
-            Business.id.label("business_id"), Business.name.label("business_name"),
-            Business.status.label("business_status"), Business.smart_auto_reply,
-            Business.owner_approval_required, Business.auto_reply_threshold,
-            form_active.label("form_active"),
-            func.coalesce(lead_counts.c.lead_count, 0).label("lead_count"),
-        )
-        .outerjoin(lead_counts, lead_counts.c.business_id == Business.id)
-    )
+    query = select(
+        Business.id.label("business_id"),
+        Business.name.label("business_name"),
+        Business.status.label("business_status"),
+        Business.smart_auto_reply,
+        Business.owner_approval_required,
+        Business.auto_reply_threshold,
+        form_active.label("form_active"),
+        func.coalesce(lead_counts.c.lead_count, 0).label("lead_count"),
+    ).outerjoin(lead_counts, lead_counts.c.business_id == Business.id)
     if business_id is not None:
         query = query.where(Business.id == business_id)
     if status is not None:
@@ -60,8 +62,8 @@ def automations_query(
 
 async def automation_of(session: AsyncSession, business_id: uuid.UUID) -> AutomationOut:
     row = (
-        await session.execute(automations_query(business_id=business_id))
-    ).mappings().one_or_none()
+        (await session.execute(automations_query(business_id=business_id))).mappings().one_or_none()
+    )
     if row is None:
         raise NotFound("No such business.")
     return AutomationOut.model_validate(dict(row))
@@ -76,8 +78,9 @@ async def update_automation(
     form = await business_repo.form_of(session, business.id)
     if "form_active" in values and form is None:
         raise NotFound("This business has no form.", code="no_form")
-    before: dict[str, Any] = {key: getattr(business, key) for key in BUSINESS_SWITCHES
-                              if key in values}
+    before: dict[str, Any] = {
+        key: getattr(business, key) for key in BUSINESS_SWITCHES if key in values
+    }
     if form is not None and "form_active" in values:
         before["form_active"] = form.active
     old, new = audit.changes(before, values)
@@ -87,7 +90,15 @@ async def update_automation(
         else:
             setattr(business, key, value)
     if new:
-        audit.record(session, "automation.updated", actor=admin, business_id=business.id,
-                     entity="business", entity_id=business.id, old=old, new=new)
+        audit.record(
+            session,
+            "automation.updated",
+            actor=admin,
+            business_id=business.id,
+            entity="business",
+            entity_id=business.id,
+            old=old,
+            new=new,
+        )
         await session.flush()
     return await automation_of(session, business.id)

@@ -9,7 +9,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.admin.metrics import _count_if
+from server.admin.metrics import count_if
 from server.config import Settings
 from server.jobs import queue
 from server.migrate import head_revision
@@ -56,8 +56,12 @@ async def _database(session: AsyncSession) -> DatabaseHealth:
         lambda sync: MigrationContext.configure(sync).get_current_revision()
     )
     head = head_revision()
-    return DatabaseHealth(kind=connection.dialect.name, head_revision=head,
-                          current_revision=current, up_to_date=head == current)
+    return DatabaseHealth(
+        kind=connection.dialect.name,
+        head_revision=head,
+        current_revision=current,
+        up_to_date=head == current,
+    )
 
 
 def _ai_configured(settings: Settings) -> bool:
@@ -67,21 +71,41 @@ def _ai_configured(settings: Settings) -> bool:
 
 
 async def _ai(session: AsyncSession, settings: Settings, now: datetime) -> AIHealth:
-    last = (await session.execute(
-        select(AIAnalysis.created_at, AIAnalysis.status, AIAnalysis.provider, AIAnalysis.model,
-               AIAnalysis.latency_ms, AIAnalysis.error)
-        .order_by(AIAnalysis.created_at.desc()).limit(1)
-    )).mappings().one_or_none()
-    average = (await session.execute(
-        select(func.avg(AIAnalysis.latency_ms))
-        .where(AIAnalysis.created_at >= now - timedelta(hours=24))
-    )).scalar_one_or_none()
+    last = (
+        (
+            await session.execute(
+                select(
+                    AIAnalysis.created_at,
+                    AIAnalysis.status,
+                    AIAnalysis.provider,
+                    AIAnalysis.model,
+                    AIAnalysis.latency_ms,
+                    AIAnalysis.error,
+                )
+                .order_by(AIAnalysis.created_at.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .one_or_none()
+    )
+    average = (
+        await session.execute(
+            select(func.avg(AIAnalysis.latency_ms)).where(
+                AIAnalysis.created_at >= now - timedelta(hours=24)
+            )
+        )
+    ).scalar_one_or_none()
     return AIHealth(
         provider=settings.ai_provider,
         model=settings.ai_model if settings.ai_provider == "openai" else "local",
         configured=_ai_configured(settings),
-        last_analysis=LastAnalysis(at=last["created_at"], **{k: last[k] for k in (
-            "status", "provider", "model", "latency_ms", "error")}) if last else None,
+        last_analysis=LastAnalysis(
+            at=last["created_at"],
+            **{k: last[k] for k in ("status", "provider", "model", "latency_ms", "error")},
+        )
+        if last
+        else None,
         last_ok=(last["status"] == AnalysisStatus.OK.value) if last else None,
         avg_latency_ms_24h=round(float(average), 1) if average is not None else None,
     )
@@ -97,20 +121,39 @@ def _email_configured(settings: Settings) -> bool:
 
 async def _email(session: AsyncSession, settings: Settings) -> EmailHealth:
     settled = (EmailStatus.SENT.value, EmailStatus.FAILED.value)
-    last = (await session.execute(
-        select(EmailEvent.created_at, EmailEvent.sent_at, EmailEvent.status, EmailEvent.provider,
-               EmailEvent.error)
-        .where(EmailEvent.status.in_(settled))
-        .order_by(EmailEvent.created_at.desc()).limit(1)
-    )).mappings().one_or_none()
-    queued = (await session.execute(
-        select(func.count()).select_from(EmailEvent)
-        .where(EmailEvent.status == EmailStatus.QUEUED.value)
-    )).scalar_one()
+    last = (
+        (
+            await session.execute(
+                select(
+                    EmailEvent.created_at,
+                    EmailEvent.sent_at,
+                    EmailEvent.status,
+                    EmailEvent.provider,
+                    EmailEvent.error,
+                )
+                .where(EmailEvent.status.in_(settled))
+                .order_by(EmailEvent.created_at.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .one_or_none()
+    )
+    queued = (
+        await session.execute(
+            select(func.count())
+            .select_from(EmailEvent)
+            .where(EmailEvent.status == EmailStatus.QUEUED.value)
+        )
+    ).scalar_one()
     delivery = None
     if last is not None:
-        delivery = LastDelivery(at=last["sent_at"] or last["created_at"], status=last["status"],
-                                provider=last["provider"], error=last["error"])
+        delivery = LastDelivery(
+            at=last["sent_at"] or last["created_at"],
+            status=last["status"],
+            provider=last["provider"],
+            error=last["error"],
+        )
     return EmailHealth(
         provider=settings.email_provider,
         configured=_email_configured(settings),
@@ -122,47 +165,70 @@ async def _email(session: AsyncSession, settings: Settings) -> EmailHealth:
 
 async def _queue(session: AsyncSession, now: datetime) -> QueueHealth:
     queued = Job.status == queue.QUEUED
-    row = (await session.execute(
-        select(
-            _count_if(queued),
-            _count_if(Job.status == queue.RUNNING),
-            _count_if(Job.status == queue.FAILED),
-            _count_if(queued & (Job.run_at <= now)),
-        ).where(Job.status.in_((queue.QUEUED, queue.RUNNING, queue.FAILED)))
-    )).one()
-    oldest: Any = (await session.execute(
-        select(func.min(Job.run_at)).where(queued, Job.run_at <= now)
-    )).scalar_one_or_none()
+    row = (
+        await session.execute(
+            select(
+                count_if(queued),
+                count_if(Job.status == queue.RUNNING),
+                count_if(Job.status == queue.FAILED),
+                count_if(queued & (Job.run_at <= now)),
+            ).where(Job.status.in_((queue.QUEUED, queue.RUNNING, queue.FAILED)))
+        )
+    ).one()
+    oldest: Any = (
+        await session.execute(select(func.min(Job.run_at)).where(queued, Job.run_at <= now))
+    ).scalar_one_or_none()
     if isinstance(oldest, str):  # SQLite aggregates bypass the column type
         oldest = datetime.fromisoformat(oldest)
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)
     return QueueHealth(
-        queued=int(row[0]), running=int(row[1]), failed=int(row[2]), due=int(row[3]),
+        queued=int(row[0]),
+        running=int(row[1]),
+        failed=int(row[2]),
+        due=int(row[3]),
         oldest_due_age_s=round((now - oldest).total_seconds(), 1) if oldest else None,
     )
 
 
 async def _workers(session: AsyncSession, now: datetime) -> WorkersHealth:
-    beats = (await session.execute(
-        select(WorkerHeartbeat).order_by(WorkerHeartbeat.seen_at.desc()).limit(MAX_WORKERS_SHOWN)
-    )).scalars().all()
+    beats = (
+        (
+            await session.execute(
+                select(WorkerHeartbeat)
+                .order_by(WorkerHeartbeat.seen_at.desc())
+                .limit(MAX_WORKERS_SHOWN)
+            )
+        )
+        .scalars()
+        .all()
+    )
     workers = [
-        WorkerOut(worker_id=b.worker_id, started_at=b.started_at, seen_at=b.seen_at,
-                  age_s=round((now - b.seen_at).total_seconds(), 1),
-                  alive=(now - b.seen_at).total_seconds() <= WORKER_ALIVE_S)
+        WorkerOut(
+            worker_id=b.worker_id,
+            started_at=b.started_at,
+            seen_at=b.seen_at,
+            age_s=round((now - b.seen_at).total_seconds(), 1),
+            alive=(now - b.seen_at).total_seconds() <= WORKER_ALIVE_S,
+        )
         for b in beats
     ]
-    return WorkersHealth(alive=sum(w.alive for w in workers),
-                         latest_seen_at=beats[0].seen_at if beats else None, workers=workers)
+    return WorkersHealth(
+        alive=sum(w.alive for w in workers),
+        latest_seen_at=beats[0].seen_at if beats else None,
+        workers=workers,
+    )
 
 
 async def _totals(session: AsyncSession) -> PlatformTotals:
     def count(model: Any) -> Any:
         return select(func.count()).select_from(model).scalar_subquery()
 
-    row = (await session.execute(select(
-        count(Business), count(User), count(Lead), count(EmailEvent), count(AuditLog)
-    ))).one()
-    return PlatformTotals(businesses=row[0], users=row[1], leads=row[2], emails=row[3],
-                          audit_logs=row[4])
+    row = (
+        await session.execute(
+            select(count(Business), count(User), count(Lead), count(EmailEvent), count(AuditLog))
+        )
+    ).one()
+    return PlatformTotals(
+        businesses=row[0], users=row[1], leads=row[2], emails=row[3], audit_logs=row[4]
+    )

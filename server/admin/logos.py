@@ -15,15 +15,21 @@ import uuid
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.concurrency import run_in_threadpool
 
+from server import audit
 from server.errors import AppError, PayloadTooLarge
+from server.models.business import Business
+from server.models.user import User
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 MAX_SOURCE_PIXELS = 40_000_000  # refuses decompression bombs before the pixels are decoded
 MAX_STORED_SIDE = 1024
 ACCEPTED_FORMATS = frozenset({"PNG", "JPEG", "WEBP"})
 LOGO_DIR = "logos"
-LOGO_NAME = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9a-f]{16}\.png$")
+UUID_TEXT = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+LOGO_NAME = re.compile(rf"{UUID_TEXT}-[0-9a-f]{{16}}\.png")
 
 
 class InvalidLogo(AppError):
@@ -95,3 +101,45 @@ def remove(data_dir: Path, name: str | None) -> None:
     path = path_of(data_dir, name)
     if path is not None:
         path.unlink(missing_ok=True)
+
+
+async def replace_logo(
+    session: AsyncSession, data_dir: Path, admin: User, business: Business, upload: bytes
+) -> str | None:
+    """Store ``upload`` as the business's logo; the replaced file's name, to delete after commit."""
+    png = await run_in_threadpool(clean_png, upload)  # decoding is CPU work: off the event loop
+    name = await run_in_threadpool(store, data_dir, business.id, png)
+    old = business.logo_path
+    business.logo_path = name
+    audit.record(
+        session,
+        "business.logo_changed",
+        actor=admin,
+        business_id=business.id,
+        entity="business",
+        entity_id=business.id,
+        old={"logo_path": old},
+        new={"logo_path": name},
+        details={"bytes": len(upload), "stored_bytes": len(png)},
+    )
+    await session.flush()
+    return old
+
+
+async def clear_logo(session: AsyncSession, admin: User, business: Business) -> str | None:
+    """Remove the business's logo; the file's name, to delete after commit."""
+    old = business.logo_path
+    if old is not None:
+        business.logo_path = None
+        audit.record(
+            session,
+            "business.logo_removed",
+            actor=admin,
+            business_id=business.id,
+            entity="business",
+            entity_id=business.id,
+            old={"logo_path": old},
+            new={"logo_path": None},
+        )
+        await session.flush()
+    return old

@@ -18,7 +18,7 @@ from shared.models.leads import DailyCount
 CHART_DAYS = 14
 
 
-def _count_if(condition: Any) -> Any:
+def count_if(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
 
 
@@ -35,34 +35,50 @@ async def platform_metrics(session: AsyncSession, now: datetime | None = None) -
     week_start = today - timedelta(days=today.weekday())
     chart_start = today - timedelta(days=CHART_DAYS - 1)
 
-    businesses = (await session.execute(select(
-        func.count(),
-        _count_if(Business.status == BusinessStatus.ACTIVE.value),
-    ).select_from(Business))).one()
-    leads = (await session.execute(select(
-        func.count(),
-        _count_if(Lead.created_at >= today),
-        _count_if(Lead.created_at >= week_start),
-    ).select_from(Lead))).one()
+    businesses = (
+        await session.execute(
+            select(
+                func.count(),
+                count_if(Business.status == BusinessStatus.ACTIVE.value),
+            ).select_from(Business)
+        )
+    ).one()
+    leads = (
+        await session.execute(
+            select(
+                func.count(),
+                count_if(Lead.created_at >= today),
+                count_if(Lead.created_at >= week_start),
+            ).select_from(Lead)
+        )
+    ).one()
     sent = EmailEvent.status == EmailStatus.SENT.value
-    emails = (await session.execute(select(
-        _count_if(sent),
-        _count_if(EmailEvent.status == EmailStatus.FAILED.value),
-        _count_if(EmailEvent.status == EmailStatus.QUEUED.value),
-        _count_if(sent & (EmailEvent.kind == EmailKind.AUTO_REPLY.value)),
-        _count_if(sent & (EmailEvent.kind == EmailKind.ACKNOWLEDGEMENT.value)),
-    ).select_from(EmailEvent))).one()
+    emails = (
+        await session.execute(
+            select(
+                count_if(sent),
+                count_if(EmailEvent.status == EmailStatus.FAILED.value),
+                count_if(EmailEvent.status == EmailStatus.QUEUED.value),
+                count_if(sent & (EmailEvent.kind == EmailKind.AUTO_REPLY.value)),
+                count_if(sent & (EmailEvent.kind == EmailKind.ACKNOWLEDGEMENT.value)),
+            ).select_from(EmailEvent)
+        )
+    ).one()
     day = utc_day(session, Lead.created_at)
     per_day = {
         str(value)[:10]: int(count)
-        for value, count in (await session.execute(
-            select(day, func.count()).where(Lead.created_at >= chart_start).group_by(day)
-        )).all()
+        for value, count in (
+            await session.execute(
+                select(day, func.count()).where(Lead.created_at >= chart_start).group_by(day)
+            )
+        ).all()
     }
     first: date = chart_start.date()
     daily = [
-        DailyCount(date=(first + timedelta(days=n)).isoformat(),
-                   count=per_day.get((first + timedelta(days=n)).isoformat(), 0))
+        DailyCount(
+            date=(first + timedelta(days=n)).isoformat(),
+            count=per_day.get((first + timedelta(days=n)).isoformat(), 0),
+        )
         for n in range(CHART_DAYS)
     ]
     settled = int(emails[0]) + int(emails[1])

@@ -38,10 +38,16 @@ def accounts_query(
     """One row per membership (an account in two businesses shows twice), newest first."""
     query = (
         select(
-            User.id.label("user_id"), User.email, User.full_name, BusinessMember.role,
-            ACCOUNT_STATUS.label("status"), Business.id.label("business_id"),
-            Business.name.label("business_name"), Business.status.label("business_status"),
-            User.last_login_at, BusinessMember.created_at,
+            User.id.label("user_id"),
+            User.email,
+            User.full_name,
+            BusinessMember.role,
+            ACCOUNT_STATUS.label("status"),
+            Business.id.label("business_id"),
+            Business.name.label("business_name"),
+            Business.status.label("business_status"),
+            User.last_login_at,
+            BusinessMember.created_at,
         )
         .join(User, User.id == BusinessMember.user_id)
         .join(Business, Business.id == BusinessMember.business_id)
@@ -54,11 +60,13 @@ def accounts_query(
         query = query.where(BusinessMember.role == role.value)
     text = (q or "").strip()
     if text:
-        query = query.where(or_(
-            User.email.icontains(text, autoescape=True),
-            User.full_name.icontains(text, autoescape=True),
-            Business.name.icontains(text, autoescape=True),
-        ))
+        query = query.where(
+            or_(
+                User.email.icontains(text, autoescape=True),
+                User.full_name.icontains(text, autoescape=True),
+                Business.name.icontains(text, autoescape=True),
+            )
+        )
     return query.order_by(BusinessMember.created_at.desc(), BusinessMember.id.desc())
 
 
@@ -81,9 +89,14 @@ async def set_active(session: AsyncSession, admin: User, user: User, active: boo
     """Switch an account off (its access and refresh tokens stop working at once) or back on."""
     if user.is_active != active:
         audit.record(
-            session, "owner.reactivated" if active else "owner.deactivated", actor=admin,
-            entity="user", entity_id=user.id, old={"is_active": user.is_active},
-            new={"is_active": active}, details={"email": user.email},
+            session,
+            "owner.reactivated" if active else "owner.deactivated",
+            actor=admin,
+            entity="user",
+            entity_id=user.id,
+            old={"is_active": user.is_active},
+            new={"is_active": active},
+            details={"email": user.email},
         )
         user.is_active = active
     if not active:
@@ -92,13 +105,12 @@ async def set_active(session: AsyncSession, admin: User, user: User, active: boo
     return user
 
 
-async def resend_invite(
-    session: AsyncSession, ctx: ServerContext, admin: User, user: User
-) -> int:
+async def resend_invite(session: AsyncSession, ctx: ServerContext, admin: User, user: User) -> int:
     """A fresh invite for each business the account belongs to; the number sent."""
     if not user.is_active:
-        raise Conflict("This account is deactivated; reactivate it first.",
-                       code="account_deactivated")
+        raise Conflict(
+            "This account is deactivated; reactivate it first.", code="account_deactivated"
+        )
     if user.password_hash is not None:
         raise Conflict("This account has already set its password.", code="already_active")
     rows = (
@@ -114,12 +126,25 @@ async def resend_invite(
         )
     ).all()
     if not rows:
-        raise Conflict("This account has no active membership to invite to.",
-                       code="no_active_membership")
+        raise Conflict(
+            "This account has no active membership to invite to.", code="no_active_membership"
+        )
     for member, business in rows:
-        await create_invite(session, ctx, user=user, business=business,
-                            role=MemberRole(member.role), invited_by=admin)
-        audit.record(session, "owner.invite_resent", actor=admin, business_id=business.id,
-                     entity="user", entity_id=user.id,
-                     details={"email": user.email, "role": member.role})
+        await create_invite(
+            session,
+            ctx,
+            user=user,
+            business=business,
+            role=MemberRole(member.role),
+            invited_by=admin,
+        )
+        audit.record(
+            session,
+            "owner.invite_resent",
+            actor=admin,
+            business_id=business.id,
+            entity="user",
+            entity_id=user.id,
+            details={"email": user.email, "role": member.role},
+        )
     return len(rows)

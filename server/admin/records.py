@@ -56,11 +56,26 @@ def _search(q: str | None, *columns: Any) -> Any | None:
 
 
 LEAD_COLUMNS = (
-    Lead.id, Lead.created_at, Lead.business_id, Business.name.label("business_name"),
-    Lead.customer_name, Lead.customer_email, Lead.customer_phone, Lead.service_needed,
-    Lead.preferred_time, Lead.message, Lead.status, Lead.comm_status, Lead.source,
-    Lead.spam_suspected, Lead.auto_sent, Lead.utm_source, Lead.utm_medium, Lead.utm_campaign,
-    Lead.referrer, Lead.last_activity_at,
+    Lead.id,
+    Lead.created_at,
+    Lead.business_id,
+    Business.name.label("business_name"),
+    Lead.customer_name,
+    Lead.customer_email,
+    Lead.customer_phone,
+    Lead.service_needed,
+    Lead.preferred_time,
+    Lead.message,
+    Lead.status,
+    Lead.comm_status,
+    Lead.source,
+    Lead.spam_suspected,
+    Lead.auto_sent,
+    Lead.utm_source,
+    Lead.utm_medium,
+    Lead.utm_campaign,
+    Lead.referrer,
+    Lead.last_activity_at,
 )
 
 
@@ -70,19 +85,36 @@ def leads_query(filters: LeadFilters) -> Select[Any]:
         query = query.where(Lead.business_id == filters.business_id)
     if filters.status is not None:
         query = query.where(Lead.status == filters.status.value)
-    match = _search(filters.q, Lead.customer_name, Lead.customer_email, Lead.customer_phone,
-                    Lead.service_needed, Lead.message)
+    match = _search(
+        filters.q,
+        Lead.customer_name,
+        Lead.customer_email,
+        Lead.customer_phone,
+        Lead.service_needed,
+        Lead.message,
+    )
     if match is not None:
         query = query.where(match)
     return query.order_by(Lead.created_at.desc(), Lead.id.desc())
 
 
 EMAIL_COLUMNS = (
-    EmailEvent.id, EmailEvent.created_at, EmailEvent.business_id,
-    Business.name.label("business_name"), EmailEvent.lead_id, EmailEvent.kind,
-    EmailEvent.automatic, EmailEvent.status, EmailEvent.from_address, EmailEvent.to_address,
-    EmailEvent.subject, EmailEvent.attempts, EmailEvent.provider, EmailEvent.provider_message_id,
-    EmailEvent.error, EmailEvent.sent_at,
+    EmailEvent.id,
+    EmailEvent.created_at,
+    EmailEvent.business_id,
+    Business.name.label("business_name"),
+    EmailEvent.lead_id,
+    EmailEvent.kind,
+    EmailEvent.automatic,
+    EmailEvent.status,
+    EmailEvent.from_address,
+    EmailEvent.to_address,
+    EmailEvent.subject,
+    EmailEvent.attempts,
+    EmailEvent.provider,
+    EmailEvent.provider_message_id,
+    EmailEvent.error,
+    EmailEvent.sent_at,
 )
 
 
@@ -101,9 +133,18 @@ def emails_query(filters: EmailFilters) -> Select[Any]:
 
 
 AUDIT_COLUMNS = (
-    AuditLog.id, AuditLog.created_at, AuditLog.actor, AuditLog.actor_user_id, AuditLog.action,
-    AuditLog.business_id, Business.name.label("business_name"), AuditLog.lead_id,
-    AuditLog.entity, AuditLog.entity_id, AuditLog.old_values, AuditLog.new_values,
+    AuditLog.id,
+    AuditLog.created_at,
+    AuditLog.actor,
+    AuditLog.actor_user_id,
+    AuditLog.action,
+    AuditLog.business_id,
+    Business.name.label("business_name"),
+    AuditLog.lead_id,
+    AuditLog.entity,
+    AuditLog.entity_id,
+    AuditLog.old_values,
+    AuditLog.new_values,
     AuditLog.details,
 )
 
@@ -117,8 +158,7 @@ def audit_query(filters: AuditFilters) -> Select[Any]:
     actor = _search(filters.actor, AuditLog.actor)
     if actor is not None:
         query = query.where(actor)
-    match = _search(filters.q, AuditLog.action, AuditLog.actor, AuditLog.entity,
-                    AuditLog.entity_id)
+    match = _search(filters.q, AuditLog.action, AuditLog.actor, AuditLog.entity, AuditLog.entity_id)
     if match is not None:
         query = query.where(match)
     if filters.since is not None:

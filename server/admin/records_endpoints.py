@@ -39,8 +39,9 @@ def email_filters(
     kind: EmailKind | None = None,
     q: Search = None,
 ) -> EmailFilters:
-    return EmailFilters(business_id=business_id, status=status,
-                        kind=kind.value if kind else None, q=q)
+    return EmailFilters(
+        business_id=business_id, status=status, kind=kind.value if kind else None, q=q
+    )
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -60,59 +61,118 @@ def audit_filters(
     """``since`` is inclusive, ``until`` exclusive; a time without offset is taken as UTC."""
     since, until = _utc(since), _utc(until)
     if since is not None and until is not None and since > until:
-        raise ValidationFailed(details=[{"field": "since", "message": "since is after until",
-                                         "type": "value_error"}])
-    return AuditFilters(business_id=business_id, action=action, actor=actor, q=q,
-                        since=since, until=until)
+        raise ValidationFailed(
+            details=[{"field": "since", "message": "since is after until", "type": "value_error"}]
+        )
+    return AuditFilters(
+        business_id=business_id, action=action, actor=actor, q=q, since=since, until=until
+    )
 
 
 @router.get("/leads", response_model=Page[AdminLeadOut])
 async def list_leads(
-    admin: SuperAdmin, session: Session, paging: Paging,
+    admin: SuperAdmin,
+    session: Session,
+    paging: Paging,
     filters: Annotated[LeadFilters, Depends(lead_filters)],
 ) -> Page[AdminLeadOut]:
-    """Leads of every business, newest first; ``q`` searches name, email, phone, service, message."""
+    """Leads of every business, newest first; ``q`` searches name, email, phone, service, text."""
     rows, total = await records.page(session, records.leads_query(filters), paging)
-    return Page(items=[AdminLeadOut.model_validate(dict(r)) for r in rows], total=total,
-                limit=paging.limit, offset=paging.offset)
+    return Page(
+        items=[AdminLeadOut.model_validate(dict(r)) for r in rows],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
 
 
 @router.get("/emails", response_model=Page[AdminEmailOut])
 async def list_emails(
-    admin: SuperAdmin, session: Session, paging: Paging,
+    admin: SuperAdmin,
+    session: Session,
+    paging: Paging,
     filters: Annotated[EmailFilters, Depends(email_filters)],
 ) -> Page[AdminEmailOut]:
     """Every email the platform wrote, newest first; ``q`` searches recipient and subject."""
     rows, total = await records.page(session, records.emails_query(filters), paging)
-    return Page(items=[AdminEmailOut.model_validate(dict(r)) for r in rows], total=total,
-                limit=paging.limit, offset=paging.offset)
+    return Page(
+        items=[AdminEmailOut.model_validate(dict(r)) for r in rows],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
 
 
 @router.get("/audit-logs", response_model=Page[AuditLogOut])
 async def list_audit_logs(
-    admin: SuperAdmin, session: Session, paging: Paging,
+    admin: SuperAdmin,
+    session: Session,
+    paging: Paging,
     filters: Annotated[AuditFilters, Depends(audit_filters)],
 ) -> Page[AuditLogOut]:
     """The audit log, newest first; filter by action, business, actor, text and time range."""
     rows, total = await records.page(session, records.audit_query(filters), paging)
-    return Page(items=[AuditLogOut.model_validate(dict(r)) for r in rows], total=total,
-                limit=paging.limit, offset=paging.offset)
+    return Page(
+        items=[AuditLogOut.model_validate(dict(r)) for r in rows],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
 
 
 LEAD_HEADER = (
-    "id", "created_at", "business_id", "business_name", "customer_name", "customer_email",
-    "customer_phone", "service_needed", "preferred_time", "status", "comm_status", "source",
-    "spam_suspected", "auto_sent", "utm_source", "utm_medium", "utm_campaign", "referrer",
+    "id",
+    "created_at",
+    "business_id",
+    "business_name",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "service_needed",
+    "preferred_time",
+    "status",
+    "comm_status",
+    "source",
+    "spam_suspected",
+    "auto_sent",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "referrer",
     "message",
 )
 EMAIL_HEADER = (
-    "id", "created_at", "business_id", "business_name", "lead_id", "kind", "automatic",
-    "status", "from_address", "to_address", "subject", "attempts", "provider",
-    "provider_message_id", "error", "sent_at",
+    "id",
+    "created_at",
+    "business_id",
+    "business_name",
+    "lead_id",
+    "kind",
+    "automatic",
+    "status",
+    "from_address",
+    "to_address",
+    "subject",
+    "attempts",
+    "provider",
+    "provider_message_id",
+    "error",
+    "sent_at",
 )
 AUDIT_HEADER = (
-    "id", "created_at", "actor", "actor_user_id", "action", "business_id", "business_name",
-    "lead_id", "entity", "entity_id", "old_values", "new_values", "details",
+    "id",
+    "created_at",
+    "actor",
+    "actor_user_id",
+    "action",
+    "business_id",
+    "business_name",
+    "lead_id",
+    "entity",
+    "entity_id",
+    "old_values",
+    "new_values",
+    "details",
 )
 
 
@@ -129,8 +189,14 @@ async def export_leads(
     admin: SuperAdmin, ctx: Ctx, filters: Annotated[LeadFilters, Depends(lead_filters)]
 ) -> StreamingResponse:
     """The filtered leads as CSV (streamed)."""
-    return csv_response(ctx, records.leads_query(filters), Lead, name="leads",
-                        header=LEAD_HEADER, row_values=_by_header(LEAD_HEADER))
+    return csv_response(
+        ctx,
+        records.leads_query(filters),
+        Lead,
+        name="leads",
+        header=LEAD_HEADER,
+        row_values=_by_header(LEAD_HEADER),
+    )
 
 
 @router.get("/emails/export", response_class=StreamingResponse)
@@ -138,8 +204,14 @@ async def export_emails(
     admin: SuperAdmin, ctx: Ctx, filters: Annotated[EmailFilters, Depends(email_filters)]
 ) -> StreamingResponse:
     """The filtered emails as CSV (streamed, without bodies)."""
-    return csv_response(ctx, records.emails_query(filters), EmailEvent, name="emails",
-                        header=EMAIL_HEADER, row_values=_by_header(EMAIL_HEADER))
+    return csv_response(
+        ctx,
+        records.emails_query(filters),
+        EmailEvent,
+        name="emails",
+        header=EMAIL_HEADER,
+        row_values=_by_header(EMAIL_HEADER),
+    )
 
 
 @router.get("/audit-logs/export", response_class=StreamingResponse)
@@ -147,5 +219,11 @@ async def export_audit_logs(
     admin: SuperAdmin, ctx: Ctx, filters: Annotated[AuditFilters, Depends(audit_filters)]
 ) -> StreamingResponse:
     """The filtered audit log as CSV (streamed); old/new values as JSON text."""
-    return csv_response(ctx, records.audit_query(filters), AuditLog, name="audit-logs",
-                        header=AUDIT_HEADER, row_values=_by_header(AUDIT_HEADER))
+    return csv_response(
+        ctx,
+        records.audit_query(filters),
+        AuditLog,
+        name="audit-logs",
+        header=AUDIT_HEADER,
+        row_values=_by_header(AUDIT_HEADER),
+    )

@@ -30,12 +30,18 @@ async def invite_page(token: str, request: Request, session: Session) -> HTMLRes
         _invite, user, business = await service.invite_details(session, token)
     except AppError:
         return message_page(request, *UNUSABLE, status=404)
-    return page(request, "set_password.html", {
-        "heading": f"Join {business.name} on LeadFlow",
-        "intro": f"Set a password for {user.email}.",
-        "ask_name": True, "full_name": user.full_name, "button": "Set password",
-        "brand_color": business.brand_color,
-    })
+    return page(
+        request,
+        "set_password.html",
+        {
+            "heading": f"Join {business.name} on LeadFlow",
+            "intro": f"Set a password for {user.email}.",
+            "ask_name": True,
+            "full_name": user.full_name,
+            "button": "Set password",
+            "brand_color": business.brand_color,
+        },
+    )
 
 
 @router.post("/invite/{token}", response_class=HTMLResponse)
@@ -54,14 +60,24 @@ async def invite_submit(
         return message_page(request, *UNUSABLE, status=404)
     problem = _password_problem(password, password_confirm)
     if problem:
-        return page(request, "set_password.html", {
-            "heading": f"Join {business.name} on LeadFlow", "intro": f"Set a password for {user.email}.",
-            "ask_name": True, "full_name": full_name, "button": "Set password", "error": problem,
-            "brand_color": business.brand_color,
-        }, status=422)
+        return page(
+            request,
+            "set_password.html",
+            {
+                "heading": f"Join {business.name} on LeadFlow",
+                "intro": f"Set a password for {user.email}.",
+                "ask_name": True,
+                "full_name": full_name,
+                "button": "Set password",
+                "error": problem,
+                "brand_color": business.brand_color,
+            },
+            status=422,
+        )
     await service.accept_invite(session, ctx, token, password, full_name[:160] or None)
     return message_page(
-        request, "You're all set",
+        request,
+        "You're all set",
         f"Your password is set. Open the LeadFlow app and sign in as {user.email}.",
     )
 
@@ -70,9 +86,15 @@ async def invite_submit(
 async def reset_page(token: str, request: Request, session: Session) -> HTMLResponse:
     if not await service.reset_link_valid(session, token):
         return message_page(request, *UNUSABLE, status=404)
-    return page(request, "set_password.html", {
-        "heading": "Choose a new password", "ask_name": False, "button": "Save password",
-    })
+    return page(
+        request,
+        "set_password.html",
+        {
+            "heading": "Choose a new password",
+            "ask_name": False,
+            "button": "Save password",
+        },
+    )
 
 
 @router.post("/reset/{token}", response_class=HTMLResponse)
@@ -85,10 +107,17 @@ async def reset_submit(
 ) -> HTMLResponse:
     problem = _password_problem(password, password_confirm)
     if problem:
-        return page(request, "set_password.html", {
-            "heading": "Choose a new password", "ask_name": False, "button": "Save password",
-            "error": problem,
-        }, status=422)
+        return page(
+            request,
+            "set_password.html",
+            {
+                "heading": "Choose a new password",
+                "ask_name": False,
+                "button": "Save password",
+                "error": problem,
+            },
+            status=422,
+        )
     try:
         await service.reset_password(session, token, password)
     except AppError:

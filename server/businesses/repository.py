@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.models.business import Business, Form
 
 
-async def slug_taken(session: AsyncSession, slug: str, *, except_form: uuid.UUID | None = None) -> bool:
+async def slug_taken(
+    session: AsyncSession, slug: str, *, except_form: uuid.UUID | None = None
+) -> bool:
     """A slug is taken if any business or any other form uses it (form URLs share one namespace)."""
     form_q = select(Form.id).where(Form.slug == slug)
     if except_form is not None:

@@ -32,8 +32,17 @@ from shared.models.enums import BusinessStatus, MemberRole, UserRole
 
 DEFAULT_SUCCESS = "Thanks! We received your request and will get back to you soon."
 BUSINESS_FIELDS = (
-    "name", "industry", "phone", "contact_email", "address", "brand_color", "smart_auto_reply",
-    "owner_approval_required", "auto_reply_threshold", "facts", "timezone",
+    "name",
+    "industry",
+    "phone",
+    "contact_email",
+    "address",
+    "brand_color",
+    "smart_auto_reply",
+    "owner_approval_required",
+    "auto_reply_threshold",
+    "facts",
+    "timezone",
 )
 FORM_FIELDS = ("slug", "title", "description", "success_message", "services", "active")
 
@@ -113,8 +122,11 @@ async def create_business(
         business_id=business.id,
         entity="business",
         entity_id=business.id,
-        new={**{f: getattr(business, f) for f in BUSINESS_FIELDS}, "slug": business.slug,
-             "owner_email": owner.email},
+        new={
+            **{f: getattr(business, f) for f in BUSINESS_FIELDS},
+            "slug": business.slug,
+            "owner_email": owner.email,
+        },
     )
     return business, form
 
@@ -179,8 +191,15 @@ async def update_business(
     values: dict[str, Any] = body.model_dump(exclude_unset=True)
     if "contact_email" in values and values["contact_email"]:
         values["contact_email"] = str(values["contact_email"]).lower()
-    for required in ("name", "contact_email", "brand_color", "smart_auto_reply",
-                     "owner_approval_required", "auto_reply_threshold", "timezone"):
+    for required in (
+        "name",
+        "contact_email",
+        "brand_color",
+        "smart_auto_reply",
+        "owner_approval_required",
+        "auto_reply_threshold",
+        "timezone",
+    ):
         if required in values and values[required] is None:
             values.pop(required)
     before = {key: getattr(business, key) for key in values}
@@ -188,8 +207,16 @@ async def update_business(
         setattr(business, key, value)
     old, new = audit.changes(before, values)
     if new:
-        audit.record(session, "business.updated", actor=actor, business_id=business.id,
-                     entity="business", entity_id=business.id, old=old, new=new)
+        audit.record(
+            session,
+            "business.updated",
+            actor=actor,
+            business_id=business.id,
+            entity="business",
+            entity_id=business.id,
+            old=old,
+            new=new,
+        )
     await session.flush()
     return business
 
@@ -198,9 +225,16 @@ async def set_status(
     session: AsyncSession, actor: User, business: Business, status: BusinessStatus
 ) -> Business:
     if business.status != status.value:
-        audit.record(session, "business.status_changed", actor=actor, business_id=business.id,
-                     entity="business", entity_id=business.id,
-                     old={"status": business.status}, new={"status": status.value})
+        audit.record(
+            session,
+            "business.status_changed",
+            actor=actor,
+            business_id=business.id,
+            entity="business",
+            entity_id=business.id,
+            old={"status": business.status},
+            new={"status": status.value},
+        )
         business.status = status.value
         await session.flush()
     return business
@@ -214,8 +248,9 @@ async def get_form(session: AsyncSession, business_id: uuid.UUID) -> Form:
 
 
 async def update_form(session: AsyncSession, actor: User, form: Form, body: FormUpdate) -> Form:
-    values: dict[str, Any] = {k: v for k, v in body.model_dump(exclude_unset=True).items()
-                              if v is not None}
+    values: dict[str, Any] = {
+        k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None
+    }
     if "slug" in values and values["slug"] != form.slug:
         if await repo.slug_taken(session, values["slug"], except_form=form.id):
             raise Conflict("This form address is already taken.", code="slug_taken")
@@ -224,8 +259,16 @@ async def update_form(session: AsyncSession, actor: User, form: Form, body: Form
         setattr(form, key, value)
     old, new = audit.changes(before, values)
     if new:
-        audit.record(session, "form.updated", actor=actor, business_id=form.business_id,
-                     entity="form", entity_id=form.id, old=old, new=new)
+        audit.record(
+            session,
+            "form.updated",
+            actor=actor,
+            business_id=form.business_id,
+            entity="form",
+            entity_id=form.id,
+            old=old,
+            new=new,
+        )
     try:
         async with session.begin_nested():
             await session.flush()

@@ -28,23 +28,40 @@ from shared.models.leads import SubmissionIn
 router = APIRouter(include_in_schema=False)
 
 SlugPath = Annotated[str, Path(max_length=80)]
-FIELDS = ("customer_name", "customer_email", "customer_phone", "service_needed", "preferred_time",
-          "message", "submission_id", "website", "utm_source", "utm_medium", "utm_campaign",
-          "utm_term", "utm_content", "referrer")
+FIELDS = (
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "service_needed",
+    "preferred_time",
+    "message",
+    "submission_id",
+    "website",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "referrer",
+)
 
 
 def _form_token(ctx: ServerContext, slug: str) -> str:
     """When the page was rendered, signed, so a submit can prove a person had time to fill it."""
-    return jwt.encode({"f": slug, "t": time.time()}, ctx.settings.secret_key.get_secret_value(),
-                      algorithm=ALGORITHM)
+    return jwt.encode(
+        {"f": slug, "t": time.time()},
+        ctx.settings.secret_key.get_secret_value(),
+        algorithm=ALGORITHM,
+    )
 
 
 def _filled_too_fast(ctx: ServerContext, slug: str, token: str | None) -> bool:
     if not token:
         return True
     try:
-        claims = jwt.decode(token, ctx.settings.secret_key.get_secret_value(),
-                            algorithms=[ALGORITHM])
+        claims = jwt.decode(
+            token, ctx.settings.secret_key.get_secret_value(), algorithms=[ALGORITHM]
+        )
     except jwt.PyJWTError:
         return True
     if claims.get("f") != slug:
@@ -53,28 +70,49 @@ def _filled_too_fast(ctx: ServerContext, slug: str, token: str | None) -> bool:
 
 
 def _unavailable(request: Request) -> HTMLResponse:
-    return message_page(request, "This form is unavailable",
-                        "The business is not taking requests through this form right now.",
-                        status=404)
+    return message_page(
+        request,
+        "This form is unavailable",
+        "The business is not taking requests through this form right now.",
+        status=404,
+    )
 
 
-async def _render(request: Request, ctx: Ctx, session: Session, slug: str,
-                  values: dict[str, str], errors: dict[str, str], status: int = 200,
-                  notice: str | None = None) -> HTMLResponse:
+async def _render(
+    request: Request,
+    ctx: Ctx,
+    session: Session,
+    slug: str,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+    notice: str | None = None,
+) -> HTMLResponse:
     form, business = await service.available_form(session, slug)
     values = {**values, "referrer": values.get("referrer") or request.headers.get("referer", "")}
-    return page(request, "form.html", {
-        "form": form, "business": business, "brand_color": business.brand_color,
-        "logo_url": logo_url(ctx.settings, business), "values": values, "errors": errors,
-        "notice": notice, "submission_id": values.get("submission_id") or uuid.uuid4(),
-        "form_token": _form_token(ctx, slug),
-    }, status)
+    return page(
+        request,
+        "form.html",
+        {
+            "form": form,
+            "business": business,
+            "brand_color": business.brand_color,
+            "logo_url": logo_url(ctx.settings, business),
+            "values": values,
+            "errors": errors,
+            "notice": notice,
+            "submission_id": values.get("submission_id") or uuid.uuid4(),
+            "form_token": _form_token(ctx, slug),
+        },
+        status,
+    )
 
 
 @router.get("/forms/{slug}", response_class=HTMLResponse)
 async def form_page(slug: SlugPath, request: Request, ctx: Ctx, session: Session) -> HTMLResponse:
-    params = {k: v[:200] for k, v in request.query_params.items()
-              if k.startswith("utm_") and k in FIELDS}
+    params = {
+        k: v[:200] for k, v in request.query_params.items() if k.startswith("utm_") and k in FIELDS
+    }
     try:
         return await _render(request, ctx, session, slug, params, {})
     except service.FormUnavailable:
@@ -91,29 +129,38 @@ async def form_submit(slug: SlugPath, request: Request, ctx: Ctx, session: Sessi
         return _unavailable(request)
     errors: dict[str, str] = {}
     try:
-        data = SubmissionIn.model_validate({k: (v if v != "" else None) for k, v in values.items()
-                                            if k != "message"} | {"message": values["message"]})
+        data = SubmissionIn.model_validate(
+            {k: (v if v != "" else None) for k, v in values.items() if k != "message"}
+            | {"message": values["message"]}
+        )
     except ValidationError as error:
         errors = {e["field"] or "form": _friendly(e["field"]) for e in field_errors(error.errors())}
         return await _render(request, ctx, session, slug, values, errors, status=422)
     too_fast = _filled_too_fast(ctx, slug, str(raw.get("form_token") or ""))
     ip = ratelimit.client_ip(request, ctx.settings.trusted_proxies)
     try:
-        result = await service.submit(session, ctx.settings, slug, data, client_ip=ip,
-                                      too_fast=too_fast)
+        result = await service.submit(
+            session, ctx.settings, slug, data, client_ip=ip, too_fast=too_fast
+        )
     except ValidationFailed as error:
         errors = {d["field"]: d["message"] for d in error.details}
         return await _render(request, ctx, session, slug, values, errors, status=422)
     except RateLimited as error:
         await session.rollback()  # the submission id stays unused, so the customer can retry
-        response = await _render(request, ctx, session, slug, values, {}, status=429,
-                                 notice=error.message)
+        response = await _render(
+            request, ctx, session, slug, values, {}, status=429, notice=error.message
+        )
         response.headers.update(error.headers or {})
         return response
-    return page(request, "form_success.html", {
-        "success_message": result.success_message, "business_name": business.name,
-        "brand_color": business.brand_color,
-    })
+    return page(
+        request,
+        "form_success.html",
+        {
+            "success_message": result.success_message,
+            "business_name": business.name,
+            "brand_color": business.brand_color,
+        },
+    )
 
 
 def _friendly(field: str | None) -> str:
@@ -140,15 +187,23 @@ async def qr_png(slug: SlugPath, ctx: Ctx, session: Session) -> Response:
     image = qrcode.make(await _qr_target(ctx, session, slug), box_size=10, border=4)
     buffer = io.BytesIO()
     image.save(buffer)
-    return Response(buffer.getvalue(), media_type="image/png",
-                    headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        buffer.getvalue(), media_type="image/png", headers={"Cache-Control": "public, max-age=300"}
+    )
 
 
 @router.get("/forms/{slug}/qr.svg")
 async def qr_svg(slug: SlugPath, ctx: Ctx, session: Session) -> Response:
-    image = qrcode.make(await _qr_target(ctx, session, slug),
-                        image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4)
+    image = qrcode.make(
+        await _qr_target(ctx, session, slug),
+        image_factory=qrcode.image.svg.SvgPathImage,
+        box_size=10,
+        border=4,
+    )
     buffer = io.BytesIO()
     image.save(buffer)
-    return Response(buffer.getvalue(), media_type="image/svg+xml",
-                    headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        buffer.getvalue(),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=300"},
+    )

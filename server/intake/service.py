@@ -55,7 +55,9 @@ def validate(data: SubmissionIn) -> CleanSubmission:
     clean = check(data)
     if clean.errors:
         raise ValidationFailed(
-            details=[{"field": f, "message": m, "type": "value_error"} for f, m in clean.errors.items()]
+            details=[
+                {"field": f, "message": m, "type": "value_error"} for f, m in clean.errors.items()
+            ]
         )
     return clean
 
@@ -66,7 +68,9 @@ async def _enforce_limits(
     now = utcnow()
     ip_count = (
         await session.execute(
-            select(func.count()).select_from(Lead).where(
+            select(func.count())
+            .select_from(Lead)
+            .where(
                 Lead.client_ip == client_ip,
                 Lead.created_at > now - timedelta(seconds=settings.intake_ip_window_s),
             )
@@ -76,7 +80,9 @@ async def _enforce_limits(
         raise RateLimited(60, "Too many requests from your connection. Please try again later.")
     form_count = (
         await session.execute(
-            select(func.count()).select_from(Lead).where(
+            select(func.count())
+            .select_from(Lead)
+            .where(
                 Lead.business_id == business_id,
                 Lead.created_at > now - timedelta(seconds=settings.intake_form_window_s),
             )
@@ -93,8 +99,12 @@ async def _claim_submission(
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
         insert(Submission)
-        .values(business_id=business_id, submission_id=submission_id, outcome="pending",
-                created_at=utcnow())
+        .values(
+            business_id=business_id,
+            submission_id=submission_id,
+            outcome="pending",
+            created_at=utcnow(),
+        )
         .on_conflict_do_nothing()
     )
     return bool(result.rowcount)
@@ -156,11 +166,20 @@ async def submit(
         duplicate.last_activity_at = now
         duplicate.last_customer_message_at = now
         await session.flush()
-        await queue.enqueue(session, PROCESS_LEAD, {"lead_id": str(duplicate.id),
-                            "message_id": str(message.id), "duplicate": True})
-        audit.record(session, "lead.customer_message_added", business_id=business.id,
-                     lead_id=duplicate.id, entity="message", entity_id=message.id,
-                     details={"submission_id": str(submission_id)})
+        await queue.enqueue(
+            session,
+            PROCESS_LEAD,
+            {"lead_id": str(duplicate.id), "message_id": str(message.id), "duplicate": True},
+        )
+        audit.record(
+            session,
+            "lead.customer_message_added",
+            business_id=business.id,
+            lead_id=duplicate.id,
+            entity="message",
+            entity_id=message.id,
+            details={"submission_id": str(submission_id)},
+        )
         await _settle(session, business.id, submission_id, duplicate.id, "attached")
         return IntakeResult("attached", success, duplicate.id)
     lead = Lead(
@@ -198,13 +217,22 @@ async def submit(
     await session.flush()
     message = _customer_message(lead, clean, now)
     session.add(message)
-    audit.record(session, "lead.received", business_id=business.id, lead_id=lead.id,
-                 entity="lead", entity_id=lead.id,
-                 details={"spam": spam, "submission_id": str(submission_id)})
+    audit.record(
+        session,
+        "lead.received",
+        business_id=business.id,
+        lead_id=lead.id,
+        entity="lead",
+        entity_id=lead.id,
+        details={"spam": spam, "submission_id": str(submission_id)},
+    )
     if not spam:
         await session.flush()
-        await queue.enqueue(session, PROCESS_LEAD, {"lead_id": str(lead.id),
-                            "message_id": str(message.id), "duplicate": False})
+        await queue.enqueue(
+            session,
+            PROCESS_LEAD,
+            {"lead_id": str(lead.id), "message_id": str(message.id), "duplicate": False},
+        )
     await _settle(session, business.id, submission_id, lead.id, "spam" if spam else "stored")
     return IntakeResult("spam" if spam else "stored", success, lead.id)
 
@@ -213,8 +241,14 @@ def _customer_message(lead: Lead, clean: CleanSubmission, now: datetime) -> Mess
     data = clean.data
     parts = [data.message.strip()] if data.message.strip() else []
     if lead.id is not None and lead.message != data.message:
-        extra = [f"{label}: {value}" for label, value in (
-            ("Service", data.service_needed), ("Preferred time", data.preferred_time)) if value]
+        extra = [
+            f"{label}: {value}"
+            for label, value in (
+                ("Service", data.service_needed),
+                ("Preferred time", data.preferred_time),
+            )
+            if value
+        ]
         parts = parts + extra
     return Message(
         id=uuid.uuid4(),

@@ -10,8 +10,10 @@ import phonenumbers
 from shared.models.common import normalise_email
 from shared.models.leads import SubmissionIn
 
-_LINK = re.compile(r"(https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|ru|cn|info|biz|xyz|top|io|co)\b/?)",
-                   re.IGNORECASE)
+_LINK = re.compile(
+    r"(https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|ru|cn|info|biz|xyz|top|io|co)\b/?)",
+    re.IGNORECASE,
+)
 _HTML_LINK = re.compile(r"<a\s|\[url", re.IGNORECASE)
 MAX_LINKS_IN_MESSAGE = 2
 

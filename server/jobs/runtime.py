@@ -45,14 +45,26 @@ class BackgroundRuntime:
                 await sweep(session)
 
         options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
-        self.scheduler.add_job(self._safe(self.worker.tick), "interval", seconds=JOB_POLL_S,
-                               id="jobs", **options)
-        self.scheduler.add_job(self._safe(follow_up_tick), "interval", seconds=FOLLOW_UP_TICK_S,
-                               id="follow_ups", **options)
-        self.scheduler.add_job(self._safe(self.worker.heartbeat), "interval", seconds=HEARTBEAT_S,
-                               id="heartbeat", **options)
-        self.scheduler.add_job(self._safe(sweep_tick), "interval", seconds=SWEEP_S, id="sweep",
-                               **options)
+        self.scheduler.add_job(
+            self._safe(self.worker.tick), "interval", seconds=JOB_POLL_S, id="jobs", **options
+        )
+        self.scheduler.add_job(
+            self._safe(follow_up_tick),
+            "interval",
+            seconds=FOLLOW_UP_TICK_S,
+            id="follow_ups",
+            **options,
+        )
+        self.scheduler.add_job(
+            self._safe(self.worker.heartbeat),
+            "interval",
+            seconds=HEARTBEAT_S,
+            id="heartbeat",
+            **options,
+        )
+        self.scheduler.add_job(
+            self._safe(sweep_tick), "interval", seconds=SWEEP_S, id="sweep", **options
+        )
         self.ctx.db.job_listeners.append(self.kick)
         self.scheduler.start()
         log.info("background worker %s started", self.worker.worker_id)

@@ -91,8 +91,14 @@ class Worker:
                         session, self.worker_id, limit=self.concurrency, lease_s=self.lease_s
                     )
                     runs = [
-                        JobRun(job.id, job.kind, dict(job.payload), job.attempts,
-                               job.max_attempts, self.worker_id)
+                        JobRun(
+                            job.id,
+                            job.kind,
+                            dict(job.payload),
+                            job.attempts,
+                            job.max_attempts,
+                            self.worker_id,
+                        )
                         for job in batch
                     ]
                 if not runs:
@@ -122,7 +128,9 @@ class Worker:
     async def _record_failure(self, run: JobRun, message: str, *, permanent: bool) -> None:
         try:
             async with self.ctx.db.session() as session:
-                job = await queue.fail(session, run.id, self.worker_id, message, permanent=permanent)
+                job = await queue.fail(
+                    session, run.id, self.worker_id, message, permanent=permanent
+                )
             if job is not None and job.status == queue.FAILED and run.kind in self.give_up:
                 await self.give_up[run.kind](self.ctx, run, message)
         except Exception:

@@ -44,25 +44,42 @@ class FollowUpCreate(BaseModel):
 
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
-        raise ValidationFailed(details=[{"field": "scheduled_at", "type": "value_error",
-                                         "message": "Give a time with its UTC offset."}])
+        raise ValidationFailed(
+            details=[
+                {
+                    "field": "scheduled_at",
+                    "type": "value_error",
+                    "message": "Give a time with its UTC offset.",
+                }
+            ]
+        )
     return value
 
 
 @router.get("/leads", response_model=Page[LeadOut])
 async def list_leads(
-    scope: Scope, session: Session, paging: Paging,
+    scope: Scope,
+    session: Session,
+    paging: Paging,
     status: LeadStatus | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     sort: Literal["newest", "oldest"] = "newest",
 ) -> Page[LeadOut]:
     """The business's leads, latest activity first, with status filter and full-text search."""
-    query = repo.lead_list_query(session.get_bind().dialect.name, scope.business_id,
-                                 status=status.value if status else None, q=q,
-                                 oldest_first=sort == "oldest")
+    query = repo.lead_list_query(
+        session.get_bind().dialect.name,
+        scope.business_id,
+        status=status.value if status else None,
+        q=q,
+        oldest_first=sort == "oldest",
+    )
     rows, total = await fetch_page(session, query, paging)
-    return Page(items=[views.lead_out(r) for r in rows], total=total, limit=paging.limit,
-                offset=paging.offset)
+    return Page(
+        items=[views.lead_out(r) for r in rows],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
 
 
 @router.get("/leads/{lead_id}", response_model=LeadDetail)
@@ -99,10 +116,12 @@ async def send_reply(
     lead_id: uuid.UUID, body: MessageIn, scope: Scope, ctx: Ctx, session: Session
 ) -> JSONResponse:
     """Email the customer; the same ``client_id`` twice sends once (200 the second time)."""
-    message, created = await service.reply(session, ctx, scope.business, scope.user, lead_id,
-                                           body.content, client_id=body.client_id)
-    return JSONResponse(views.message_out(message).model_dump(mode="json"),
-                        status_code=201 if created else 200)
+    message, created = await service.reply(
+        session, ctx, scope.business, scope.user, lead_id, body.content, client_id=body.client_id
+    )
+    return JSONResponse(
+        views.message_out(message).model_dump(mode="json"), status_code=201 if created else 200
+    )
 
 
 @router.post("/leads/{lead_id}/approve-draft", response_model=MessageOut, status_code=201)
@@ -110,17 +129,20 @@ async def approve_draft(
     lead_id: uuid.UUID, body: ApproveDraftIn, scope: Scope, ctx: Ctx, session: Session
 ) -> JSONResponse:
     """Send the AI draft (optionally edited) as the owner's reply."""
-    message, created = await service.approve_draft(session, ctx, scope.business, scope.user,
-                                                   lead_id, body.content, client_id=body.client_id)
-    return JSONResponse(views.message_out(message).model_dump(mode="json"),
-                        status_code=201 if created else 200)
+    message, created = await service.approve_draft(
+        session, ctx, scope.business, scope.user, lead_id, body.content, client_id=body.client_id
+    )
+    return JSONResponse(
+        views.message_out(message).model_dump(mode="json"), status_code=201 if created else 200
+    )
 
 
 @router.post("/leads/{lead_id}/notes", response_model=MessageOut, status_code=201)
 async def add_note(lead_id: uuid.UUID, body: NoteIn, scope: Scope, session: Session) -> MessageOut:
     """Add an internal note to the lead (never emailed)."""
     return views.message_out(
-        await service.add_note(session, scope.business, scope.user, lead_id, body.content))
+        await service.add_note(session, scope.business, scope.user, lead_id, body.content)
+    )
 
 
 @router.get("/leads/{lead_id}/timeline", response_model=list[TimelineEvent])
@@ -134,34 +156,47 @@ async def create_follow_up(
     lead_id: uuid.UUID, body: FollowUpCreate, scope: Scope, session: Session
 ) -> FollowUpOut:
     """Schedule a follow-up email for the lead."""
-    follow_up = await service.schedule_follow_up(session, scope.business, scope.user, lead_id,
-                                                 _aware(body.scheduled_at))  # type: ignore[arg-type]
+    follow_up = await service.schedule_follow_up(
+        session, scope.business, scope.user, lead_id, _aware(body.scheduled_at)
+    )  # type: ignore[arg-type]
     return views.follow_up_out(follow_up, scope.business.timezone)
 
 
 @router.get("/follow-ups", response_model=Page[FollowUpOut])
 async def list_follow_ups(
-    scope: Scope, session: Session, paging: Paging, state: FollowUpState | None = None,
+    scope: Scope,
+    session: Session,
+    paging: Paging,
+    state: FollowUpState | None = None,
 ) -> Page[FollowUpOut]:
     """Follow-ups by state (due today, overdue, scheduled later, sent, canceled, failed)."""
     now = utcnow()
     today_ends = views.end_of_today(now, scope.business.timezone)
-    query = (select(FollowUp, Lead).join(Lead, Lead.id == FollowUp.lead_id)
-             .where(FollowUp.business_id == scope.business_id))
+    query = (
+        select(FollowUp, Lead)
+        .join(Lead, Lead.id == FollowUp.lead_id)
+        .where(FollowUp.business_id == scope.business_id)
+    )
     scheduled = FollowUp.status == "scheduled"
     if state == FollowUpState.OVERDUE:
         query = query.where(scheduled, FollowUp.scheduled_at < now)
     elif state == FollowUpState.DUE:
-        query = query.where(scheduled, FollowUp.scheduled_at >= now,
-                            FollowUp.scheduled_at < today_ends)
+        query = query.where(
+            scheduled, FollowUp.scheduled_at >= now, FollowUp.scheduled_at < today_ends
+        )
     elif state == FollowUpState.SCHEDULED:
         query = query.where(scheduled, FollowUp.scheduled_at >= today_ends)
     elif state is not None:
         query = query.where(FollowUp.status == state.value)
-    rows, total = await fetch_page(session, query.order_by(FollowUp.scheduled_at, FollowUp.id),
-                                   paging)
-    return Page(items=[views.follow_up_out(f, scope.business.timezone, lead) for f, lead in rows],
-                total=total, limit=paging.limit, offset=paging.offset)
+    rows, total = await fetch_page(
+        session, query.order_by(FollowUp.scheduled_at, FollowUp.id), paging
+    )
+    return Page(
+        items=[views.follow_up_out(f, scope.business.timezone, lead) for f, lead in rows],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
 
 
 @router.patch("/follow-ups/{follow_up_id}", response_model=FollowUpOut)
@@ -170,6 +205,12 @@ async def update_follow_up(
 ) -> FollowUpOut:
     """Send now (``status: sent``), cancel (``canceled``) or reschedule (``scheduled_at``)."""
     follow_up = await service.update_follow_up(
-        session, ctx, scope.business, scope.user, follow_up_id, status=body.status,
-        scheduled_at=_aware(body.scheduled_at))
+        session,
+        ctx,
+        scope.business,
+        scope.user,
+        follow_up_id,
+        status=body.status,
+        scheduled_at=_aware(body.scheduled_at),
+    )
     return views.follow_up_out(follow_up, scope.business.timezone)

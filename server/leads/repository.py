@@ -36,9 +36,7 @@ def search_condition(dialect: str, q: str) -> Any | None:
     phone = Lead.phone_normalized.like(f"%{digits}%") if len(digits) >= 3 else None
     if dialect == "postgresql":
         query = " & ".join(f"{token}:*" for token in tokens)
-        fts = text(f"{PG_DOCUMENT.text} @@ to_tsquery('simple', :lead_q)").bindparams(
-            lead_q=query
-        )
+        fts = text(f"{PG_DOCUMENT.text} @@ to_tsquery('simple', :lead_q)").bindparams(lead_q=query)
     else:
         match = " AND ".join('"' + token.replace('"', "") + '"*' for token in tokens)
         fts = literal_column("leads.rowid").in_(
@@ -78,43 +76,64 @@ async def lead_in_business(
 
 
 async def latest_analysis(session: AsyncSession, lead_id: uuid.UUID) -> AIAnalysis | None:
-    return (await session.execute(
-        select(AIAnalysis).where(AIAnalysis.lead_id == lead_id)
-        .order_by(AIAnalysis.created_at.desc()).limit(1)
-    )).scalar_one_or_none()
+    return (
+        await session.execute(
+            select(AIAnalysis)
+            .where(AIAnalysis.lead_id == lead_id)
+            .order_by(AIAnalysis.created_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
 
 
 async def latest_draft(session: AsyncSession, lead_id: uuid.UUID) -> Message | None:
-    return (await session.execute(
-        select(Message).where(Message.lead_id == lead_id, Message.type == "ai_draft")
-        .order_by(Message.created_at.desc()).limit(1)
-    )).scalar_one_or_none()
+    return (
+        await session.execute(
+            select(Message)
+            .where(Message.lead_id == lead_id, Message.type == "ai_draft")
+            .order_by(Message.created_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
 
 
 async def messages(session: AsyncSession, lead_id: uuid.UUID) -> list[Message]:
-    return list((await session.execute(
-        select(Message).where(Message.lead_id == lead_id).order_by(Message.created_at, Message.id)
-    )).scalars())
+    return list(
+        (
+            await session.execute(
+                select(Message)
+                .where(Message.lead_id == lead_id)
+                .order_by(Message.created_at, Message.id)
+            )
+        ).scalars()
+    )
 
 
 async def message_by_client_id(
     session: AsyncSession, lead_id: uuid.UUID, client_id: str
 ) -> Message | None:
-    return (await session.execute(
-        select(Message).where(Message.lead_id == lead_id, Message.client_id == client_id)
-    )).scalar_one_or_none()
+    return (
+        await session.execute(
+            select(Message).where(Message.lead_id == lead_id, Message.client_id == client_id)
+        )
+    ).scalar_one_or_none()
 
 
 async def follow_up_in_business(
     session: AsyncSession, business_id: uuid.UUID, follow_up_id: uuid.UUID
 ) -> FollowUp | None:
-    return (await session.execute(
-        select(FollowUp).where(FollowUp.id == follow_up_id, FollowUp.business_id == business_id)
-        .with_for_update()
-    )).scalar_one_or_none()
+    return (
+        await session.execute(
+            select(FollowUp)
+            .where(FollowUp.id == follow_up_id, FollowUp.business_id == business_id)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
 
 
 async def count(session: AsyncSession, query: Select[Any]) -> int:
-    return int((await session.execute(
-        select(func.count()).select_from(query.order_by(None).subquery())
-    )).scalar_one())
+    return int(
+        (
+            await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))
+        ).scalar_one()
+    )

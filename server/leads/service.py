@@ -43,8 +43,9 @@ class InvalidState(Conflict):
     code = "invalid_state"
 
 
-async def get_lead(session: AsyncSession, business: Business, lead_id: uuid.UUID,
-                   *, lock: bool = False) -> Lead:
+async def get_lead(
+    session: AsyncSession, business: Business, lead_id: uuid.UUID, *, lock: bool = False
+) -> Lead:
     lead = await repo.lead_in_business(session, business.id, lead_id, lock=lock)
     if lead is None:
         raise NotFound("No such lead.", code="lead_not_found")
@@ -52,7 +53,10 @@ async def get_lead(session: AsyncSession, business: Business, lead_id: uuid.UUID
 
 
 async def set_status(
-    session: AsyncSession, business: Business, user: User, lead_id: uuid.UUID,
+    session: AsyncSession,
+    business: Business,
+    user: User,
+    lead_id: uuid.UUID,
     status: LeadStatus,
 ) -> Lead:
     """Change a lead's status. Closing statuses cancel follow-ups; "not spam" runs the workflow."""
@@ -61,20 +65,41 @@ async def set_status(
     if old == status.value:
         return lead
     lead.status = status.value
-    audit.record(session, "lead.status_changed", actor=user, business_id=business.id,
-                 lead_id=lead.id, entity="lead", entity_id=lead.id,
-                 old={"status": old}, new={"status": status.value})
+    audit.record(
+        session,
+        "lead.status_changed",
+        actor=user,
+        business_id=business.id,
+        lead_id=lead.id,
+        entity="lead",
+        entity_id=lead.id,
+        old={"status": old},
+        new={"status": status.value},
+    )
     if status.value in STOPPING_STATUSES:
         await follow_ups.cancel_for_lead(session, lead, f"lead_{status.value}")
     if old == LeadStatus.SPAM.value and status != LeadStatus.SPAM:
         lead.spam_suspected = False
         if lead.gate_allowed is None:  # never processed: run the normal workflow now
             await session.flush()
-            first = next((m for m in await repo.messages(session, lead.id)
-                          if m.type == MessageType.CUSTOMER_MESSAGE.value), None)
-            await queue.enqueue(session, PROCESS_LEAD, {
-                "lead_id": str(lead.id), "message_id": str(first.id) if first else None,
-                "duplicate": False}, dedupe_key=f"not_spam:{lead.id}")
+            first = next(
+                (
+                    m
+                    for m in await repo.messages(session, lead.id)
+                    if m.type == MessageType.CUSTOMER_MESSAGE.value
+                ),
+                None,
+            )
+            await queue.enqueue(
+                session,
+                PROCESS_LEAD,
+                {
+                    "lead_id": str(lead.id),
+                    "message_id": str(first.id) if first else None,
+                    "duplicate": False,
+                },
+                dedupe_key=f"not_spam:{lead.id}",
+            )
     await session.flush()
     return lead
 
@@ -88,8 +113,14 @@ async def mark_opened(session: AsyncSession, business: Business, lead_id: uuid.U
 
 
 async def reply(
-    session: AsyncSession, ctx: ServerContext, business: Business, user: User,
-    lead_id: uuid.UUID, content: str, *, client_id: str | None = None,
+    session: AsyncSession,
+    ctx: ServerContext,
+    business: Business,
+    user: User,
+    lead_id: uuid.UUID,
+    content: str,
+    *,
+    client_id: str | None = None,
     from_draft: bool = False,
 ) -> tuple[Message, bool]:
     """Email the customer (threaded) and record it; the same ``client_id`` sends once.
@@ -104,36 +135,62 @@ async def reply(
     if not lead.customer_email:
         raise NoCustomerEmail()
     message, _event = await customer_mail.send_customer_mail(
-        session, ctx.settings, kind=EmailKind.OWNER_REPLY, lead=lead, business=business,
-        content=content, automatic=False, author_user_id=user.id, client_id=client_id)
+        session,
+        ctx.settings,
+        kind=EmailKind.OWNER_REPLY,
+        lead=lead,
+        business=business,
+        content=content,
+        automatic=False,
+        author_user_id=user.id,
+        client_id=client_id,
+    )
     if lead.status == LeadStatus.NEW.value:
         lead.status = LeadStatus.CONTACTED.value
     await follow_ups.cancel_for_lead(session, lead, "owner_replied")
-    audit.record(session, "lead.draft_approved" if from_draft else "lead.owner_replied",
-                 actor=user, business_id=business.id, lead_id=lead.id, entity="message",
-                 entity_id=message.id)
+    audit.record(
+        session,
+        "lead.draft_approved" if from_draft else "lead.owner_replied",
+        actor=user,
+        business_id=business.id,
+        lead_id=lead.id,
+        entity="message",
+        entity_id=message.id,
+    )
     await session.flush()
     return message, True
 
 
 async def approve_draft(
-    session: AsyncSession, ctx: ServerContext, business: Business, user: User,
-    lead_id: uuid.UUID, content: str | None, *, client_id: str | None = None,
+    session: AsyncSession,
+    ctx: ServerContext,
+    business: Business,
+    user: User,
+    lead_id: uuid.UUID,
+    content: str | None,
+    *,
+    client_id: str | None = None,
 ) -> tuple[Message, bool]:
-    """"Approve & send": the AI draft, optionally edited, goes out as the owner's reply."""
+    """ "Approve & send": the AI draft, optionally edited, goes out as the owner's reply."""
     if content is None:
         draft = await repo.latest_draft(session, lead_id)
         lead = await get_lead(session, business, lead_id)
         if draft is None or draft.lead_id != lead.id:
             raise NoDraft()
         content = draft.content
-    return await reply(session, ctx, business, user, lead_id, content, client_id=client_id,
-                       from_draft=True)
+    return await reply(
+        session, ctx, business, user, lead_id, content, client_id=client_id, from_draft=True
+    )
 
 
 async def add_note(
-    session: AsyncSession, business: Business, user: User, lead_id: uuid.UUID, content: str,
-    *, client_id: str | None = None,
+    session: AsyncSession,
+    business: Business,
+    user: User,
+    lead_id: uuid.UUID,
+    content: str,
+    *,
+    client_id: str | None = None,
 ) -> Message:
     lead = await get_lead(session, business, lead_id)
     if client_id:
@@ -141,37 +198,72 @@ async def add_note(
         if existing is not None:
             return existing
     note = Message(
-        id=uuid.uuid4(), business_id=business.id, lead_id=lead.id, type=MessageType.NOTE.value,
-        direction=MessageDirection.INTERNAL.value, subject=None, content=content,
-        author_user_id=user.id, client_id=client_id, created_at=utcnow(),
+        id=uuid.uuid4(),
+        business_id=business.id,
+        lead_id=lead.id,
+        type=MessageType.NOTE.value,
+        direction=MessageDirection.INTERNAL.value,
+        subject=None,
+        content=content,
+        author_user_id=user.id,
+        client_id=client_id,
+        created_at=utcnow(),
     )
     session.add(note)
-    audit.record(session, "lead.note_added", actor=user, business_id=business.id,
-                 lead_id=lead.id, entity="message", entity_id=note.id)
+    audit.record(
+        session,
+        "lead.note_added",
+        actor=user,
+        business_id=business.id,
+        lead_id=lead.id,
+        entity="message",
+        entity_id=note.id,
+    )
     await session.flush()
     return note
 
 
 async def schedule_follow_up(
-    session: AsyncSession, business: Business, user: User, lead_id: uuid.UUID,
+    session: AsyncSession,
+    business: Business,
+    user: User,
+    lead_id: uuid.UUID,
     scheduled_at: datetime,
 ) -> FollowUp:
     lead = await get_lead(session, business, lead_id)
     if not lead.customer_email:
         raise NoCustomerEmail("This lead has no email address to follow up.")
-    follow_up = FollowUp(id=uuid.uuid4(), business_id=business.id, lead_id=lead.id,
-                         status=FollowUpStatus.SCHEDULED.value, scheduled_at=scheduled_at)
+    follow_up = FollowUp(
+        id=uuid.uuid4(),
+        business_id=business.id,
+        lead_id=lead.id,
+        status=FollowUpStatus.SCHEDULED.value,
+        scheduled_at=scheduled_at,
+    )
     session.add(follow_up)
-    audit.record(session, "follow_up.scheduled", actor=user, business_id=business.id,
-                 lead_id=lead.id, entity="follow_up", entity_id=follow_up.id,
-                 new={"scheduled_at": scheduled_at})
+    audit.record(
+        session,
+        "follow_up.scheduled",
+        actor=user,
+        business_id=business.id,
+        lead_id=lead.id,
+        entity="follow_up",
+        entity_id=follow_up.id,
+        new={"scheduled_at": scheduled_at},
+    )
     await session.flush()
     return follow_up
 
 
 async def update_follow_up(
-    session: AsyncSession, ctx: ServerContext, business: Business, user: User,
-    follow_up_id: uuid.UUID, *, status: FollowUpStatus | None, scheduled_at: datetime | None,
+    session: AsyncSession,
+    ctx: ServerContext,
+    business: Business,
+    user: User,
+    follow_up_id: uuid.UUID,
+    *,
+    status: FollowUpStatus | None,
+    scheduled_at: datetime | None,
 ) -> FollowUp:
     """Send now (``status: sent``), cancel, or reschedule a scheduled follow-up."""
     follow_up = await repo.follow_up_in_business(session, business.id, follow_up_id)
@@ -185,27 +277,55 @@ async def update_follow_up(
     if status == FollowUpStatus.CANCELED:
         follow_up.status = FollowUpStatus.CANCELED.value
         follow_up.canceled_at = utcnow()
-        audit.record(session, "follow_up.canceled", actor=user, business_id=business.id,
-                     lead_id=lead.id, entity="follow_up", entity_id=follow_up.id,
-                     details={"why": "owner"})
+        audit.record(
+            session,
+            "follow_up.canceled",
+            actor=user,
+            business_id=business.id,
+            lead_id=lead.id,
+            entity="follow_up",
+            entity_id=follow_up.id,
+            details={"why": "owner"},
+        )
     elif status == FollowUpStatus.SENT:
         if not lead.customer_email:
             raise NoCustomerEmail()
         await customer_mail.send_customer_mail(
-            session, ctx.settings, kind=EmailKind.FOLLOW_UP, lead=lead, business=business,
-            content=customer_mail.follow_up_text(lead, business), automatic=False,
-            author_user_id=user.id)
+            session,
+            ctx.settings,
+            kind=EmailKind.FOLLOW_UP,
+            lead=lead,
+            business=business,
+            content=customer_mail.follow_up_text(lead, business),
+            automatic=False,
+            author_user_id=user.id,
+        )
         follow_up.status = FollowUpStatus.SENT.value
         follow_up.sent_at = utcnow()
-        audit.record(session, "follow_up.sent", actor=user, business_id=business.id,
-                     lead_id=lead.id, entity="follow_up", entity_id=follow_up.id)
+        audit.record(
+            session,
+            "follow_up.sent",
+            actor=user,
+            business_id=business.id,
+            lead_id=lead.id,
+            entity="follow_up",
+            entity_id=follow_up.id,
+        )
     elif status is not None:
         raise InvalidState("A follow-up can be set to sent or canceled.")
     if scheduled_at is not None and follow_up.status == FollowUpStatus.SCHEDULED.value:
         old = follow_up.scheduled_at
         follow_up.scheduled_at = scheduled_at
-        audit.record(session, "follow_up.rescheduled", actor=user, business_id=business.id,
-                     lead_id=lead.id, entity="follow_up", entity_id=follow_up.id,
-                     old={"scheduled_at": old}, new={"scheduled_at": scheduled_at})
+        audit.record(
+            session,
+            "follow_up.rescheduled",
+            actor=user,
+            business_id=business.id,
+            lead_id=lead.id,
+            entity="follow_up",
+            entity_id=follow_up.id,
+            old={"scheduled_at": old},
+            new={"scheduled_at": scheduled_at},
+        )
     await session.flush()
     return follow_up

@@ -30,17 +30,30 @@ TEXTS = {
 
 
 async def timeline(session: AsyncSession, lead: Lead) -> list[TimelineEvent]:
-    rows = (await session.execute(
-        select(AuditLog).where(AuditLog.lead_id == lead.id, AuditLog.business_id == lead.business_id)
-        .order_by(AuditLog.created_at, AuditLog.id)
-    )).scalars()
+    rows = (
+        await session.execute(
+            select(AuditLog)
+            .where(AuditLog.lead_id == lead.id, AuditLog.business_id == lead.business_id)
+            .order_by(AuditLog.created_at, AuditLog.id)
+        )
+    ).scalars()
     events = []
     for row in rows:
         text = TEXTS.get(row.action, row.action.replace("_", " ").replace(".", ": "))
         if row.action == "lead.status_changed" and row.new_values:
             text = f"Status changed to {row.new_values.get('status')}"
-        details = {**(row.details or {}), **({"old": row.old_values} if row.old_values else {}),
-                   **({"new": row.new_values} if row.new_values else {})}
-        events.append(TimelineEvent(at=row.created_at, kind=row.action, text=text,
-                                    actor=row.actor, details=details or None))
+        details = {
+            **(row.details or {}),
+            **({"old": row.old_values} if row.old_values else {}),
+            **({"new": row.new_values} if row.new_values else {}),
+        }
+        events.append(
+            TimelineEvent(
+                at=row.created_at,
+                kind=row.action,
+                text=text,
+                actor=row.actor,
+                details=details or None,
+            )
+        )
     return events

@@ -26,8 +26,15 @@ def gate_out(lead: Lead) -> GateOut | None:
 
 
 def analysis_out(row: AIAnalysis) -> AIOut:
-    return AIOut.model_validate({**row.parsed, "provider": row.provider, "model": row.model,
-                                 "status": row.status, "created_at": row.created_at})
+    return AIOut.model_validate(
+        {
+            **row.parsed,
+            "provider": row.provider,
+            "model": row.model,
+            "status": row.status,
+            "created_at": row.created_at,
+        }
+    )
 
 
 def lead_detail(lead: Lead, analysis: AIAnalysis | None) -> LeadDetail:
@@ -100,8 +107,10 @@ def sync_data(entity: str, row: Any, settings: Settings) -> dict[str, Any]:
     if entity == "follow_up":
         return follow_up_out(row).model_dump(mode="json")
     if entity == "ai_analysis":
-        return analysis_out(row).model_dump(mode="json") | {"id": str(row.id),
-                                                            "lead_id": str(row.lead_id)}
+        return analysis_out(row).model_dump(mode="json") | {
+            "id": str(row.id),
+            "lead_id": str(row.lead_id),
+        }
     if entity == "business":
         assert isinstance(row, Business)
         return business_out(settings, row, None).model_dump(mode="json")

@@ -21,9 +21,7 @@ def build_email_provider(settings: Settings) -> EmailProvider:
     if settings.email_provider == "resend":
         from server.mail.resend import ResendProvider
 
-        return ResendProvider(
-            settings.resend_api_key.get_secret_value(), settings.resend_base_url
-        )
+        return ResendProvider(settings.resend_api_key.get_secret_value(), settings.resend_base_url)
     from server.mail.outbox import OutboxProvider
 
     return OutboxProvider(settings.data_dir / "outbox")

@@ -137,7 +137,7 @@ async def _mirror_status(session: AsyncSession, event: EmailEvent) -> None:
 
     if event.lead_id is None:
         return
-    for message in (await session.execute(
-        select(Message).where(Message.email_event_id == event.id)
-    )).scalars():
+    for message in (
+        await session.execute(select(Message).where(Message.email_event_id == event.id))
+    ).scalars():
         message.email_status = event.status

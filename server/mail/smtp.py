@@ -45,7 +45,9 @@ class SmtpProvider:
             raise DeliveryError(f"recipient refused: {error}", permanent=True) from error
         except aiosmtplib.SMTPResponseException as error:
             permanent = 500 <= error.code < 600
-            raise DeliveryError(f"SMTP {error.code}: {error.message}", permanent=permanent) from error
+            raise DeliveryError(
+                f"SMTP {error.code}: {error.message}", permanent=permanent
+            ) from error
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
             raise DeliveryError(f"SMTP unavailable: {error}") from error
         return str(message["Message-ID"])

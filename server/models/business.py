@@ -54,6 +54,7 @@ class BusinessMember(IdMixin, TimestampMixin, Base):
     business: Mapped["Business"] = relationship(lazy="raise")
     user: Mapped["User"] = relationship(lazy="raise")
 
+
 class Form(IdMixin, TimestampMixin, SyncedMixin, Base):
     __tablename__ = "forms"
     __sync_entity__ = "form"

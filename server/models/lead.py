@@ -68,6 +68,7 @@ class Lead(IdMixin, TimestampMixin, SyncedMixin, Base):
         lazy="raise", foreign_keys=[duplicate_of_id], remote_side="Lead.id"
     )
 
+
 class Message(IdMixin, SyncedMixin, Base):
     __tablename__ = "messages"
     __sync_entity__ = "message"
@@ -103,6 +104,7 @@ class Message(IdMixin, SyncedMixin, Base):
     email_event: Mapped["EmailEvent | None"] = relationship(lazy="raise")
     author: Mapped["User | None"] = relationship(lazy="raise")
 
+
 class FollowUp(IdMixin, TimestampMixin, SyncedMixin, Base):
     __tablename__ = "follow_ups"
     __sync_entity__ = "follow_up"
@@ -128,6 +130,7 @@ class FollowUp(IdMixin, TimestampMixin, SyncedMixin, Base):
     business: Mapped["Business"] = relationship(lazy="raise")
     lead: Mapped["Lead"] = relationship(lazy="raise")
 
+
 class AIAnalysis(IdMixin, SyncedMixin, Base):
     __tablename__ = "ai_analyses"
     __sync_entity__ = "ai_analysis"
@@ -152,6 +155,7 @@ class AIAnalysis(IdMixin, SyncedMixin, Base):
 
     business: Mapped["Business"] = relationship(lazy="raise")
     lead: Mapped["Lead"] = relationship(lazy="raise")
+
 
 class Submission(Base):
     """The idempotency ledger of form submits: one row per ``submission_id`` of a business."""

@@ -50,6 +50,7 @@ class EmailEvent(IdMixin, Base):
     business: Mapped["Business | None"] = relationship(lazy="raise")
     lead: Mapped["Lead | None"] = relationship(lazy="raise")
 
+
 class AuditLog(IdMixin, Base):
     __tablename__ = "audit_logs"
     __table_args__ = (
@@ -78,6 +79,7 @@ class AuditLog(IdMixin, Base):
     actor_user: Mapped["User | None"] = relationship(lazy="raise")
     business: Mapped["Business | None"] = relationship(lazy="raise")
     lead: Mapped["Lead | None"] = relationship(lazy="raise")
+
 
 class Job(IdMixin, Base):
     """A unit of background work. Claimed with a lease; retried with backoff until ``max_attempts``."""

@@ -24,6 +24,7 @@ class SyncCounter(Base):
 
     business: Mapped["Business"] = relationship(lazy="raise")
 
+
 class SyncTombstone(Base):
     """A deleted synced row, kept so a pulling client learns of the delete."""
 
@@ -40,6 +41,7 @@ class SyncTombstone(Base):
     deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     business: Mapped["Business"] = relationship(lazy="raise")
+
 
 class AppliedMutation(IdMixin, Base):
     """A pushed mutation id, applied once ever; a retry gets the stored ``result`` back."""

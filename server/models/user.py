@@ -38,6 +38,7 @@ class RefreshToken(IdMixin, Base):
 
     user: Mapped["User"] = relationship(lazy="raise")
 
+
 class Invite(IdMixin, Base):
     """A single-use link: an owner/staff invite (``kind=invite``) or a password reset (``reset``)."""
 
@@ -61,6 +62,7 @@ class Invite(IdMixin, Base):
     user: Mapped["User"] = relationship(lazy="raise", foreign_keys=[user_id])
     business: Mapped["Business | None"] = relationship(lazy="raise")
     creator: Mapped["User | None"] = relationship(lazy="raise", foreign_keys=[created_by])
+
 
 class RateLimitHit(IdMixin, Base):
     """One counted event for a rate limit key (login failures, form submits), shared by processes."""

@@ -17,8 +17,13 @@ from shared.models.leads import OwnerMetrics
 
 router = APIRouter(prefix="/api/v1/owner", tags=["owner"])
 
-OWNER_ONLY_BUSINESS_FIELDS = {"smart_auto_reply", "owner_approval_required",
-                              "auto_reply_threshold", "brand_color", "contact_email"}
+OWNER_ONLY_BUSINESS_FIELDS = {
+    "smart_auto_reply",
+    "owner_approval_required",
+    "auto_reply_threshold",
+    "brand_color",
+    "contact_email",
+}
 
 
 @router.get("/business", response_model=BusinessOut)
@@ -29,16 +34,19 @@ async def get_business(scope: Scope, ctx: Ctx, session: Session) -> BusinessOut:
 
 
 @router.patch("/business", response_model=BusinessOut)
-async def update_business(body: BusinessUpdate, scope: Scope, ctx: Ctx,
-                          session: Session) -> BusinessOut:
+async def update_business(
+    body: BusinessUpdate, scope: Scope, ctx: Ctx, session: Session
+) -> BusinessOut:
     """Edit the profile; automation, branding and the contact email are the owner's to change."""
     touched = set(body.model_dump(exclude_unset=True))
     if touched & OWNER_ONLY_BUSINESS_FIELDS and not scope.is_owner:
-        raise Forbidden("Only the business owner can change automation, branding or the "
-                        "contact email.")
+        raise Forbidden(
+            "Only the business owner can change automation, branding or the contact email."
+        )
     business = await businesses.update_business(session, scope.user, scope.business, body)
-    return businesses.business_out(ctx.settings, business,
-                                   await businesses.get_form(session, scope.business_id))
+    return businesses.business_out(
+        ctx.settings, business, await businesses.get_form(session, scope.business_id)
+    )
 
 
 @router.get("/form", response_model=FormOut)
@@ -53,8 +61,9 @@ async def update_form(body: FormUpdate, scope: Scope, ctx: Ctx, session: Session
     if body.slug is not None and not scope.is_owner:
         raise Forbidden("Only the business owner can change the form address.")
     form = await businesses.get_form(session, scope.business_id)
-    return businesses.form_out(ctx.settings,
-                               await businesses.update_form(session, scope.user, form, body))
+    return businesses.form_out(
+        ctx.settings, await businesses.update_form(session, scope.user, form, body)
+    )
 
 
 @router.get("/metrics", response_model=OwnerMetrics)
@@ -70,16 +79,18 @@ async def get_team(scope: Scope, session: Session) -> list[team.TeamMember]:
 
 
 @router.post("/team/invites", response_model=team.TeamMember, status_code=201)
-async def invite_member(body: team.TeamInvite, scope: Scope, ctx: Ctx,
-                        session: Session) -> team.TeamMember:
+async def invite_member(
+    body: team.TeamInvite, scope: Scope, ctx: Ctx, session: Session
+) -> team.TeamMember:
     """Invite a staff member (owners only)."""
     scope.require_owner("invite people")
     return await team.invite(session, ctx, scope.business, scope.user, body)
 
 
 @router.post("/team/{member_id}/deactivate", response_model=team.TeamMember)
-async def deactivate_member(member_id: uuid.UUID, scope: Scope,
-                            session: Session) -> team.TeamMember:
+async def deactivate_member(
+    member_id: uuid.UUID, scope: Scope, session: Session
+) -> team.TeamMember:
     """Remove a member's access to this business (owners only)."""
     scope.require_owner("change the team")
     return await team.deactivate(session, scope.business, scope.user, member_id)

@@ -33,7 +33,9 @@ def day_starts(now: datetime, timezone: str, days: int = DAYS) -> list[datetime]
     return starts
 
 
-async def owner_metrics(session: AsyncSession, business_id: uuid.UUID, timezone: str) -> OwnerMetrics:
+async def owner_metrics(
+    session: AsyncSession, business_id: uuid.UUID, timezone: str
+) -> OwnerMetrics:
     now = utcnow()
     starts = day_starts(now, timezone)
     closed = [s.value for s in CLOSED_LEAD_STATUSES]
@@ -41,31 +43,49 @@ async def owner_metrics(session: AsyncSession, business_id: uuid.UUID, timezone:
     def count_if(condition):  # type: ignore[no-untyped-def]
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    lead_row = (await session.execute(
-        select(
-            count_if(Lead.status == LeadStatus.NEW.value),
-            count_if(Lead.status == LeadStatus.BOOKED.value),
-            func.count(),
-            count_if(Lead.auto_sent.is_(True)),
-            count_if(and_(Lead.gate_allowed.is_(False), Lead.status.not_in(closed),
-                          Lead.comm_status.in_([CommStatus.NEW.value,
-                                                CommStatus.ACKNOWLEDGED.value]))),
-            *[count_if(and_(Lead.created_at >= starts[i], Lead.created_at < starts[i + 1]))
-              for i in range(DAYS)],
-        ).where(Lead.business_id == business_id)
-    )).one()
-    due = (await session.execute(
-        select(func.count()).select_from(FollowUp).where(
-            FollowUp.business_id == business_id,
-            FollowUp.status == FollowUpStatus.SCHEDULED.value,
-            FollowUp.scheduled_at < end_of_today(now, timezone),
+    lead_row = (
+        await session.execute(
+            select(
+                count_if(Lead.status == LeadStatus.NEW.value),
+                count_if(Lead.status == LeadStatus.BOOKED.value),
+                func.count(),
+                count_if(Lead.auto_sent.is_(True)),
+                count_if(
+                    and_(
+                        Lead.gate_allowed.is_(False),
+                        Lead.status.not_in(closed),
+                        Lead.comm_status.in_([CommStatus.NEW.value, CommStatus.ACKNOWLEDGED.value]),
+                    )
+                ),
+                *[
+                    count_if(and_(Lead.created_at >= starts[i], Lead.created_at < starts[i + 1]))
+                    for i in range(DAYS)
+                ],
+            ).where(Lead.business_id == business_id)
         )
-    )).scalar_one()
+    ).one()
+    due = (
+        await session.execute(
+            select(func.count())
+            .select_from(FollowUp)
+            .where(
+                FollowUp.business_id == business_id,
+                FollowUp.status == FollowUpStatus.SCHEDULED.value,
+                FollowUp.scheduled_at < end_of_today(now, timezone),
+            )
+        )
+    ).scalar_one()
     new, booked, total, ai_replied, awaiting, *daily = (int(v) for v in lead_row)
     zone_days = [(starts[i].astimezone(_zone(timezone))).date().isoformat() for i in range(DAYS)]
     return OwnerMetrics(
-        kpis=MetricsKpis(new_leads=new, follow_ups_due=int(due), booked=booked,
-                         total_leads=total, ai_replied=ai_replied, awaiting_approval=awaiting),
+        kpis=MetricsKpis(
+            new_leads=new,
+            follow_ups_due=int(due),
+            booked=booked,
+            total_leads=total,
+            ai_replied=ai_replied,
+            awaiting_approval=awaiting,
+        ),
         daily=[DailyCount(date=d, count=c) for d, c in zip(zone_days, daily, strict=True)],
     )
 

@@ -36,56 +36,101 @@ class TeamInvite(BaseModel):
 
 async def members(session: AsyncSession, business_id: uuid.UUID) -> list[TeamMember]:
     rows = await session.execute(
-        select(BusinessMember, User).join(User, User.id == BusinessMember.user_id)
-        .where(BusinessMember.business_id == business_id).order_by(BusinessMember.created_at)
+        select(BusinessMember, User)
+        .join(User, User.id == BusinessMember.user_id)
+        .where(BusinessMember.business_id == business_id)
+        .order_by(BusinessMember.created_at)
     )
     return [
-        TeamMember(member_id=m.id, user_id=u.id, email=u.email, full_name=u.full_name,
-                   role=MemberRole(m.role),
-                   status="deactivated" if not (m.is_active and u.is_active)
-                   else "invited" if u.password_hash is None else "active")
+        TeamMember(
+            member_id=m.id,
+            user_id=u.id,
+            email=u.email,
+            full_name=u.full_name,
+            role=MemberRole(m.role),
+            status="deactivated"
+            if not (m.is_active and u.is_active)
+            else "invited"
+            if u.password_hash is None
+            else "active",
+        )
         for m, u in rows
     ]
 
 
-async def invite(session: AsyncSession, ctx: ServerContext, business: Business, owner: User,
-                 body: TeamInvite) -> TeamMember:
+async def invite(
+    session: AsyncSession, ctx: ServerContext, business: Business, owner: User, body: TeamInvite
+) -> TeamMember:
     user = await auth_repo.user_by_email(session, body.email)
     if user is None:
-        user = User(id=uuid.uuid4(), email=body.email.lower(), full_name=body.full_name[:160],
-                    role=UserRole.STAFF.value if body.role == MemberRole.STAFF
-                    else UserRole.BUSINESS_OWNER.value, is_active=True)
+        user = User(
+            id=uuid.uuid4(),
+            email=body.email.lower(),
+            full_name=body.full_name[:160],
+            role=UserRole.STAFF.value
+            if body.role == MemberRole.STAFF
+            else UserRole.BUSINESS_OWNER.value,
+            is_active=True,
+        )
         session.add(user)
         await session.flush()
-    member = (await session.execute(select(BusinessMember).where(
-        BusinessMember.business_id == business.id, BusinessMember.user_id == user.id))
+    member = (
+        await session.execute(
+            select(BusinessMember).where(
+                BusinessMember.business_id == business.id, BusinessMember.user_id == user.id
+            )
+        )
     ).scalar_one_or_none()
     if member is not None and member.is_active and user.password_hash is not None:
         raise Conflict("This person is already on the team.", code="already_member")
     if member is None:
-        member = BusinessMember(id=uuid.uuid4(), business_id=business.id, user_id=user.id,
-                                role=body.role.value, is_active=True)
+        member = BusinessMember(
+            id=uuid.uuid4(),
+            business_id=business.id,
+            user_id=user.id,
+            role=body.role.value,
+            is_active=True,
+        )
         session.add(member)
         await session.flush()
-    await create_invite(session, ctx, user=user, business=business, role=body.role,
-                        invited_by=owner)
-    audit.record(session, "team.invited", actor=owner, business_id=business.id, entity="user",
-                 entity_id=user.id, new={"email": user.email, "role": body.role.value})
-    return (await _one(session, business.id, member.id))
+    await create_invite(
+        session, ctx, user=user, business=business, role=body.role, invited_by=owner
+    )
+    audit.record(
+        session,
+        "team.invited",
+        actor=owner,
+        business_id=business.id,
+        entity="user",
+        entity_id=user.id,
+        new={"email": user.email, "role": body.role.value},
+    )
+    return await _one(session, business.id, member.id)
 
 
-async def deactivate(session: AsyncSession, business: Business, owner: User,
-                     member_id: uuid.UUID) -> TeamMember:
-    member = (await session.execute(select(BusinessMember).where(
-        BusinessMember.id == member_id, BusinessMember.business_id == business.id))
+async def deactivate(
+    session: AsyncSession, business: Business, owner: User, member_id: uuid.UUID
+) -> TeamMember:
+    member = (
+        await session.execute(
+            select(BusinessMember).where(
+                BusinessMember.id == member_id, BusinessMember.business_id == business.id
+            )
+        )
     ).scalar_one_or_none()
     if member is None:
         raise NotFound("No such team member.")
     if member.user_id == owner.id:
         raise Conflict("You cannot deactivate yourself.", code="cannot_deactivate_self")
     member.is_active = False
-    audit.record(session, "team.deactivated", actor=owner, business_id=business.id,
-                 entity="user", entity_id=member.user_id)
+    audit.record(
+        session,
+        "team.deactivated",
+        actor=owner,
+        business_id=business.id,
+        entity="user",
+        entity_id=member.user_id,
+    )
     await session.flush()
     return await _one(session, business.id, member.id)
 

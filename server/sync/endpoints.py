@@ -23,7 +23,9 @@ HEARTBEAT_S = 15.0
 
 @router.get("/sync", response_model=PullResponse)
 async def pull(
-    scope: Scope, ctx: Ctx, session: Session,
+    scope: Scope,
+    ctx: Ctx,
+    session: Session,
     cursor: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 500,
 ) -> PullResponse:
@@ -34,8 +36,9 @@ async def pull(
 @router.post("/sync/push", response_model=PushResponse)
 async def push(body: PushRequest, scope: Scope, ctx: Ctx, session: Session) -> PushResponse:
     """Apply offline mutations in order, each at most once ever."""
-    results = await service.push(session, ctx, scope.business, scope.user, body.device_id,
-                                 body.mutations)
+    results = await service.push(
+        session, ctx, scope.business, scope.user, body.device_id, body.mutations
+    )
     return PushResponse(results=results)
 
 
@@ -70,8 +73,11 @@ async def events(request: Request, scope: Scope, session: Session) -> StreamingR
         finally:
             hub.unsubscribe(business_id, queue)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 def _event(cursor: int) -> bytes:

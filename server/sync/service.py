@@ -31,9 +31,11 @@ class CursorInvalid(Conflict):
 
 
 async def current_version(session: AsyncSession, business_id: uuid.UUID) -> int:
-    version = (await session.execute(
-        select(SyncCounter.version).where(SyncCounter.business_id == business_id)
-    )).scalar_one_or_none()
+    version = (
+        await session.execute(
+            select(SyncCounter.version).where(SyncCounter.business_id == business_id)
+        )
+    ).scalar_one_or_none()
     return int(version or 0)
 
 
@@ -48,25 +50,41 @@ async def pull(
     more = False
     for model in SYNCED_MODELS:
         owner = model.id if model is Business else model.business_id  # type: ignore[attr-defined]
-        rows = list((await session.execute(
-            select(model).where(owner == business.id, model.version > cursor)
-            .order_by(model.version).limit(limit + 1)
-        )).scalars())
+        rows = list(
+            (
+                await session.execute(
+                    select(model)
+                    .where(owner == business.id, model.version > cursor)
+                    .order_by(model.version)
+                    .limit(limit + 1)
+                )
+            ).scalars()
+        )
         more = more or len(rows) > limit
         candidates += [(row.version, model.__sync_entity__, row, False) for row in rows[:limit]]
-    tombstones = list((await session.execute(
-        select(SyncTombstone).where(SyncTombstone.business_id == business.id,
-                                    SyncTombstone.version > cursor)
-        .order_by(SyncTombstone.version).limit(limit + 1)
-    )).scalars())
+    tombstones = list(
+        (
+            await session.execute(
+                select(SyncTombstone)
+                .where(SyncTombstone.business_id == business.id, SyncTombstone.version > cursor)
+                .order_by(SyncTombstone.version)
+                .limit(limit + 1)
+            )
+        ).scalars()
+    )
     more = more or len(tombstones) > limit
     candidates += [(t.version, t.entity, t, True) for t in tombstones[:limit]]
     candidates.sort(key=lambda item: item[0])
     page = candidates[:limit]
     more = more or len(candidates) > limit
     changes = [
-        Change(entity=entity, id=row.entity_id if deleted else row.id, version=version,
-               deleted=deleted, data=None if deleted else sync_data(entity, row, settings))
+        Change(
+            entity=entity,
+            id=row.entity_id if deleted else row.id,
+            version=version,
+            deleted=deleted,
+            data=None if deleted else sync_data(entity, row, settings),
+        )
         for version, entity, row, deleted in page
     ]
     next_cursor = page[-1][0] if page else cursor
@@ -99,20 +117,23 @@ class _UpdateFollowUp(BaseModel):
     scheduled_at: datetime | None = None
 
 
-async def _apply(session: AsyncSession, ctx: ServerContext, business: Business, user: User,
-                 mutation: Mutation) -> dict[str, Any]:
+async def _apply(
+    session: AsyncSession, ctx: ServerContext, business: Business, user: User, mutation: Mutation
+) -> dict[str, Any]:
     fields = mutation.model_extra or {}
     client_id = str(mutation.id)
     kind = mutation.type
     if kind == MutationType.REPLY:
         body = _Reply.model_validate(fields)
-        message, _ = await leads.reply(session, ctx, business, user, body.lead_id,
-                                       body.content.strip(), client_id=client_id)
+        message, _ = await leads.reply(
+            session, ctx, business, user, body.lead_id, body.content.strip(), client_id=client_id
+        )
         return {"message_id": str(message.id)}
     if kind == MutationType.APPROVE_DRAFT:
         draft = _ApproveDraft.model_validate(fields)
-        message, _ = await leads.approve_draft(session, ctx, business, user, draft.lead_id,
-                                               draft.content, client_id=client_id)
+        message, _ = await leads.approve_draft(
+            session, ctx, business, user, draft.lead_id, draft.content, client_id=client_id
+        )
         return {"message_id": str(message.id)}
     if kind == MutationType.SET_STATUS:
         status = _SetStatus.model_validate(fields)
@@ -120,22 +141,35 @@ async def _apply(session: AsyncSession, ctx: ServerContext, business: Business, 
         return {"lead_id": str(lead.id), "status": lead.status}
     if kind == MutationType.ADD_NOTE:
         note = _AddNote.model_validate(fields)
-        message = await leads.add_note(session, business, user, note.lead_id,
-                                       note.content.strip(), client_id=client_id)
+        message = await leads.add_note(
+            session, business, user, note.lead_id, note.content.strip(), client_id=client_id
+        )
         return {"message_id": str(message.id)}
     if kind == MutationType.UPDATE_FOLLOW_UP:
         change = _UpdateFollowUp.model_validate(fields)
         if change.scheduled_at is not None and change.scheduled_at.tzinfo is None:
             raise AppError("scheduled_at needs a UTC offset", code="validation_error")
-        follow_up = await leads.update_follow_up(session, ctx, business, user,
-                                                 change.follow_up_id, status=change.status,
-                                                 scheduled_at=change.scheduled_at)
+        follow_up = await leads.update_follow_up(
+            session,
+            ctx,
+            business,
+            user,
+            change.follow_up_id,
+            status=change.status,
+            scheduled_at=change.scheduled_at,
+        )
         return {"follow_up_id": str(follow_up.id), "status": follow_up.status}
     raise AppError(f"Unknown mutation type {kind!r}.", code="unknown_mutation_type")
 
 
-async def push(session: AsyncSession, ctx: ServerContext, business: Business, user: User,
-               device_id: uuid.UUID, mutations: list[Mutation]) -> list[MutationResult]:
+async def push(
+    session: AsyncSession,
+    ctx: ServerContext,
+    business: Business,
+    user: User,
+    device_id: uuid.UUID,
+    mutations: list[Mutation],
+) -> list[MutationResult]:
     """Apply mutations in order, each once ever; a repeat gets the original result back."""
     results = []
     for mutation in mutations:
@@ -143,21 +177,35 @@ async def push(session: AsyncSession, ctx: ServerContext, business: Business, us
     return results
 
 
-async def _push_one(session: AsyncSession, ctx: ServerContext, business: Business, user: User,
-                    device_id: uuid.UUID, mutation: Mutation) -> MutationResult:
+async def _push_one(
+    session: AsyncSession,
+    ctx: ServerContext,
+    business: Business,
+    user: User,
+    device_id: uuid.UUID,
+    mutation: Mutation,
+) -> MutationResult:
     previous = await _applied(session, business.id, mutation.id)
     if previous is not None:
-        return MutationResult(id=mutation.id, status=MutationStatus.DUPLICATE,
-                              error=previous.result.get("error"))
+        return MutationResult(
+            id=mutation.id, status=MutationStatus.DUPLICATE, error=previous.result.get("error")
+        )
     outcome: dict[str, Any]
     try:
         async with session.begin_nested():
             try:
-                outcome = {"status": "applied",
-                           "result": await _apply(session, ctx, business, user, mutation)}
+                outcome = {
+                    "status": "applied",
+                    "result": await _apply(session, ctx, business, user, mutation),
+                }
             except ValidationError as error:
-                raise _Rejected({"code": "validation_error", "message": "Invalid mutation.",
-                                 "details": field_errors(list(error.errors()))}) from None
+                raise _Rejected(
+                    {
+                        "code": "validation_error",
+                        "message": "Invalid mutation.",
+                        "details": field_errors(list(error.errors())),
+                    }
+                ) from None
             except AppError as error:
                 raise _Rejected({"code": error.code, "message": error.message}) from None
             session.add(_record(business.id, device_id, user.id, mutation, outcome))
@@ -170,8 +218,7 @@ async def _push_one(session: AsyncSession, ctx: ServerContext, business: Busines
                 await session.flush()
         except IntegrityError:
             return await _concurrent_duplicate(session, business.id, mutation.id)
-        return MutationResult(id=mutation.id, status=MutationStatus.REJECTED,
-                              error=rejected.error)
+        return MutationResult(id=mutation.id, status=MutationStatus.REJECTED, error=rejected.error)
     except IntegrityError:
         return await _concurrent_duplicate(session, business.id, mutation.id)
     return MutationResult(id=mutation.id, status=MutationStatus.APPLIED)
@@ -183,23 +230,45 @@ class _Rejected(Exception):
         self.error = error
 
 
-def _record(business_id: uuid.UUID, device_id: uuid.UUID, user_id: uuid.UUID,
-            mutation: Mutation, outcome: dict[str, Any]) -> AppliedMutation:
-    return AppliedMutation(id=uuid.uuid4(), business_id=business_id, device_id=device_id,
-                           mutation_id=mutation.id, user_id=user_id, type=mutation.type[:32],
-                           result=outcome, applied_at=utcnow())
+def _record(
+    business_id: uuid.UUID,
+    device_id: uuid.UUID,
+    user_id: uuid.UUID,
+    mutation: Mutation,
+    outcome: dict[str, Any],
+) -> AppliedMutation:
+    return AppliedMutation(
+        id=uuid.uuid4(),
+        business_id=business_id,
+        device_id=device_id,
+        mutation_id=mutation.id,
+        user_id=user_id,
+        type=mutation.type[:32],
+        result=outcome,
+        applied_at=utcnow(),
+    )
 
 
-async def _applied(session: AsyncSession, business_id: uuid.UUID,
-                   mutation_id: uuid.UUID) -> AppliedMutation | None:
-    return (await session.execute(select(AppliedMutation).where(
-        AppliedMutation.business_id == business_id, AppliedMutation.mutation_id == mutation_id)
-    )).scalar_one_or_none()
+async def _applied(
+    session: AsyncSession, business_id: uuid.UUID, mutation_id: uuid.UUID
+) -> AppliedMutation | None:
+    return (
+        await session.execute(
+            select(AppliedMutation).where(
+                AppliedMutation.business_id == business_id,
+                AppliedMutation.mutation_id == mutation_id,
+            )
+        )
+    ).scalar_one_or_none()
 
 
-async def _concurrent_duplicate(session: AsyncSession, business_id: uuid.UUID,
-                                mutation_id: uuid.UUID) -> MutationResult:
+async def _concurrent_duplicate(
+    session: AsyncSession, business_id: uuid.UUID, mutation_id: uuid.UUID
+) -> MutationResult:
     """Another request applied the same mutation id at the same moment."""
     previous = await _applied(session, business_id, mutation_id)
-    return MutationResult(id=mutation_id, status=MutationStatus.DUPLICATE,
-                          error=previous.result.get("error") if previous else None)
+    return MutationResult(
+        id=mutation_id,
+        status=MutationStatus.DUPLICATE,
+        error=previous.result.get("error") if previous else None,
+    )

@@ -20,8 +20,12 @@ from shared.models.enums import EmailKind, FollowUpStatus, LeadStatus
 
 SEND_FOLLOW_UP = "send_follow_up"
 TICK_BATCH = 500
-STOPPING_STATUSES = {LeadStatus.BOOKED.value, LeadStatus.LOST.value, LeadStatus.ARCHIVED.value,
-                     LeadStatus.SPAM.value}
+STOPPING_STATUSES = {
+    LeadStatus.BOOKED.value,
+    LeadStatus.LOST.value,
+    LeadStatus.ARCHIVED.value,
+    LeadStatus.SPAM.value,
+}
 
 
 def _dedupe_key(follow_up_id: uuid.UUID, scheduled_at: datetime) -> str:
@@ -31,35 +35,59 @@ def _dedupe_key(follow_up_id: uuid.UUID, scheduled_at: datetime) -> str:
 
 
 async def queue_due_follow_ups(session: AsyncSession) -> int:
-    rows = (await session.execute(
-        select(FollowUp.id, FollowUp.scheduled_at)
-        .where(FollowUp.status == FollowUpStatus.SCHEDULED.value, FollowUp.scheduled_at <= utcnow())
-        .order_by(FollowUp.scheduled_at).limit(TICK_BATCH)
-    )).all()
+    rows = (
+        await session.execute(
+            select(FollowUp.id, FollowUp.scheduled_at)
+            .where(
+                FollowUp.status == FollowUpStatus.SCHEDULED.value, FollowUp.scheduled_at <= utcnow()
+            )
+            .order_by(FollowUp.scheduled_at)
+            .limit(TICK_BATCH)
+        )
+    ).all()
     for follow_up_id, scheduled_at in rows:
-        await queue.enqueue(session, SEND_FOLLOW_UP, {"follow_up_id": str(follow_up_id)},
-                            dedupe_key=_dedupe_key(follow_up_id, scheduled_at))
+        await queue.enqueue(
+            session,
+            SEND_FOLLOW_UP,
+            {"follow_up_id": str(follow_up_id)},
+            dedupe_key=_dedupe_key(follow_up_id, scheduled_at),
+        )
     return len(rows)
 
 
 async def queue_now(session: AsyncSession, follow_up: FollowUp) -> None:
     """Send a follow-up as soon as a worker is free (the owner's "Send now")."""
-    await queue.enqueue(session, SEND_FOLLOW_UP, {"follow_up_id": str(follow_up.id)},
-                        dedupe_key=_dedupe_key(follow_up.id, follow_up.scheduled_at))
+    await queue.enqueue(
+        session,
+        SEND_FOLLOW_UP,
+        {"follow_up_id": str(follow_up.id)},
+        dedupe_key=_dedupe_key(follow_up.id, follow_up.scheduled_at),
+    )
 
 
 async def cancel_for_lead(session: AsyncSession, lead: Lead, why: str) -> int:
     """Cancel the lead's scheduled follow-ups (an owner reply, or booked/lost/archived/spam)."""
-    pending = list((await session.execute(
-        select(FollowUp).where(FollowUp.lead_id == lead.id,
-                               FollowUp.status == FollowUpStatus.SCHEDULED.value)
-    )).scalars())
+    pending = list(
+        (
+            await session.execute(
+                select(FollowUp).where(
+                    FollowUp.lead_id == lead.id, FollowUp.status == FollowUpStatus.SCHEDULED.value
+                )
+            )
+        ).scalars()
+    )
     for follow_up in pending:
         follow_up.status = FollowUpStatus.CANCELED.value
         follow_up.canceled_at = utcnow()
-        audit.record(session, "follow_up.canceled", business_id=lead.business_id,
-                     lead_id=lead.id, entity="follow_up", entity_id=follow_up.id,
-                     details={"why": why})
+        audit.record(
+            session,
+            "follow_up.canceled",
+            business_id=lead.business_id,
+            lead_id=lead.id,
+            entity="follow_up",
+            entity_id=follow_up.id,
+            details={"why": why},
+        )
     return len(pending)
 
 
@@ -69,8 +97,11 @@ async def send_follow_up(ctx: ServerContext, run: JobRun) -> None:
         if not await run.owned(session):
             return
         follow_up = await session.get(FollowUp, follow_up_id, with_for_update=True)
-        if (follow_up is None or follow_up.status != FollowUpStatus.SCHEDULED.value
-                or follow_up.scheduled_at > utcnow()):
+        if (
+            follow_up is None
+            or follow_up.status != FollowUpStatus.SCHEDULED.value
+            or follow_up.scheduled_at > utcnow()
+        ):
             await run.complete(session)  # canceled, sent, or moved later meanwhile
             return
         lead = await session.get(Lead, follow_up.lead_id)
@@ -85,10 +116,22 @@ async def send_follow_up(ctx: ServerContext, run: JobRun) -> None:
             await run.complete(session)
             return
         await customer_mail.send_customer_mail(
-            session, ctx.settings, kind=EmailKind.FOLLOW_UP, lead=lead, business=business,
-            content=customer_mail.follow_up_text(lead, business), automatic=True)
+            session,
+            ctx.settings,
+            kind=EmailKind.FOLLOW_UP,
+            lead=lead,
+            business=business,
+            content=customer_mail.follow_up_text(lead, business),
+            automatic=True,
+        )
         follow_up.status = FollowUpStatus.SENT.value
         follow_up.sent_at = utcnow()
-        audit.record(session, "follow_up.sent", business_id=lead.business_id, lead_id=lead.id,
-                     entity="follow_up", entity_id=follow_up.id)
+        audit.record(
+            session,
+            "follow_up.sent",
+            business_id=lead.business_id,
+            lead_id=lead.id,
+            entity="follow_up",
+            entity_id=follow_up.id,
+        )
         await run.complete(session)

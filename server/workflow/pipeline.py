@@ -48,8 +48,12 @@ REANALYSE_LEAD = "reanalyse_lead"
 AI_JOB_ATTEMPTS = 3  # job attempts that wait for the AI before the acknowledgement goes out
 REANALYSE_DELAY = timedelta(minutes=5)
 ACK_QUIET_PERIOD = timedelta(hours=24)
-HUMAN_STATUSES = {LeadStatus.SPAM.value, LeadStatus.LOST.value, LeadStatus.ARCHIVED.value,
-                  LeadStatus.BOOKED.value}
+HUMAN_STATUSES = {
+    LeadStatus.SPAM.value,
+    LeadStatus.LOST.value,
+    LeadStatus.ARCHIVED.value,
+    LeadStatus.BOOKED.value,
+}
 
 
 async def _lead_for_analysis(
@@ -80,10 +84,13 @@ async def analyse(ctx: ServerContext, subject: LeadForAnalysis) -> AnalysisOutco
         return await ctx.ai.analyse(subject)
     except Exception as error:  # a provider must not raise, but an outage must not drop a lead
         log.exception("AI provider %s raised", getattr(ctx.ai, "name", "?"))
-        return fallback_outcome(subject, provider=getattr(ctx.ai, "name", "unknown"),
-                                model=getattr(ctx.ai, "model", "unknown"),
-                                prompt_version="unknown",
-                                error=f"{type(error).__name__}: {error}")
+        return fallback_outcome(
+            subject,
+            provider=getattr(ctx.ai, "name", "unknown"),
+            model=getattr(ctx.ai, "model", "unknown"),
+            prompt_version="unknown",
+            error=f"{type(error).__name__}: {error}",
+        )
 
 
 def store_analysis(session: AsyncSession, lead: Lead, outcome: AnalysisOutcome) -> AIAnalysis:
@@ -130,36 +137,49 @@ async def automatic_emails_last_24h(
     if not address:
         return 0
     since = utcnow() - timedelta(hours=24)
-    return int((await session.execute(
-        select(func.count()).select_from(EmailEvent).where(
-            EmailEvent.business_id == business_id,
-            func.lower(EmailEvent.to_address) == address.lower(),
-            EmailEvent.automatic.is_(True),
-            EmailEvent.kind == EmailKind.AUTO_REPLY.value,
-            EmailEvent.status != EmailStatus.FAILED.value,
-            EmailEvent.created_at > since,
-        )
-    )).scalar_one())
+    return int(
+        (
+            await session.execute(
+                select(func.count())
+                .select_from(EmailEvent)
+                .where(
+                    EmailEvent.business_id == business_id,
+                    func.lower(EmailEvent.to_address) == address.lower(),
+                    EmailEvent.automatic.is_(True),
+                    EmailEvent.kind == EmailKind.AUTO_REPLY.value,
+                    EmailEvent.status != EmailStatus.FAILED.value,
+                    EmailEvent.created_at > since,
+                )
+            )
+        ).scalar_one()
+    )
 
 
 async def _recent_customer_mail(session: AsyncSession, lead_id: uuid.UUID) -> bool:
     """Did this lead get an acknowledgement or AI reply in the quiet period?"""
     since = utcnow() - ACK_QUIET_PERIOD
-    found = (await session.execute(
-        select(EmailEvent.id).where(
-            EmailEvent.lead_id == lead_id,
-            EmailEvent.kind.in_([EmailKind.ACKNOWLEDGEMENT.value, EmailKind.AUTO_REPLY.value]),
-            EmailEvent.created_at > since,
-        ).limit(1)
-    )).first()
+    found = (
+        await session.execute(
+            select(EmailEvent.id)
+            .where(
+                EmailEvent.lead_id == lead_id,
+                EmailEvent.kind.in_([EmailKind.ACKNOWLEDGEMENT.value, EmailKind.AUTO_REPLY.value]),
+                EmailEvent.created_at > since,
+            )
+            .limit(1)
+        )
+    ).first()
     return found is not None
 
 
 async def _owner_replied(session: AsyncSession, lead_id: uuid.UUID) -> bool:
-    found = (await session.execute(
-        select(Message.id).where(Message.lead_id == lead_id,
-                                 Message.type == MessageType.OWNER_REPLY.value).limit(1)
-    )).first()
+    found = (
+        await session.execute(
+            select(Message.id)
+            .where(Message.lead_id == lead_id, Message.type == MessageType.OWNER_REPLY.value)
+            .limit(1)
+        )
+    ).first()
     return found is not None
 
 
@@ -217,9 +237,14 @@ async def process_lead(ctx: ServerContext, run: JobRun) -> None:
             return
         await decide_and_act(ctx, session, lead, business, outcome, duplicate=duplicate)
         if outcome.status is not AnalysisStatus.OK:
-            await queue.enqueue(session, REANALYSE_LEAD, {"lead_id": str(lead.id)},
-                                run_at=utcnow() + REANALYSE_DELAY, max_attempts=20,
-                                dedupe_key=f"reanalyse:{lead.id}:{run.id}")
+            await queue.enqueue(
+                session,
+                REANALYSE_LEAD,
+                {"lead_id": str(lead.id)},
+                run_at=utcnow() + REANALYSE_DELAY,
+                max_attempts=20,
+                dedupe_key=f"reanalyse:{lead.id}:{run.id}",
+            )
         await run.complete(session)
 
 
@@ -236,42 +261,82 @@ async def decide_and_act(
     store_analysis(session, lead, outcome)
     store_draft(session, lead, outcome)
     auto_emails = await automatic_emails_last_24h(session, business.id, lead.customer_email)
-    decision = decide(gate_input(settings.public_url, lead, business, outcome, auto_emails,
-                                 duplicate))
+    decision = decide(
+        gate_input(settings.public_url, lead, business, outcome, auto_emails, duplicate)
+    )
     human_acted = lead.status in HUMAN_STATUSES or await _owner_replied(session, lead.id)
     reasons = [r.value for r in decision.reasons]
     lead.gate_allowed = decision.allowed and not human_acted
     lead.gate_reasons = reasons
     analysis = outcome.analysis
     lead.urgency = analysis.urgency.value
-    audit.record(session, "lead.analysed", business_id=business.id, lead_id=lead.id,
-                 entity="lead", entity_id=lead.id,
-                 details={"provider": outcome.provider, "status": outcome.status.value,
-                          "intent": analysis.intent.value, "urgency": analysis.urgency.value,
-                          "gate_allowed": decision.allowed, "gate_reasons": reasons})
+    audit.record(
+        session,
+        "lead.analysed",
+        business_id=business.id,
+        lead_id=lead.id,
+        entity="lead",
+        entity_id=lead.id,
+        details={
+            "provider": outcome.provider,
+            "status": outcome.status.value,
+            "intent": analysis.intent.value,
+            "urgency": analysis.urgency.value,
+            "gate_allowed": decision.allowed,
+            "gate_reasons": reasons,
+        },
+    )
     reply_sent = False
     if human_acted:
-        audit.record(session, "lead.automation_skipped", business_id=business.id,
-                     lead_id=lead.id, details={"why": "owner_acted_first"})
+        audit.record(
+            session,
+            "lead.automation_skipped",
+            business_id=business.id,
+            lead_id=lead.id,
+            details={"why": "owner_acted_first"},
+        )
     elif decision.allowed and lead.customer_email:
         await customer_mail.send_customer_mail(
-            session, settings, kind=EmailKind.AUTO_REPLY, lead=lead, business=business,
-            content=analysis.suggested_reply, automatic=True)
+            session,
+            settings,
+            kind=EmailKind.AUTO_REPLY,
+            lead=lead,
+            business=business,
+            content=analysis.suggested_reply,
+            automatic=True,
+        )
         lead.auto_sent = True
         reply_sent = True
         audit.record(session, "lead.auto_replied", business_id=business.id, lead_id=lead.id)
     elif lead.customer_email and not (duplicate and await _recent_customer_mail(session, lead.id)):
         await customer_mail.send_customer_mail(
-            session, settings, kind=EmailKind.ACKNOWLEDGEMENT, lead=lead, business=business,
-            content=customer_mail.acknowledgement_text(lead, business), automatic=True)
-        audit.record(session, "lead.acknowledged", business_id=business.id, lead_id=lead.id,
-                     details={"gate_reasons": reasons})
+            session,
+            settings,
+            kind=EmailKind.ACKNOWLEDGEMENT,
+            lead=lead,
+            business=business,
+            content=customer_mail.acknowledgement_text(lead, business),
+            automatic=True,
+        )
+        audit.record(
+            session,
+            "lead.acknowledged",
+            business_id=business.id,
+            lead_id=lead.id,
+            details={"gate_reasons": reasons},
+        )
     await customer_mail.alert_owner(
-        session, settings, lead=lead, business=business,
+        session,
+        settings,
+        lead=lead,
+        business=business,
         message_text=await _latest_customer_text(session, lead),
-        summary=analysis.summary, urgency=analysis.urgency.value,
-        reply=analysis.suggested_reply, auto_sent=reply_sent,
-        reasons=[r for r in reasons if r != GateReason.DUPLICATE_LEAD.value] if not reply_sent
+        summary=analysis.summary,
+        urgency=analysis.urgency.value,
+        reply=analysis.suggested_reply,
+        auto_sent=reply_sent,
+        reasons=[r for r in reasons if r != GateReason.DUPLICATE_LEAD.value]
+        if not reply_sent
         else [],
     )
     audit.record(session, "lead.owner_alerted", business_id=business.id, lead_id=lead.id)
@@ -281,31 +346,45 @@ async def decide_and_act(
 
 
 async def _latest_customer_text(session: AsyncSession, lead: Lead) -> str:
-    latest = (await session.execute(
-        select(Message.content).where(Message.lead_id == lead.id,
-                                      Message.type == MessageType.CUSTOMER_MESSAGE.value)
-        .order_by(Message.created_at.desc()).limit(1)
-    )).scalar_one_or_none()
+    latest = (
+        await session.execute(
+            select(Message.content)
+            .where(Message.lead_id == lead.id, Message.type == MessageType.CUSTOMER_MESSAGE.value)
+            .order_by(Message.created_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
     return latest or lead.message
 
 
 async def schedule_follow_up(ctx: ServerContext, session: AsyncSession, lead: Lead) -> None:
     """One scheduled follow-up per lead at a time, ``LEADFLOW_FOLLOW_UP_DELAY_H`` from now."""
-    pending = (await session.execute(
-        select(FollowUp.id).where(FollowUp.lead_id == lead.id,
-                                  FollowUp.status == FollowUpStatus.SCHEDULED.value).limit(1)
-    )).first()
+    pending = (
+        await session.execute(
+            select(FollowUp.id)
+            .where(FollowUp.lead_id == lead.id, FollowUp.status == FollowUpStatus.SCHEDULED.value)
+            .limit(1)
+        )
+    ).first()
     if pending is not None:
         return
     follow_up = FollowUp(
-        id=uuid.uuid4(), business_id=lead.business_id, lead_id=lead.id,
+        id=uuid.uuid4(),
+        business_id=lead.business_id,
+        lead_id=lead.id,
         status=FollowUpStatus.SCHEDULED.value,
         scheduled_at=utcnow() + timedelta(hours=ctx.settings.follow_up_delay_h),
     )
     session.add(follow_up)
-    audit.record(session, "follow_up.scheduled", business_id=lead.business_id, lead_id=lead.id,
-                 entity="follow_up", entity_id=follow_up.id,
-                 new={"scheduled_at": follow_up.scheduled_at})
+    audit.record(
+        session,
+        "follow_up.scheduled",
+        business_id=lead.business_id,
+        lead_id=lead.id,
+        entity="follow_up",
+        entity_id=follow_up.id,
+        new={"scheduled_at": follow_up.scheduled_at},
+    )
 
 
 async def reanalyse_lead(ctx: ServerContext, run: JobRun) -> None:
@@ -330,6 +409,5 @@ async def reanalyse_lead(ctx: ServerContext, run: JobRun) -> None:
             store_analysis(session, lead, outcome)
             store_draft(session, lead, outcome)
             lead.urgency = outcome.analysis.urgency.value
-            audit.record(session, "lead.reanalysed", business_id=lead.business_id,
-                         lead_id=lead.id)
+            audit.record(session, "lead.reanalysed", business_id=lead.business_id, lead_id=lead.id)
         await run.complete(session)

@@ -105,13 +105,15 @@ class FormUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slug: Slug | None = None
-    title: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-    ] | None = None
+    title: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
     description: str | None = Field(default=None, max_length=2000)
-    success_message: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)
-    ] | None = None
+    success_message: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+        | None
+    ) = None
     services: list[ServiceName] | None = Field(default=None, max_length=30)
     active: bool | None = None
 

@@ -33,8 +33,9 @@ def normalise_email(value: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
     try:
-        return validate_email(value.strip(), check_deliverability=False,
-                              test_environment=True).normalized
+        return validate_email(
+            value.strip(), check_deliverability=False, test_environment=True
+        ).normalized
     except EmailNotValidError as error:
         raise ValueError(f"not a valid email address: {error}") from None
 

@@ -31,11 +31,21 @@ class SubmissionIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    customer_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=160)]
-    customer_email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)] | None = None
-    customer_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
-    service_needed: Annotated[str, StringConstraints(strip_whitespace=True, max_length=180)] | None = None
-    preferred_time: Annotated[str, StringConstraints(strip_whitespace=True, max_length=180)] | None = None
+    customer_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=2, max_length=160)
+    ]
+    customer_email: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)] | None
+    ) = None
+    customer_phone: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None
+    ) = None
+    service_needed: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=180)] | None
+    ) = None
+    preferred_time: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=180)] | None
+    ) = None
     message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
     submission_id: uuid.UUID | None = None
     website: Annotated[str, StringConstraints(max_length=500)] | None = None
@@ -130,16 +140,23 @@ class MessageOut(BaseModel):
 
 
 class MessageIn(BaseModel):
-    content: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)]
+    content: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)
+    ]
     client_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 
 class NoteIn(BaseModel):
-    content: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)]
+    content: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)
+    ]
 
 
 class ApproveDraftIn(BaseModel):
-    content: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)] | None = None
+    content: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)]
+        | None
+    ) = None
     client_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 

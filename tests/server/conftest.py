@@ -19,7 +19,7 @@ from server.context import ServerContext, build_context
 from server.jobs.handlers import give_up_handlers, handlers
 from server.jobs.worker import Worker
 from server.migrate import upgrade
-from tests.server.support import SmtpSink, pg_admin_execute
+from tests.server.support import POSTGRES_DATABASES, SmtpSink, pg_admin_execute
 
 PG_URL = os.environ.get("LEADFLOW_TEST_DATABASE_URL", "").strip()
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
@@ -57,6 +57,7 @@ def fresh_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path)
     template_name: str = request.getfixturevalue("pg_template")
     name = f"lf_t_{uuid.uuid4().hex[:10]}"
     pg_admin_execute(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+    POSTGRES_DATABASES.count += 1
     try:
         yield str(make_url(PG_URL).set(database=name))
     finally:
@@ -84,7 +85,9 @@ def smtp() -> Iterator[SmtpSink]:
     sink.stop()
 
 
-def make_settings(db_url: str, data_dir: Path, smtp: SmtpSink | None, **overrides: object) -> Settings:
+def make_settings(
+    db_url: str, data_dir: Path, smtp: SmtpSink | None, **overrides: object
+) -> Settings:
     values: dict[str, object] = {
         "env": "test",
         "data_dir": data_dir,

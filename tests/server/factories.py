@@ -90,7 +90,8 @@ async def onboard(
     business = created.json()
     if activate:
         response = await client.patch(
-            f"/api/v1/admin/businesses/{business['id']}/status", json={"status": "active"},
+            f"/api/v1/admin/businesses/{business['id']}/status",
+            json={"status": "active"},
             headers=admin,
         )
         assert response.status_code == 200, response.text
@@ -99,9 +100,7 @@ async def onboard(
     return Tenant(business, owner_email, bearer(login["access_token"], business["id"]), login)
 
 
-async def submit(
-    client: httpx.AsyncClient, slug: str, **fields: Any
-) -> httpx.Response:
+async def submit(client: httpx.AsyncClient, slug: str, **fields: Any) -> httpx.Response:
     body = {
         "customer_name": "Casey Customer",
         "customer_email": f"casey-{uuid.uuid4().hex[:6]}@example.net",

@@ -15,6 +15,13 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.engine import make_url
 
 
+class _Counter:
+    count = 0
+
+
+POSTGRES_DATABASES = _Counter()  # how many PostgreSQL test databases this run made
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
