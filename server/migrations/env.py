@@ -10,6 +10,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from server.migrate import include_object
 from server.models import Base
 from server.models.base import UTCDateTime
 
