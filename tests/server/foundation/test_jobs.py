@@ -1,0 +1,134 @@
+"""The job queue: retries with backoff, lease expiry after a dead worker, one run per job."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from server.context import build_context
+from server.jobs import queue
+from server.jobs.worker import JobError, JobRun, Worker
+from server.models import Job
+from server.models.base import utcnow
+from tests.server.conftest import make_settings
+
+
+async def _job(ctx, kind: str = "count") -> Job:
+    async with ctx.db.session() as session:
+        await queue.enqueue(session, kind, {"n": 1})
+    async with ctx.db.session() as session:
+        return (await session.execute(select(Job).where(Job.kind == kind))).scalar_one()
+
+
+async def _make_due(ctx) -> None:
+    async with ctx.db.session() as session:
+        await session.execute(update(Job).where(Job.status == "queued").values(run_at=utcnow()))
+
+
+async def test_failed_job_is_retried_with_growing_backoff_then_fails_for_good(ctx):
+    calls = []
+
+    async def flaky(_ctx, run: JobRun) -> None:
+        calls.append(run.attempts)
+        raise JobError("provider down")
+
+    worker = Worker(ctx, {"count": flaky}, worker_id="w1")
+    await _job(ctx)
+    delays = []
+    for _ in range(3):
+        await worker.tick()
+        async with ctx.db.session() as session:
+            job = (await session.execute(select(Job))).scalar_one()
+        delays.append((job.run_at - utcnow()).total_seconds())
+        await _make_due(ctx)
+    assert calls == [1, 2, 3]
+    assert delays[0] < delays[1] < delays[2] and delays[0] > 0
+    assert job.status == "queued" and job.last_error.endswith("provider down")
+    async with ctx.db.session() as session:
+        await session.execute(update(Job).values(max_attempts=4))
+    await worker.tick()
+    async with ctx.db.session() as session:
+        job = (await session.execute(select(Job))).scalar_one()
+    assert job.status == "failed" and calls == [1, 2, 3, 4]
+
+
+async def test_permanent_error_is_not_retried(ctx):
+    async def broken(_ctx, _run) -> None:
+        raise JobError("bad address", permanent=True)
+
+    await _job(ctx)
+    await Worker(ctx, {"count": broken}, worker_id="w1").tick()
+    async with ctx.db.session() as session:
+        job = (await session.execute(select(Job))).scalar_one()
+    assert job.status == "failed" and job.attempts == 1
+
+
+async def test_a_job_whose_worker_died_is_taken_again_after_its_lease(ctx):
+    done = []
+
+    async def work(_ctx, run: JobRun) -> None:
+        done.append(run.worker_id)
+
+    await _job(ctx)
+    async with ctx.db.session() as session:  # worker "dead" claims the job, then vanishes
+        claimed = await queue.claim(session, "dead", limit=5, lease_s=60)
+    assert len(claimed) == 1
+    survivor = Worker(ctx, {"count": work}, worker_id="alive")
+    assert await survivor.tick() == 0  # the lease still holds
+    async with ctx.db.session() as session:
+        await session.execute(update(Job).values(locked_until=utcnow() - timedelta(seconds=1)))
+    assert await survivor.tick() == 1
+    assert done == ["alive"]
+    async with ctx.db.session() as session:
+        job = (await session.execute(select(Job))).scalar_one()
+    assert job.status == "done" and job.attempts == 2
+
+
+async def test_late_finish_of_a_taken_over_job_is_ignored(ctx):
+    await _job(ctx)
+    async with ctx.db.session() as session:
+        [job] = await queue.claim(session, "slow", limit=1, lease_s=60)
+    async with ctx.db.session() as session:
+        await session.execute(update(Job).values(locked_until=utcnow() - timedelta(seconds=1)))
+    async with ctx.db.session() as session:
+        [again] = await queue.claim(session, "fast", limit=1, lease_s=60)
+    async with ctx.db.session() as session:
+        await queue.finish(session, job.id, "slow")  # the first worker wakes up too late
+    async with ctx.db.session() as session:
+        row = await session.get(Job, job.id)
+    assert row.status == "running" and row.locked_by == "fast"
+
+
+async def test_dedupe_key_adds_a_job_once(ctx):
+    async with ctx.db.session() as session:
+        await queue.enqueue(session, "count", {}, dedupe_key="k")
+        await queue.enqueue(session, "count", {}, dedupe_key="k")
+    async with ctx.db.session() as session:
+        await queue.enqueue(session, "count", {}, dedupe_key="k")
+        assert len((await session.execute(select(Job))).scalars().all()) == 1
+
+
+async def test_two_worker_processes_on_postgresql_run_each_job_once(pg_url, tmp_path):
+    """Two workers with their own engines (as two processes) drain one queue concurrently."""
+    runs: list[tuple[str, str]] = []
+
+    async def record(_ctx, run: JobRun) -> None:
+        runs.append((run.worker_id, run.payload["i"]))
+        await asyncio.sleep(0.002)
+
+    contexts = [build_context(make_settings(pg_url, tmp_path / f"d{n}", None)) for n in range(2)]
+    try:
+        async with contexts[0].db.session() as session:
+            for i in range(200):
+                await queue.enqueue(session, "record", {"i": str(i)})
+        workers = [Worker(c, {"record": record}, worker_id=f"w{n}")
+                   for n, c in enumerate(contexts)]
+        await asyncio.gather(*(w.tick() for w in workers))
+    finally:
+        for c in contexts:
+            await c.db.dispose()
+    done = sorted(int(i) for _w, i in runs)
+    assert done == list(range(200))
+    assert {w for w, _i in runs} == {"w0", "w1"}
