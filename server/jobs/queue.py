@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,6 +94,17 @@ async def finish(session: AsyncSession, job_id: uuid.UUID, worker_id: str) -> No
     job.finished_at = utcnow()
     job.locked_until = None
     job.last_error = None
+
+
+async def finish_many(session: AsyncSession, job_ids: list[uuid.UUID], worker_id: str) -> None:
+    """Mark several jobs done at once (those this worker still holds)."""
+    if not job_ids:
+        return
+    await session.execute(
+        update(Job)
+        .where(Job.id.in_(job_ids), Job.locked_by == worker_id, Job.status == RUNNING)
+        .values(status=DONE, finished_at=utcnow(), locked_until=None, last_error=None)
+    )
 
 
 async def fail(

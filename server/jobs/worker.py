@@ -103,10 +103,15 @@ class Worker:
                     ]
                 if not runs:
                     return total
-                await asyncio.gather(*(self._run(run) for run in runs))
+                finished = await asyncio.gather(*(self._run(run) for run in runs))
+                async with self.ctx.db.session() as session:  # one commit for the batch
+                    await queue.finish_many(
+                        session, [run.id for run, ok in zip(runs, finished, strict=True)
+                                  if ok and not run.completed], self.worker_id)
                 total += len(runs)
 
-    async def _run(self, run: JobRun) -> None:
+    async def _run(self, run: JobRun) -> bool:
+        """Run one job; True if it succeeded (the caller marks it done unless it did itself)."""
         handler = self.handlers.get(run.kind)
         try:
             if handler is None:
@@ -120,10 +125,8 @@ class Worker:
             else:
                 log.warning("job %s (%s) failed: %s", run.id, run.kind, message)
             await self._record_failure(run, message, permanent=permanent)
-            return
-        if not run.completed:
-            async with self.ctx.db.session() as session:
-                await run.complete(session)
+            return False
+        return True
 
     async def _record_failure(self, run: JobRun, message: str, *, permanent: bool) -> None:
         try:

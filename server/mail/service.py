@@ -98,7 +98,6 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
         if event is None or event.status != EmailStatus.QUEUED.value:
             await run.complete(session)
             return
-        event.attempts = run.attempts
         message = compose.to_mime(event)
     try:
         provider_id = await ctx.mailer.send(message)
@@ -106,12 +105,14 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
         async with ctx.db.session() as session:
             event = await session.get(EmailEvent, event_id)
             if event is not None:
+                event.attempts = run.attempts
                 event.error = str(error)[:2000]
                 event.provider = ctx.mailer.name
         raise JobError(str(error), permanent=error.permanent) from error
     async with ctx.db.session() as session:
         event = await session.get(EmailEvent, event_id)
         if event is not None:
+            event.attempts = run.attempts
             event.status = EmailStatus.SENT.value
             event.provider = ctx.mailer.name
             event.provider_message_id = provider_id[:300]
