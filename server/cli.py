@@ -8,6 +8,7 @@ import getpass
 import logging
 import signal
 import sys
+from typing import Any
 
 from server.config import Settings, load_settings, production_problems
 
@@ -115,7 +116,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def app_from_env():  # type: ignore[no-untyped-def]
+def app_from_env() -> Any:
     """uvicorn factory for ``serve --workers N``."""
     import os
 

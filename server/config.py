@@ -142,6 +142,7 @@ def production_problems(settings: Settings) -> list[str]:
         )
     if settings.email_provider == "outbox" and not settings.allow_outbox_email:
         problems.append(
-            "LEADFLOW_EMAIL_PROVIDER is 'outbox' (use smtp/resend, or LEADFLOW_ALLOW_OUTBOX_EMAIL=true)"
+            "LEADFLOW_EMAIL_PROVIDER is 'outbox' "
+            "(use smtp/resend, or LEADFLOW_ALLOW_OUTBOX_EMAIL=true)"
         )
     return problems

@@ -116,8 +116,8 @@ async def prepare_demo(settings: Settings) -> list[str]:
                     )
             from server.businesses.repository import form_of
 
-            form = await form_of(session, business.id)
-            slug = form.slug if form else business.slug
+            found = await form_of(session, business.id)
+            slug = found.slug if found else business.slug
     finally:
         await ctx.db.dispose()
     return [

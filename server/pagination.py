@@ -27,7 +27,7 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 
 async def fetch_page(
-    session: AsyncSession, query: Select[Any], paging: PageParams
+    session: AsyncSession, query: Select, paging: PageParams
 ) -> tuple[list[Any], int]:
     """The rows of one page and the total count of the (unordered, unpaged) query."""
     total = (

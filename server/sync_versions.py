@@ -36,10 +36,10 @@ def install(session_class: type[Session]) -> None:
 
 
 def _business_of(obj: SyncedMixin) -> uuid.UUID:
-    business_id = obj.business_id  # type: ignore[attr-defined]
+    business_id: uuid.UUID | None = getattr(obj, "business_id", None)
     if business_id is None:
         raise ValueError(f"{type(obj).__name__} has no business_id")
-    return business_id  # type: ignore[no-any-return]
+    return business_id
 
 
 def _before_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
@@ -122,7 +122,8 @@ def _refuse_bulk_writes(state: ORMExecuteState) -> None:
     name = getattr(table, "name", None)
     if name in _synced_tables():
         raise BulkSyncedWriteError(
-            f"bulk write on synced table {name!r}: change rows through the ORM so they are versioned"
+            f"bulk write on synced table {name!r}: "
+            "change rows through the ORM so they are versioned"
         )
 
 

@@ -1,1 +1,1 @@
-"""Lead analysis: a provider interface with the built-in ``local`` analyser and an OpenAI-compatible one."""
+"""Lead analysis: a provider interface, the built-in ``local`` analyser, an OpenAI-compatible one."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -31,8 +32,8 @@ class BackgroundRuntime:
         self._pending_kick = False
 
     def start(self) -> None:
-        from server.workflow.follow_ups import queue_due_follow_ups
         from server.ratelimit import sweep
+        from server.workflow.follow_ups import queue_due_follow_ups
 
         async def follow_up_tick() -> None:
             async with self.ctx.db.session() as session:
@@ -86,7 +87,7 @@ class BackgroundRuntime:
             if not self._pending_kick:
                 return
 
-    def _safe(self, fn):  # type: ignore[no-untyped-def]
+    def _safe(self, fn: Any) -> Any:
         async def run() -> None:
             try:
                 await fn()

@@ -106,8 +106,14 @@ class Worker:
                 finished = await asyncio.gather(*(self._run(run) for run in runs))
                 async with self.ctx.db.session() as session:  # one commit for the batch
                     await queue.finish_many(
-                        session, [run.id for run, ok in zip(runs, finished, strict=True)
-                                  if ok and not run.completed], self.worker_id)
+                        session,
+                        [
+                            run.id
+                            for run, ok in zip(runs, finished, strict=True)
+                            if ok and not run.completed
+                        ],
+                        self.worker_id,
+                    )
                 total += len(runs)
 
     async def _run(self, run: JobRun) -> bool:

@@ -64,8 +64,8 @@ class ResendProvider:
             "from": str(message["From"]),
             "to": [str(message["To"])],
             "subject": str(message["Subject"]),
-            "text": text_part.get_content() if text_part is not None else "",  # type: ignore[attr-defined]
-            "html": html_part.get_content() if html_part is not None else "",  # type: ignore[attr-defined]
+            "text": text_part.get_content() if text_part is not None else "",
+            "html": html_part.get_content() if html_part is not None else "",
             "headers": {name: str(message[name]) for name in _PASSED_HEADERS if message[name]},
         }
         if message["Reply-To"]:

@@ -22,7 +22,6 @@ from server.models.base import utcnow
 from server.models.ops import EmailEvent
 from shared.models.enums import EmailKind, EmailStatus
 
-
 DELIVER_EMAIL = "deliver_email"
 CUSTOMER_KINDS = (
     EmailKind.AUTO_REPLY,

@@ -25,13 +25,6 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
-def include_object(
-    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
-) -> bool:
-    """Search structures live only in migrations (FTS5 tables, expression indexes)."""
-    return not (name or "").startswith(("leads_fts", "ix_leads_search"))
-
-
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,

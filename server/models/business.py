@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, IdMixin, JSONType, SyncedMixin, TimestampMixin
+
+if TYPE_CHECKING:
+    from server.models.user import User
 
 
 class Business(IdMixin, TimestampMixin, SyncedMixin, Base):
@@ -32,7 +35,7 @@ class Business(IdMixin, TimestampMixin, SyncedMixin, Base):
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
 
     @property
-    def business_id(self) -> uuid.UUID:  # type: ignore[override]
+    def business_id(self) -> uuid.UUID:
         """A business is its own tenant: its sync rows are versioned in its own sequence."""
         return self.id
 
@@ -51,8 +54,8 @@ class BusinessMember(IdMixin, TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
     # Many-to-one links order inserts in a flush (parents first); never loaded implicitly.
-    business: Mapped["Business"] = relationship(lazy="raise")
-    user: Mapped["User"] = relationship(lazy="raise")
+    business: Mapped[Business] = relationship(lazy="raise")
+    user: Mapped[User] = relationship(lazy="raise")
 
 
 class Form(IdMixin, TimestampMixin, SyncedMixin, Base):
@@ -70,4 +73,4 @@ class Form(IdMixin, TimestampMixin, SyncedMixin, Base):
     services: Mapped[list[Any]] = mapped_column(JSONType, nullable=False, default=list)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
-    business: Mapped["Business"] = relationship(lazy="raise")
+    business: Mapped[Business] = relationship(lazy="raise")

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, IdMixin, JSONType, SyncedMixin, TimestampMixin, UTCDateTime
+
+if TYPE_CHECKING:
+    from server.models.business import Business, Form
+    from server.models.ops import EmailEvent
+    from server.models.user import User
 
 
 class Lead(IdMixin, TimestampMixin, SyncedMixin, Base):
@@ -62,9 +67,9 @@ class Lead(IdMixin, TimestampMixin, SyncedMixin, Base):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     last_customer_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    business: Mapped["Business"] = relationship(lazy="raise")
-    form: Mapped["Form | None"] = relationship(lazy="raise")
-    duplicate_of: Mapped["Lead | None"] = relationship(
+    business: Mapped[Business] = relationship(lazy="raise")
+    form: Mapped[Form | None] = relationship(lazy="raise")
+    duplicate_of: Mapped[Lead | None] = relationship(
         lazy="raise", foreign_keys=[duplicate_of_id], remote_side="Lead.id"
     )
 
@@ -99,10 +104,10 @@ class Message(IdMixin, SyncedMixin, Base):
     email_status: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
-    business: Mapped["Business"] = relationship(lazy="raise")
-    lead: Mapped["Lead"] = relationship(lazy="raise")
-    email_event: Mapped["EmailEvent | None"] = relationship(lazy="raise")
-    author: Mapped["User | None"] = relationship(lazy="raise")
+    business: Mapped[Business] = relationship(lazy="raise")
+    lead: Mapped[Lead] = relationship(lazy="raise")
+    email_event: Mapped[EmailEvent | None] = relationship(lazy="raise")
+    author: Mapped[User | None] = relationship(lazy="raise")
 
 
 class FollowUp(IdMixin, TimestampMixin, SyncedMixin, Base):
@@ -127,8 +132,8 @@ class FollowUp(IdMixin, TimestampMixin, SyncedMixin, Base):
     canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
 
-    business: Mapped["Business"] = relationship(lazy="raise")
-    lead: Mapped["Lead"] = relationship(lazy="raise")
+    business: Mapped[Business] = relationship(lazy="raise")
+    lead: Mapped[Lead] = relationship(lazy="raise")
 
 
 class AIAnalysis(IdMixin, SyncedMixin, Base):
@@ -153,8 +158,8 @@ class AIAnalysis(IdMixin, SyncedMixin, Base):
     confidence_score: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
-    business: Mapped["Business"] = relationship(lazy="raise")
-    lead: Mapped["Lead"] = relationship(lazy="raise")
+    business: Mapped[Business] = relationship(lazy="raise")
+    lead: Mapped[Lead] = relationship(lazy="raise")
 
 
 class Submission(Base):
@@ -170,5 +175,5 @@ class Submission(Base):
     outcome: Mapped[str] = mapped_column(String(16), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
-    business: Mapped["Business"] = relationship(lazy="raise")
-    lead: Mapped["Lead | None"] = relationship(lazy="raise")
+    business: Mapped[Business] = relationship(lazy="raise")
+    lead: Mapped[Lead | None] = relationship(lazy="raise")

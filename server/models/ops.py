@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, IdMixin, JSONType, UTCDateTime
+
+if TYPE_CHECKING:
+    from server.models.business import Business
+    from server.models.lead import Lead
+    from server.models.user import User
 
 
 class EmailEvent(IdMixin, Base):
@@ -47,8 +52,8 @@ class EmailEvent(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    business: Mapped["Business | None"] = relationship(lazy="raise")
-    lead: Mapped["Lead | None"] = relationship(lazy="raise")
+    business: Mapped[Business | None] = relationship(lazy="raise")
+    lead: Mapped[Lead | None] = relationship(lazy="raise")
 
 
 class AuditLog(IdMixin, Base):
@@ -76,13 +81,13 @@ class AuditLog(IdMixin, Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
-    actor_user: Mapped["User | None"] = relationship(lazy="raise")
-    business: Mapped["Business | None"] = relationship(lazy="raise")
-    lead: Mapped["Lead | None"] = relationship(lazy="raise")
+    actor_user: Mapped[User | None] = relationship(lazy="raise")
+    business: Mapped[Business | None] = relationship(lazy="raise")
+    lead: Mapped[Lead | None] = relationship(lazy="raise")
 
 
 class Job(IdMixin, Base):
-    """A unit of background work. Claimed with a lease; retried with backoff until ``max_attempts``."""
+    """A unit of background work: claimed with a lease, retried with backoff up to a limit."""
 
     __tablename__ = "jobs"
     __table_args__ = (Index(None, "status", "run_at"), Index(None, "kind", "status"))

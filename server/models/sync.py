@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, BigIntPK, IdMixin, JSONType, UTCDateTime
+
+if TYPE_CHECKING:
+    from server.models.business import Business
+    from server.models.user import User
 
 
 class SyncCounter(Base):
@@ -22,7 +26,7 @@ class SyncCounter(Base):
     )
     version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
-    business: Mapped["Business"] = relationship(lazy="raise")
+    business: Mapped[Business] = relationship(lazy="raise")
 
 
 class SyncTombstone(Base):
@@ -40,7 +44,7 @@ class SyncTombstone(Base):
     version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
-    business: Mapped["Business"] = relationship(lazy="raise")
+    business: Mapped[Business] = relationship(lazy="raise")
 
 
 class AppliedMutation(IdMixin, Base):
@@ -59,5 +63,5 @@ class AppliedMutation(IdMixin, Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
-    business: Mapped["Business"] = relationship(lazy="raise")
-    user: Mapped["User | None"] = relationship(lazy="raise")
+    business: Mapped[Business] = relationship(lazy="raise")
+    user: Mapped[User | None] = relationship(lazy="raise")

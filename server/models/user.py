@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, IdMixin, TimestampMixin, UTCDateTime
+
+if TYPE_CHECKING:
+    from server.models.business import Business
 
 
 class User(IdMixin, TimestampMixin, Base):
@@ -36,11 +40,11 @@ class RefreshToken(IdMixin, Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped["User"] = relationship(lazy="raise")
+    user: Mapped[User] = relationship(lazy="raise")
 
 
 class Invite(IdMixin, Base):
-    """A single-use link: an owner/staff invite (``kind=invite``) or a password reset (``reset``)."""
+    """A single-use link: an owner/staff invite (``invite``) or a password reset (``reset``)."""
 
     __tablename__ = "invites"
     __table_args__ = (Index(None, "user_id"), Index(None, "business_id"))
@@ -59,13 +63,13 @@ class Invite(IdMixin, Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped["User"] = relationship(lazy="raise", foreign_keys=[user_id])
-    business: Mapped["Business | None"] = relationship(lazy="raise")
-    creator: Mapped["User | None"] = relationship(lazy="raise", foreign_keys=[created_by])
+    user: Mapped[User] = relationship(lazy="raise", foreign_keys=[user_id])
+    business: Mapped[Business | None] = relationship(lazy="raise")
+    creator: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[created_by])
 
 
 class RateLimitHit(IdMixin, Base):
-    """One counted event for a rate limit key (login failures, form submits), shared by processes."""
+    """One counted event for a rate-limit key (failed sign-ins), shared by all processes."""
 
     __tablename__ = "rate_limit_hits"
     __table_args__ = (Index(None, "key", "at"),)

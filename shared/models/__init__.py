@@ -1,1 +1,1 @@
-"""Pydantic v2 wire models and enums (CONTRACT.md); imports only pydantic and the standard library."""
+"""Pydantic v2 wire models and enums (CONTRACT.md); only pydantic and the standard library."""

@@ -38,7 +38,7 @@ class SmtpSink:
         self._lock = threading.Lock()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.fail_with is not None:
             return f"{self.fail_with} Service unavailable"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)

@@ -21,7 +21,9 @@ LOGIN = "/api/v1/auth/login"
 
 async def test_wrong_email_and_wrong_password_get_the_same_401(ctx, client):
     await admin_headers(ctx, client)
-    wrong_password = await client.post(LOGIN, json={"email": ADMIN_EMAIL, "password": "nope-nope-1"})
+    wrong_password = await client.post(
+        LOGIN, json={"email": ADMIN_EMAIL, "password": "nope-nope-1"}
+    )
     wrong_email = await client.post(LOGIN, json={"email": "who@example.com", "password": "x" * 12})
     assert wrong_password.status_code == wrong_email.status_code == 401
     assert wrong_password.json() == wrong_email.json()
@@ -30,8 +32,9 @@ async def test_wrong_email_and_wrong_password_get_the_same_401(ctx, client):
 
 async def test_login_shape_and_me(ctx, client):
     await admin_headers(ctx, client)
-    body = (await client.post(LOGIN, json={"email": ADMIN_EMAIL.upper(),
-                                           "password": ADMIN_PASSWORD})).json()
+    body = (
+        await client.post(LOGIN, json={"email": ADMIN_EMAIL.upper(), "password": ADMIN_PASSWORD})
+    ).json()
     assert body["token_type"] == "bearer" and body["expires_in"] > 0
     assert body["user"]["role"] == "super_admin" and body["memberships"] == []
     me = await client.get("/api/v1/auth/me", headers=bearer(body["access_token"]))
@@ -40,12 +43,18 @@ async def test_login_shape_and_me(ctx, client):
 
 async def test_refresh_rotates_and_a_reused_token_ends_the_login_everywhere(ctx, client):
     await admin_headers(ctx, client)
-    first = (await client.post(LOGIN, json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).json()
-    second = await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    first = (
+        await client.post(LOGIN, json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    ).json()
+    second = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
+    )
     assert second.status_code == 200
     newer = second.json()["refresh_token"]
     assert newer != first["refresh_token"]
-    reuse = await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    reuse = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
+    )
     assert reuse.status_code == 401
     # The whole family is revoked: the newest token of that login no longer works either.
     after = await client.post("/api/v1/auth/refresh", json={"refresh_token": newer})
@@ -54,10 +63,15 @@ async def test_refresh_rotates_and_a_reused_token_ends_the_login_everywhere(ctx,
 
 async def test_logout_revokes_the_refresh_token(ctx, client):
     await admin_headers(ctx, client)
-    login = (await client.post(LOGIN, json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).json()
-    assert (await client.post("/api/v1/auth/logout",
-                              json={"refresh_token": login["refresh_token"]})).status_code == 204
-    again = await client.post("/api/v1/auth/refresh", json={"refresh_token": login["refresh_token"]})
+    login = (
+        await client.post(LOGIN, json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    ).json()
+    assert (
+        await client.post("/api/v1/auth/logout", json={"refresh_token": login["refresh_token"]})
+    ).status_code == 204
+    again = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": login["refresh_token"]}
+    )
     assert again.status_code == 401
 
 
@@ -72,7 +86,9 @@ async def test_failed_logins_are_limited_across_server_processes(ctx, client, se
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as second:
         for attempt in range(settings.login_max_failures):
             target = client if attempt % 2 else second
-            response = await target.post(LOGIN, json={"email": ADMIN_EMAIL, "password": "wrong-pass-1"})
+            response = await target.post(
+                LOGIN, json={"email": ADMIN_EMAIL, "password": "wrong-pass-1"}
+            )
             assert response.status_code == 401
         blocked = await second.post(LOGIN, json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
     await other_ctx.db.dispose()
@@ -82,9 +98,13 @@ async def test_failed_logins_are_limited_across_server_processes(ctx, client, se
 
 
 async def test_malformed_json_oversized_body_and_invalid_fields(ctx, client):
-    malformed = await client.post(LOGIN, content=b"{not json", headers={"content-type": "application/json"})
+    malformed = await client.post(
+        LOGIN, content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert malformed.status_code == 400 and malformed.json()["error"]["code"] == "malformed_body"
-    huge = await client.post(LOGIN, content=b"x" * 400_000, headers={"content-type": "application/json"})
+    huge = await client.post(
+        LOGIN, content=b"x" * 400_000, headers={"content-type": "application/json"}
+    )
     assert huge.status_code == 413 and huge.json()["error"]["code"] == "payload_too_large"
     invalid = await client.post(LOGIN, json={"email": "not-an-email", "password": "x"})
     assert invalid.status_code == 422
@@ -92,7 +112,9 @@ async def test_malformed_json_oversized_body_and_invalid_fields(ctx, client):
     assert invalid.json()["error"]["details"][0]["field"] == "email"
 
 
-async def test_missing_or_bad_token_is_401_and_owner_on_admin_route_is_403(ctx, client, smtp, worker):
+async def test_missing_or_bad_token_is_401_and_owner_on_admin_route_is_403(
+    ctx, client, smtp, worker
+):
     assert (await client.get("/api/v1/auth/me")).status_code == 401
     assert (await client.get("/api/v1/auth/me", headers=bearer("junk"))).status_code == 401
     admin = await admin_headers(ctx, client)
@@ -103,11 +125,18 @@ async def test_missing_or_bad_token_is_401_and_owner_on_admin_route_is_403(ctx, 
 
 async def test_business_scope_with_several_memberships(ctx, client, smtp, worker):
     admin = await admin_headers(ctx, client)
-    first = await onboard(ctx, client, smtp, worker, admin, name="First Co",
-                          owner_email="multi@example.com")
-    second = await client.post("/api/v1/admin/businesses", headers=admin, json={
-        "name": "Second Co", "contact_email": "desk@second.example",
-        "owner": {"email": "multi@example.com", "full_name": "Multi Owner"}})
+    first = await onboard(
+        ctx, client, smtp, worker, admin, name="First Co", owner_email="multi@example.com"
+    )
+    second = await client.post(
+        "/api/v1/admin/businesses",
+        headers=admin,
+        json={
+            "name": "Second Co",
+            "contact_email": "desk@second.example",
+            "owner": {"email": "multi@example.com", "full_name": "Multi Owner"},
+        },
+    )
     assert second.status_code == 201
     token = first.login["access_token"]
     me = await client.get("/api/v1/auth/me", headers=bearer(token))
@@ -116,8 +145,9 @@ async def test_business_scope_with_several_memberships(ctx, client, smtp, worker
     assert unscoped.status_code == 400 and unscoped.json()["error"]["code"] == "business_required"
     scoped = await client.get("/api/v1/owner/form", headers=bearer(token, second.json()["id"]))
     assert scoped.status_code == 200 and scoped.json()["slug"] == "second-co"
-    stranger = await client.get("/api/v1/owner/form",
-                                headers=bearer(token, "00000000-0000-0000-0000-000000000001"))
+    stranger = await client.get(
+        "/api/v1/owner/form", headers=bearer(token, "00000000-0000-0000-0000-000000000001")
+    )
     assert stranger.status_code == 404
     garbage = await client.get("/api/v1/owner/form", headers=bearer(token, "not-a-uuid"))
     assert garbage.status_code == 404
@@ -126,29 +156,40 @@ async def test_business_scope_with_several_memberships(ctx, client, smtp, worker
 async def test_password_reset_by_mail_ends_other_logins(ctx, client, smtp, worker):
     admin = await admin_headers(ctx, client)
     tenant = await onboard(ctx, client, smtp, worker, admin)
-    assert (await client.post("/api/v1/auth/password/forgot",
-                              json={"email": "nobody@example.com"})).status_code == 202
-    assert (await client.post("/api/v1/auth/password/forgot",
-                              json={"email": tenant.owner_email})).status_code == 202
+    assert (
+        await client.post("/api/v1/auth/password/forgot", json={"email": "nobody@example.com"})
+    ).status_code == 202
+    assert (
+        await client.post("/api/v1/auth/password/forgot", json={"email": tenant.owner_email})
+    ).status_code == 202
     await worker.tick()
     reset_mail = [m for m in smtp.to(tenant.owner_email) if "Reset" in m["Subject"]]
     assert len(reset_mail) == 1
     token = re.search(r"/reset/([A-Za-z0-9_\-]+)", body_text(reset_mail[0])).group(1)
     assert (await client.get(f"/reset/{token}")).status_code == 200
-    short = await client.post("/api/v1/auth/password/reset", json={"token": token, "password": "short"})
+    short = await client.post(
+        "/api/v1/auth/password/reset", json={"token": token, "password": "short"}
+    )
     assert short.status_code == 422
-    done = await client.post("/api/v1/auth/password/reset",
-                             json={"token": token, "password": "brand-new-password"})
+    done = await client.post(
+        "/api/v1/auth/password/reset", json={"token": token, "password": "brand-new-password"}
+    )
     assert done.status_code == 204
-    old_refresh = await client.post("/api/v1/auth/refresh",
-                                    json={"refresh_token": tenant.login["refresh_token"]})
+    old_refresh = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tenant.login["refresh_token"]}
+    )
     assert old_refresh.status_code == 401
-    assert (await client.post(LOGIN, json={"email": tenant.owner_email,
-                                           "password": OWNER_PASSWORD})).status_code == 401
-    assert (await client.post(LOGIN, json={"email": tenant.owner_email,
-                                           "password": "brand-new-password"})).status_code == 200
-    reused = await client.post("/api/v1/auth/password/reset",
-                               json={"token": token, "password": "another-password-2"})
+    assert (
+        await client.post(LOGIN, json={"email": tenant.owner_email, "password": OWNER_PASSWORD})
+    ).status_code == 401
+    assert (
+        await client.post(
+            LOGIN, json={"email": tenant.owner_email, "password": "brand-new-password"}
+        )
+    ).status_code == 200
+    reused = await client.post(
+        "/api/v1/auth/password/reset", json={"token": token, "password": "another-password-2"}
+    )
     assert reused.status_code == 400
 
 
@@ -159,25 +200,36 @@ async def test_expired_invite_is_refused_and_resend_makes_a_new_one(ctx, client,
     from server.models.base import utcnow
 
     admin = await admin_headers(ctx, client)
-    created = await client.post("/api/v1/admin/businesses", headers=admin, json={
-        "name": "Late Co", "contact_email": "desk@late.example",
-        "owner": {"email": "late@example.com", "full_name": "Late Owner"}})
+    created = await client.post(
+        "/api/v1/admin/businesses",
+        headers=admin,
+        json={
+            "name": "Late Co",
+            "contact_email": "desk@late.example",
+            "owner": {"email": "late@example.com", "full_name": "Late Owner"},
+        },
+    )
     await worker.tick()
-    token = re.search(r"/invite/([A-Za-z0-9_\-]+)", body_text(smtp.wait_for("late@example.com")[0])).group(1)
+    token = re.search(
+        r"/invite/([A-Za-z0-9_\-]+)", body_text(smtp.wait_for("late@example.com")[0])
+    ).group(1)
     async with ctx.db.session() as session:
         await session.execute(update(Invite).values(expires_at=utcnow()))
-    expired = await client.post("/api/v1/auth/invites/accept",
-                                json={"token": token, "password": OWNER_PASSWORD})
+    expired = await client.post(
+        "/api/v1/auth/invites/accept", json={"token": token, "password": OWNER_PASSWORD}
+    )
     assert expired.status_code == 400
     assert (await client.get(f"/invite/{token}")).status_code == 404
-    resent = await client.post(f"/api/v1/admin/businesses/{created.json()['id']}/resend-invite",
-                               headers=admin)
+    resent = await client.post(
+        f"/api/v1/admin/businesses/{created.json()['id']}/resend-invite", headers=admin
+    )
     assert resent.status_code == 202
     await worker.tick()
     mails = smtp.wait_for("late@example.com", count=2)
     fresh = re.search(r"/invite/([A-Za-z0-9_\-]+)", body_text(mails[-1])).group(1)
-    accepted = await client.post("/api/v1/auth/invites/accept",
-                                 json={"token": fresh, "password": OWNER_PASSWORD})
+    accepted = await client.post(
+        "/api/v1/auth/invites/accept", json={"token": fresh, "password": OWNER_PASSWORD}
+    )
     assert accepted.status_code == 200
     assert accepted.json()["memberships"][0]["business_name"] == "Late Co"
 

@@ -23,16 +23,25 @@ def _env(db_url: str, data_dir: Path, smtp: SmtpSink | None, **extra: str) -> di
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEADFLOW_")}
     env.update(LEADFLOW_DATA_DIR=str(data_dir), LEADFLOW_DATABASE_URL=db_url, **extra)
     if smtp is not None:
-        env.update(LEADFLOW_EMAIL_PROVIDER="smtp", LEADFLOW_SMTP_HOST="127.0.0.1",
-                   LEADFLOW_SMTP_PORT=str(smtp.port))
+        env.update(
+            LEADFLOW_EMAIL_PROVIDER="smtp",
+            LEADFLOW_SMTP_HOST="127.0.0.1",
+            LEADFLOW_SMTP_PORT=str(smtp.port),
+        )
     return env
 
 
 def test_production_refuses_generated_secret_local_ai_and_outbox_in_one_line(tmp_path):
-    env = _env(f"sqlite+aiosqlite:///{tmp_path}/x.db", tmp_path / "data", None,
-               LEADFLOW_ENV="production")
-    result = subprocess.run([str(SCRIPT), "serve", "--port", str(free_port())], env=env,
-                            capture_output=True, text=True, timeout=60)
+    env = _env(
+        f"sqlite+aiosqlite:///{tmp_path}/x.db", tmp_path / "data", None, LEADFLOW_ENV="production"
+    )
+    result = subprocess.run(
+        [str(SCRIPT), "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert "LEADFLOW_SECRET_KEY" in line and "LEADFLOW_AI_PROVIDER" in line
@@ -40,7 +49,10 @@ def test_production_refuses_generated_secret_local_ai_and_outbox_in_one_line(tmp
     allowed = subprocess.run(
         [str(SCRIPT), "serve", "--port", str(free_port())],
         env={**env, "LEADFLOW_SECRET_KEY": "s" * 40, "LEADFLOW_ALLOW_LOCAL_AI": "true"},
-        capture_output=True, text=True, timeout=60)
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert allowed.returncode == 2
     assert "LEADFLOW_EMAIL_PROVIDER" in allowed.stderr and "AI_PROVIDER" not in allowed.stderr
 
@@ -63,14 +75,23 @@ def test_operator_onboarding_over_a_real_server(db_url, tmp_path, smtp):
     base = f"http://127.0.0.1:{port}"
     env = _env(db_url, tmp_path / "data", smtp, LEADFLOW_PUBLIC_URL=base)
     subprocess.run([str(SCRIPT), "migrate"], env=env, check=True, timeout=120)
-    created = subprocess.run([str(SCRIPT), "create-admin", "--email", "root@example.test",
-                              "--name", "Root"], input="root-password-1\n", text=True, env=env,
-                             capture_output=True, timeout=60)
+    created = subprocess.run(
+        [str(SCRIPT), "create-admin", "--email", "root@example.test", "--name", "Root"],
+        input="root-password-1\n",
+        text=True,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
     assert created.returncode == 0, created.stderr
     assert "created super-admin root@example.test" in created.stdout
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115
-    server = subprocess.Popen([str(SCRIPT), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    log = open(tmp_path / "server.log", "w")
+    server = subprocess.Popen(
+        [str(SCRIPT), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         http = httpx.Client(base_url=base, timeout=10)
         deadline = time.monotonic() + 30
@@ -83,25 +104,42 @@ def test_operator_onboarding_over_a_real_server(db_url, tmp_path, smtp):
             if time.monotonic() > deadline or server.poll() is not None:
                 pytest.fail((tmp_path / "server.log").read_text())
             time.sleep(0.2)
-        admin = http.post("/api/v1/auth/login",
-                          json={"email": "root@example.test", "password": "root-password-1"})
+        admin = http.post(
+            "/api/v1/auth/login", json={"email": "root@example.test", "password": "root-password-1"}
+        )
         admin_h = {"Authorization": f"Bearer {admin.json()['access_token']}"}
-        business = http.post("/api/v1/admin/businesses", headers=admin_h, json={
-            "name": "Harbour Dental", "contact_email": "desk@harbour.example",
-            "owner": {"email": "olive@harbour.example", "full_name": "Olive"}}).json()
+        business = http.post(
+            "/api/v1/admin/businesses",
+            headers=admin_h,
+            json={
+                "name": "Harbour Dental",
+                "contact_email": "desk@harbour.example",
+                "owner": {"email": "olive@harbour.example", "full_name": "Olive"},
+            },
+        ).json()
         invite = smtp.wait_for("olive@harbour.example", timeout=15)[0]
         link = re.search(re.escape(base) + r"/invite/[\w\-]+", body_text(invite)).group(0)
         page = http.get(link)
         assert page.status_code == 200 and "Harbour Dental" in page.text
-        done = http.post(link, data={"full_name": "Olive", "password": "olive-password-1",
-                                     "password_confirm": "olive-password-1"})
+        done = http.post(
+            link,
+            data={
+                "full_name": "Olive",
+                "password": "olive-password-1",
+                "password_confirm": "olive-password-1",
+            },
+        )
         assert done.status_code == 200
-        owner = http.post("/api/v1/auth/login",
-                          json={"email": "olive@harbour.example", "password": "olive-password-1"})
-        me = http.get("/api/v1/auth/me",
-                      headers={"Authorization": f"Bearer {owner.json()['access_token']}"})
-        assert me.json()["memberships"] == [{"business_id": business["id"],
-                                             "business_name": "Harbour Dental", "role": "owner"}]
+        owner = http.post(
+            "/api/v1/auth/login",
+            json={"email": "olive@harbour.example", "password": "olive-password-1"},
+        )
+        me = http.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {owner.json()['access_token']}"}
+        )
+        assert me.json()["memberships"] == [
+            {"business_id": business["id"], "business_name": "Harbour Dental", "role": "owner"}
+        ]
     finally:
         server.terminate()
         server.wait(15)

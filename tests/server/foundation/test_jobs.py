@@ -93,7 +93,7 @@ async def test_late_finish_of_a_taken_over_job_is_ignored(ctx):
     async with ctx.db.session() as session:
         await session.execute(update(Job).values(locked_until=utcnow() - timedelta(seconds=1)))
     async with ctx.db.session() as session:
-        [again] = await queue.claim(session, "fast", limit=1, lease_s=60)
+        [_taken] = await queue.claim(session, "fast", limit=1, lease_s=60)
     async with ctx.db.session() as session:
         await queue.finish(session, job.id, "slow")  # the first worker wakes up too late
     async with ctx.db.session() as session:
@@ -123,8 +123,7 @@ async def test_two_worker_processes_on_postgresql_run_each_job_once(pg_url, tmp_
         async with contexts[0].db.session() as session:
             for i in range(200):
                 await queue.enqueue(session, "record", {"i": str(i)})
-        workers = [Worker(c, {"record": record}, worker_id=f"w{n}")
-                   for n, c in enumerate(contexts)]
+        workers = [Worker(c, {"record": record}, worker_id=f"w{n}") for n, c in enumerate(contexts)]
         await asyncio.gather(*(w.tick() for w in workers))
     finally:
         for c in contexts:

@@ -7,6 +7,7 @@ import email.policy
 import json
 import threading
 import uuid
+from typing import ClassVar
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -25,12 +26,21 @@ from tests.server.support import free_port, html_text
 
 
 async def _queue(ctx, to="casey@example.net", **overrides):
-    values = dict(kind=EmailKind.ACKNOWLEDGEMENT, to=to, subject="We received your request — Acme",
-                  template="customer",
-                  context={"header": "Acme", "paragraphs": ["Hi <b>Casey</b> & co"],
-                           "business_name": "Acme", "business_phone": None},
-                  display_name='Acme "Best" <Cleaning>\r\nBcc: evil@example.com',
-                  reply_to="desk@acme.example", automatic=True)
+    values = dict(
+        kind=EmailKind.ACKNOWLEDGEMENT,
+        to=to,
+        subject="We received your request — Acme",
+        template="customer",
+        context={
+            "header": "Acme",
+            "paragraphs": ["Hi <b>Casey</b> & co"],
+            "business_name": "Acme",
+            "business_phone": None,
+        },
+        display_name='Acme "Best" <Cleaning>\r\nBcc: evil@example.com',
+        reply_to="desk@acme.example",
+        automatic=True,
+    )
     values.update(overrides)
     async with ctx.db.session() as session:
         return await queue_email(session, ctx.settings, **values)
@@ -61,8 +71,13 @@ async def test_mails_of_one_lead_are_threaded(ctx, smtp, worker):
         business = Business(name="Acme", slug="acme", contact_email="desk@acme.example")
         session.add(business)
         await session.flush()
-        lead = Lead(business_id=business.id, submission_id=uuid.uuid4(), customer_name="Casey",
-                    customer_email="casey@example.net", last_activity_at=utcnow())
+        lead = Lead(
+            business_id=business.id,
+            submission_id=uuid.uuid4(),
+            customer_name="Casey",
+            customer_email="casey@example.net",
+            last_activity_at=utcnow(),
+        )
         session.add(lead)
     first = await _queue(ctx, lead_id=lead.id, business_id=business.id)
     second = await _queue(ctx, kind=EmailKind.FOLLOW_UP, lead_id=lead.id, business_id=business.id)
@@ -124,18 +139,19 @@ async def test_outbox_provider_writes_eml_files(db_url, tmp_path):
 
 
 class _ResendStandIn(BaseHTTPRequestHandler):
-    received: list[dict] = []
+    received: ClassVar[list[dict]] = []
     fail_next = 0
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         if type(self).fail_next:
             type(self).fail_next -= 1
             self.send_response(503)
             self.end_headers()
             return
-        type(self).received.append({"body": body, "auth": self.headers["Authorization"],
-                                    "path": self.path})
+        type(self).received.append(
+            {"body": body, "auth": self.headers["Authorization"], "path": self.path}
+        )
         payload = json.dumps({"id": f"re_{len(type(self).received)}"}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -159,10 +175,20 @@ def resend_server():
     server.server_close()
 
 
-async def test_resend_provider_posts_the_mail_and_retries_after_5xx(db_url, tmp_path, resend_server):
+async def test_resend_provider_posts_the_mail_and_retries_after_5xx(
+    db_url, tmp_path, resend_server
+):
     port = resend_server.server_address[1]
-    ctx = build_context(make_settings(db_url, tmp_path / "data", None, email_provider="resend",
-                                      resend_api_key="re_key", resend_base_url=f"http://127.0.0.1:{port}"))
+    ctx = build_context(
+        make_settings(
+            db_url,
+            tmp_path / "data",
+            None,
+            email_provider="resend",
+            resend_api_key="re_key",
+            resend_base_url=f"http://127.0.0.1:{port}",
+        )
+    )
     try:
         event = await _queue(ctx)
         worker = Worker(ctx, handlers(), give_up=give_up_handlers())

@@ -17,9 +17,11 @@ async def _schema_differences(url: str) -> list[object]:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
+
             def diff(sync_conn):  # type: ignore[no-untyped-def]
                 context = MigrationContext.configure(
-                    sync_conn, opts={"compare_type": True, "include_object": include_object})
+                    sync_conn, opts={"compare_type": True, "include_object": include_object}
+                )
                 return compare_metadata(context, Base.metadata)
 
             return await conn.run_sync(diff)

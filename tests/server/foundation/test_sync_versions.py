@@ -17,19 +17,32 @@ from server.sync_versions import BulkSyncedWriteError
 
 async def _business(db: Database) -> uuid.UUID:
     async with db.session() as session:
-        business = Business(name="Acme", slug=f"acme-{uuid.uuid4().hex[:6]}",
-                            contact_email="a@example.com")
+        business = Business(
+            name="Acme", slug=f"acme-{uuid.uuid4().hex[:6]}", contact_email="a@example.com"
+        )
         session.add(business)
         await session.flush()
-        session.add(Form(business_id=business.id, slug=f"f-{uuid.uuid4().hex[:6]}",
-                         title="Quote", success_message="Thanks"))
+        session.add(
+            Form(
+                business_id=business.id,
+                slug=f"f-{uuid.uuid4().hex[:6]}",
+                title="Quote",
+                success_message="Thanks",
+            )
+        )
         return business.id
 
 
 def _lead(business_id: uuid.UUID, name: str = "Casey") -> Lead:
     now = utcnow()
-    return Lead(business_id=business_id, submission_id=uuid.uuid4(), customer_name=name,
-                last_activity_at=now, created_at=now, updated_at=now)
+    return Lead(
+        business_id=business_id,
+        submission_id=uuid.uuid4(),
+        customer_name=name,
+        last_activity_at=now,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 async def test_insert_update_and_delete_take_increasing_versions_and_leave_tombstones(db_url):
@@ -51,8 +64,14 @@ async def test_insert_update_and_delete_take_increasing_versions_and_leave_tombs
             row.status = "contacted"  # no real change: no new version
         async with db.session() as session:
             assert (await session.get(Lead, lead.id)).version == updated
-            message = Message(business_id=business_id, lead_id=lead.id, type="note",
-                              direction="internal", content="hi", created_at=utcnow())
+            message = Message(
+                business_id=business_id,
+                lead_id=lead.id,
+                type="note",
+                direction="internal",
+                content="hi",
+                created_at=utcnow(),
+            )
             session.add(message)
         async with db.session() as session:
             await session.delete(await session.get(Message, message.id))
@@ -72,8 +91,9 @@ async def test_bulk_writes_on_synced_tables_are_refused(db_url):
         business_id = await _business(db)
         with pytest.raises(BulkSyncedWriteError):
             async with db.session() as session:
-                await session.execute(update(Lead).where(Lead.business_id == business_id)
-                                      .values(status="lost"))
+                await session.execute(
+                    update(Lead).where(Lead.business_id == business_id).values(status="lost")
+                )
     finally:
         await db.dispose()
 
@@ -110,10 +130,14 @@ async def test_reader_paging_during_concurrent_writers_sees_every_change_once(pg
             while True:
                 done = stop.is_set()
                 async with db.session() as session:
-                    rows = (await session.execute(
-                        select(Lead.id, Lead.version, Lead.customer_name)
-                        .where(Lead.business_id == business_id, Lead.version > cursor)
-                        .order_by(Lead.version).limit(7))).all()
+                    rows = (
+                        await session.execute(
+                            select(Lead.id, Lead.version, Lead.customer_name)
+                            .where(Lead.business_id == business_id, Lead.version > cursor)
+                            .order_by(Lead.version)
+                            .limit(7)
+                        )
+                    ).all()
                 for lead_id, version, name in rows:
                     assert version not in seen_versions
                     seen_versions.add(version)
@@ -128,8 +152,12 @@ async def test_reader_paging_during_concurrent_writers_sees_every_change_once(pg
         stop.set()
         await reading
         async with db.session() as session:
-            final = {row.id: (row.version, row.customer_name) for row in (await session.execute(
-                select(Lead).where(Lead.business_id == business_id))).scalars()}
+            final = {
+                row.id: (row.version, row.customer_name)
+                for row in (
+                    await session.execute(select(Lead).where(Lead.business_id == business_id))
+                ).scalars()
+            }
         assert state == final
     finally:
         await db.dispose()
