@@ -13,6 +13,7 @@ from typing import Any
 from server.config import Settings, load_settings, production_problems
 
 log = logging.getLogger("leadflow")
+GRACEFUL_SHUTDOWN_S = 5
 
 
 def _configure_logging() -> None:
@@ -20,6 +21,7 @@ def _configure_logging() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _settings_or_exit(check_production: bool = True) -> Settings:
@@ -86,10 +88,20 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def _follow_port(settings: Settings, args: argparse.Namespace) -> None:
+    """Without LEADFLOW_PUBLIC_URL, links point at the address this process serves on."""
+    import os
+
+    if "LEADFLOW_PUBLIC_URL" not in os.environ and "public_url" not in settings.model_fields_set:
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
+        settings.public_url = f"http://{host}:{args.port}"
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings | None = None) -> int:
     import uvicorn
 
-    settings = _settings_or_exit()
+    settings = settings or _settings_or_exit()
+    _follow_port(settings, args)
     _configure_logging()
     if args.workers > 1:
         if settings.is_sqlite:
@@ -107,13 +119,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             proxy_headers=False,
             log_level="info",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         )
         return 0
     from server.app import create_app
 
     app = create_app(settings, run_worker=not args.no_worker)
-    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False, log_level="info")
+    config = uvicorn.Config(app, host=args.host, port=args.port, proxy_headers=False,
+                            log_level="info", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
+    closing_server(config).run()
     return 0
+
+
+def closing_server(config: Any) -> Any:
+    """uvicorn's server that first closes the open ``/events`` streams when it stops, so those
+    connections end instead of holding the shutdown open."""
+    import uvicorn
+
+    class ClosingServer(uvicorn.Server):
+        async def shutdown(self, sockets: Any = None) -> None:
+            events = getattr(config.app.state, "events", None)
+            if events is not None:
+                await events.stop()
+            await super().shutdown(sockets)
+
+    return ClosingServer(config)
 
 
 def app_from_env() -> Any:
@@ -154,6 +184,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     settings = _settings_or_exit(check_production=False)
     _configure_logging()
+    _follow_port(settings, args)
     from server.migrate import upgrade
 
     upgrade(settings.database_url)
@@ -161,7 +192,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(line)
     args.no_worker = False
     args.workers = 1
-    return cmd_serve(args)
+    return cmd_serve(args, settings)
 
 
 def _redacted(url: str) -> str:
