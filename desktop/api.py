@@ -137,6 +137,10 @@ class ApiClient:
         self.access_token = None
         self.refresh_token = None
 
+    async def forgot_password(self, email: str) -> None:
+        response = await self._send("POST", "/api/v1/auth/password/forgot", json={"email": email})
+        raise_for_error(response)
+
     async def me(self) -> MeResponse:
         return MeResponse.model_validate(await self.json("GET", "/api/v1/auth/me"))
 
@@ -199,6 +203,14 @@ class ApiClient:
 
     async def update_form(self, changes: dict[str, Any]) -> FormOut:
         return FormOut.model_validate(await self.json("PATCH", f"{OWNER}/form", json=changes))
+
+    async def team(self) -> list[dict[str, Any]]:
+        """The business's members (plain dicts until the team shape moves to ``shared``)."""
+        return list(await self.json("GET", f"{OWNER}/team"))
+
+    async def invite_member(self, email: str, full_name: str = "") -> dict[str, Any]:
+        body = {"email": email, "full_name": full_name, "role": "staff"}
+        return dict(await self.json("POST", f"{OWNER}/team/invites", json=body))
 
     async def metrics(self) -> OwnerMetrics:
         return OwnerMetrics.model_validate(await self.json("GET", f"{OWNER}/metrics"))

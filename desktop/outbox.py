@@ -1,7 +1,8 @@
 """The outbox of mutations (CONTRACT §7): written to SQLite before the UI shows them as done.
 
-Each mutation gets its uuid once, when it is queued, and keeps it through every push and every
-Retry, so the server's "applied at most once" rule makes a repeated push harmless. States:
+Each mutation gets its uuid once, when it is queued, and keeps it through every push (a push
+whose answer was lost is repeated with the same id, and the server answers ``duplicate``
+without sending anything twice). States:
 ``queued`` (waiting to be pushed), ``applied`` (the server confirmed it; ``settled`` once a pull
 after that brought the server's own rows), ``rejected`` (kept with the reason until the owner
 retries or discards it).
@@ -17,7 +18,7 @@ from typing import Any
 
 from desktop.store import LocalStore
 from desktop.wire import Mutation, PushResult
-from shared.models.enums import MutationStatus, MutationType
+from shared.models.enums import MutationType
 
 QUEUED, APPLIED, REJECTED = "queued", "applied", "rejected"
 
@@ -59,7 +60,8 @@ class Outbox:
         with self.store.lock, self.db.atomic():
             seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox").fetchone()[0]
             self.db.execute(
-                "INSERT INTO outbox (id, seq, type, lead_id, payload, state, created_at, updated_at)"
+                "INSERT INTO outbox (id, seq, type, lead_id, payload, state, created_at,"
+                " updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     mutation_id,
@@ -90,7 +92,7 @@ class Outbox:
         stamp = now_iso()
         with self.store.lock, self.db.atomic():
             for result in results:
-                if result.status in (MutationStatus.APPLIED, MutationStatus.DUPLICATE):
+                if not result.rejected:
                     self.db.execute(
                         "UPDATE outbox SET state = ?, error = NULL, attempts = attempts + 1,"
                         " updated_at = ? WHERE id = ?",
@@ -102,7 +104,7 @@ class Outbox:
                         " updated_at = ? WHERE id = ?",
                         [REJECTED, result.reason, stamp, str(result.id)],
                     )
-        rejected = {str(r.id) for r in results if r.status is MutationStatus.REJECTED}
+        rejected = {str(r.id) for r in results if r.rejected}
         return [item for item in self.items() if item.id in rejected]
 
     def settle(self, ids: list[str]) -> None:
@@ -114,13 +116,18 @@ class Outbox:
                     [mutation_id, APPLIED],
                 )
 
-    def retry(self, mutation_id: str) -> None:
-        """Queue a rejected mutation again, with the same id."""
+    def retry(self, mutation_id: str) -> str:
+        """Queue a rejected mutation again. The server remembers every id with its verdict, so
+        the same id would only get the same rejection back; a rejected mutation was never
+        applied (nothing was sent), so a new id cannot make anything happen twice."""
+        new_id = str(uuid.uuid4())
         with self.store.lock:
             self.db.execute(
-                "UPDATE outbox SET state = ?, error = NULL, updated_at = ? WHERE id = ? AND state = ?",
-                [QUEUED, now_iso(), mutation_id, REJECTED],
+                "UPDATE outbox SET id = ?, state = ?, error = NULL, updated_at = ?"
+                " WHERE id = ? AND state = ?",
+                [new_id, QUEUED, now_iso(), mutation_id, REJECTED],
             )
+        return new_id
 
     def discard(self, mutation_id: str) -> None:
         """Drop a mutation the server refused (only those: a queued one may be in flight)."""
@@ -133,10 +140,10 @@ class Outbox:
         marks = ", ".join("?" for _ in states)
         with self.store.lock:
             rows = self.db.execute(
-                "SELECT id, type, lead_id, payload, state, error, created_at FROM outbox"
+                "SELECT id, type, lead_id, payload, state, error, created_at FROM outbox"  # noqa: S608
                 f" WHERE state IN ({marks}) ORDER BY seq",
                 list(states),
-            ).fetchall()  # noqa: S608
+            ).fetchall()
         return [
             OutboxItem(r[0], MutationType(r[1]), r[2], json.loads(r[3]), r[4], r[5], r[6])
             for r in rows

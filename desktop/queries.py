@@ -76,7 +76,7 @@ class Queries:
         self.store = store
         self.db = store.db
 
-    # -- inbox ------------------------------------------------------------------------------------
+    # -- inbox ---------------------------------------------------------------------------------
 
     def leads(self, status: str | None = None, q: str = "", sort: str = "newest") -> list[LeadRow]:
         where, params = [], []
@@ -89,8 +89,9 @@ class Queries:
         if match:
             where.append("l.id IN (SELECT lead_id FROM leads_fts WHERE leads_fts MATCH ?)")
             params.append(match)
+        # Only constant SQL fragments are joined here; every value is a bound parameter.
         sql = (
-            f"SELECT l.id, {EFFECTIVE_STATUS}, l.comm_status, l.urgency, l.customer_name,"
+            f"SELECT l.id, {EFFECTIVE_STATUS}, l.comm_status, l.urgency, l.customer_name,"  # noqa: S608
             " l.service_needed, l.customer_email, l.created_at, l.unread FROM leads l"
             + (" WHERE " + " AND ".join(where) if where else "")
             + f" ORDER BY {SORTS.get(sort, SORTS['newest'])}"
@@ -109,7 +110,7 @@ class Queries:
     def lead(self, lead_id: str) -> LeadDetail | None:
         with self.store.lock:
             row = self.db.execute(
-                f"SELECT l.data, {EFFECTIVE_STATUS}, l.gate_allowed, l.gate_reasons FROM leads l"
+                f"SELECT l.data, {EFFECTIVE_STATUS}, l.gate_allowed, l.gate_reasons FROM leads l"  # noqa: S608
                 " WHERE l.id = ?",
                 [lead_id],
             ).fetchone()
@@ -130,7 +131,7 @@ class Queries:
             detail.gate = GateOut(allowed=bool(row[2]), reasons=json.loads(row[3] or "[]"))
         return detail
 
-    # -- thread -----------------------------------------------------------------------------------
+    # -- thread --------------------------------------------------------------------------------
 
     def thread(self, lead_id: str) -> list[ThreadItem]:
         with self.store.lock:
@@ -182,7 +183,7 @@ class Queries:
             return ThreadItem(message, "internal")
         return ThreadItem(message, "failed" if message.email_status == "failed" else "sent")
 
-    # -- conversations ------------------------------------------------------------------------------
+    # -- conversations -------------------------------------------------------------------------
 
     def conversations(self, q: str = "") -> list[Conversation]:
         params: list[str] = []
@@ -192,7 +193,7 @@ class Queries:
             where = " AND l.id IN (SELECT lead_id FROM leads_fts WHERE leads_fts MATCH ?)"
             params.append(match)
         sql = (
-            "SELECT l.id, l.customer_name, m.created_at, json_extract(m.data, '$.content'),"
+            "SELECT l.id, l.customer_name, m.created_at, json_extract(m.data, '$.content'),"  # noqa: S608
             " m.direction, l.unread FROM leads l JOIN messages m ON m.id = ("
             " SELECT id FROM messages WHERE lead_id = l.id AND type NOT IN ('note', 'ai_draft')"
             " ORDER BY created_at DESC LIMIT 1)"
@@ -207,7 +208,7 @@ class Queries:
             for r in rows
         ]
 
-    # -- follow-ups ---------------------------------------------------------------------------------
+    # -- follow-ups ----------------------------------------------------------------------------
 
     def follow_ups(self, now: datetime | None = None) -> dict[FollowUpState, list[FollowUpOut]]:
         """Every follow-up, grouped by the state it has now (due = later today, overdue = past)."""
@@ -238,7 +239,7 @@ class Queries:
             groups[state].append(item)
         return groups
 
-    # -- business and form --------------------------------------------------------------------------
+    # -- business and form ---------------------------------------------------------------------
 
     def business(self) -> BusinessOut | None:
         with self.store.lock:

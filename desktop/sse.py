@@ -16,7 +16,8 @@ class ServerEvent:
 async def parse_events(lines: AsyncIterator[str]) -> AsyncIterator[ServerEvent]:
     """Events from the stream's lines; comments (heartbeats) yield ``ServerEvent("comment", "")``
     so a reader can tell the connection is alive."""
-    event, data, last_id = "message", [], None
+    event, last_id = "message", None
+    data: list[str] = []
     async for raw in lines:
         line = raw.rstrip("\r\n")
         if not line:

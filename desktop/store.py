@@ -186,7 +186,8 @@ class LocalStore:
         elif change.entity is SyncEntity.MESSAGE:
             lead_id = str(data.get("lead_id"))
             self.db.execute(
-                "INSERT OR REPLACE INTO messages (id, lead_id, version, type, direction, created_at,"
+                "INSERT OR REPLACE INTO messages (id, lead_id, version, type, direction,"
+                " created_at,"
                 " client_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     key,
@@ -211,7 +212,8 @@ class LocalStore:
                 self.db.execute("UPDATE leads SET unread = 1 WHERE id = ?", [lead_id])
         elif change.entity is SyncEntity.FOLLOW_UP:
             self.db.execute(
-                "INSERT OR REPLACE INTO follow_ups (id, lead_id, version, status, scheduled_at, data)"
+                "INSERT OR REPLACE INTO follow_ups (id, lead_id, version, status, scheduled_at,"
+                " data)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     key,
@@ -226,7 +228,8 @@ class LocalStore:
         elif change.entity is SyncEntity.AI_ANALYSIS:
             lead_id = str(data.get("lead_id"))
             self.db.execute(
-                "INSERT OR REPLACE INTO ai_analyses (id, lead_id, version, data) VALUES (?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO ai_analyses (id, lead_id, version, data)"
+                " VALUES (?, ?, ?, ?)",
                 [key, lead_id, change.version, blob],
             )
             result.leads.add(lead_id)
@@ -290,7 +293,8 @@ class LocalStore:
     def _has_earlier_inbound(self, lead_id: str, message_id: str) -> bool:
         """Whether the lead already had a customer message (its first one is the lead itself)."""
         row = self.db.execute(
-            "SELECT 1 FROM messages WHERE lead_id = ? AND direction = 'inbound' AND id != ? LIMIT 1",
+            "SELECT 1 FROM messages WHERE lead_id = ? AND direction = 'inbound' AND id != ?"
+            " LIMIT 1",
             [lead_id, message_id],
         ).fetchone()
         if row is not None:

@@ -89,10 +89,11 @@ class SyncEngine:
 
     async def stop(self) -> None:
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=1.0)
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+                task.result()
         self._tasks = []
 
     def wake(self) -> None:
@@ -169,8 +170,11 @@ class SyncEngine:
                 self._set_status(SyncStatus.OFFLINE)
                 self.cb.error(error)
                 wait = backoff(failures, self.backoff_base, self.backoff_cap)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
+            # arrives together with the wake-up, and the engine would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
 
     async def _listen_forever(self) -> None:
         failures = 0

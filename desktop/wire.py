@@ -1,35 +1,18 @@
-"""Wire shapes of the sync routes (CONTRACT §7) that ``shared/models`` does not hold yet.
-
-Kept here, next to their only user, until a ``shared/models/sync.py`` exists; they follow the
-contract field for field so they can move there unchanged.
-"""
+"""The sync protocol's wire models (``shared.models.sync``) as the desktop uses them."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
-from shared.models.enums import MutationStatus, MutationType, SyncEntity
+from shared.models.enums import MutationType
+from shared.models.sync import Change as SyncChange
+from shared.models.sync import MutationResult
+from shared.models.sync import PullResponse as SyncPage
 
-
-class SyncChange(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    entity: SyncEntity
-    id: uuid.UUID
-    version: int
-    deleted: bool = False
-    data: dict[str, Any] | None = None
-
-
-class SyncPage(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    cursor: int
-    has_more: bool
-    changes: list[SyncChange]
+__all__ = ["Mutation", "PushResult", "SyncChange", "SyncPage"]
 
 
 class Mutation(BaseModel):
@@ -43,16 +26,15 @@ class Mutation(BaseModel):
         return {"id": str(self.id), "type": self.type.value, **self.payload}
 
 
-class PushResult(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    id: uuid.UUID
-    status: MutationStatus
-    error: Any = None
-
+class PushResult(MutationResult):
     @property
     def reason(self) -> str:
-        """The human reason of a rejection, whatever shape the server gave it."""
-        if isinstance(self.error, dict):
+        """The human reason of a rejection."""
+        if self.error:
             return str(self.error.get("message") or self.error.get("code") or self.error)
-        return str(self.error or "rejected")
+        return "rejected"
+
+    @property
+    def rejected(self) -> bool:
+        """Rejected now, or earlier: a repeated id answers ``duplicate`` with the first error."""
+        return self.status == "rejected" or (self.status == "duplicate" and bool(self.error))

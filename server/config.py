@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"
 
@@ -54,7 +55,7 @@ class Settings(BaseSettings):
     # HTTP hygiene and abuse limits.
     max_body_bytes: int = 262_144
     max_upload_bytes: int = 3 * 1_048_576
-    trusted_proxies: list[str] = Field(default_factory=list)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     login_max_failures: int = 5
     login_window_s: int = 900
     access_token_ttl_s: int = 900
@@ -81,6 +82,8 @@ class Settings(BaseSettings):
     @classmethod
     def _split_proxies(cls, value: object) -> object:
         if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 

@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     """Search structures live only in migrations (FTS5 tables, expression indexes)."""
     return not (name or "").startswith(("leads_fts", "ix_leads_search"))
 

@@ -1,1 +1,3 @@
 """Qt widgets of the desktop app. Views only: every I/O goes through ``desktop`` service objects."""
+
+import desktop.qt_workarounds  # noqa: F401 - before any widget emits a signal

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
+from server.admin.records import RowQuery
 from server.businesses import repository as business_repo
 from server.businesses import service as businesses
 from server.errors import NotFound
@@ -26,7 +27,7 @@ def automations_query(
     q: str | None = None,
     status: BusinessStatus | None = None,
     business_id: uuid.UUID | None = None,
-) -> Select[Any]:
+) -> RowQuery:
     """Each business with its switches, its (first) form's ``active`` and its lead count."""
     lead_counts = (
         select(Lead.business_id, func.count().label("lead_count"))

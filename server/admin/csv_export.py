@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.responses import StreamingResponse
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import and_, or_
 
+from server.admin.records import RowQuery
 from server.context import ServerContext
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def neutralise(value: Any) -> str:
 
 
 def keyset_batches(
-    ctx: ServerContext, query: Select[Any], table: Any, *, batch: int = BATCH_ROWS
+    ctx: ServerContext, query: RowQuery, table: Any, *, batch: int = BATCH_ROWS
 ) -> AsyncIterator[Sequence[Any]]:
     """The rows of ``query`` (ordered by ``created_at`` desc, ``id`` desc) in batches."""
 
@@ -74,7 +75,7 @@ def keyset_batches(
 
 def csv_response(
     ctx: ServerContext,
-    query: Select[Any],
+    query: RowQuery,
     table: Any,
     *,
     name: str,

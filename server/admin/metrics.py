@@ -24,7 +24,7 @@ def count_if(condition: Any) -> Any:
 
 def utc_day(session: AsyncSession, column: Any) -> Any:
     """The UTC calendar day of a timestamp column, as the database computes it."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         return func.date(func.timezone("UTC", column))
     return func.date(column)  # SQLite stores UTC text: date() takes its first ten characters
 

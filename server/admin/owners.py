@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from sqlalchemy import Select, case, or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
+from server.admin.records import RowQuery
 from server.auth import repository as auth_repo
 from server.auth.service import create_invite
 from server.context import ServerContext
@@ -34,7 +34,7 @@ def accounts_query(
     business_id: uuid.UUID | None = None,
     status: AccountStatus | None = None,
     role: MemberRole | None = None,
-) -> Select[Any]:
+) -> RowQuery:
     """One row per membership (an account in two businesses shows twice), newest first."""
     query = (
         select(

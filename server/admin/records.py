@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,9 @@ from server.models.lead import Lead
 from server.models.ops import AuditLog, EmailEvent
 from server.pagination import PageParams
 from shared.models.enums import EmailStatus, LeadStatus
+
+RowQuery: TypeAlias = Select[*tuple[Any, ...]]
+"""A select of several columns."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ LEAD_COLUMNS = (
 )
 
 
-def leads_query(filters: LeadFilters) -> Select[Any]:
+def leads_query(filters: LeadFilters) -> RowQuery:
     query = select(*LEAD_COLUMNS).join(Business, Business.id == Lead.business_id)
     if filters.business_id is not None:
         query = query.where(Lead.business_id == filters.business_id)
@@ -118,7 +121,7 @@ EMAIL_COLUMNS = (
 )
 
 
-def emails_query(filters: EmailFilters) -> Select[Any]:
+def emails_query(filters: EmailFilters) -> RowQuery:
     query = select(*EMAIL_COLUMNS).outerjoin(Business, Business.id == EmailEvent.business_id)
     if filters.business_id is not None:
         query = query.where(EmailEvent.business_id == filters.business_id)
@@ -149,7 +152,7 @@ AUDIT_COLUMNS = (
 )
 
 
-def audit_query(filters: AuditFilters) -> Select[Any]:
+def audit_query(filters: AuditFilters) -> RowQuery:
     query = select(*AUDIT_COLUMNS).outerjoin(Business, Business.id == AuditLog.business_id)
     if filters.business_id is not None:
         query = query.where(AuditLog.business_id == filters.business_id)
@@ -168,9 +171,7 @@ def audit_query(filters: AuditFilters) -> Select[Any]:
     return query.order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
 
 
-async def page(
-    session: AsyncSession, query: Select[Any], paging: PageParams
-) -> tuple[list[Any], int]:
+async def page(session: AsyncSession, query: RowQuery, paging: PageParams) -> tuple[list[Any], int]:
     """One page of ``query`` as row mappings, and the total count, both computed in the database."""
     total = (
         await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))

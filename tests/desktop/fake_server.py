@@ -27,6 +27,7 @@ class FakeOwnerServer:
         self.rows: dict[tuple[str, str], dict[str, Any]] = {}  # (entity, id) -> {version, data}
         self.tombstones: dict[tuple[str, str], int] = {}
         self.applied: dict[str, dict[str, Any]] = {}
+        self.rejected: dict[str, dict[str, Any]] = {}
         self.emails: list[dict[str, Any]] = []
         self.requests: list[httpx.Request] = []
         self.refresh_tokens: set[str] = {"refresh-0"}
@@ -297,15 +298,13 @@ class FakeOwnerServer:
             if mid in self.applied:
                 results.append({"id": mid, "status": "duplicate", "error": None})
                 continue
+            if mid in self.rejected:  # like the server: a verdict is kept per id, forever
+                results.append({"id": mid, "status": "duplicate", "error": self.rejected[mid]})
+                continue
             reason = self.reject_types.get(mutation["type"])
             if reason:
-                results.append(
-                    {
-                        "id": mid,
-                        "status": "rejected",
-                        "error": {"code": "rejected", "message": reason},
-                    }
-                )
+                self.rejected[mid] = {"code": "rejected", "message": reason}
+                results.append({"id": mid, "status": "rejected", "error": self.rejected[mid]})
                 continue
             self.apply(mutation)
             self.applied[mid] = mutation

@@ -1,0 +1,386 @@
+"""``Session``: one signed-in business, as a Qt service object.
+
+Every method is called from the GUI thread and returns at once; the work runs on the service
+thread (network, SQLite, keyring) and comes back as signals carrying ``shared.models`` objects,
+query rows or typed errors. A mutation is written to the outbox before any signal shows it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Any
+
+import httpx
+from PySide6.QtCore import QObject, Signal
+
+import desktop.qt_workarounds  # noqa: F401 - must patch before any signal is emitted
+from desktop.accounts import Account
+from desktop.api import ApiClient
+from desktop.errors import DesktopError, KeyringUnavailable
+from desktop.notifier import notifications_for
+from desktop.outbox import Outbox
+from desktop.queries import Queries
+from desktop.secrets import SecretStore, account_key
+from desktop.service_thread import ServiceThread
+from desktop.store import AppliedChanges, LocalStore
+from desktop.sync import SyncCallbacks, SyncEngine, SyncStatus
+from shared.models.enums import FollowUpState, MutationType
+
+log = logging.getLogger(__name__)
+
+
+class Session(QObject):
+    status_changed = Signal(str, object)  # SyncStatus value, last sync datetime | None
+    progress = Signal(int, int)
+    data_changed = Signal(object)  # AppliedChanges
+    leads_ready = Signal(int, list)  # request token, [LeadRow]
+    lead_ready = Signal(object)  # LeadDetail
+    thread_ready = Signal(str, list)  # lead id, [ThreadItem]
+    timeline_ready = Signal(str, list)  # lead id, [TimelineEvent]
+    follow_ups_ready = Signal(object)  # {FollowUpState: [FollowUpOut]}
+    conversations_ready = Signal(list)
+    outbox_changed = Signal(list, int)  # visible items (queued + rejected), queued count
+    unread_changed = Signal(int)
+    notify = Signal(object)  # Notification
+    metrics_ready = Signal(object)
+    business_ready = Signal(object)
+    form_ready = Signal(object)
+    form_failed = Signal(object)
+    business_failed = Signal(object)
+    qr_ready = Signal(bytes)
+    team_ready = Signal(list)
+    failed = Signal(object)  # DesktopError of a one-off call
+    auth_failed = Signal(object)
+    keyring_unavailable = Signal()
+    signed_out = Signal(bool)  # local copy removed
+
+    def __init__(
+        self,
+        account: Account,
+        refresh_token: str | None,
+        *,
+        service: ServiceThread | None = None,
+        secrets: SecretStore | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        poll_s: float = 30.0,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.account = account
+        self.secrets = secrets or SecretStore()
+        self.service = service or ServiceThread()
+        self._own_service = service is None
+        self.store = LocalStore(account.store_path())
+        self.outbox = Outbox(self.store)
+        self.queries = Queries(self.store)
+        self.queued_count = self.outbox.count()
+        self._keyring_warned = False
+        self.api = ApiClient(
+            account.server_url,
+            transport=transport,
+            refresh_token=refresh_token,
+            on_refresh_token=self._save_token,
+            business_id=account.business.id if account.business else None,
+        )
+        self.engine = SyncEngine(
+            self.api,
+            self.store,
+            self.outbox,
+            SyncCallbacks(
+                status=self._on_status,
+                progress=self.progress.emit,
+                applied=self._on_applied,
+                pushed=lambda rejected: self._emit_outbox(),
+                auth_failed=self.auth_failed.emit,
+                error=self.failed.emit,
+            ),
+            poll_s=poll_s,
+        )
+        self.started = False
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.service.start()
+        self.started = True
+        self.service.call(self.engine.start)
+        self._run(self._emit_outbox_async())
+
+    def stop(self) -> None:
+        """Stop syncing and close the local copy; waits for the service thread's work to end."""
+        if self.started:
+            self.started = False
+            future = self.service.submit(self._shutdown())
+            try:
+                future.result(timeout=10)
+            except Exception:
+                log.warning("session shutdown did not finish cleanly", exc_info=True)
+        if self._own_service:
+            self.service.stop()
+        self.store.close()
+
+    async def _shutdown(self) -> None:
+        await self.engine.stop()
+        await self.api.aclose()
+
+    def sign_out(self, remove_local_copy: bool) -> None:
+        async def work() -> None:
+            try:
+                await self.api.logout()
+            except DesktopError:
+                pass  # offline: the token is forgotten here anyway
+            self.secrets.delete(account_key(self.account.server_url, self.account.email))
+            await self.engine.stop()
+
+        self._run(work(), lambda _: self.signed_out.emit(remove_local_copy))
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _run(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        done: Callable[[Any], None] | None = None,
+        failed: Callable[[Exception], None] | None = None,
+    ) -> None:
+        if not self.started:
+            coro.close()
+            return
+
+        async def wrapper() -> None:
+            try:
+                result = await coro
+            except DesktopError as error:
+                (failed or self.failed.emit)(error)
+                return
+            except Exception as error:
+                log.exception("desktop service call failed")
+                (failed or self.failed.emit)(error)
+                return
+            if done is not None:
+                done(result)
+
+        self.service.submit(wrapper())
+
+    def _save_token(self, token: str) -> None:
+        try:
+            self.secrets.set(account_key(self.account.server_url, self.account.email), token)
+        except KeyringUnavailable:
+            if not self._keyring_warned:
+                self._keyring_warned = True
+                self.keyring_unavailable.emit()
+
+    def _on_status(self, status: SyncStatus, last: datetime | None) -> None:
+        self.status_changed.emit(status.value, last)
+
+    def _on_applied(self, changes: AppliedChanges) -> None:
+        self.data_changed.emit(changes)
+        for note in notifications_for(changes, self.queries):
+            self.notify.emit(note)
+        self.unread_changed.emit(self.queries.unread_count())
+
+    def _emit_outbox(self) -> None:
+        self.queued_count = self.outbox.count()
+        self.outbox_changed.emit(self.outbox.items(), self.queued_count)
+
+    async def _emit_outbox_async(self) -> None:
+        self._emit_outbox()
+        self.unread_changed.emit(self.queries.unread_count())
+
+    def last_sync(self) -> str | None:
+        return self.store.meta("last_sync")
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def query_leads(self, token: int, status: str | None, q: str, sort: str = "newest") -> None:
+        async def work() -> list[Any]:
+            return self.queries.leads(status, q, sort)
+
+        self._run(work(), lambda rows: self.leads_ready.emit(token, rows))
+
+    def open_lead(self, lead_id: str) -> None:
+        """Show a lead: marks it read (locally only; its status stays as it is)."""
+
+        async def work() -> None:
+            self.store.mark_read(lead_id)
+            detail = self.queries.lead(lead_id)
+            if detail is not None:
+                self.lead_ready.emit(detail)
+            self.thread_ready.emit(lead_id, self.queries.thread(lead_id))
+            self.unread_changed.emit(self.queries.unread_count())
+
+        self._run(work())
+
+    def load_lead(self, lead_id: str) -> None:
+        """Reload a lead that is already showing (its unread mark stays as it is)."""
+
+        async def work() -> Any:
+            return self.queries.lead(lead_id)
+
+        self._run(work(), self._emit_lead)
+
+    def _emit_lead(self, detail: Any) -> None:
+        if detail is not None:
+            self.lead_ready.emit(detail)
+
+    def load_thread(self, lead_id: str) -> None:
+        async def work() -> list[Any]:
+            return self.queries.thread(lead_id)
+
+        self._run(work(), lambda items: self.thread_ready.emit(lead_id, items))
+
+    def load_timeline(self, lead_id: str) -> None:
+        self._run(
+            self.api.timeline(lead_id), lambda items: self.timeline_ready.emit(lead_id, items)
+        )
+
+    def load_follow_ups(self) -> None:
+        async def work() -> Any:
+            return self.queries.follow_ups()
+
+        self._run(work(), self.follow_ups_ready.emit)
+
+    def load_conversations(self, q: str = "") -> None:
+        async def work() -> list[Any]:
+            return self.queries.conversations(q)
+
+        self._run(work(), self.conversations_ready.emit)
+
+    def load_metrics(self) -> None:
+        self._run(self.api.metrics(), self.metrics_ready.emit)
+
+    def load_business(self) -> None:
+        async def work() -> Any:
+            local = self.queries.business()
+            if local is not None:
+                self.business_ready.emit(local)
+            return await self.api.business()
+
+        self._run(work(), self.business_ready.emit, self.business_failed.emit)
+
+    def load_form(self) -> None:
+        async def work() -> Any:
+            local = self.queries.form()
+            if local is not None:
+                self.form_ready.emit(local)
+            return await self.api.form()
+
+        self._run(work(), self.form_ready.emit, self.form_failed.emit)
+
+    def load_qr(self, slug: str) -> None:
+        self._run(self.api.form_qr_png(slug), self.qr_ready.emit)
+
+    def load_team(self) -> None:
+        self._run(self.api.team(), self.team_ready.emit, self.business_failed.emit)
+
+    def invite_member(self, email: str, full_name: str) -> None:
+        async def work() -> list[Any]:
+            await self.api.invite_member(email, full_name)
+            return await self.api.team()
+
+        self._run(work(), self.team_ready.emit, self.business_failed.emit)
+
+    # -- writes through the API (settings, form: they are not offline mutations) ---------------
+
+    def save_form(self, changes: dict[str, Any]) -> None:
+        self._run(self.api.update_form(changes), self._form_saved, self.form_failed.emit)
+
+    def _form_saved(self, form: Any) -> None:
+        self.form_ready.emit(form)
+        self.sync_now()
+
+    def save_business(self, changes: dict[str, Any]) -> None:
+        self._run(
+            self.api.update_business(changes), self.business_ready.emit, self.business_failed.emit
+        )
+
+    def save_file(self, path: str, data: bytes) -> None:
+        async def work() -> None:
+            with open(path, "wb") as handle:  # noqa: ASYNC230 - the service thread may block
+                handle.write(data)
+
+        self._run(work())
+
+    # -- mutations (CONTRACT §7 push) ----------------------------------------------------------
+
+    def _mutate(self, kind: MutationType, lead_id: str | None, **payload: Any) -> None:
+        async def work() -> None:
+            self.outbox.enqueue(kind, lead_id=lead_id, **payload)  # durable before shown
+            self._emit_outbox()
+            if lead_id:
+                detail = self.queries.lead(lead_id)
+                if detail is not None:
+                    self.lead_ready.emit(detail)
+                self.thread_ready.emit(lead_id, self.queries.thread(lead_id))
+            self.data_changed.emit(
+                AppliedChanges(
+                    self.store.cursor,
+                    False,
+                    leads={lead_id} if lead_id else set(),
+                    follow_ups=lead_id is None,
+                )
+            )
+            self.engine.wake()
+
+        self._run(work())
+
+    def reply(self, lead_id: str, content: str) -> None:
+        self._mutate(MutationType.REPLY, lead_id, content=content)
+
+    def approve_draft(self, lead_id: str, content: str | None = None) -> None:
+        self._mutate(MutationType.APPROVE_DRAFT, lead_id, content=content)
+
+    def set_status(self, lead_id: str, status: str) -> None:
+        self._mutate(MutationType.SET_STATUS, lead_id, status=status)
+
+    def add_note(self, lead_id: str, content: str) -> None:
+        self._mutate(MutationType.ADD_NOTE, lead_id, content=content)
+
+    def update_follow_up(
+        self, follow_up_id: str, *, status: str | None = None, scheduled_at: datetime | None = None
+    ) -> None:
+        self._mutate(
+            MutationType.UPDATE_FOLLOW_UP,
+            None,
+            follow_up_id=follow_up_id,
+            status=status,
+            scheduled_at=scheduled_at,
+        )
+
+    def schedule_follow_up(self, lead_id: str, when: datetime) -> None:
+        """Move the lead's scheduled follow-up to ``when``; without one, mark the lead
+        ``follow_up`` (the contract has no mutation that creates a follow-up row)."""
+
+        async def work() -> None:
+            groups = self.queries.follow_ups()
+            pending = [
+                f
+                for state in (FollowUpState.DUE, FollowUpState.OVERDUE, FollowUpState.SCHEDULED)
+                for f in groups[state]
+                if str(f.lead_id) == lead_id
+            ]
+            if pending:
+                self.update_follow_up(str(pending[0].id), scheduled_at=when)
+            else:
+                self.set_status(lead_id, "follow_up")
+
+        self._run(work())
+
+    def retry(self, mutation_id: str) -> None:
+        async def work() -> None:
+            self.outbox.retry(mutation_id)
+            self._emit_outbox()
+            self.engine.wake()
+
+        self._run(work())
+
+    def discard(self, mutation_id: str) -> None:
+        async def work() -> None:
+            self.outbox.discard(mutation_id)
+            self._emit_outbox()
+
+        self._run(work())
+
+    def sync_now(self) -> None:
+        self.service.call(self.engine.wake)

@@ -1,0 +1,262 @@
+"""Leads, Emails and Audit log: listings across every business, each with Export CSV."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSplitter, QWidget
+
+from desktop.ui.admin.common import Dialogs, when, words
+from desktop.ui.admin.export_bar import ExportBar
+from desktop.ui.admin.table import ListPage, RecordTableModel, iso
+
+BUSINESS_TAG = "filter.businesses"
+
+
+class BusinessCombo(QComboBox):
+    """ "All businesses" and every business by name; filled from the businesses listing."""
+
+    def __init__(self, service: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.addItem("All businesses", "")
+        self.setMinimumContentsLength(18)
+        service.loaded.connect(self._on_loaded)
+
+    def refresh(self) -> None:
+        self.service.load(BUSINESS_TAG, "businesses", {"limit": 500})
+
+    def _on_loaded(self, tag: str, page: Any, _cached: Any) -> None:
+        if tag != BUSINESS_TAG:
+            return
+        current = self.currentData()
+        self.blockSignals(True)
+        self.clear()
+        self.addItem("All businesses", "")
+        for business in sorted(page.items, key=lambda b: b.name.lower()):
+            self.addItem(business.name, str(business.id))
+        index = self.findData(current)
+        self.setCurrentIndex(max(index, 0))
+        self.blockSignals(False)
+
+    def select(self, business_id: str) -> None:
+        index = self.findData(business_id)
+        if index < 0:
+            self.addItem(business_id, business_id)
+            index = self.count() - 1
+        self.setCurrentIndex(index)
+
+
+def choice_box(values: list[str], everything: str) -> QComboBox:
+    box = QComboBox()
+    box.addItem(everything, "")
+    for value in values:
+        box.addItem(words(value), value)
+    return box
+
+
+class ExportingListPage(ListPage):
+    """A listing with a business filter, a status filter and Export CSV of the same filters."""
+
+    STATUSES: ClassVar[list[str]] = []
+
+    def __init__(self, service: Any, dialogs: Dialogs, parent: QWidget | None = None) -> None:
+        super().__init__(service, parent)
+        self.business = BusinessCombo(service)
+        self.business.currentIndexChanged.connect(lambda _: self.reload())
+        self.filters.addWidget(self.business)
+        self.status_box = choice_box(self.STATUSES, "Any status")
+        self.status_box.currentIndexChanged.connect(lambda _: self.reload())
+        if self.STATUSES:
+            self.filters.addWidget(self.status_box)
+        self.export_bar = ExportBar(
+            service, self.KIND, dialogs, self.params, lambda: self.pager.total
+        )
+        self.layout_.addWidget(self.export_bar)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            **super().params(),
+            "business_id": self.business.currentData(),
+            "status": self.status_box.currentData(),
+        }
+
+    def refresh(self) -> None:
+        self.business.refresh()
+        super().refresh()
+
+    def show_business(self, business_id: str) -> None:
+        self.business.select(business_id)
+
+
+class LeadModel(RecordTableModel):
+    RECEIVED, BUSINESS, NAME, EMAIL, SERVICE, STATUS, REPLY = range(7)
+    HEADERS = ("Received", "Business", "Customer", "Email", "Service", "Status", "Reply")
+    STATUS_COLUMN = STATUS
+
+    def display(self, row: Any, column: int) -> str:
+        values = (
+            when(row.created_at),
+            row.business_name,
+            row.customer_name,
+            row.customer_email or "",
+            row.service_needed or "",
+            words(row.status),
+            words(row.comm_status),
+        )
+        return values[column]
+
+    def sort_value(self, row: Any, column: int) -> Any:
+        return iso(row.created_at) if column == self.RECEIVED else super().sort_value(row, column)
+
+    def tooltip(self, row: Any, column: int) -> str | None:
+        return row.message
+
+
+class LeadsPage(ExportingListPage):
+    KIND = "leads"
+    MODEL = LeadModel
+    SEARCH_HINT = "Search name, email, phone, service, message…"
+    STATUSES: ClassVar[list[str]] = [
+        "new",
+        "contacted",
+        "booked",
+        "follow_up",
+        "lost",
+        "archived",
+        "spam",
+    ]
+
+
+class EmailModel(RecordTableModel):
+    CREATED, BUSINESS, KIND, TO, SUBJECT, STATUS, ATTEMPTS, ERROR = range(8)
+    HEADERS = ("Created", "Business", "Kind", "To", "Subject", "Status", "Attempts", "Error")
+    STATUS_COLUMN = STATUS
+
+    def display(self, row: Any, column: int) -> str:
+        values = (
+            when(row.created_at),
+            row.business_name or "Platform",
+            words(row.kind),
+            row.to_address,
+            row.subject,
+            words(row.status),
+            str(row.attempts),
+            " ".join((row.error or "").split()),
+        )
+        return values[column]
+
+    def tooltip(self, row: Any, column: int) -> str | None:
+        return row.error if column == self.ERROR else None
+
+    def sort_value(self, row: Any, column: int) -> Any:
+        if column == self.CREATED:
+            return iso(row.created_at)
+        if column == self.ATTEMPTS:
+            return row.attempts
+        return super().sort_value(row, column)
+
+
+class EmailsPage(ExportingListPage):
+    KIND = "emails"
+    MODEL = EmailModel
+    SEARCH_HINT = "Search recipient and subject…"
+    STATUSES: ClassVar[list[str]] = ["queued", "sent", "failed"]
+
+
+class AuditModel(RecordTableModel):
+    TIME, ACTOR, ACTION, BUSINESS, ENTITY, CHANGE = range(6)
+    HEADERS = ("Time", "Actor", "Action", "Business", "Entity", "Change")
+
+    def display(self, row: Any, column: int) -> str:
+        values = (
+            when(row.created_at, seconds=True),
+            row.actor,
+            row.action,
+            row.business_name or "",
+            row.entity or "",
+            change_summary(row),
+        )
+        return values[column]
+
+    def sort_value(self, row: Any, column: int) -> Any:
+        return iso(row.created_at) if column == self.TIME else super().sort_value(row, column)
+
+
+def change_summary(row: Any) -> str:
+    old, new = row.old_values or {}, row.new_values or {}
+    parts = [f"{key}: {old.get(key, '—')} → {value}" for key, value in new.items()]
+    return "; ".join(parts)
+
+
+def audit_details(row: Any) -> str:
+    """Everything of one audit row, readable: the change per field, then the raw details."""
+    lines = [
+        f"{when(row.created_at, seconds=True)} — {row.action}",
+        f"Actor: {row.actor}",
+        f"Business: {row.business_name or '—'}",
+        f"Entity: {row.entity or '—'} {row.entity_id or ''}".rstrip(),
+    ]
+    old, new = row.old_values or {}, row.new_values or {}
+    if new or old:
+        lines.append("")
+        lines.append("Changes:")
+        for key in sorted(set(old) | set(new)):
+            lines.append(f"  {key}: {json.dumps(old.get(key))} → {json.dumps(new.get(key))}")
+    if row.details:
+        lines.append("")
+        lines.append("Details:")
+        lines.append(json.dumps(row.details, indent=2, ensure_ascii=False, default=str))
+    return "\n".join(lines)
+
+
+RANGES = (("Any time", None), ("Last 24 hours", 1), ("Last 7 days", 7), ("Last 30 days", 30))
+
+
+class AuditLogPage(ExportingListPage):
+    KIND = "audit_logs"
+    MODEL = AuditModel
+    SEARCH_HINT = "Search the log…"
+
+    def __init__(self, service: Any, dialogs: Dialogs, parent: QWidget | None = None) -> None:
+        super().__init__(service, dialogs, parent)
+        self.action = QLineEdit()
+        self.action.setPlaceholderText("Action, e.g. business.status_changed")
+        self.actor = QLineEdit()
+        self.actor.setPlaceholderText("Actor email")
+        self.range = QComboBox()
+        for label, days in RANGES:
+            self.range.addItem(label, days)
+        for edit in (self.action, self.actor):
+            edit.editingFinished.connect(self.reload)
+            self.filters.addWidget(edit)
+        self.range.currentIndexChanged.connect(lambda _: self.reload())
+        self.filters.addWidget(self.range)
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setPlaceholderText("Select an entry to read its details.")
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.layout_.replaceWidget(self.view, splitter)
+        splitter.addWidget(self.view)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        self.view.selectionModel().selectionChanged.connect(self._show_details)
+
+    def params(self) -> dict[str, Any]:
+        values = super().params()
+        values.pop("status", None)
+        values.update(action=self.action.text().strip(), actor=self.actor.text().strip())
+        days = self.range.currentData()
+        if days:
+            # Whole hours, so the same choice makes the same request (and the same cached page).
+            hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+            values["since"] = (hour - timedelta(days=days)).isoformat()
+        return values
+
+    def _show_details(self) -> None:
+        row = self.selected_row()
+        self.details.setPlainText(audit_details(row) if row is not None else "")

@@ -1,0 +1,137 @@
+"""The leads inbox: status filter, instant search (FTS5 in the store), sortable table, detail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.queries import LeadRow
+from desktop.ui.lead_detail import LeadDetailPanel
+from desktop.ui.models import ROW_ROLE, LeadSortProxy, LeadTableModel
+
+FILTERS = (
+    ("Open", "open"),
+    ("All", None),
+    ("New", "new"),
+    ("Contacted", "contacted"),
+    ("Booked", "booked"),
+    ("Follow-up", "follow_up"),
+    ("Lost", "lost"),
+    ("Archived", "archived"),
+    ("Spam", "spam"),
+)
+
+
+class InboxPage(QWidget):
+    def __init__(self, session: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.token = 0
+        self.selected_id: str | None = None
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search name, email, phone, service, messages (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.filter = QComboBox()
+        for label, value in FILTERS:
+            self.filter.addItem(label, value)
+        self.model = LeadTableModel(self)
+        self.proxy = LeadSortProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(LeadTableModel.TIME, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.horizontalHeader().setSectionResizeMode(
+            LeadTableModel.NAME, QHeaderView.ResizeMode.Stretch
+        )
+        self.table.setAlternatingRowColors(True)
+        self.detail = LeadDetailPanel(session)
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter)
+        bar.addWidget(self.search, 1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(bar)
+        left_layout.addWidget(self.table)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 4)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(120)
+        self._debounce.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _: self._debounce.start())
+        self.filter.currentIndexChanged.connect(lambda _: self.refresh())
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        session.leads_ready.connect(self._on_rows)
+        session.data_changed.connect(lambda _: self.refresh())
+
+    def refresh(self) -> None:
+        self.token += 1
+        self.session.query_leads(self.token, self.filter.currentData(), self.search.text())
+
+    def _on_rows(self, token: int, rows: list[LeadRow]) -> None:
+        if token != self.token:
+            return  # an older query answered late
+        self.model.set_rows(rows)
+        if self.selected_id:
+            self._select(self.selected_id, open_it=False)
+
+    def _select(self, lead_id: str, open_it: bool = True) -> None:
+        number = self.model.row_of(lead_id)
+        if number < 0:
+            return
+        index = self.proxy.mapFromSource(self.model.index(number, 0))
+        selection = self.table.selectionModel()
+        selection.blockSignals(not open_it)
+        selection.setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        selection.blockSignals(False)
+        self.table.scrollTo(index)
+
+    def _on_current(self, current: Any, _previous: Any) -> None:
+        row: LeadRow | None = current.data(ROW_ROLE) if current.isValid() else None
+        if row is not None and row.id != self.selected_id:
+            self.open_lead(row.id)
+
+    def open_lead(self, lead_id: str) -> None:
+        self.selected_id = lead_id
+        self._select(lead_id, open_it=False)
+        self.detail.show_lead(lead_id)
+
+    def next_unread(self) -> None:
+        rows = [self.proxy.index(r, 0).data(ROW_ROLE) for r in range(self.proxy.rowCount())]
+        start = next((i for i, r in enumerate(rows) if r.id == self.selected_id), -1)
+        for row in rows[start + 1 :] + rows[: start + 1]:
+            if row.unread and row.id != self.selected_id:
+                self.open_lead(row.id)
+                return
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()

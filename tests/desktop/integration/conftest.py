@@ -1,0 +1,40 @@
+"""Fixtures that run the real server (uvicorn + SQLite + SMTP sink) for the desktop app."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from desktop.ui.controller import AppController
+from tests.desktop.integration.live_server import LiveServer, onboard
+from tests.server.support import SmtpSink
+
+
+@pytest.fixture
+def smtp():
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def live(tmp_path, smtp):
+    server = LiveServer(tmp_path, smtp)
+    server.create_admin()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tenant(live, smtp):
+    return onboard(live, smtp)
+
+
+@pytest.fixture
+def controller(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    app = AppController(settings=settings, poll_s=1.0, modal_login=False)
+    yield app
+    app.shutdown()

@@ -1,0 +1,149 @@
+"""The desktop app's windows against the real server on loopback, with real mail delivery."""
+
+from __future__ import annotations
+
+import httpx
+from PySide6.QtCore import Qt
+
+from desktop.errors import ConflictError
+from tests.desktop.integration.live_server import OWNER_PASSWORD, onboard, submit
+from tests.server.support import body_text
+
+
+def mails_with(smtp, address, text, qtbot, count=1):
+    def found():
+        return [m for m in smtp.to(address) if text in body_text(m)]
+
+    qtbot.waitUntil(lambda: len(found()) >= count, timeout=20000)
+    return found()
+
+
+def sign_in(controller, qtbot, live, tenant):
+    with qtbot.waitSignal(controller.login_shown, timeout=5000) as shown:
+        controller.start()
+    login = shown.args[0]
+    login.server.setText(live.url)
+    login.email.setText(tenant.owner_email)
+    login.password.setText(OWNER_PASSWORD)
+    with qtbot.waitSignal(controller.window_opened, timeout=10000) as opened:
+        qtbot.mouseClick(login.submit, Qt.MouseButton.LeftButton)
+    window = opened.args[0]
+    qtbot.waitUntil(lambda: window.status_label.text().endswith("Online"), timeout=10000)
+    return window
+
+
+def inbox_names(window):
+    proxy = window.inbox.proxy
+    return [proxy.index(r, 3).data() for r in range(proxy.rowCount())]
+
+
+def open_lead_named(window, qtbot, name):
+    qtbot.waitUntil(lambda: name in inbox_names(window), timeout=10000)
+    row = next(r for r in window.inbox.model.rows if r.customer_name == name)
+    window.open_lead(row.id)
+    qtbot.waitUntil(
+        lambda: window.inbox.detail.lead is not None and str(window.inbox.detail.lead.id) == row.id,
+        timeout=5000,
+    )
+    return row.id
+
+
+def test_a_submitted_lead_arrives_notifies_and_gets_one_reply_email(
+    controller, qtbot, live, tenant, smtp
+):
+    submit(live, tenant.slug, customer_name="Ann Able", service_needed="Windows")
+    window = sign_in(controller, qtbot, live, tenant)
+    qtbot.waitUntil(lambda: "Ann Able" in inbox_names(window), timeout=10000)
+    with qtbot.waitSignal(window.session.notify, timeout=10000) as note:
+        email = submit(
+            live,
+            tenant.slug,
+            customer_name="Ben Baker",
+            service_needed="Oven clean",
+            message="Greasy oven after a party, can you come this week?",
+        )
+    assert note.args[0].title == "New lead: Ben Baker"
+    lead_id = open_lead_named(window, qtbot, "Ben Baker")
+    composer = window.inbox.detail.thread.composer
+    window.reply()
+    qtbot.keyClicks(composer.editor, "Happy to help on Thursday.")
+    qtbot.keyClick(composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    view = window.inbox.detail.thread.view
+    qtbot.waitUntil(
+        lambda: ("Happy to help on Thursday.", "sent") in view.deliveries(), timeout=10000
+    )
+    assert len(mails_with(smtp, email, "Happy to help on Thursday.", qtbot)) == 1
+    # search
+    window.find()
+    qtbot.keyClicks(window.inbox.search, "oven")
+    qtbot.waitUntil(lambda: inbox_names(window) == ["Ben Baker"], timeout=5000)
+    assert lead_id
+
+
+def test_a_reply_written_while_the_server_is_down_is_emailed_exactly_once(
+    controller, qtbot, live, tenant, smtp
+):
+    email = submit(live, tenant.slug, customer_name="Cleo Cole")
+    window = sign_in(controller, qtbot, live, tenant)
+    open_lead_named(window, qtbot, "Cleo Cole")
+    live.stop()
+    window.session.sync_now()
+    qtbot.waitUntil(lambda: window.status_label.text().endswith("Offline"), timeout=15000)
+    composer = window.inbox.detail.thread.composer
+    qtbot.keyClicks(composer.editor, "Written offline, sent later.")
+    qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+    view = window.inbox.detail.thread.view
+    qtbot.waitUntil(
+        lambda: ("Written offline, sent later.", "queued") in view.deliveries(), timeout=5000
+    )
+    assert window.session.queued_count == 1
+    live.start()
+    qtbot.waitUntil(
+        lambda: ("Written offline, sent later.", "sent") in view.deliveries(), timeout=30000
+    )
+    mails_with(smtp, email, "Written offline, sent later.", qtbot)
+    qtbot.wait(1500)  # a second delivery, if there were one, would be on its way by now
+    assert len(mails_with(smtp, email, "Written offline, sent later.", qtbot)) == 1
+
+
+def test_status_changes_sync_both_ways(controller, qtbot, live, tenant):
+    submit(live, tenant.slug, customer_name="Dana Doe")
+    window = sign_in(controller, qtbot, live, tenant)
+    lead_id = open_lead_named(window, qtbot, "Dana Doe")
+    detail = window.inbox.detail
+    qtbot.mouseClick(detail.action_buttons["booked"], Qt.MouseButton.LeftButton)
+
+    def server_status():
+        response = httpx.get(
+            f"{live.url}/api/v1/owner/leads/{lead_id}", headers=tenant.headers(), timeout=10
+        )
+        return response.json()["status"]
+
+    qtbot.waitUntil(lambda: server_status() == "booked", timeout=10000)
+    response = httpx.patch(
+        f"{live.url}/api/v1/owner/leads/{lead_id}",
+        json={"status": "lost"},
+        headers=tenant.headers(),
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    qtbot.waitUntil(lambda: "lost" in detail.title.text(), timeout=5000)
+
+
+def test_a_taken_form_address_is_refused_inline_and_sign_out_forgets_the_token(
+    controller, qtbot, live, tenant, smtp, memory_keyring
+):
+    other = onboard(live, smtp, name="Other Business")
+    window = sign_in(controller, qtbot, live, tenant)
+    assert memory_keyring.secrets
+    window.show_page(window.form_page)
+    page = window.form_page
+    qtbot.waitUntil(lambda: page.form is not None, timeout=10000)
+    with qtbot.waitSignal(window.session.form_failed, timeout=10000) as failed:
+        page.slug.setText(other.slug)
+        qtbot.mouseClick(page.save, Qt.MouseButton.LeftButton)
+    assert isinstance(failed.args[0], ConflictError)
+    assert page.slug_error.text()
+    with qtbot.waitSignal(controller.login_shown, timeout=10000):
+        window.sign_out_requested.emit(True)
+    assert not memory_keyring.secrets

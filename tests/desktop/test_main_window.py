@@ -1,0 +1,97 @@
+"""The real windows over the fake owner API: sign in, inbox, search, reply, notifications."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from desktop.ui.controller import AppController
+from tests.desktop.fake_server import FakeOwnerServer
+
+
+@pytest.fixture
+def server():
+    return FakeOwnerServer()
+
+
+@pytest.fixture
+def controller(server, qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    app = AppController(
+        transport=server.transport(), settings=settings, poll_s=0.3, modal_login=False
+    )
+    yield app
+    app.shutdown()
+
+
+def sign_in(controller, qtbot):
+    with qtbot.waitSignal(controller.login_shown, timeout=5000) as shown:
+        controller.start()
+    login = shown.args[0]
+    login.server.setText("http://testserver")
+    login.email.setText("owner@sparkle.test")
+    login.password.setText("owner-password-123")
+    with qtbot.waitSignal(controller.window_opened, timeout=5000) as opened:
+        qtbot.mouseClick(login.submit, Qt.MouseButton.LeftButton)
+    window = opened.args[0]
+    qtbot.waitUntil(lambda: window.status_label.text().endswith("Online"), timeout=5000)
+    return window
+
+
+def names(window):
+    model = window.inbox.proxy
+    return [model.index(r, 3).data() for r in range(model.rowCount())]
+
+
+def test_sign_in_bootstraps_the_inbox_and_search_narrows_it(server, controller, qtbot):
+    server.add_lead("Ann Able", service="Windows")
+    server.add_lead("Ben Baker", service="Oven clean", phone=None)
+    window = sign_in(controller, qtbot)
+    qtbot.waitUntil(lambda: sorted(names(window)) == ["Ann Able", "Ben Baker"], timeout=3000)
+    window.find()
+    qtbot.keyClicks(window.inbox.search, "oven")
+    qtbot.waitUntil(lambda: names(window) == ["Ben Baker"], timeout=3000)
+
+
+def test_a_reply_shows_queued_at_once_and_a_new_lead_notifies(server, controller, qtbot):
+    lead = server.add_lead("Ann Able")
+    window = sign_in(controller, qtbot)
+    qtbot.waitUntil(lambda: names(window) == ["Ann Able"], timeout=3000)
+    window.open_lead(lead)
+    detail = window.inbox.detail
+    qtbot.waitUntil(lambda: detail.lead is not None, timeout=3000)
+    assert "Ann Able" in detail.title.text()
+    assert server.lead(lead)["status"] == "new"  # opening does not change the status
+    server.offline = True
+    window.reply()
+    qtbot.keyClicks(detail.thread.composer.editor, "See you Monday")
+    qtbot.keyClick(
+        detail.thread.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+    )
+    qtbot.waitUntil(
+        lambda: ("See you Monday", "queued") in detail.thread.view.deliveries(), timeout=3000
+    )
+    qtbot.waitUntil(lambda: window.outbox.isVisible() or window.outbox.items, timeout=3000)
+    server.offline = False
+    window.session.sync_now()
+    qtbot.waitUntil(
+        lambda: ("See you Monday", "sent") in detail.thread.view.deliveries(), timeout=5000
+    )
+    assert len(server.emails) == 1
+    with qtbot.waitSignal(window.session.notify, timeout=5000):
+        server.add_lead("Cleo Cole", service="Carpets")
+    qtbot.waitUntil(
+        lambda: window.notifier.shown and window.notifier.shown[-1].title == "New lead: Cleo Cole",
+        timeout=3000,
+    )
+
+
+def test_marking_booked_reaches_the_server(server, controller, qtbot):
+    lead = server.add_lead("Ann Able")
+    window = sign_in(controller, qtbot)
+    window.open_lead(lead)
+    detail = window.inbox.detail
+    qtbot.waitUntil(lambda: detail.lead is not None, timeout=3000)
+    qtbot.mouseClick(detail.action_buttons["booked"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: server.lead(lead)["status"] == "booked", timeout=3000)
+    qtbot.waitUntil(lambda: "booked" in detail.title.text(), timeout=3000)
