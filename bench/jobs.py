@@ -40,16 +40,24 @@ async def _noop(_ctx: object, _run: JobRun) -> None:
 
 
 def _settings(url: str, data_dir: Path, smtp_port: int):  # type: ignore[no-untyped-def]
-    return load_settings(env="test", data_dir=data_dir, database_url=url,
-                         email_provider="smtp", smtp_host="127.0.0.1", smtp_port=smtp_port,
-                         secret_key="bench-secret-key-0123456789abcdef", worker_concurrency=16)
+    return load_settings(
+        env="test",
+        data_dir=data_dir,
+        database_url=url,
+        email_provider="smtp",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        secret_key="bench-secret-key-0123456789abcdef",
+        worker_concurrency=16,
+    )
 
 
 def _worker_process(url: str, data_dir: str, smtp_port: int, name: str) -> None:
     async def run() -> None:
         ctx = build_context(_settings(url, Path(data_dir), smtp_port))
-        worker = Worker(ctx, {"noop": _noop, **handlers()}, give_up=give_up_handlers(),
-                        worker_id=name)
+        worker = Worker(
+            ctx, {"noop": _noop, **handlers()}, give_up=give_up_handlers(), worker_id=name
+        )
         idle = 0
         while idle < 3:  # stop after the queue stayed empty for three polls
             idle = idle + 1 if await worker.tick() == 0 else 0
@@ -66,20 +74,31 @@ async def _fill(url: str, data_dir: Path, smtp_port: int, kind: str, count: int)
             if kind == "noop":
                 await queue.enqueue(session, "noop", {"i": i})
             else:
-                await queue_email(session, ctx.settings, kind=EmailKind.ACKNOWLEDGEMENT,
-                                  to=f"c{i}@example.net", subject="We received your request — Acme",
-                                  template="customer",
-                                  context={"header": "Acme", "paragraphs": ["Thanks!"],
-                                           "business_name": "Acme", "business_phone": None},
-                                  display_name="Acme", automatic=True)
+                await queue_email(
+                    session,
+                    ctx.settings,
+                    kind=EmailKind.ACKNOWLEDGEMENT,
+                    to=f"c{i}@example.net",
+                    subject="We received your request — Acme",
+                    template="customer",
+                    context={
+                        "header": "Acme",
+                        "paragraphs": ["Thanks!"],
+                        "business_name": "Acme",
+                        "business_phone": None,
+                    },
+                    display_name="Acme",
+                    automatic=True,
+                )
     await ctx.db.dispose()
 
 
 async def _remaining(url: str, data_dir: Path, smtp_port: int) -> int:
     ctx = build_context(_settings(url, data_dir, smtp_port))
     async with ctx.db.session() as session:
-        left = (await session.execute(select(func.count()).select_from(Job)
-                                      .where(Job.status != "done"))).scalar_one()
+        left = (
+            await session.execute(select(func.count()).select_from(Job).where(Job.status != "done"))
+        ).scalar_one()
     await ctx.db.dispose()
     return int(left)
 
@@ -87,9 +106,12 @@ async def _remaining(url: str, data_dir: Path, smtp_port: int) -> int:
 def _round(url: str, data_dir: Path, smtp_port: int, kind: str, count: int) -> float:
     asyncio.run(_fill(url, data_dir, smtp_port, kind, count))
     started = time.perf_counter()
-    workers = [multiprocessing.Process(target=_worker_process,
-                                       args=(url, str(data_dir), smtp_port, f"w{n}"))
-               for n in range(2)]
+    workers = [
+        multiprocessing.Process(
+            target=_worker_process, args=(url, str(data_dir), smtp_port, f"w{n}")
+        )
+        for n in range(2)
+    ]
     for process in workers:
         process.start()
     for process in workers:
@@ -103,15 +125,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--pg", default=os.environ.get(
-        "LEADFLOW_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get(
+            "LEADFLOW_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     args = parser.parse_args()
     from aiosmtpd.controller import Controller
 
     class Sink:
         count = 0
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        async def handle_DATA(self, server, session, envelope):
             Sink.count += 1
             return "250 OK"
 
@@ -133,18 +159,23 @@ def main() -> None:
                 try:
                     upgrade(url)
                     with tempfile.TemporaryDirectory() as data_dir:
-                        results[kind].append(_round(url, Path(data_dir), smtp_port, kind,
-                                                    args.jobs))
+                        results[kind].append(
+                            _round(url, Path(data_dir), smtp_port, kind, args.jobs)
+                        )
                 finally:
                     with psycopg.connect(admin, autocommit=True) as conn:
                         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
     finally:
         controller.stop()
-    print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, "
-          f"python {platform.python_version()}")
+    print(
+        f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, "
+        f"python {platform.python_version()}"
+    )
     for kind, rates in results.items():
-        print(f"{kind:>6}: median {statistics.median(rates):7.1f} jobs/s over {len(rates)} rounds "
-              f"of {args.jobs} (all: {', '.join(f'{r:.1f}' for r in rates)})")
+        print(
+            f"{kind:>6}: median {statistics.median(rates):7.1f} jobs/s over {len(rates)} rounds "
+            f"of {args.jobs} (all: {', '.join(f'{r:.1f}' for r in rates)})"
+        )
     print(f"emails received by the SMTP server: {Sink.count}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -102,8 +103,10 @@ async def login(
         if wait is not None:
             raise RateLimited(wait, "Too many failed sign-ins. Try again later.")
     user = await repo.user_by_email(session, email)
+    # argon2 is deliberately slow: verify off the event loop so other requests keep moving.
+    valid = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
     if (
-        not verify_password(user.password_hash if user else None, password)
+        not valid
         or user is None
         or not user.is_active
     ):
@@ -200,7 +203,7 @@ async def accept_invite(
 ) -> TokenResponse:
     invite, user, business = await invite_details(session, token)
     invite.used_at = utcnow()
-    user.password_hash = hash_password(password)
+    user.password_hash = await asyncio.to_thread(hash_password, password)
     user.is_active = True
     if full_name:
         user.full_name = full_name.strip()
@@ -271,7 +274,7 @@ async def reset_password(session: AsyncSession, token: str, password: str) -> Us
     if user is None or not user.is_active:
         raise InvalidLinkToken()
     invite.used_at = utcnow()
-    user.password_hash = hash_password(password)
+    user.password_hash = await asyncio.to_thread(hash_password, password)
     await repo.revoke_user_tokens(session, user.id)  # a reset ends every existing login
     audit.record(session, "password.reset", actor=user, entity="user", entity_id=user.id)
     return user

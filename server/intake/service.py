@@ -6,16 +6,17 @@ jobs, so the customer's answer never waits for the AI or a mail server.
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import audit
+from server import audit, ratelimit
 from server.businesses import repository as business_repo
 from server.businesses.service import form_available
 from server.config import Settings
@@ -25,6 +26,7 @@ from server.jobs import queue
 from server.models.base import utcnow
 from server.models.business import Business, Form
 from server.models.lead import Lead, Message, Submission
+from server.models.user import RateLimitHit
 from server.workflow.pipeline import PROCESS_LEAD
 from shared.models.enums import CLOSED_LEAD_STATUSES, LeadStatus, MessageDirection, MessageType
 from shared.models.leads import SubmissionIn
@@ -65,31 +67,36 @@ def validate(data: SubmissionIn) -> CleanSubmission:
 async def _enforce_limits(
     session: AsyncSession, settings: Settings, business_id: uuid.UUID, client_ip: str
 ) -> None:
+    """Count every accepted submission (a new lead, spam, or one attached to an open lead) per
+    client address and per form, so resubmitting as a returning customer is limited too."""
     now = utcnow()
-    ip_count = (
-        await session.execute(
-            select(func.count())
-            .select_from(Lead)
-            .where(
-                Lead.client_ip == client_ip,
-                Lead.created_at > now - timedelta(seconds=settings.intake_ip_window_s),
-            )
-        )
-    ).scalar_one()
-    if ip_count >= settings.intake_ip_limit:
-        raise RateLimited(60, "Too many requests from your connection. Please try again later.")
-    form_count = (
-        await session.execute(
-            select(func.count())
-            .select_from(Lead)
-            .where(
-                Lead.business_id == business_id,
-                Lead.created_at > now - timedelta(seconds=settings.intake_form_window_s),
-            )
-        )
-    ).scalar_one()
-    if form_count >= settings.intake_form_limit:
-        raise RateLimited(300, "This form is receiving too many requests. Please try again soon.")
+    limits = (
+        (
+            f"intake:ip:{client_ip[:64]}",
+            settings.intake_ip_window_s,
+            settings.intake_ip_limit,
+            "Too many requests from your connection. Please try again later.",
+        ),
+        (
+            f"intake:form:{business_id}",
+            settings.intake_form_window_s,
+            settings.intake_form_limit,
+            "This form is receiving too many requests. Please try again soon.",
+        ),
+    )
+    columns = []
+    for key, window_s, _limit, _message in limits:
+        window = (RateLimitHit.key == key, RateLimitHit.at > now - timedelta(seconds=window_s))
+        columns.append(select(func.count()).where(*window).scalar_subquery())
+        columns.append(select(func.min(RateLimitHit.at)).where(*window).scalar_subquery())
+    # Both windows in one round trip: this runs in every submit's write transaction.
+    found = (await session.execute(select(*columns))).one()
+    for index, (key, window_s, limit, message) in enumerate(limits):
+        count, oldest = found[2 * index], found[2 * index + 1]
+        if count >= limit:
+            wait = (oldest + timedelta(seconds=window_s) - now).total_seconds() if oldest else 60
+            raise RateLimited(math.ceil(wait), message)
+        ratelimit.hit(session, key)
 
 
 async def _claim_submission(
@@ -120,8 +127,6 @@ async def _open_duplicate(
         keys.append(Lead.phone_normalized == clean.phone_normalized)
     if not keys:
         return None
-    from sqlalchemy import or_
-
     return (
         await session.execute(
             select(Lead)
@@ -213,8 +218,7 @@ async def submit(
         last_activity_at=now,
         last_customer_message_at=now,
     )
-    session.add(lead)
-    await session.flush()
+    session.add(lead)  # flushed with its message: one sync-version bump, not two
     message = _customer_message(lead, clean, now)
     session.add(message)
     audit.record(
@@ -269,7 +273,8 @@ async def _settle(
     lead_id: uuid.UUID,
     outcome: str,
 ) -> None:
-    row = await session.get(Submission, (business_id, submission_id))
-    if row is not None:
-        row.lead_id = lead_id
-        row.outcome = outcome
+    await session.execute(
+        update(Submission)
+        .where(Submission.business_id == business_id, Submission.submission_id == submission_id)
+        .values(lead_id=lead_id, outcome=outcome)
+    )

@@ -66,14 +66,18 @@ async def list_leads(
     sort: Literal["newest", "oldest"] = "newest",
 ) -> Page[LeadOut]:
     """The business's leads, latest activity first, with status filter and full-text search."""
-    query = repo.lead_list_query(
-        session.get_bind().dialect.name,
-        scope.business_id,
-        status=status.value if status else None,
-        q=q,
-        oldest_first=sort == "oldest",
-    )
-    rows, total = await fetch_page(session, query, paging)
+    dialect = session.get_bind().dialect.name
+    filters = {
+        "status": status.value if status else None,
+        "q": q,
+        "oldest_first": sort == "oldest",
+    }
+    query = repo.lead_list_query(dialect, scope.business_id, **filters)  # type: ignore[arg-type]
+    total = await repo.count(session, query)
+    if q and total < repo.RARE_MATCHES:
+        # Few matches: find them first rather than walking every lead in date order.
+        query = repo.lead_list_query(dialect, scope.business_id, rare=True, **filters)  # type: ignore[arg-type]
+    rows = list((await session.execute(query.limit(paging.limit).offset(paging.offset))).scalars())
     return Page(
         items=[views.lead_out(r) for r in rows],
         total=total,

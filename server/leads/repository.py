@@ -6,7 +6,7 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column, or_, select, text
+from sqlalchemy import Select, func, literal_column, or_, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models.lead import AIAnalysis, FollowUp, Lead, Message
@@ -19,31 +19,75 @@ PG_DOCUMENT = text(
 )
 
 
+_PHONE_QUERY = re.compile(r"[\d\s()+.\-/]+")
+
+
 def search_tokens(q: str) -> list[str]:
     return _TOKEN.findall(q.lower())[:8]
 
 
-def search_condition(dialect: str, q: str) -> Any | None:
+def _lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "':*"
+
+
+def pg_tsquery(q: str) -> str:
+    """A prefix tsquery where each typed word matches as its word parts or as one lexeme.
+
+    PostgreSQL's parser keeps an email address (and similar) as a single lexeme, so
+    ``zeb.q@example.org`` or ``casey-12`` must also match as a prefix of a whole lexeme, not
+    only as the ``\\w+`` parts that SQLite's FTS5 tokenizer would make of it.
+    """
+    groups = []
+    for word in q.lower().split()[:8]:
+        parts = _TOKEN.findall(word)
+        if not parts:
+            continue
+        split = " & ".join(_lexeme(part) for part in parts)
+        groups.append(split if parts == [word] else f"( {split} | {_lexeme(word)} )")
+    return " & ".join(groups)
+
+
+RARE_MATCHES = 2000  # below this many matches, collect the ids first (see search_condition)
+
+
+def search_condition(
+    dialect: str, business_id: uuid.UUID, q: str, *, rare: bool = False
+) -> Any | None:
     """Full-text match over name, email, phone, service and message (prefix match per word).
 
     SQLite uses the FTS5 table ``leads_fts``; PostgreSQL the GIN-indexed tsvector expression.
-    A query of digits also matches inside normalised phone numbers.
+    A query that looks like a phone number also matches inside normalised phone numbers.
+
+    On PostgreSQL, for a ``rare`` match (few leads) and for phone searches, the matching ids
+    are collected first in a materialised CTE: left to itself the planner walks the
+    ``last_activity_at`` index and recomputes the tsvector of every lead until it has a page,
+    which for a rare word is most of the table (hundreds of ms at 50,000 leads); for a common
+    word that walk is the fastest plan, so it is kept. The phone arm is its own branch of a
+    UNION: OR-ed into the text match it forced the tsvector of every row to be computed.
     """
     tokens = search_tokens(q)
     if not tokens:
         return None
     digits = re.sub(r"\D", "", q)
-    phone = Lead.phone_normalized.like(f"%{digits}%") if len(digits) >= 3 else None
+    # Only a query that looks like a phone number searches inside phone numbers; otherwise
+    # "flat 305" would match every lead whose phone contains 305.
+    phone_like = len(digits) >= 3 and _PHONE_QUERY.fullmatch(q.strip()) is not None
+    phone = Lead.phone_normalized.like(f"%{digits}%") if phone_like else None
     if dialect == "postgresql":
-        query = " & ".join(f"{token}:*" for token in tokens)
-        fts = text(f"{PG_DOCUMENT.text} @@ to_tsquery('simple', :lead_q)").bindparams(lead_q=query)
-    else:
-        match = " AND ".join('"' + token.replace('"', "") + '"*' for token in tokens)
-        fts = literal_column("leads.rowid").in_(
-            text("SELECT rowid FROM leads_fts WHERE leads_fts MATCH :lead_q").bindparams(
-                lead_q=match
-            )
+        fts = text(f"{PG_DOCUMENT.text} @@ CAST(:lead_q AS tsquery)").bindparams(
+            lead_q=pg_tsquery(q)
         )
+        if phone is None and not rare:
+            return fts
+        matched: Any = select(Lead.id).where(Lead.business_id == business_id, fts)
+        if phone is not None:
+            matched = union(matched, select(Lead.id).where(Lead.business_id == business_id, phone))
+        ids = matched.cte("matched_leads").prefix_with("MATERIALIZED")
+        return Lead.id.in_(select(ids.c.id))
+    match = " AND ".join('"' + token.replace('"', "") + '"*' for token in tokens)
+    fts = literal_column("leads.rowid").in_(
+        text("SELECT rowid FROM leads_fts WHERE leads_fts MATCH :lead_q").bindparams(lead_q=match)
+    )
     return or_(fts, phone) if phone is not None else fts
 
 
@@ -54,12 +98,13 @@ def lead_list_query(
     status: str | None = None,
     q: str | None = None,
     oldest_first: bool = False,
+    rare: bool = False,
 ) -> Select[tuple[Lead]]:
     query = select(Lead).where(Lead.business_id == business_id)
     if status:
         query = query.where(Lead.status == status)
     if q:
-        condition = search_condition(dialect, q)
+        condition = search_condition(dialect, business_id, q, rare=rare)
         if condition is not None:
             query = query.where(condition)
     order = Lead.last_activity_at.asc() if oldest_first else Lead.last_activity_at.desc()
@@ -71,7 +116,11 @@ async def lead_in_business(
 ) -> Lead | None:
     query = select(Lead).where(Lead.id == lead_id, Lead.business_id == business_id)
     if lock:
-        query = query.with_for_update()
+        # FOR NO KEY UPDATE: another transaction may still insert this lead's messages and
+        # follow-ups (their foreign-key check takes KEY SHARE). A plain FOR UPDATE would make it
+        # wait while holding the business's sync counter, which this transaction needs next:
+        # a deadlock on PostgreSQL.
+        query = query.with_for_update(key_share=True)
     return (await session.execute(query)).scalar_one_or_none()
 
 

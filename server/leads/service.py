@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.context import ServerContext
-from server.errors import AppError, Conflict, NotFound
+from server.errors import Conflict, NotFound, ValidationFailed
 from server.jobs import queue
 from server.leads import repository as repo
 from server.models.base import utcnow
@@ -106,7 +106,8 @@ async def set_status(
 
 async def mark_opened(session: AsyncSession, business: Business, lead_id: uuid.UUID) -> Lead:
     """Opening a lead marks it read; it never changes the lead's status."""
-    lead = await get_lead(session, business, lead_id)
+    # Lock the lead before the flush takes the sync counter, as every other lead write does.
+    lead = await get_lead(session, business, lead_id, lock=True)
     if lead.opened_at is None:
         lead.opened_at = utcnow()
     return lead
@@ -270,7 +271,21 @@ async def update_follow_up(
     if follow_up is None:
         raise NotFound("No such follow-up.", code="follow_up_not_found")
     if status is None and scheduled_at is None:
-        raise AppError("Give a status or a new time.", code="nothing_to_change")
+        raise ValidationFailed(
+            "Give a status or a new time.",
+            details=[{"field": "status", "type": "missing", "message": "Give status or time."}],
+        )
+    if status not in (None, FollowUpStatus.SENT, FollowUpStatus.CANCELED):
+        # Only "send now" and "cancel" are actions; any other status is an invalid field value.
+        raise ValidationFailed(
+            details=[
+                {
+                    "field": "status",
+                    "type": "enum",
+                    "message": "A follow-up can be set to sent or canceled.",
+                }
+            ]
+        )
     if follow_up.status != FollowUpStatus.SCHEDULED.value:
         raise InvalidState(f"This follow-up is already {follow_up.status}.")
     lead = await get_lead(session, business, follow_up.lead_id)
@@ -311,8 +326,6 @@ async def update_follow_up(
             entity="follow_up",
             entity_id=follow_up.id,
         )
-    elif status is not None:
-        raise InvalidState("A follow-up can be set to sent or canceled.")
     if scheduled_at is not None and follow_up.status == FollowUpStatus.SCHEDULED.value:
         old = follow_up.scheduled_at
         follow_up.scheduled_at = scheduled_at

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,15 +48,21 @@ def message_out(message: Message) -> MessageOut:
     return MessageOut.model_validate(message)
 
 
-def end_of_today(now: datetime, timezone: str) -> datetime:
-    try:
-        zone = ZoneInfo(timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = now.astimezone(zone)
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    from datetime import timedelta
+def business_zone(timezone: str) -> ZoneInfo:
+    """The business's zone; UTC for a name the zone database does not know.
 
+    ``ZoneInfo`` raises ``KeyError``/``ValueError`` for unknown or malformed names and
+    ``OSError`` for names of directories ("America") or overly long ones.
+    """
+    try:
+        return ZoneInfo(timezone)
+    except (KeyError, ValueError, OSError):
+        return ZoneInfo("UTC")
+
+
+def end_of_today(now: datetime, timezone: str) -> datetime:
+    local = now.astimezone(business_zone(timezone))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     return (midnight + timedelta(days=1)).astimezone(ZoneInfo("UTC"))
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 
 from server.auth.deps import Scope
 from server.businesses import service as businesses
 from server.deps import Ctx, Session
-from server.errors import Forbidden
+from server.errors import Forbidden, ValidationFailed
 from server.owner import team
 from server.owner.metrics import owner_metrics
 from shared.models.business import BusinessOut, BusinessUpdate, FormOut, FormUpdate
@@ -42,6 +43,18 @@ async def update_business(
     if touched & OWNER_ONLY_BUSINESS_FIELDS and not scope.is_owner:
         raise Forbidden(
             "Only the business owner can change automation, branding or the contact email."
+        )
+    if body.timezone is not None and not _known_zone(body.timezone):
+        # The metrics and follow-up states are computed in this zone; an unknown one would
+        # silently fall back to UTC.
+        raise ValidationFailed(
+            details=[
+                {
+                    "field": "timezone",
+                    "type": "value_error",
+                    "message": "Give an IANA time zone such as Europe/London.",
+                }
+            ]
         )
     business = await businesses.update_business(session, scope.user, scope.business, body)
     return businesses.business_out(
@@ -94,3 +107,11 @@ async def deactivate_member(
     """Remove a member's access to this business (owners only)."""
     scope.require_owner("change the team")
     return await team.deactivate(session, scope.business, scope.user, member_id)
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (KeyError, ValueError, OSError):
+        return False
+    return True

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.leads.views import end_of_today
+from server.leads.views import business_zone, end_of_today
 from server.models.base import utcnow
 from server.models.lead import FollowUp, Lead
 from shared.models.enums import CLOSED_LEAD_STATUSES, CommStatus, FollowUpStatus, LeadStatus
@@ -19,11 +19,8 @@ DAYS = 14
 
 
 def day_starts(now: datetime, timezone: str, days: int = DAYS) -> list[datetime]:
-    """UTC instants of the local midnights of the last ``days`` days (today last), plus tomorrow's."""
-    try:
-        zone = ZoneInfo(timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
+    """UTC instants of the local midnights of the last ``days`` days (today last) and tomorrow."""
+    zone = business_zone(timezone)
     today = now.astimezone(zone).date()
     starts = []
     for offset in range(days - 1, -2, -1):
@@ -76,7 +73,8 @@ async def owner_metrics(
         )
     ).scalar_one()
     new, booked, total, ai_replied, awaiting, *daily = (int(v) for v in lead_row)
-    zone_days = [(starts[i].astimezone(_zone(timezone))).date().isoformat() for i in range(DAYS)]
+    zone = business_zone(timezone)
+    zone_days = [starts[i].astimezone(zone).date().isoformat() for i in range(DAYS)]
     return OwnerMetrics(
         kpis=MetricsKpis(
             new_leads=new,
@@ -88,10 +86,3 @@ async def owner_metrics(
         ),
         daily=[DailyCount(date=d, count=c) for d, c in zip(zone_days, daily, strict=True)],
     )
-
-
-def _zone(timezone: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(timezone)
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,23 +14,8 @@ from server.context import ServerContext
 from server.errors import Conflict, NotFound
 from server.models.business import Business, BusinessMember
 from server.models.user import User
-from shared.models.common import Email
 from shared.models.enums import MemberRole, UserRole
-
-
-class TeamMember(BaseModel):
-    member_id: uuid.UUID
-    user_id: uuid.UUID
-    email: str
-    full_name: str
-    role: MemberRole
-    status: str  # invited, active, deactivated
-
-
-class TeamInvite(BaseModel):
-    email: Email
-    full_name: str = ""
-    role: MemberRole = MemberRole.STAFF
+from shared.models.team import TeamInvite, TeamMember
 
 
 async def members(session: AsyncSession, business_id: uuid.UUID) -> list[TeamMember]:

@@ -92,8 +92,11 @@ class EventHub:
             try:
                 connection = await asyncpg.connect(dsn)
                 await connection.add_listener(PG_CHANNEL, self._on_notify)
-                while not self._stopping.is_set() and not connection.is_closed():
-                    await asyncio.sleep(1.0)
+                while not connection.is_closed():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), timeout=1.0)
+                    if self._stopping.is_set():
+                        break
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,10 +18,16 @@ from server.leads import service as leads
 from server.leads.views import sync_data
 from server.models import SYNCED_MODELS
 from server.models.base import utcnow
-from server.models.business import Business
+from server.models.business import Business, Form
 from server.models.sync import AppliedMutation, SyncCounter, SyncTombstone
 from server.models.user import User
-from shared.models.enums import FollowUpStatus, LeadStatus, MutationStatus, MutationType
+from shared.models.enums import (
+    FollowUpStatus,
+    LeadStatus,
+    MutationStatus,
+    MutationType,
+    SyncEntity,
+)
 from shared.models.sync import Change, Mutation, MutationResult, PullResponse
 
 
@@ -39,47 +45,68 @@ async def current_version(session: AsyncSession, business_id: uuid.UUID) -> int:
     return int(version or 0)
 
 
+def _owner_column(model: Any) -> Any:
+    return model.id if model is Business else model.business_id
+
+
 async def pull(
     session: AsyncSession, settings: Settings, business: Business, cursor: int, limit: int
 ) -> PullResponse:
-    """Changes after ``cursor`` in version order: one query per entity type, plus tombstones."""
+    """Changes after ``cursor`` in version order, at most ``limit`` of them.
+
+    One cheap query over the ``(business_id, version)`` indexes finds the page's last version;
+    then one query per entity type that has rows in the page loads exactly those rows (loading
+    ``limit`` rows of every type and throwing most away made a bootstrap page slow).
+
+    Every query is capped at the head version read first. On PostgreSQL each statement of a
+    READ COMMITTED transaction sees its own snapshot, so without the cap a query that runs later
+    could return versions committed after an earlier query ran, and the cursor would move past
+    a change the earlier query never saw. Every version up to a committed head is committed
+    (the counter row lock orders them), so the capped queries agree with each other.
+    """
     head = await current_version(session, business.id)
     if cursor > head:
         raise CursorInvalid()
-    candidates: list[tuple[int, str, Any, bool]] = []
-    more = False
-    for model in SYNCED_MODELS:
-        owner = model.id if model is Business else model.business_id  # type: ignore[attr-defined]
-        rows = list(
-            (
-                await session.execute(
-                    select(model)
-                    .where(owner == business.id, model.version > cursor)
-                    .order_by(model.version)
-                    .limit(limit + 1)
-                )
-            ).scalars()
+    tables: list[tuple[str, Any]] = [(m.__sync_entity__, m) for m in SYNCED_MODELS]
+    tables.append(("tombstone", SyncTombstone))
+    arms = []
+    for tag, model in tables:
+        in_range = select(literal(tag).label("tag"), model.version.label("version")).where(
+            _owner_column(model) == business.id, model.version > cursor, model.version <= head
         )
-        more = more or len(rows) > limit
-        candidates += [(row.version, model.__sync_entity__, row, False) for row in rows[:limit]]
-    tombstones = list(
-        (
-            await session.execute(
-                select(SyncTombstone)
-                .where(SyncTombstone.business_id == business.id, SyncTombstone.version > cursor)
-                .order_by(SyncTombstone.version)
-                .limit(limit + 1)
-            )
-        ).scalars()
-    )
-    more = more or len(tombstones) > limit
-    candidates += [(t.version, t.entity, t, True) for t in tombstones[:limit]]
-    candidates.sort(key=lambda item: item[0])
-    page = candidates[:limit]
-    more = more or len(candidates) > limit
+        arms.append(select(in_range.order_by(model.version).limit(limit + 1).subquery()))
+    found = union_all(*arms).subquery()
+    versions = (
+        await session.execute(
+            select(found.c.tag, found.c.version).order_by(found.c.version).limit(limit + 1)
+        )
+    ).all()
+    more = len(versions) > limit
+    # A short page holds everything up to the head: rows changed again since have newer versions.
+    last = versions[limit - 1].version if more else head
+    wanted = {row.tag for row in versions[:limit]}
+    page: list[tuple[int, str, Any, bool]] = []
+    for tag, model in tables:
+        if tag not in wanted:
+            continue
+        in_page = (
+            _owner_column(model) == business.id,
+            model.version > cursor,
+            model.version <= last,
+        )
+        if model in (Business, Form):  # one row each: the ORM object the views expect
+            rows: Any = (await session.execute(select(model).where(*in_page))).scalars()
+        else:  # plain rows: hundreds per page, and the views only read their columns
+            rows = await session.execute(select(*model.__table__.c).where(*in_page))
+        if model is SyncTombstone:
+            page += [(t.version, t.entity, t, True) for t in rows]
+        else:
+            page += [(row.version, tag, row, False) for row in rows]
+    page.sort(key=lambda item: item[0])
+    # The data are already in their JSON shape: construct without validating them again.
     changes = [
-        Change(
-            entity=entity,
+        Change.model_construct(
+            entity=SyncEntity(entity),
             id=row.entity_id if deleted else row.id,
             version=version,
             deleted=deleted,
@@ -87,8 +114,7 @@ async def pull(
         )
         for version, entity, row, deleted in page
     ]
-    next_cursor = page[-1][0] if page else cursor
-    return PullResponse(cursor=next_cursor, has_more=more, changes=changes)
+    return PullResponse.model_construct(cursor=last, has_more=more, changes=changes)
 
 
 class _Reply(BaseModel):

@@ -1,0 +1,495 @@
+"""Submit latency and throughput of the public form, beside a bare one-row-insert endpoint.
+
+    python -m bench submit [--duration 6] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+                           [--skip-ai] [--skip-worker]
+
+Every server is its own uvicorn process (same uvicorn, same event loop and HTTP parser); one
+load generator (``httpx.AsyncClient``, N concurrent submitters, each waiting for its answer)
+drives them in turn, at concurrency 1, 20 and 100, on SQLite and, with ``--pg``, PostgreSQL:
+
+- ``bare``: a FastAPI endpoint that validates the same JSON body and inserts one row;
+- ``leadflow``: ``POST /api/v1/public/forms/{slug}/submit`` of the real app, API only
+  (``LEADFLOW_RUN_WORKER=0``), so the queued jobs wait in the database.
+
+Then the submit latency with the worker running in the API process and the AI stand-in (an
+OpenAI-compatible server) answering at once versus after 2 s, and the leads per second one
+``leadflow-server worker`` process finishes with the AI answering in 300 ms. On a small machine
+the load generator shares the cores with the servers, so compare ratios, not absolutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+LEVELS = (1, 20, 100)
+SECRET = "bench-secret-key-0123456789abcdef-0123456789"
+ANSWER = {
+    "summary": "Asks for help.",
+    "urgency": "normal",
+    "intent": "question",
+    "suggested_reply": "Hi Casey,\n\nThank you for your message. The team will be in touch.",
+    "next_step": "Call back.",
+    "tags": [],
+    "risk_level": "low",
+    "confidence_score": 0.9,
+    "blocked_topics": [],
+    "auto_send_allowed": True,
+    "spam": False,
+}
+
+
+class BareBody(BaseModel):
+    """The fields the bare endpoint parses (module level, so FastAPI can resolve the hint)."""
+
+    customer_name: str
+    customer_email: str | None = None
+    message: str = ""
+    submission_id: str | None = None
+
+
+# --- the servers under test (uvicorn factories, run in their own processes) -----------------
+
+
+def bare_app():  # type: ignore[no-untyped-def]
+    """The baseline: parse the same body, insert one row, commit, answer 202."""
+    from contextlib import asynccontextmanager
+
+    from fastapi import FastAPI
+    from sqlalchemy import Column, MetaData, String, Table, Text, event
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    url = os.environ["BENCH_BARE_DATABASE_URL"]
+    engine = create_async_engine(url, **({} if url.startswith("sqlite") else {"pool_size": 10}))
+    if url.startswith("sqlite"):
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(conn, _record):  # type: ignore[no-untyped-def]
+            cursor = conn.cursor()  # the same journal settings as LeadFlow's SQLite
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
+                cursor.execute(f"PRAGMA {pragma}")
+            cursor.close()
+
+    table = Table(
+        "bare_leads",
+        MetaData(),
+        Column("id", String(36), primary_key=True),
+        Column("customer_name", String(160)),
+        Column("customer_email", String(320)),
+        Column("message", Text),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        async with engine.begin() as conn:
+            await conn.run_sync(table.metadata.create_all)
+        yield
+        await engine.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/submit", status_code=202)
+    async def submit(body: BareBody) -> dict[str, str]:
+        async with engine.begin() as conn:
+            await conn.execute(
+                table.insert().values(
+                    id=str(uuid.uuid4()),
+                    customer_name=body.customer_name,
+                    customer_email=body.customer_email,
+                    message=body.message,
+                )
+            )
+        return {"status": "received"}
+
+    return app
+
+
+def ai_app():  # type: ignore[no-untyped-def]
+    """An OpenAI-compatible stand-in answering a valid analysis after ``BENCH_AI_DELAY_S``."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    delay = float(os.environ.get("BENCH_AI_DELAY_S", "0"))
+
+    async def completions(_request):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(delay)
+        content = json.dumps(ANSWER)
+        return JSONResponse({"choices": [{"message": {"role": "assistant", "content": content}}]})
+
+    return Starlette(routes=[Route("/chat/completions", completions, methods=["POST"])])
+
+
+@contextmanager
+def uvicorn_process(factory: str, env: dict[str, str], health: str) -> Iterator[str]:
+    port = _free_port()
+    command = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
+    process = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base + health, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} never became healthy")
+
+
+# --- the load generator ---------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    concurrency: int
+    latencies_ms: list[float]
+    errors: int
+    elapsed_s: float
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies_ms) / self.elapsed_s
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+    def row(self) -> str:
+        return (
+            f"{self.name:<22} c={self.concurrency:<4} n={len(self.latencies_ms):<6} "
+            f"err={self.errors:<4} {self.rps:8.1f} req/s  p50 {self.pct(0.5):7.1f} ms  "
+            f"p99 {self.pct(0.99):7.1f} ms"
+        )
+
+
+def _body() -> dict[str, str]:
+    tag = uuid.uuid4().hex
+    return {
+        "customer_name": "Casey Customer",
+        "customer_email": f"casey-{tag[:12]}@example.net",
+        "message": "Hello, could you help with a deep clean of our flat next week?",
+        "submission_id": str(uuid.uuid4()),
+    }
+
+
+async def load(url: str, name: str, concurrency: int, duration_s: float) -> Result:
+    """``concurrency`` submitters, each sending its next request when the last one answered."""
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+
+        async def submitter(until: float, record: bool) -> None:
+            nonlocal errors
+            while time.perf_counter() < until:
+                started = time.perf_counter()
+                try:
+                    response = await client.post(url, json=_body())
+                    ok = response.status_code == 202
+                except httpx.HTTPError:
+                    ok = False
+                if record:
+                    if ok:
+                        latencies.append((time.perf_counter() - started) * 1000)
+                    else:
+                        errors += 1
+
+        warm = time.perf_counter() + min(1.0, duration_s / 4)
+        await asyncio.gather(*(submitter(warm, False) for _ in range(concurrency)))
+        started = time.perf_counter()
+        await asyncio.gather(*(submitter(started + duration_s, True) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return Result(name, concurrency, latencies, errors, elapsed)
+
+
+# --- databases and the LeadFlow side --------------------------------------------------------
+
+
+@contextmanager
+def database(kind: str, pg_url: str | None, tmp: Path, label: str) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp / f'{label}.db'}"
+        return
+    assert pg_url is not None
+    name = f"lf_bench_{label}_{uuid.uuid4().hex[:6]}"
+    _pg(pg_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield str(make_url(pg_url).set(drivername="postgresql+asyncpg", database=name))
+    finally:
+        _pg(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _pg(url: str, sql: str) -> None:
+    parsed = make_url(url)
+    conninfo = (
+        f"host={parsed.host or '127.0.0.1'} port={parsed.port or 5432} "
+        f"user={parsed.username or 'postgres'} dbname=postgres"
+    )
+    if parsed.password:
+        conninfo += f" password={parsed.password}"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+def leadflow_env(db_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    return {
+        "LEADFLOW_ENV": "test",
+        "LEADFLOW_DATABASE_URL": db_url,
+        "LEADFLOW_DATA_DIR": str(data_dir),
+        "LEADFLOW_SECRET_KEY": SECRET,
+        "LEADFLOW_EMAIL_PROVIDER": "outbox",
+        "LEADFLOW_INTAKE_IP_LIMIT": "1000000000",
+        "LEADFLOW_INTAKE_FORM_LIMIT": "1000000000",
+        "LEADFLOW_RUN_WORKER": "0",
+        **extra,
+    }
+
+
+async def prepare_leadflow(db_url: str, data_dir: Path) -> str:
+    """Migrate, create an active business through the admin API; returns its form slug."""
+    from server.admin.accounts import create_or_update_admin
+    from server.app import create_app
+    from server.config import load_settings
+    from server.context import build_context
+    from server.migrate import upgrade
+
+    await asyncio.to_thread(upgrade, db_url)
+    ctx = build_context(
+        load_settings(env="test", data_dir=data_dir, database_url=db_url, secret_key=SECRET)
+    )
+    async with ctx.db.session() as session:
+        await create_or_update_admin(session, "admin@bench.test", "bench-password-1", "Admin")
+    app = create_app(ctx=ctx)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        login = await client.post(
+            "/api/v1/auth/login", json={"email": "admin@bench.test", "password": "bench-password-1"}
+        )
+        admin = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        created = await client.post(
+            "/api/v1/admin/businesses",
+            headers=admin,
+            json={
+                "name": f"Bench Cleaning {uuid.uuid4().hex[:4]}",
+                "contact_email": "desk@bench.example",
+                "smart_auto_reply": True,
+                "owner_approval_required": False,
+                "owner": {"email": "owner@bench.example", "full_name": "Owner"},
+            },
+        )
+        business = created.json()
+        await client.patch(
+            f"/api/v1/admin/businesses/{business['id']}/status",
+            headers=admin,
+            json={"status": "active"},
+        )
+    await ctx.db.dispose()
+    return str(business["form_slug"])
+
+
+async def compare(kind: str, pg_url: str | None, tmp: Path, duration: float) -> list[Result]:
+    results = []
+    with (
+        database(kind, pg_url, tmp, "bare") as bare_url,
+        database(kind, pg_url, tmp, "leadflow") as lf_url,
+    ):
+        data_dir = tmp / f"data-{kind}"
+        slug = await prepare_leadflow(lf_url, data_dir)
+        with (
+            uvicorn_process(
+                "bench.submit:bare_app", {"BENCH_BARE_DATABASE_URL": bare_url}, "/health"
+            ) as bare,
+            uvicorn_process(
+                "server.cli:app_from_env", leadflow_env(lf_url, data_dir), "/health"
+            ) as leadflow,
+        ):
+            for concurrency in LEVELS:
+                for name, url in (
+                    (f"bare/{kind}", f"{bare}/submit"),
+                    (f"leadflow/{kind}", f"{leadflow}/api/v1/public/forms/{slug}/submit"),
+                ):
+                    result = await load(url, name, concurrency, duration)
+                    print(result.row(), flush=True)
+                    results.append(result)
+    return results
+
+
+async def ai_latency(kind: str, pg_url: str | None, tmp: Path, duration: float) -> None:
+    """Submit latency with the worker in the API process, the AI instant versus 2 s."""
+    for delay in ("0", "2"):
+        with (
+            database(kind, pg_url, tmp, f"ai{delay}") as lf_url,
+            uvicorn_process("bench.submit:ai_app", {"BENCH_AI_DELAY_S": delay}, "/") as ai,
+        ):
+            data_dir = tmp / f"data-ai-{kind}-{delay}"
+            slug = await prepare_leadflow(lf_url, data_dir)
+            env = leadflow_env(
+                lf_url,
+                data_dir,
+                LEADFLOW_RUN_WORKER="1",
+                LEADFLOW_AI_PROVIDER="openai",
+                LEADFLOW_AI_BASE_URL=ai,
+                LEADFLOW_AI_API_KEY="k",
+            )
+            with uvicorn_process("server.cli:app_from_env", env, "/health") as leadflow:
+                for concurrency in (1, 20):
+                    url = f"{leadflow}/api/v1/public/forms/{slug}/submit"
+                    name = f"ai {delay}s/{kind}"
+                    print((await load(url, name, concurrency, duration)).row(), flush=True)
+
+
+async def worker_rate(kind: str, pg_url: str | None, tmp: Path, leads: int) -> None:
+    """Leads per second one ``leadflow-server worker`` finishes with the AI answering in 300 ms."""
+    from server.config import load_settings
+    from server.context import build_context
+    from server.models.ops import Job
+
+    with (
+        database(kind, pg_url, tmp, "worker") as lf_url,
+        uvicorn_process("bench.submit:ai_app", {"BENCH_AI_DELAY_S": "0.3"}, "/") as ai,
+    ):
+        data_dir = tmp / f"data-worker-{kind}"
+        slug = await prepare_leadflow(lf_url, data_dir)
+        env = leadflow_env(lf_url, data_dir)
+        with uvicorn_process("server.cli:app_from_env", env, "/health") as leadflow:
+            url = f"{leadflow}/api/v1/public/forms/{slug}/submit"
+            async with httpx.AsyncClient(timeout=60) as client:
+                for _ in range(leads):
+                    (await client.post(url, json=_body())).raise_for_status()
+        ctx = build_context(
+            load_settings(env="test", data_dir=data_dir, database_url=lf_url, secret_key=SECRET)
+        )
+
+        async def done() -> int:
+            async with ctx.db.session() as session:
+                query = select(func.count()).where(Job.kind == "process_lead", Job.status == "done")
+                return int((await session.execute(query)).scalar_one())
+
+        worker_env = leadflow_env(
+            lf_url,
+            data_dir,
+            LEADFLOW_AI_PROVIDER="openai",
+            LEADFLOW_AI_BASE_URL=ai,
+            LEADFLOW_AI_API_KEY="k",
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "worker"],
+            env={**os.environ, **worker_env},
+            cwd=ROOT,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            first = 0
+            while (first := await done()) == 0:
+                await asyncio.sleep(0.05)
+            started = time.perf_counter()
+            finished = first
+            while finished < leads:
+                await asyncio.sleep(0.1)
+                finished = await done()
+            elapsed = time.perf_counter() - started
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+            await ctx.db.dispose()
+        rate = (finished - first) / elapsed
+        print(f"worker/{kind}: {leads} leads, AI 300 ms, {rate:.1f} leads/s", flush=True)
+
+
+def summary(results: list[Result]) -> None:
+    by = {(r.name, r.concurrency): r for r in results}
+    for kind in sorted({r.name.split("/")[1] for r in results}):
+        bare = {c: by[(f"bare/{kind}", c)] for c in LEVELS}
+        lf = {c: by[(f"leadflow/{kind}", c)] for c in LEVELS}
+        for c in LEVELS:
+            ratio = lf[c].rps / bare[c].rps
+            print(f"{kind}: throughput c={c}: {ratio:.0%} of bare (target ≥ 50%)")
+        print(
+            f"{kind}: p50 c=1: {lf[1].pct(0.5) / bare[1].pct(0.5):.2f}× bare (target ≤ 3×); "
+            f"p99 c=20: {lf[20].pct(0.99) / bare[20].pct(0.99):.2f}× bare (target ≤ 2×)"
+        )
+        print(
+            f"{kind}: mean latency c=1 bare {statistics.fmean(bare[1].latencies_ms):.1f} ms, "
+            f"leadflow {statistics.fmean(lf[1].latencies_ms):.1f} ms"
+        )
+
+
+async def run(args: argparse.Namespace) -> None:
+    kinds = ["sqlite"] + (["postgres"] if args.pg else [])
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        results: list[Result] = []
+        for kind in kinds:
+            results += await compare(kind, args.pg, tmp, args.duration)
+        summary(results)
+        if not args.skip_ai:
+            for kind in kinds:
+                await ai_latency(kind, args.pg, tmp, args.duration)
+        if not args.skip_worker:
+            for kind in kinds:
+                await worker_rate(kind, args.pg, tmp, args.leads)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=6.0, help="seconds per measurement")
+    parser.add_argument("--pg", default=os.environ.get("LEADFLOW_TEST_DATABASE_URL"))
+    parser.add_argument("--leads", type=int, default=300, help="leads for the worker rate")
+    parser.add_argument("--skip-ai", action="store_true")
+    parser.add_argument("--skip-worker", action="store_true")
+    args = parser.parse_args()
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus", flush=True)
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""Wire models of a business's team (owners and staff)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from shared.models.common import Email
+from shared.models.enums import MemberRole
+
+
+class TeamMember(BaseModel):
+    member_id: uuid.UUID
+    user_id: uuid.UUID
+    email: str
+    full_name: str
+    role: MemberRole
+    status: Literal["invited", "active", "deactivated"]
+
+
+class TeamInvite(BaseModel):
+    email: Email
+    full_name: str = Field(default="", max_length=160)
+    role: MemberRole = MemberRole.STAFF

@@ -1,0 +1,176 @@
+"""Spam defences are silent: a bot gets the same answer, and nothing is triggered."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import httpx
+import pytest
+
+from tests.server.factories import submit
+from tests.server.intake.probes import detail, lead_count, new_email, only_lead_id, subjects
+
+
+async def test_a_filled_honeypot_answers_202_and_stores_and_sends_nothing(
+    ctx, client, tenant, smtp, worker
+):
+    email = new_email()
+    response = await submit(
+        client, tenant.slug, customer_email=email, website="http://spam.example"
+    )
+    assert response.status_code == 202
+    assert response.json()["status"] == "received"
+    html = await client.post(
+        f"/forms/{tenant.slug}",
+        data={"customer_name": "Bot Bot", "customer_email": email, "website": "x", "message": "hi"},
+    )
+    assert html.status_code == 200 and "Request received" in html.text
+    await worker.tick()
+    assert await lead_count(ctx) == 0
+    assert smtp.messages == []
+
+
+@pytest.mark.settings(form_min_fill_s=30.0)
+async def test_a_form_sent_faster_than_a_person_types_is_stored_as_spam_and_sends_no_mail(
+    ctx, client, tenant, smtp, worker
+):
+    page = await client.get(f"/forms/{tenant.slug}")
+    token = re.search(r'name="form_token" value="([^"]+)"', page.text)
+    assert token
+    email = new_email()
+    response = await client.post(
+        f"/forms/{tenant.slug}",
+        data={
+            "customer_name": "Quick Bot",
+            "customer_email": email,
+            "message": "Please clean my flat.",
+            "form_token": token.group(1),
+            "submission_id": str(uuid.uuid4()),
+        },
+    )
+    assert response.status_code == 200 and "Request received" in response.text
+    await worker.tick()
+    lead = await detail(client, tenant, await only_lead_id(ctx))
+    assert lead["status"] == "spam" and lead["spam_suspected"] is True
+    assert smtp.messages == []  # not even the owner is alerted
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"customer_name": "Cheap pills www.pills.example"},
+        {"customer_name": "Visit https://win.example now"},
+        {
+            "message": "Great deals http://a.example http://b.example http://c.example "
+            "and <a href='http://d.example'>more</a>"
+        },
+    ],
+)
+async def test_links_in_the_name_or_many_links_mark_a_lead_as_spam(
+    ctx, client, tenant, smtp, worker, fields
+):
+    response = await submit(client, tenant.slug, **fields)
+    assert response.status_code == 202
+    await worker.tick()
+    lead = await detail(client, tenant, await only_lead_id(ctx))
+    assert lead["status"] == "spam"
+    assert smtp.messages == []
+
+
+async def test_two_links_in_a_message_are_not_spam(ctx, client, tenant, worker):
+    message = "Photos of the carpet: https://photos.example/1 and https://photos.example/2"
+    assert (await submit(client, tenant.slug, message=message)).status_code == 202
+    await worker.tick()
+    lead = await detail(client, tenant, await only_lead_id(ctx))
+    assert lead["status"] == "new"
+
+
+async def test_marking_spam_as_not_spam_runs_the_normal_workflow(ctx, client, tenant, smtp, worker):
+    email = new_email()
+    await submit(client, tenant.slug, customer_name="Link www.site.example", customer_email=email)
+    lead_id = await only_lead_id(ctx)
+    await worker.tick()
+    assert smtp.messages == []
+
+    response = await client.patch(
+        f"/api/v1/owner/leads/{lead_id}", json={"status": "new"}, headers=tenant.owner_headers
+    )
+    assert response.status_code == 200, response.text
+    await worker.tick()
+
+    lead = await detail(client, tenant, lead_id)
+    assert lead["status"] == "new" and lead["gate"] is not None
+    assert "spam_suspected" not in lead["gate"]["reasons"]
+    customer = subjects(smtp, email)
+    assert len(customer) == 1
+    assert customer[0] in (
+        "We received your request — Sparkle Cleaning",
+        "Re: Your service request — Sparkle Cleaning",
+    )
+    assert subjects(smtp, tenant.business["contact_email"]) == ["New lead: Link www.site.example"]
+
+
+@pytest.mark.settings(intake_ip_limit=3)
+async def test_one_address_is_limited_and_told_when_to_retry(ctx, app, client, tenant):
+    for _ in range(3):
+        assert (await submit(client, tenant.slug)).status_code == 202
+    limited = await submit(client, tenant.slug)
+    assert limited.status_code == 429
+    assert limited.json()["error"]["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) > 0
+    page = await client.post(
+        f"/forms/{tenant.slug}",
+        data={"customer_name": "Al Smith", "customer_email": new_email(), "message": "Hi"},
+    )
+    assert page.status_code == 429 and int(page.headers["Retry-After"]) > 0
+    assert await lead_count(ctx) == 3
+    # Another address is not affected.
+    other = httpx.ASGITransport(app=app, client=("198.51.100.9", 4000))
+    async with httpx.AsyncClient(transport=other, base_url="http://testserver") as second:
+        assert (await submit(second, tenant.slug)).status_code == 202
+
+
+async def _submit_from(app, slug: str, forwarded_for: str) -> int:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 123))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        body = {
+            "customer_name": "Casey Customer",
+            "customer_email": new_email(),
+            "message": "Hello",
+            "submission_id": str(uuid.uuid4()),
+        }
+        response = await http.post(
+            f"/api/v1/public/forms/{slug}/submit",
+            json=body,
+            headers={"X-Forwarded-For": forwarded_for},
+        )
+        return response.status_code
+
+
+@pytest.mark.settings(intake_ip_limit=3, trusted_proxies=["127.0.0.1"])
+async def test_forwarded_for_from_a_trusted_proxy_names_the_client(ctx, app, tenant):
+    statuses = [await _submit_from(app, tenant.slug, "203.0.113.7") for _ in range(4)]
+    assert statuses == [202, 202, 202, 429]
+    assert await _submit_from(app, tenant.slug, "203.0.113.8") == 202
+    # A client cannot hide behind a forged hop placed before the proxy's own entry.
+    assert await _submit_from(app, tenant.slug, "10.9.9.9, 203.0.113.7") == 429
+
+
+@pytest.mark.settings(intake_ip_limit=3)
+async def test_forwarded_for_is_ignored_without_trusted_proxies(ctx, app, tenant):
+    statuses = [await _submit_from(app, tenant.slug, f"203.0.113.{n}") for n in range(4)]
+    assert statuses == [202, 202, 202, 429]
+
+
+@pytest.mark.settings(intake_ip_limit=3)
+async def test_resubmitting_as_a_returning_customer_still_counts_against_the_limit(
+    ctx, client, tenant, smtp, worker
+):
+    email = new_email()  # attached to one open lead each time, so no new lead is stored
+    statuses = [
+        (await submit(client, tenant.slug, customer_email=email)).status_code for _ in range(5)
+    ]
+    assert statuses == [202, 202, 202, 429, 429]
+    await worker.tick()
+    assert len(smtp.to(tenant.business["contact_email"])) == 3  # no flood of owner alerts

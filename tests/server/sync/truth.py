@@ -1,0 +1,29 @@
+"""What the database holds for a business, to compare a replica with."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from server.context import ServerContext
+from server.models import SYNCED_MODELS
+from server.models.business import Business
+from server.sync.service import current_version
+
+
+async def versions(ctx: ServerContext, business_id: str) -> dict[tuple[str, str], int]:
+    """``(entity, id) -> version`` of every synced row of the business."""
+    wanted = uuid.UUID(business_id)
+    out: dict[tuple[str, str], int] = {}
+    async with ctx.db.session() as session:
+        for model in SYNCED_MODELS:
+            owner = model.id if model is Business else model.business_id  # type: ignore[attr-defined]
+            rows = await session.execute(select(model.id, model.version).where(owner == wanted))
+            out |= {(model.__sync_entity__, str(i)): v for i, v in rows}
+    return out
+
+
+async def head(ctx: ServerContext, business_id: str) -> int:
+    async with ctx.db.session() as session:
+        return await current_version(session, uuid.UUID(business_id))
