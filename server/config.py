@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 262_144
     max_upload_bytes: int = 3 * 1_048_576
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
     login_max_failures: int = 5
     login_window_s: int = 900
     access_token_ttl_s: int = 900
@@ -115,6 +117,9 @@ def load_settings(**overrides: object) -> Settings:
     if not settings.secret_key.get_secret_value():
         settings.secret_key = SecretStr(_generated_secret(settings.data_dir))
         settings.secret_source = "generated"
+    from server.auth.security import configure_hashing
+
+    configure_hashing(settings.argon2_time_cost, settings.argon2_memory_kib)
     return settings
 
 

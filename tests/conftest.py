@@ -7,6 +7,10 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Cheap password hashing for every server the suite starts (in-process or as a subprocess):
+# the tests sign in hundreds of times; production keeps argon2's defaults.
+os.environ.setdefault("LEADFLOW_ARGON2_TIME_COST", "1")
+os.environ.setdefault("LEADFLOW_ARGON2_MEMORY_KIB", "1024")
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

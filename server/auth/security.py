@@ -15,20 +15,38 @@ from argon2.exceptions import InvalidHashError, VerificationError
 ALGORITHM = "HS256"
 MIN_PASSWORD_LENGTH = 10
 
-_hasher = PasswordHasher()
-# Verified when an email is unknown, so a wrong email costs as much time as a wrong password.
-_DUMMY_HASH = _hasher.hash("leadflow-timing-equaliser")
+
+
+class _Argon2:
+    """The process's argon2 parameters (``LEADFLOW_ARGON2_*``), set once at start-up.
+
+    The defaults are argon2-cffi's (RFC 9106 low-memory profile). Hashes carry their own
+    parameters, so a hash made with other settings still verifies.
+    """
+
+    hasher = PasswordHasher()
+    # Verified when an email is unknown, so a wrong email costs as much as a wrong password.
+    dummy_hash = hasher.hash("leadflow-timing-equaliser")
+
+
+def configure_hashing(time_cost: int, memory_kib: int) -> None:
+    current = _Argon2.hasher
+    if (current.time_cost, current.memory_cost) == (time_cost, memory_kib):
+        return
+    _Argon2.hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+    _Argon2.dummy_hash = _Argon2.hasher.hash("leadflow-timing-equaliser")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _Argon2.hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        valid = _Argon2.hasher.verify(password_hash or _Argon2.dummy_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+    return valid and password_hash is not None
 
 
 def new_token() -> str:

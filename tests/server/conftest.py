@@ -97,6 +97,9 @@ def make_settings(
         "secret_key": "test-secret-key-that-is-long-enough-0123456789",
         "form_min_fill_s": 0.0,
         "worker_concurrency": 4,
+        # Cheap password hashing: the suite signs in hundreds of times.
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 1024,
     }
     if smtp is not None:
         values.update(email_provider="smtp", smtp_host="127.0.0.1", smtp_port=smtp.port)
