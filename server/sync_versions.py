@@ -1,11 +1,14 @@
 """The one place synced rows get their version (CONTRACT §7, ARCHITECTURE "Sync versions").
 
-At every flush, each inserted, changed or deleted row of a synced model takes its business's next
-version from ``sync_counters``, and a deleted row leaves a tombstone. The counter is advanced with
-``UPDATE … RETURNING``: on PostgreSQL that row stays locked until the transaction ends, so a
-business's versions commit in increasing order; on SQLite every transaction holds the database's
-write lock (``BEGIN IMMEDIATE``), which gives the same order. Bulk ``UPDATE``/``DELETE`` statements
-on synced tables would bypass this, so they are refused.
+Each flush records which rows of a synced model were inserted, changed or deleted. When the
+transaction commits, every such row takes its business's next version from ``sync_counters``
+and a deleted row leaves a tombstone. The counter is advanced with ``UPDATE … RETURNING`` as the
+very last step before ``COMMIT``: on PostgreSQL that row stays locked until the commit, so a
+business's versions commit in increasing order, and because the counter is the last lock a
+transaction takes, it never waits for a row lock while holding it (no deadlock with writers that
+lock rows first). On SQLite every transaction holds the database's write lock (``BEGIN
+IMMEDIATE``), which gives the same order. Bulk ``UPDATE``/``DELETE`` statements on synced tables
+would bypass this, so they are refused.
 """
 
 from __future__ import annotations
@@ -14,13 +17,17 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import event, text, update
+from sqlalchemy import event, inspect, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from server.models.base import SyncedMixin, utcnow
 from server.models.sync import SyncCounter, SyncTombstone
 
 BUMPS_KEY = "sync_bumps"
+CHANGED_KEY = "sync_changed"
+DELETED_KEY = "sync_deleted"
+ASSIGNING_KEY = "sync_assigning"
 PG_CHANNEL = "leadflow_sync"
 
 
@@ -30,6 +37,7 @@ class BulkSyncedWriteError(RuntimeError):
 
 def install(session_class: type[Session]) -> None:
     event.listen(session_class, "before_flush", _before_flush)
+    event.listen(session_class, "before_commit", _before_commit)
     event.listen(session_class, "do_orm_execute", _refuse_bulk_writes)
     event.listen(session_class, "after_commit", _after_commit)
     event.listen(session_class, "after_rollback", _after_rollback)
@@ -43,65 +51,96 @@ def _business_of(obj: SyncedMixin) -> uuid.UUID:
 
 
 def _before_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """Remember the synced rows this flush writes; versions come at commit."""
     from server.models.business import Business
 
-    changed: dict[uuid.UUID, list[SyncedMixin]] = defaultdict(list)
-    deleted: dict[uuid.UUID, list[SyncedMixin]] = defaultdict(list)
-    new_businesses: set[uuid.UUID] = set()
+    if session.info.get(ASSIGNING_KEY):
+        return
+    changed: dict[int, SyncedMixin] = session.info.setdefault(CHANGED_KEY, {})
+    deleted: dict[int, SyncedMixin] = session.info.setdefault(DELETED_KEY, {})
     for obj in session.new:
         if isinstance(obj, SyncedMixin):
-            if isinstance(obj, Business):
-                if obj.id is None:
-                    obj.id = uuid.uuid4()
-                new_businesses.add(obj.id)
             if getattr(obj, "id", None) is None:
                 obj.id = uuid.uuid4()  # type: ignore[attr-defined]
-            changed[_business_of(obj)].append(obj)
+            if isinstance(obj, Business):
+                # The counter row of a new business is born with it (no one else can lock it).
+                session.add(SyncCounter(business_id=obj.id, version=0))
+            changed[id(obj)] = obj
     for obj in session.dirty:
         if isinstance(obj, SyncedMixin) and session.is_modified(obj, include_collections=False):
-            changed[_business_of(obj)].append(obj)
+            changed[id(obj)] = obj
     for obj in session.deleted:
         if isinstance(obj, SyncedMixin) and not isinstance(obj, Business):
-            deleted[_business_of(obj)].append(obj)
-    businesses = sorted(set(changed) | set(deleted), key=str)
+            deleted[id(obj)] = obj
+            changed.pop(id(obj), None)
+
+
+async def stamp(session: AsyncSession) -> None:
+    """Give the rows written so far their versions now (a route about to answer with them).
+
+    Call it as the last step of a write, after every row lock is taken: it takes the counter.
+    """
+    await session.run_sync(assign_versions)
+
+
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's release: versions are given when the real transaction commits
+    assign_versions(session)
+
+
+def assign_versions(session: Session) -> None:
+    """Flush, then give every written synced row its version, taking the counters last."""
+    session.flush()
+    changed: dict[int, SyncedMixin] = session.info.pop(CHANGED_KEY, {})
+    deleted: dict[int, SyncedMixin] = session.info.pop(DELETED_KEY, {})
+    by_business: dict[uuid.UUID, list[SyncedMixin]] = defaultdict(list)
+    gone: dict[uuid.UUID, list[SyncedMixin]] = defaultdict(list)
+    for obj in changed.values():
+        state = inspect(obj)
+        if state.persistent:  # not expunged by a rolled-back savepoint, not deleted since
+            by_business[_business_of(obj)].append(obj)
+    for obj in deleted.values():
+        if inspect(obj).was_deleted:  # a delete inside a rolled-back savepoint did not happen
+            gone[_business_of(obj)].append(obj)
+    businesses = sorted(set(by_business) | set(gone), key=str)
     if not businesses:
         return
     bumps: dict[uuid.UUID, int] = session.info.setdefault(BUMPS_KEY, {})
     now = utcnow()
-    for business_id in businesses:  # sorted, so two writers never lock counters crosswise
-        count = len(changed[business_id]) + len(deleted[business_id])
-        if business_id in new_businesses:
-            last = count
-            session.add(SyncCounter(business_id=business_id, version=last))
-        else:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    session.info[ASSIGNING_KEY] = True
+    try:
+        for business_id in businesses:  # sorted, so two committers never lock crosswise
+            rows = by_business[business_id]
+            count = len(rows) + len(gone[business_id])
             last = session.execute(
                 update(SyncCounter)
                 .where(SyncCounter.business_id == business_id)
                 .values(version=SyncCounter.version + count)
                 .returning(SyncCounter.version)
             ).scalar_one()
-        version = last - count
-        for obj in changed[business_id]:
-            version += 1
-            obj.version = version
-        for obj in deleted[business_id]:
-            version += 1
-            session.add(
-                SyncTombstone(
-                    business_id=business_id,
-                    entity=obj.__sync_entity__,
+            version = last - count
+            for obj in rows:
+                version += 1
+                obj.version = version
+            for obj in gone[business_id]:
+                version += 1
+                session.add(SyncTombstone(
+                    business_id=business_id, entity=obj.__sync_entity__,
                     entity_id=obj.id,  # type: ignore[attr-defined]
-                    version=version,
-                    deleted_at=now,
+                    version=version, deleted_at=now,
+                ))
+            bumps[business_id] = last
+            if postgres:
+                # Delivered by PostgreSQL at commit, to every process LISTENing (/events).
+                session.execute(
+                    text("SELECT pg_notify(:channel, :payload)"),
+                    {"channel": PG_CHANNEL, "payload": f"{business_id}:{last}"},
                 )
-            )
-        bumps[business_id] = last
-        if session.get_bind().dialect.name == "postgresql":
-            # Delivered by PostgreSQL at commit, to every process LISTENing (the /events streams).
-            session.execute(
-                text("SELECT pg_notify(:channel, :payload)"),
-                {"channel": PG_CHANNEL, "payload": f"{business_id}:{last}"},
-            )
+        session.flush()
+    finally:
+        session.info.pop(ASSIGNING_KEY, None)
 
 
 _SYNCED_TABLES: set[str] = set()
@@ -135,4 +174,5 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
-    session.info.pop(BUMPS_KEY, None)
+    for key in (BUMPS_KEY, CHANGED_KEY, DELETED_KEY, ASSIGNING_KEY):
+        session.info.pop(key, None)

@@ -20,6 +20,7 @@ from server.leads.timeline import timeline
 from server.models.base import utcnow
 from server.models.lead import FollowUp, Lead
 from server.pagination import Paging, fetch_page
+from server.sync_versions import stamp
 from shared.models.common import Page
 from shared.models.enums import FollowUpState, LeadStatus
 from shared.models.leads import (
@@ -99,13 +100,16 @@ async def update_lead(
 ) -> LeadDetail:
     """Change a lead's status."""
     lead = await service.set_status(session, scope.business, scope.user, lead_id, body.status)
+    await stamp(session)  # answer with the versions this write commits
     return views.lead_detail(lead, await repo.latest_analysis(session, lead.id))
 
 
 @router.post("/leads/{lead_id}/open", response_model=LeadOut)
 async def open_lead(lead_id: uuid.UUID, scope: Scope, session: Session) -> LeadOut:
     """Mark a lead as read (its status does not change)."""
-    return views.lead_out(await service.mark_opened(session, scope.business, lead_id))
+    lead = await service.mark_opened(session, scope.business, lead_id)
+    await stamp(session)  # answer with the versions this write commits
+    return views.lead_out(lead)
 
 
 @router.get("/leads/{lead_id}/messages", response_model=list[MessageOut])
@@ -123,6 +127,7 @@ async def send_reply(
     message, created = await service.reply(
         session, ctx, scope.business, scope.user, lead_id, body.content, client_id=body.client_id
     )
+    await stamp(session)  # answer with the versions this write commits
     return JSONResponse(
         views.message_out(message).model_dump(mode="json"), status_code=201 if created else 200
     )
@@ -136,6 +141,7 @@ async def approve_draft(
     message, created = await service.approve_draft(
         session, ctx, scope.business, scope.user, lead_id, body.content, client_id=body.client_id
     )
+    await stamp(session)  # answer with the versions this write commits
     return JSONResponse(
         views.message_out(message).model_dump(mode="json"), status_code=201 if created else 200
     )
@@ -144,9 +150,9 @@ async def approve_draft(
 @router.post("/leads/{lead_id}/notes", response_model=MessageOut, status_code=201)
 async def add_note(lead_id: uuid.UUID, body: NoteIn, scope: Scope, session: Session) -> MessageOut:
     """Add an internal note to the lead (never emailed)."""
-    return views.message_out(
-        await service.add_note(session, scope.business, scope.user, lead_id, body.content)
-    )
+    note = await service.add_note(session, scope.business, scope.user, lead_id, body.content)
+    await stamp(session)  # answer with the versions this write commits
+    return views.message_out(note)
 
 
 @router.get("/leads/{lead_id}/timeline", response_model=list[TimelineEvent])
@@ -163,6 +169,7 @@ async def create_follow_up(
     follow_up = await service.schedule_follow_up(
         session, scope.business, scope.user, lead_id, _aware(body.scheduled_at)
     )  # type: ignore[arg-type]
+    await stamp(session)  # answer with the versions this write commits
     return views.follow_up_out(follow_up, scope.business.timezone)
 
 
@@ -217,4 +224,5 @@ async def update_follow_up(
         status=body.status,
         scheduled_at=_aware(body.scheduled_at),
     )
+    await stamp(session)  # answer with the versions this write commits
     return views.follow_up_out(follow_up, scope.business.timezone)
