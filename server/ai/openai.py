@@ -9,6 +9,7 @@ never logs the API key.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -72,6 +73,15 @@ class OpenAICompatibleAnalyser:
         self._api_key = api_key
         self._timeout = httpx.Timeout(timeout_s)
         self._client = http_client
+        self._owned_loop: asyncio.AbstractEventLoop | None = None  # set when we made the client
+
+    def _http(self) -> httpx.AsyncClient:
+        """One pooled client per event loop: a new TLS connection per lead costs tens of ms."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or (self._owned_loop is not None and self._owned_loop is not loop):
+            self._client = httpx.AsyncClient(timeout=self._timeout)
+            self._owned_loop = loop
+        return self._client
 
     def __repr__(self) -> str:  # keeps the key out of logs and tracebacks
         return f"OpenAICompatibleAnalyser(base_url={self.base_url!r}, model={self.model!r})"
@@ -122,13 +132,9 @@ class OpenAICompatibleAnalyser:
         headers = {"Authorization": f"Bearer {self._api_key}"}
         url = f"{self.base_url}/chat/completions"
         try:
-            if self._client is not None:
-                response = await self._client.post(
-                    url, json=body, headers=headers, timeout=self._timeout
-                )
-            else:
-                async with httpx.AsyncClient(timeout=self._timeout) as client:
-                    response = await client.post(url, json=body, headers=headers)
+            response = await self._http().post(
+                url, json=body, headers=headers, timeout=self._timeout
+            )
         except httpx.TimeoutException as exc:
             raise _Retryable(f"timeout calling the AI provider ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:

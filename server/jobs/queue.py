@@ -108,15 +108,25 @@ async def finish_many(session: AsyncSession, job_ids: list[uuid.UUID], worker_id
 
 
 async def fail(
-    session: AsyncSession, job_id: uuid.UUID, worker_id: str, error: str, *, permanent: bool
+    session: AsyncSession,
+    job_id: uuid.UUID,
+    worker_id: str,
+    error: str,
+    *,
+    permanent: bool,
+    max_attempts: int | None = None,
 ) -> Job | None:
-    """Record a failed attempt: retry later with backoff, or fail for good."""
+    """Record a failed attempt: retry later with backoff, or fail for good.
+
+    ``max_attempts`` (``LEADFLOW_JOB_MAX_ATTEMPTS``) caps the job's own limit.
+    """
     job = await session.get(Job, job_id, with_for_update=True)
     if job is None or job.locked_by != worker_id:
         return None
     job.last_error = error[:4000]
     job.locked_until = None
-    if permanent or job.attempts >= job.max_attempts:
+    limit = job.max_attempts if max_attempts is None else min(job.max_attempts, max_attempts)
+    if permanent or job.attempts >= limit:
         job.status = FAILED
         job.finished_at = utcnow()
     else:

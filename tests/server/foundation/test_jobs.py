@@ -54,6 +54,25 @@ async def test_failed_job_is_retried_with_growing_backoff_then_fails_for_good(ct
     assert job.status == "failed" and calls == [1, 2, 3, 4]
 
 
+async def test_job_max_attempts_setting_caps_the_retries(db_url, tmp_path):
+    ctx = build_context(make_settings(db_url, tmp_path / "data", None, job_max_attempts=2))
+
+    async def down(_ctx, _run) -> None:
+        raise JobError("down")
+
+    try:
+        await _job(ctx)
+        worker = Worker(ctx, {"count": down}, worker_id="w1")
+        await worker.tick()
+        await _make_due(ctx)
+        await worker.tick()
+        async with ctx.db.session() as session:
+            job = (await session.execute(select(Job))).scalar_one()
+        assert job.status == "failed" and job.attempts == 2
+    finally:
+        await ctx.db.dispose()
+
+
 async def test_permanent_error_is_not_retried(ctx):
     async def broken(_ctx, _run) -> None:
         raise JobError("bad address", permanent=True)

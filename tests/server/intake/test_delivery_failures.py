@@ -68,7 +68,7 @@ async def test_mail_that_cannot_be_delivered_ends_failed_with_its_error(
     await submit(client, tenant.slug)
     await worker.tick()  # the first attempt; a temporary failure waits for its backoff
     async with ctx.db.session() as session:
-        # LEADFLOW_JOB_MAX_ATTEMPTS is not read by the queue, so the rows are made short-lived.
+        # A short limit on the mail jobs only (the other jobs keep theirs).
         await session.execute(update(Job).where(Job.kind == DELIVER_EMAIL).values(max_attempts=3))
     monkeypatch.setattr(queue, "backoff_s", lambda attempts: 0.0)
     await make_jobs_due(ctx, DELIVER_EMAIL)
