@@ -189,7 +189,7 @@ async def update_business(
     session: AsyncSession, actor: User, business: Business, body: BusinessUpdate
 ) -> Business:
     values: dict[str, Any] = body.model_dump(exclude_unset=True)
-    if "contact_email" in values and values["contact_email"]:
+    if values.get("contact_email"):
         values["contact_email"] = str(values["contact_email"]).lower()
     for required in (
         "name",

@@ -261,8 +261,12 @@ async def decide_and_act(
     store_analysis(session, lead, outcome)
     store_draft(session, lead, outcome)
     auto_emails = await automatic_emails_last_24h(session, business.id, lead.customer_email)
+    # A lead's automatic mail goes out once per quiet period. When two submissions of one
+    # customer are processed at once and the later one's job finished first, this (earlier)
+    # one is now the repeat: it must not send a second mail.
+    answered = await _recent_customer_mail(session, lead.id)
     decision = decide(
-        gate_input(settings.public_url, lead, business, outcome, auto_emails, duplicate)
+        gate_input(settings.public_url, lead, business, outcome, auto_emails, duplicate or answered)
     )
     human_acted = lead.status in HUMAN_STATUSES or await _owner_replied(session, lead.id)
     reasons = [r.value for r in decision.reasons]
@@ -308,7 +312,7 @@ async def decide_and_act(
         lead.auto_sent = True
         reply_sent = True
         audit.record(session, "lead.auto_replied", business_id=business.id, lead_id=lead.id)
-    elif lead.customer_email and not (duplicate and await _recent_customer_mail(session, lead.id)):
+    elif lead.customer_email and not answered:
         await customer_mail.send_customer_mail(
             session,
             settings,

@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
-from server.auth import security
 from server.config import Settings
 from server.jobs import queue
 from tests.server.conftest import make_settings
@@ -22,14 +20,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "settings(**overrides): settings for this test; openai=True points the AI at the stand-in",
-    )
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Onboarding hashes three passwords per test; these tests are not about argon2's cost."""
-    monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
 
 
