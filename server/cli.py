@@ -125,8 +125,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings | None = None) -> int
     from server.app import create_app
 
     app = create_app(settings, run_worker=not args.no_worker)
-    config = uvicorn.Config(app, host=args.host, port=args.port, proxy_headers=False,
-                            log_level="info", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        proxy_headers=False,
+        log_level="info",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
     closing_server(config).run()
     return 0
 

@@ -52,8 +52,13 @@ class BodyLimitMiddleware:
                 await _reject(send, 413, "payload_too_large", "The request body is too large.")
                 return
         content_type = headers.get(b"content-type", b"").lower()
-        pattern = (_JSON_NUL if b"json" in content_type
-                   else _FORM_NUL if b"x-www-form-urlencoded" in content_type else None)
+        pattern = (
+            _JSON_NUL
+            if b"json" in content_type
+            else _FORM_NUL
+            if b"x-www-form-urlencoded" in content_type
+            else None
+        )
         received = 0
         tail = b""
 
@@ -77,10 +82,14 @@ class BodyLimitMiddleware:
 
 async def _reject(send: Send, status: int, code: str, message: str) -> None:
     body = json.dumps(error_body(code, message)).encode()
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode())],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

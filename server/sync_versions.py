@@ -126,11 +126,15 @@ def assign_versions(session: Session) -> None:
                 obj.version = version
             for obj in gone[business_id]:
                 version += 1
-                session.add(SyncTombstone(
-                    business_id=business_id, entity=obj.__sync_entity__,
-                    entity_id=obj.id,  # type: ignore[attr-defined]
-                    version=version, deleted_at=now,
-                ))
+                session.add(
+                    SyncTombstone(
+                        business_id=business_id,
+                        entity=obj.__sync_entity__,
+                        entity_id=obj.id,  # type: ignore[attr-defined]
+                        version=version,
+                        deleted_at=now,
+                    )
+                )
             bumps[business_id] = last
             if postgres:
                 # Delivered by PostgreSQL at commit, to every process LISTENing (/events).

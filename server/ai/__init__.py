@@ -1,1 +1,1 @@
-"""Lead analysis: a provider interface, the built-in ``local`` analyser, an OpenAI-compatible one."""
+"""Lead analysis: a provider interface, the built-in ``local`` analyser, an OpenAI-style one."""

@@ -16,7 +16,6 @@ ALGORITHM = "HS256"
 MIN_PASSWORD_LENGTH = 10
 
 
-
 class _Argon2:
     """The process's argon2 parameters (``LEADFLOW_ARGON2_*``), set once at start-up.
 

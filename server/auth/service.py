@@ -105,11 +105,7 @@ async def login(
     user = await repo.user_by_email(session, email)
     # argon2 is deliberately slow: verify off the event loop so other requests keep moving.
     valid = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
-    if (
-        not valid
-        or user is None
-        or not user.is_active
-    ):
+    if not valid or user is None or not user.is_active:
         for key in keys:
             ratelimit.hit(session, key)
         raise InvalidCredentials()

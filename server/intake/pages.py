@@ -134,7 +134,10 @@ async def form_submit(slug: SlugPath, request: Request, ctx: Ctx, session: Sessi
             | {"message": values["message"]}
         )
     except ValidationError as error:
-        errors = {e["field"] or "form": _friendly(e["field"]) for e in field_errors(error.errors())}
+        errors = {
+            e["field"] or "form": _friendly(e["field"])
+            for e in field_errors([dict(e) for e in error.errors()])
+        }
         return await _render(request, ctx, session, slug, values, errors, status=422)
     too_fast = _filled_too_fast(ctx, slug, str(raw.get("form_token") or ""))
     ip = ratelimit.client_ip(request, ctx.settings.trusted_proxies)

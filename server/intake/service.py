@@ -114,7 +114,7 @@ async def _claim_submission(
         )
         .on_conflict_do_nothing()
     )
-    return bool(result.rowcount)
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def _open_duplicate(

@@ -138,7 +138,11 @@ class Worker:
         try:
             async with self.ctx.db.session() as session:
                 job = await queue.fail(
-                    session, run.id, self.worker_id, message, permanent=permanent,
+                    session,
+                    run.id,
+                    self.worker_id,
+                    message,
+                    permanent=permanent,
                     max_attempts=self.ctx.settings.job_max_attempts,
                 )
             if job is not None and job.status == queue.FAILED and run.kind in self.give_up:

@@ -166,9 +166,11 @@ async def create_follow_up(
     lead_id: uuid.UUID, body: FollowUpCreate, scope: Scope, session: Session
 ) -> FollowUpOut:
     """Schedule a follow-up email for the lead."""
+    scheduled_at = _aware(body.scheduled_at)
+    assert scheduled_at is not None  # the model requires it
     follow_up = await service.schedule_follow_up(
-        session, scope.business, scope.user, lead_id, _aware(body.scheduled_at)
-    )  # type: ignore[arg-type]
+        session, scope.business, scope.user, lead_id, scheduled_at
+    )
     await stamp(session)  # answer with the versions this write commits
     return views.follow_up_out(follow_up, scope.business.timezone)
 

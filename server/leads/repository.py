@@ -74,7 +74,7 @@ def search_condition(
     phone_like = len(digits) >= 3 and _PHONE_QUERY.fullmatch(q.strip()) is not None
     phone = Lead.phone_normalized.like(f"%{digits}%") if phone_like else None
     if dialect == "postgresql":
-        fts = text(f"{PG_DOCUMENT.text} @@ CAST(:lead_q AS tsquery)").bindparams(
+        fts: Any = text(f"{PG_DOCUMENT.text} @@ CAST(:lead_q AS tsquery)").bindparams(
             lead_q=pg_tsquery(q)
         )
         if phone is None and not rare:
@@ -99,7 +99,7 @@ def lead_list_query(
     q: str | None = None,
     oldest_first: bool = False,
     rare: bool = False,
-) -> Select[tuple[Lead]]:
+) -> Select[Lead]:
     query = select(Lead).where(Lead.business_id == business_id)
     if status:
         query = query.where(Lead.status == status)

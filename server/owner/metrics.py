@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
@@ -37,7 +38,7 @@ async def owner_metrics(
     starts = day_starts(now, timezone)
     closed = [s.value for s in CLOSED_LEAD_STATUSES]
 
-    def count_if(condition):  # type: ignore[no-untyped-def]
+    def count_if(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     lead_row = (

@@ -229,7 +229,7 @@ async def _push_one(
                     {
                         "code": "validation_error",
                         "message": "Invalid mutation.",
-                        "details": field_errors(list(error.errors())),
+                        "details": field_errors([dict(e) for e in error.errors()]),
                     }
                 ) from None
             except AppError as error:

@@ -20,8 +20,11 @@ SCRIPT = Path(sys.executable).parent / "leadflow-server"
 
 
 def _env(db_url: str, data_dir: Path, smtp: SmtpSink | None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("LEADFLOW_") or k.startswith("LEADFLOW_ARGON2_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("LEADFLOW_") or k.startswith("LEADFLOW_ARGON2_")
+    }
     env.update(LEADFLOW_DATA_DIR=str(data_dir), LEADFLOW_DATABASE_URL=db_url, **extra)
     if smtp is not None:
         env.update(

@@ -7,8 +7,8 @@ import email.policy
 import json
 import threading
 import uuid
-from typing import ClassVar
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import select, update

@@ -7,18 +7,33 @@ import uuid
 
 from tests.server.factories import admin_headers, onboard
 
-JUNK_BODIES = [b"", b"null", b"[]", b'"text"', b"123", b'{"a": {"b": [1, 2, {"c": null}]}}',
-               b'{"email": 5, "password": []}', b'{"name": "\\u0000\\ud800"}', b"\xff\xfe\x00",
-               b'{"status": "weird"}', b'{"limit": 1e999}']
+JUNK_BODIES = [
+    b"",
+    b"null",
+    b"[]",
+    b'"text"',
+    b"123",
+    b'{"a": {"b": [1, 2, {"c": null}]}}',
+    b'{"email": 5, "password": []}',
+    b'{"name": "\\u0000\\ud800"}',
+    b"\xff\xfe\x00",
+    b'{"status": "weird"}',
+    b'{"limit": 1e999}',
+]
 ROUTES = [
-    ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"),
-    ("POST", "/api/v1/auth/invites/accept"), ("POST", "/api/v1/auth/password/forgot"),
-    ("POST", "/api/v1/auth/password/reset"), ("POST", "/api/v1/admin/businesses"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/invites/accept"),
+    ("POST", "/api/v1/auth/password/forgot"),
+    ("POST", "/api/v1/auth/password/reset"),
+    ("POST", "/api/v1/admin/businesses"),
     ("PATCH", "/api/v1/admin/businesses/{business}"),
     ("PATCH", "/api/v1/admin/businesses/{business}/status"),
     ("PATCH", "/api/v1/admin/businesses/{business}/form"),
-    ("POST", "/api/v1/public/forms/{slug}/submit"), ("PATCH", "/api/v1/owner/business"),
-    ("PATCH", "/api/v1/owner/form"), ("POST", "/api/v1/owner/sync/push"),
+    ("POST", "/api/v1/public/forms/{slug}/submit"),
+    ("PATCH", "/api/v1/owner/business"),
+    ("PATCH", "/api/v1/owner/form"),
+    ("POST", "/api/v1/owner/sync/push"),
 ]
 
 
@@ -37,38 +52,56 @@ async def test_junk_bodies_never_answer_500(ctx, client, smtp, worker):
 async def test_junk_ids_and_queries_never_answer_500(ctx, client, smtp, worker):
     admin = await admin_headers(ctx, client)
     tenant = await onboard(ctx, client, smtp, worker, admin)
-    for url in ["/api/v1/owner/leads/not-a-uuid", f"/api/v1/owner/leads/{uuid.uuid4()}",
-                "/api/v1/owner/leads?limit=0", "/api/v1/owner/leads?limit=501",
-                "/api/v1/owner/leads?offset=-1", "/api/v1/owner/leads?status=nope",
-                "/api/v1/owner/leads?q=" + "a" * 300,
-                "/api/v1/owner/sync?cursor=-5", "/api/v1/owner/sync?cursor=99999999",
-                "/api/v1/owner/follow-ups?state=later", "/forms/" + "x" * 200,
-                "/forms/%00", "/invite/%ff", "/reset/..%2f..", "/api/v1/nothing-here"]:
+    for url in [
+        "/api/v1/owner/leads/not-a-uuid",
+        f"/api/v1/owner/leads/{uuid.uuid4()}",
+        "/api/v1/owner/leads?limit=0",
+        "/api/v1/owner/leads?limit=501",
+        "/api/v1/owner/leads?offset=-1",
+        "/api/v1/owner/leads?status=nope",
+        "/api/v1/owner/leads?q=" + "a" * 300,
+        "/api/v1/owner/sync?cursor=-5",
+        "/api/v1/owner/sync?cursor=99999999",
+        "/api/v1/owner/follow-ups?state=later",
+        "/forms/" + "x" * 200,
+        "/forms/%00",
+        "/invite/%ff",
+        "/reset/..%2f..",
+        "/api/v1/nothing-here",
+    ]:
         response = await client.get(url, headers=tenant.owner_headers)
         assert 400 <= response.status_code < 500, (url, response.status_code, response.text)
-    nul = await client.post(f"/api/v1/public/forms/{tenant.slug}/submit",
-                            json={"customer_name": "Nul\u0000Name", "message": "x"})
+    nul = await client.post(
+        f"/api/v1/public/forms/{tenant.slug}/submit",
+        json={"customer_name": "Nul\u0000Name", "message": "x"},
+    )
     assert nul.status_code == 400 and nul.json()["error"]["message"].startswith("The request")
-    literal = await client.post(f"/api/v1/public/forms/{tenant.slug}/submit",
-                                json={"customer_name": "Backslash Person",
-                                      "message": "I typed \\u0000 on purpose"})
+    literal = await client.post(
+        f"/api/v1/public/forms/{tenant.slug}/submit",
+        json={"customer_name": "Backslash Person", "message": "I typed \\u0000 on purpose"},
+    )
     assert literal.status_code == 202
     # Search syntax characters are searched for, not interpreted.
     for q in ['"', "'", "*", ":*", "&|!()", "a:* & b", "NEAR(", "\\", "AND OR NOT"]:
-        response = await client.get("/api/v1/owner/leads", params={"q": q},
-                                    headers=tenant.owner_headers)
+        response = await client.get(
+            "/api/v1/owner/leads", params={"q": q}, headers=tenant.owner_headers
+        )
         assert response.status_code == 200, (q, response.text)
 
 
-async def test_same_new_owner_in_two_concurrent_creations_is_a_conflict_not_a_crash(
-    ctx, client
-):
+async def test_same_new_owner_in_two_concurrent_creations_is_a_conflict_not_a_crash(ctx, client):
     admin = await admin_headers(ctx, client)
 
     async def create(name: str):  # type: ignore[no-untyped-def]
-        return await client.post("/api/v1/admin/businesses", headers=admin, json={
-            "name": name, "contact_email": "desk@example.com",
-            "owner": {"email": "same@example.com", "full_name": "Same Owner"}})
+        return await client.post(
+            "/api/v1/admin/businesses",
+            headers=admin,
+            json={
+                "name": name,
+                "contact_email": "desk@example.com",
+                "owner": {"email": "same@example.com", "full_name": "Same Owner"},
+            },
+        )
 
     answers = await asyncio.gather(create("Alpha"), create("Beta"))
     assert sorted(a.status_code for a in answers) in ([201, 201], [201, 409])
