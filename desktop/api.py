@@ -75,7 +75,7 @@ class ApiClient:
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One authenticated call; a 401 triggers one refresh and one retry."""
         if self.access_token is None and self.refresh_token:
-            await self.refresh()
+            await self.refresh(only_if_missing=True)
         used = self.access_token
         response = await self._send(method, path, **kwargs)
         if response.status_code == 401 and self.refresh_token:
@@ -111,11 +111,17 @@ class ApiClient:
         raise_for_error(response)
         return self._take_tokens(TokenResponse.model_validate(response.json()))
 
-    async def refresh(self, stale_access: str | None = None) -> TokenResponse | None:
-        """Trade the refresh token for a new pair, once even when several calls ask at once."""
+    async def refresh(
+        self, stale_access: str | None = None, *, only_if_missing: bool = False
+    ) -> TokenResponse | None:
+        """Trade the refresh token for a new pair, once even when several calls ask at once:
+        a call that waited for the lock skips the trade when another call already made it
+        (``stale_access`` replaced, or ``only_if_missing`` and a token is there now)."""
         async with self._refresh_lock:
             if stale_access is not None and self.access_token not in (None, stale_access):
                 return None  # another call refreshed while this one waited
+            if only_if_missing and self.access_token is not None:
+                return None
             if not self.refresh_token:
                 raise AuthError(401, "not_authenticated", "Sign in to continue.")
             response = await self._send(
@@ -241,7 +247,7 @@ class ApiClient:
         means the connection is dead even if the socket never said so.
         """
         if self.access_token is None and self.refresh_token:
-            await self.refresh()
+            await self.refresh(only_if_missing=True)
         for attempt in (1, 2):
             used = self.access_token
             timeout = httpx.Timeout(10.0, read=read_timeout)

@@ -1,4 +1,8 @@
-"""``leadflow``: the desktop app's entry point."""
+"""``leadflow``: the desktop app's entry point.
+
+``leadflow --smoke`` builds the main window offline, starts the event loop and exits 0 once the
+window is up (``desktop.ui.smoke``): the packaging test runs the built binary that way.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,25 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv if argv is None else argv)
+    smoke = "--smoke" in args
+    args = [a for a in args if a != "--smoke"]
     from PySide6.QtWidgets import QApplication
 
-    from desktop.ui.controller import AppController
+    import desktop.ui  # noqa: F401 - Qt WebEngine's settings must precede the QApplication
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = QApplication(sys.argv if argv is None else argv)
+    app = QApplication(args)
     app.setApplicationName("LeadFlow")
     app.setOrganizationName("LeadFlow")
     app.setDesktopFileName("leadflow")
     app.setStyle("Fusion")  # follows the system's light or dark colour scheme (Qt ≥ 6.5)
+    if smoke:
+        from desktop.ui.smoke import run
+
+        return run(app)
+    from desktop.ui.controller import AppController
+
     app.setQuitOnLastWindowClosed(False)
     controller = AppController()
 

@@ -53,6 +53,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     settled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, seq);
 CREATE INDEX IF NOT EXISTS outbox_lead ON outbox (lead_id);
+CREATE TABLE IF NOT EXISTS fts_dirty (lead_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS lead_fts_map (lead_id TEXT PRIMARY KEY, fts_rowid INTEGER NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS leads_fts USING fts5(
     lead_id UNINDEXED, name, email, phone, service, messages,
     tokenize = 'unicode61 remove_diacritics 2');
@@ -96,6 +98,12 @@ class LocalStore:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=OFF")
         self.db.executescript(SCHEMA)
+        if self.meta("fts_map") is None:  # a copy made before the map existed
+            with self.db.atomic():
+                self.db.execute(
+                    "INSERT OR REPLACE INTO lead_fts_map SELECT lead_id, rowid FROM leads_fts"
+                )
+                self.set_meta("fts_map", "1")
 
     def close(self) -> None:
         with self.lock:
@@ -133,7 +141,7 @@ class LocalStore:
     def reset(self) -> None:
         """Forget every synced row and the cursor (the outbox stays: nothing queued is lost)."""
         with self.lock, self.db.atomic():
-            for table in (*TABLES.values(), "leads_fts"):
+            for table in (*TABLES.values(), "leads_fts", "lead_fts_map", "fts_dirty"):
                 self.db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             self.db.execute("DELETE FROM meta WHERE key IN ('cursor', 'last_sync')")
 
@@ -146,8 +154,15 @@ class LocalStore:
             result = AppliedChanges(cursor=page.cursor, bootstrap=before == 0)
             for change in page.changes:
                 self._apply(change, result)
-            for lead_id in result.leads:
-                self._reindex(lead_id)
+            # Search text is rebuilt once per lead at the end of a pull, not once per page: a
+            # bootstrap brings a lead and its messages in different pages. The dirty marks are
+            # in this transaction, so a pull cut short finishes the index the next time.
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO fts_dirty (lead_id) VALUES (?)",
+                [(lead_id,) for lead_id in result.leads],
+            )
+            if not page.has_more:
+                self._reindex_dirty()
             result.count = len(page.changes)
             self.db.execute(
                 "INSERT INTO meta (key, value) VALUES ('cursor', ?) "
@@ -172,7 +187,7 @@ class LocalStore:
                     result.leads.add(lead)
             self.db.execute(f"DELETE FROM {table} WHERE id = ?", [key])  # noqa: S608
             if change.entity is SyncEntity.LEAD:
-                self.db.execute("DELETE FROM leads_fts WHERE lead_id = ?", [key])
+                self._unindex(key)
                 result.leads.discard(key)
             result.follow_ups |= change.entity is SyncEntity.FOLLOW_UP
             return
@@ -318,8 +333,23 @@ class LocalStore:
         row = self.db.execute(f"SELECT lead_id FROM {table} WHERE id = ?", [key]).fetchone()  # noqa: S608
         return row[0] if row else None
 
+    def _reindex_dirty(self) -> None:
+        for (lead_id,) in self.db.execute("SELECT lead_id FROM fts_dirty").fetchall():
+            self._reindex(lead_id)
+        self.db.execute("DELETE FROM fts_dirty")
+
+    def _unindex(self, lead_id: str) -> None:
+        # FTS5 cannot index ``lead_id``: finding a lead's row by it scans the whole index, so
+        # the rowid is kept in ``lead_fts_map`` (a bootstrap would otherwise be quadratic).
+        row = self.db.execute(
+            "SELECT fts_rowid FROM lead_fts_map WHERE lead_id = ?", [lead_id]
+        ).fetchone()
+        if row is not None:
+            self.db.execute("DELETE FROM leads_fts WHERE rowid = ?", [row[0]])
+            self.db.execute("DELETE FROM lead_fts_map WHERE lead_id = ?", [lead_id])
+
     def _reindex(self, lead_id: str) -> None:
-        self.db.execute("DELETE FROM leads_fts WHERE lead_id = ?", [lead_id])
+        self._unindex(lead_id)
         lead = self.db.execute(
             "SELECT customer_name, customer_email, customer_phone, service_needed,"
             " json_extract(data, '$.message') FROM leads WHERE id = ?",
@@ -334,10 +364,14 @@ class LocalStore:
             )
         ]
         body = "\n".join(t for t in [lead[4], *texts] if t)
-        self.db.execute(
+        cursor = self.db.execute(
             "INSERT INTO leads_fts (lead_id, name, email, phone, service, messages)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             [lead_id, lead[0], lead[1], lead[2], lead[3], body],
+        )
+        self.db.execute(
+            "INSERT OR REPLACE INTO lead_fts_map (lead_id, fts_rowid) VALUES (?, ?)",
+            [lead_id, cursor.lastrowid],
         )
 
     # -- local marks ----------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Which window is up: sign-in, then the main window of one business; switching and signing out."""
+"""Which window is up: sign-in, then the main window of one business (with the admin console
+for a super-admin who is also a member), or the admin console alone for a super-admin with no
+business; switching and signing out."""
 
 from __future__ import annotations
 
@@ -8,21 +10,22 @@ import httpx
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from desktop.accounts import Account, forget_account, save_account
+from desktop.admin.mode import AdminMode
 from desktop.secrets import SecretStore
 from desktop.service_thread import ServiceThread
 from desktop.session import Session
 from desktop.signin import SignIn
-from desktop.ui.login import LoginDialog
+from desktop.ui.admin import AdminConsole
+from desktop.ui.admin_window import AdminWindow
+from desktop.ui.login import NO_KEYRING, LoginDialog, keyring_note
 from desktop.ui.main_window import MainWindow
 
-NO_KEYRING = (
-    "No system keyring works here, so LeadFlow asks for your password at each start "
-    "and never writes your sign-in to disk."
-)
+SUPER_ADMIN = "super_admin"
+NO_BUSINESS = "This account has no business yet. Accept your invite, then sign in again."
 
 
 class AppController(QObject):
-    window_opened = Signal(object)  # MainWindow
+    window_opened = Signal(object)  # MainWindow or AdminWindow
     login_shown = Signal(object)  # LoginDialog
 
     def __init__(
@@ -43,9 +46,11 @@ class AppController(QObject):
         self.modal_login = modal_login
         self.signin = SignIn(self.service, self.secrets, transport)
         self.session: Session | None = None
-        self.window: MainWindow | None = None
+        self.admin: AdminMode | None = None
+        self.window: MainWindow | AdminWindow | None = None
         self.login: LoginDialog | None = None
         self._keyring_missing = False
+        self.keyring_notes = 0  # times the user was told (once per start, at most)
         self.signin.restored.connect(self._restored)
         self.signin.keyring_unavailable.connect(self._no_keyring)
 
@@ -53,15 +58,25 @@ class AppController(QObject):
         self.signin.restore()
 
     def _no_keyring(self) -> None:
+        """No keyring backend: say so once per start (the sign-in dialog at start, else the
+        window once it is up); the token then lives in memory only."""
         self._keyring_missing = True
-        if self.login is not None:
-            self.login.error.setText(NO_KEYRING)
+        if self.window is not None:
+            self._tell_no_keyring()
+
+    def _tell_no_keyring(self) -> None:
+        if self._keyring_missing and not self.keyring_notes and self.window is not None:
+            self.keyring_notes += 1
+            keyring_note(self.window)
 
     def _restored(self, account: Account | None, token: str | None) -> None:
         if account is not None and token:
             self.open_session(account, token)
+        elif self._keyring_missing:
+            self.keyring_notes += 1
+            self.show_login(account, NO_KEYRING)
         else:
-            self.show_login(account, NO_KEYRING if self._keyring_missing else "")
+            self.show_login(account)
 
     def show_login(self, account: Account | None = None, note: str = "") -> None:
         self.login = LoginDialog(
@@ -85,6 +100,13 @@ class AppController(QObject):
 
     def open_session(self, account: Account, token: str | None) -> None:
         self.close_session()
+        is_admin = account.role == SUPER_ADMIN
+        if not account.businesses:
+            if is_admin:
+                self._open_admin_only(account, token)
+            else:
+                self.show_login(account, NO_BUSINESS)
+            return
         self.session = Session(
             account,
             token,
@@ -93,13 +115,45 @@ class AppController(QObject):
             transport=self.transport,
             poll_s=self.poll_s,
         )
-        self.window = MainWindow(self.session, self.settings)
+        self.window = MainWindow(
+            self.session, self.settings, self._admin_console if is_admin else None
+        )
         self.window.sign_out_requested.connect(self.sign_out)
         self.window.switch_business.connect(self.switch_business)
         self.session.auth_failed.connect(self._auth_failed)
+        self.session.keyring_unavailable.connect(self._no_keyring)
         self.session.start()
+        self.window.load()
         self.window.show()
         self.window_opened.emit(self.window)
+        self._tell_no_keyring()
+
+    def _admin_console(self) -> AdminConsole:
+        """The console of a member who is also a super-admin, over the session's own client."""
+        assert self.session is not None
+        if self.admin is None:
+            self.admin = AdminMode(
+                self.session.account,
+                service=self.service,
+                secrets=self.secrets,
+                api=self.session.api,
+            )
+        return AdminConsole(self.admin.admin)
+
+    def _open_admin_only(self, account: Account, token: str | None) -> None:
+        """A super-admin with no business: the console alone, and no owner sync at all."""
+        self.admin = AdminMode(
+            account, token, service=self.service, secrets=self.secrets, transport=self.transport
+        )
+        self.admin.auth_failed.connect(self._auth_failed)
+        self.admin.keyring_unavailable.connect(self._no_keyring)
+        self.admin.signed_out.connect(lambda: self._signed_out(account, True))
+        window = AdminWindow(self.admin, self.settings)
+        window.sign_out_requested.connect(self.sign_out)
+        self.window = window
+        window.show()
+        self.window_opened.emit(window)
+        self._tell_no_keyring()
 
     def close_session(self) -> None:
         if self.window is not None:
@@ -108,6 +162,10 @@ class AppController(QObject):
             self.window.close()
             self.window.deleteLater()
             self.window = None
+        if self.admin is not None:
+            self.admin.stop()  # before the session: it may borrow the session's client
+            self.admin.deleteLater()
+            self.admin = None
         if self.session is not None:
             self.session.stop()
             self.session.deleteLater()
@@ -124,19 +182,24 @@ class AppController(QObject):
 
     def sign_out(self, remove_local_copy: bool) -> None:
         if self.session is None:
+            if self.admin is not None:
+                self.admin.sign_out()
             return
         session = self.session
         session.signed_out.connect(lambda remove: self._signed_out(session.account, remove))
         session.sign_out(remove_local_copy)
 
     def _signed_out(self, account: Account, remove: bool) -> None:
+        if self.admin is not None:
+            self.admin.clear_cache()
         self.close_session()
         forget_account(account, remove)
         self.show_login(account)
 
     def _auth_failed(self, _error: Any) -> None:
-        if self.session is not None and self.login is None:
-            account = self.session.account
+        owner = self.session or self.admin
+        if owner is not None and self.login is None:
+            account = owner.account
             self.close_session()
             self.show_login(account, "Your sign-in has expired. Sign in again.")
 

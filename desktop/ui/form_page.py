@@ -1,4 +1,5 @@
-"""My form: its address (409 shown inline), texts, services, Pause/Activate, the QR code."""
+"""My form: its address (409 shown inline), texts, services, Pause/Activate, a live preview of
+the real public page, the QR code with Save PNG."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.errors import ApiError, ConflictError, ValidationError
+from desktop.ui.web_preview import FormPreview
 from shared.models.business import FormOut
 
 
@@ -30,6 +32,7 @@ class FormPage(QWidget):
         self.session = session
         self.form: FormOut | None = None
         self.qr_png = b""
+        self._previewed: FormOut | None = None
         self.url = QLabel("")
         self.url.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.slug = QLineEdit()
@@ -37,7 +40,9 @@ class FormPage(QWidget):
         self.slug_error.setStyleSheet("color: #c53030")
         self.title_edit = QLineEdit()
         self.description = QPlainTextEdit()
+        self.description.setMaximumHeight(110)
         self.success = QPlainTextEdit()
+        self.success.setMaximumHeight(80)
         self.services = QListWidget()
         add = QPushButton("Add service")
         remove = QPushButton("Remove")
@@ -45,10 +50,12 @@ class FormPage(QWidget):
         self.toggle = QPushButton("Pause form")
         self.open_page = QPushButton("Open the public page")
         self.status = QLabel("")
+        self.preview = FormPreview()
         self.qr = QLabel()
-        self.qr.setFixedSize(220, 220)
+        self.qr.setFixedSize(160, 160)
         self.qr.setScaledContents(True)
-        save_qr = QPushButton("Save QR as PNG…")
+        self.save_qr = save_qr = QPushButton("Save QR as PNG…")
+        self.save_qr_path = ""  # tests set a path instead of answering the dialog
         service_buttons = QHBoxLayout()
         service_buttons.addWidget(add)
         service_buttons.addWidget(remove)
@@ -70,12 +77,19 @@ class FormPage(QWidget):
         left.addLayout(form)
         left.addLayout(actions)
         left.addWidget(self.status)
+        qr_side = QVBoxLayout()
+        qr_side.addWidget(QLabel("QR code of the form address"))
+        qr_side.addWidget(save_qr)
+        qr_side.addStretch(1)
+        qr_row = QHBoxLayout()
+        qr_row.addWidget(self.qr)
+        qr_row.addLayout(qr_side, 1)
         right = QVBoxLayout()
-        right.addWidget(self.qr)
-        right.addWidget(save_qr)
-        right.addStretch(1)
+        right.addWidget(QLabel("Live preview of the public page"))
+        right.addWidget(self.preview, 1)
+        right.addLayout(qr_row)
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 3)
+        layout.addLayout(left, 1)
         layout.addLayout(right, 1)
         add.clicked.connect(self._add_service)
         remove.clicked.connect(lambda: self.services.takeItem(self.services.currentRow()))
@@ -112,6 +126,9 @@ class FormPage(QWidget):
         )
         if slug_changed or not self.qr_png:
             self.session.load_qr(form.slug)
+        if self.isVisible() and form.url and form != self._previewed:
+            self._previewed = form
+            self.preview.show_url(form.url)  # the real page, again after each change
 
     def _service_item(self, text: str) -> QListWidgetItem:
         item = QListWidgetItem(text)
@@ -176,6 +193,8 @@ class FormPage(QWidget):
         if not self.qr_png:
             return
         name = f"{self.form.slug if self.form else 'form'}-qr.png"
-        path, _ = QFileDialog.getSaveFileName(self, "Save QR code", name, "PNG (*.png)")
+        path = self.save_qr_path
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, "Save QR code", name, "PNG (*.png)")
         if path:
             self.session.save_file(path, self.qr_png)

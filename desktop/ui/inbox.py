@@ -75,6 +75,7 @@ class InboxPage(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 4)
+        self.splitter.setSizes([540, 660])  # the table's columns readable, the detail roomy
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)

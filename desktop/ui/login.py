@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
 )
@@ -27,6 +28,20 @@ def explain(error: Exception) -> str:
     if isinstance(error, DesktopError):
         return str(error)
     return f"Sign-in failed: {error}"
+
+
+NO_KEYRING = (
+    "No system keyring works here, so LeadFlow asks for your password at each start "
+    "and never writes your sign-in to disk."
+)
+
+
+def keyring_note(parent: Any) -> QMessageBox:
+    """Say (without blocking) that the sign-in cannot be remembered on this system."""
+    box = QMessageBox(QMessageBox.Icon.Information, "No keyring", NO_KEYRING, parent=parent)
+    box.setObjectName("keyring-note")
+    box.open()
+    return box
 
 
 class LoginDialog(QDialog):

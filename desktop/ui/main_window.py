@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +37,14 @@ class MainWindow(QMainWindow):
     sign_out_requested = Signal(bool)  # remove the local copy
     switch_business = Signal(str)
 
-    def __init__(self, session: Any, settings: QSettings | None = None) -> None:
+    def __init__(
+        self,
+        session: Any,
+        settings: QSettings | None = None,
+        admin_console: Callable[[], QWidget] | None = None,
+    ) -> None:
+        """``admin_console`` makes the super-admin console when its entry is first chosen
+        (only for an account that is both a business member and a super-admin)."""
         super().__init__()
         self.session = session
         self.settings = settings or QSettings("LeadFlow", "LeadFlow")
@@ -66,6 +74,13 @@ class MainWindow(QMainWindow):
         for label, page in self.pages:
             self.nav.addItem(label)
             self.stack.addWidget(page)
+        self.admin_console: QWidget | None = None
+        self._make_admin_console = admin_console
+        self.admin_row = -1
+        if admin_console is not None:
+            self.admin_row = self.nav.count()
+            self.nav.addItem("Admin console")
+            self.stack.addWidget(QWidget())  # replaced by the console when first shown
         self.outbox = OutboxPanel(session)
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
@@ -76,7 +91,9 @@ class MainWindow(QMainWindow):
         splitter = QSplitter()
         splitter.addWidget(self.nav)
         splitter.addWidget(centre)
+        splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([self.nav.maximumWidth(), 1100])  # no gap right of the navigation
         self.setCentralWidget(splitter)
         self._build_toolbar()
         self.status_label = QLabel(STATUS_TEXT["offline"])
@@ -95,7 +112,6 @@ class MainWindow(QMainWindow):
         session.progress.connect(self._on_progress)
         session.unread_changed.connect(self._on_unread)
         session.notify.connect(self.notifier.show)
-        session.keyring_unavailable.connect(self._keyring_warning)
         self.notifier.open_lead.connect(self.open_lead)
         self.notifier.show_window.connect(self.bring_to_front)
         for keys, slot in (
@@ -112,8 +128,16 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
-        self.nav.setCurrentRow(int(str(self.settings.value("window/page", 1))))
-        self.inbox.refresh()
+        row = int(str(self.settings.value("window/page", 1)))
+        self.nav.setCurrentRow(row if 0 <= row < self.nav.count() else 1)
+
+    def load(self) -> None:
+        """Fill the pages from the local copy (call once the session has started: the
+        session drops requests made before)."""
+        if self.nav.currentRow() != self.admin_row:
+            self._show_page(self.nav.currentRow())
+        if self.stack.currentWidget() is not self.inbox:
+            self.inbox.refresh()  # the inbox is the page notifications and shortcuts open
 
     def _build_toolbar(self) -> None:
         toolbar = self.addToolBar("Main")
@@ -141,6 +165,9 @@ class MainWindow(QMainWindow):
     def _show_page(self, row: int) -> None:
         if row < 0:
             return
+        if row == self.admin_row:
+            self.show_admin_console()
+            return
         self.stack.setCurrentIndex(row)
         page = self.pages[row][1]
         refresh = getattr(page, "refresh", None)
@@ -149,6 +176,21 @@ class MainWindow(QMainWindow):
 
     def show_page(self, widget: QWidget) -> None:
         self.nav.setCurrentRow([p for _, p in self.pages].index(widget))
+
+    def show_admin_console(self) -> QWidget | None:
+        if self._make_admin_console is None:
+            return None
+        if self.admin_console is None:
+            placeholder = self.stack.widget(self.admin_row)
+            self.admin_console = self._make_admin_console()
+            self.stack.insertWidget(self.admin_row, self.admin_console)
+            if placeholder is not None:
+                self.stack.removeWidget(placeholder)
+                placeholder.deleteLater()
+        self.stack.setCurrentWidget(self.admin_console)
+        if self.nav.currentRow() != self.admin_row:
+            self.nav.setCurrentRow(self.admin_row)
+        return self.admin_console
 
     def open_lead(self, lead_id: str) -> None:
         self.bring_to_front()
@@ -188,14 +230,6 @@ class MainWindow(QMainWindow):
     def _on_unread(self, count: int) -> None:
         self.unread_label.setText(f"{count} unread" if count else "")
         self.notifier.set_unread(count)
-
-    def _keyring_warning(self) -> None:
-        QMessageBox.information(
-            self,
-            "No keyring",
-            "This system has no working keyring, so LeadFlow cannot remember your sign-in. "
-            "It will ask for your password at each start; nothing is stored in plain text.",
-        )
 
     # -- leaving --------------------------------------------------------------------------------
 

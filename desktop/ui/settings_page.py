@@ -6,9 +6,9 @@ from typing import Any
 
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QColorDialog,
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,22 +30,32 @@ def setting_on(settings: Any, key: str) -> bool:
     return str(settings.value(key, "false")).lower() in ("true", "1")
 
 
-# Each mode is exactly one pair of the business's switches
-# (smart_auto_reply, owner_approval_required).
+# Each mode is exactly one pair of the business's switches (smart_auto_reply,
+# owner_approval_required), and its text says what the server's gate then does.
 MODES = (
-    ("Safe", False, True, "AI drafts a reply for every lead; nothing is sent without you."),
+    (
+        "Safe",
+        False,
+        True,
+        "The AI drafts a reply for every lead, and nothing it writes is emailed: the customer "
+        "gets the automatic “we received your request” email, and the draft waits for you to "
+        "approve, edit or ignore.",
+    ),
     (
         "Auto with approval",
         True,
         True,
-        "AI replies are prepared automatically but wait for your approval before sending.",
+        "Smart auto-reply is on, but every AI reply is held for your approval (gate reason "
+        "“owner approval required”); meanwhile the customer gets the automatic acknowledgement.",
     ),
     (
         "Auto",
         True,
         False,
-        "Low-risk, high-confidence AI replies are sent automatically; everything the safety gate "
-        "flags (prices, bookings, legal/medical topics, low confidence…) waits for you.",
+        "The AI reply is emailed at once when the safety gate allows it: low risk, confidence at "
+        "or above the threshold, no blocked topic (prices, bookings, availability, refunds, "
+        "legal, medical or financial advice), a customer email, not spam or a duplicate, under "
+        "the reply limit. Anything else gets the acknowledgement and waits for you.",
     ),
 )
 
@@ -64,6 +75,7 @@ class SettingsPage(QWidget):
         self.session = session
         self.app_settings = settings
         self.business: BusinessOut | None = None
+        self._mode_chosen = False  # the owner clicked a mode since the last save
         self.name = QLineEdit()
         self.industry = QLineEdit()
         self.phone = QLineEdit()
@@ -72,9 +84,14 @@ class SettingsPage(QWidget):
         self.address.setMaximumHeight(60)
         self.colour = QPushButton()
         self.colour_value = "#2b6cb0"
-        self.mode = QComboBox()
-        for label, *_ in MODES:
-            self.mode.addItem(label)
+        self.mode = QButtonGroup(self)
+        mode_row = QHBoxLayout()
+        for number, (label, *_rest) in enumerate(MODES):
+            button = QRadioButton(label)
+            self.mode.addButton(button, number)
+            mode_row.addWidget(button)
+        mode_row.addStretch(1)
+        self.mode.button(0).setChecked(True)
         self.mode_rules = QLabel()
         self.mode_rules.setWordWrap(True)
         self.switches = QLabel()
@@ -88,7 +105,7 @@ class SettingsPage(QWidget):
         profile.addRow("Contact email (Reply-To)", self.contact_email)
         profile.addRow("Address", self.address)
         profile.addRow("Brand colour", self.colour)
-        profile.addRow("Automation", self.mode)
+        profile.addRow("Automation", mode_row)
         profile.addRow("", self.mode_rules)
         profile.addRow("Switches", self.switches)
         box = QGroupBox("Business")
@@ -119,7 +136,8 @@ class SettingsPage(QWidget):
         layout.addWidget(team_box, 1)
         layout.addWidget(self.close_to_tray)
         self.colour.clicked.connect(self._pick_colour)
-        self.mode.currentIndexChanged.connect(self._show_mode)
+        self.mode.idToggled.connect(lambda number, on: self._show_mode(number) if on else None)
+        self.mode.idClicked.connect(self._choose_mode)
         self.save.clicked.connect(self._save)
         invite.clicked.connect(self._invite)
         session.business_ready.connect(self.show_business)
@@ -138,8 +156,8 @@ class SettingsPage(QWidget):
         self.contact_email.setText(business.contact_email)
         self.address.setPlainText(business.address or "")
         self._set_colour(business.brand_color)
-        self.mode.setCurrentIndex(mode_of(business))
-        self._show_mode(self.mode.currentIndex())
+        self.mode.button(mode_of(business)).setChecked(True)
+        self._show_mode(mode_of(business))
         self.status.setText("")
 
     def _set_colour(self, value: str) -> None:
@@ -152,6 +170,9 @@ class SettingsPage(QWidget):
         if chosen.isValid():
             self._set_colour(chosen.name())
 
+    def _choose_mode(self, _number: int) -> None:
+        self._mode_chosen = True
+
     def _show_mode(self, number: int) -> None:
         _label, smart, approval, text = MODES[number]
         self.mode_rules.setText(text)
@@ -163,7 +184,7 @@ class SettingsPage(QWidget):
     def changes(self) -> dict[str, Any]:
         if self.business is None:
             return {}
-        _label, smart, approval, _text = MODES[self.mode.currentIndex()]
+        _label, smart, approval, _text = MODES[max(0, self.mode.checkedId())]
         wanted = {
             "name": self.name.text().strip(),
             "industry": self.industry.text().strip() or None,
@@ -174,10 +195,17 @@ class SettingsPage(QWidget):
             "smart_auto_reply": smart,
             "owner_approval_required": approval,
         }
-        return {k: v for k, v in wanted.items() if getattr(self.business, k) != v}
+        changed = {k: v for k, v in wanted.items() if getattr(self.business, k) != v}
+        if self._mode_chosen or "smart_auto_reply" in changed:
+            # The mode is the pair, sent whole once the owner chose one: a save made before the
+            # previous save came back (``self.business`` still older) must not be skipped or
+            # leave half of the other mode behind.
+            changed["smart_auto_reply"], changed["owner_approval_required"] = smart, approval
+        return changed
 
     def _save(self) -> None:
         changes = self.changes()
+        self._mode_chosen = False
         if changes:
             self.status.setText("Saving…")
             self.session.save_business(changes)

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSystemTrayIcon, QWidget
 
 from desktop.notifier import Notification
 
+ICON = Path(__file__).resolve().parent / "resources" / "leadflow-256.png"
+
 
 def app_icon(unread: int = 0) -> QIcon:
+    """LeadFlow's icon (``packaging/icons``), with the unread count as a red badge."""
     pixmap = QPixmap(64, 64)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setBrush(QColor("#2b6cb0"))
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.drawRoundedRect(2, 2, 60, 60, 14, 14)
-    painter.setPen(QColor("white"))
-    painter.setFont(QFont("Sans", 30, QFont.Weight.Bold))
-    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "L")
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    mark = QPixmap(str(ICON))
+    if not mark.isNull():
+        painter.drawPixmap(pixmap.rect(), mark)
+    else:  # a broken install still gets a recognisable tile
+        painter.setBrush(QColor("#2563eb"))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawRoundedRect(2, 2, 60, 60, 14, 14)
     if unread:
         painter.setBrush(QColor("#e53e3e"))
         painter.setPen(Qt.PenStyle.NoPen)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 
 from desktop.ui.controller import AppController
 from tests.desktop.integration.live_server import LiveServer, onboard
@@ -38,3 +40,12 @@ def controller(qtbot, tmp_path):
     app = AppController(settings=settings, poll_s=1.0, modal_login=False)
     yield app
     app.shutdown()
+    release_qt_objects()
+
+
+def release_qt_objects() -> None:
+    """Delete what ``deleteLater`` scheduled and collect Python's cycles now, on the GUI thread
+    with the windows gone, not whenever the next test happens to allocate."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QCoreApplication.processEvents()
+    gc.collect()

@@ -75,11 +75,13 @@ class LiveServer:
             self._thread.join(20)
             self._server = None
 
-    def create_admin(self) -> None:
+    def create_admin(self, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
+        """Make ``email`` a super-admin (an existing owner keeps their memberships)."""
+
         async def make() -> None:
             ctx = build_context(self.settings)
             async with ctx.db.session() as session:
-                await create_or_update_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, "Ada Admin")
+                await create_or_update_admin(session, email, password, "Ada Admin")
             await ctx.db.dispose()
 
         asyncio.run(make())
@@ -102,16 +104,23 @@ class Tenant:
         }
 
 
-def onboard(live: LiveServer, smtp: SmtpSink, name: str = "Sparkle Cleaning") -> Tenant:
+def onboard(
+    live: LiveServer,
+    smtp: SmtpSink,
+    name: str = "Sparkle Cleaning",
+    owner_email: str | None = None,
+    **fields: Any,
+) -> Tenant:
     """Like tests/server/factories.py: admin creates the business, the owner accepts the invite
-    from the mail, the admin activates it."""
+    from the mail, the admin activates it. An existing ``owner_email`` gets a second business."""
     with httpx.Client(base_url=live.url, timeout=20) as http:
         login = http.post(
             "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
         )
         assert login.status_code == 200, login.text
         admin = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        owner_email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
+        owner_email = owner_email or f"owner-{uuid.uuid4().hex[:8]}@example.com"
+        mails_before = len(smtp.to(owner_email))
         created = http.post(
             "/api/v1/admin/businesses",
             headers=admin,
@@ -119,10 +128,11 @@ def onboard(live: LiveServer, smtp: SmtpSink, name: str = "Sparkle Cleaning") ->
                 "name": name,
                 "contact_email": f"desk-{uuid.uuid4().hex[:6]}@example.com",
                 "owner": {"email": owner_email, "full_name": "Olive Owner"},
+                **fields,
             },
         )
         assert created.status_code == 201, created.text
-        mail = smtp.wait_for(owner_email, timeout=20)[-1]
+        mail = smtp.wait_for(owner_email, count=mails_before + 1, timeout=20)[-1]
         token = re.search(r"/invite/([A-Za-z0-9_\-]+)", body_text(mail))
         assert token, "no invite link"
         accepted = http.post(
