@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -15,6 +14,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from desktop.queries import LeadRow
+from desktop.ui.table_base import RowsTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -45,7 +45,7 @@ def short_time(value: str) -> str:
     return moment.strftime("%d %b %Y")
 
 
-class LeadTableModel(QAbstractTableModel):
+class LeadTableModel(RowsTableModel):
     STATUS, COMM, URGENCY, NAME, SERVICE, TIME = range(6)
     HEADERS = ("Status", "Reply", "Urgency", "Name", "Service", "Received")
 
@@ -83,22 +83,6 @@ class LeadTableModel(QAbstractTableModel):
             if row.id == lead_id:
                 return number
         return -1
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

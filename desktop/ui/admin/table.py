@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.admin.common import STATUS_COLOURS, StatusLine, when
+from desktop.ui.table_base import RowsTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -36,7 +36,7 @@ PAGE_SIZE = 50
 MAX_COLUMN_PX = 320
 
 
-class RecordTableModel(QAbstractTableModel):
+class RecordTableModel(RowsTableModel):
     """Rows are ``shared.models`` objects; subclasses name their columns and say what each shows."""
 
     HEADERS: tuple[str, ...] = ()
@@ -59,22 +59,6 @@ class RecordTableModel(QAbstractTableModel):
                     self.index(number, 0), self.index(number, len(self.HEADERS) - 1)
                 )
                 return
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
