@@ -4,8 +4,8 @@ SQLite, background worker, SMTP sink); the lead, its thread and the emails are t
 from __future__ import annotations
 
 import asyncio
-import re
 import os
+import re
 import shutil
 import threading
 import time
