@@ -7,7 +7,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, File, Query, Response, UploadFile
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
@@ -19,7 +18,7 @@ from server.businesses import service
 from server.context import ServerContext
 from server.deps import Ctx, Session
 from server.errors import NotFound
-from server.models.business import Business, Form
+from server.models.business import Business
 from server.pagination import Paging, fetch_page
 from shared.models.business import (
     BusinessCreate,
@@ -53,19 +52,8 @@ async def list_businesses(
     status: BusinessStatus | None = None,
 ) -> Page[BusinessOut]:
     """Businesses, newest first, with search over name, slug and contact email."""
-    query = select(Business, Form).outerjoin(Form, Form.business_id == Business.id)
-    if status is not None:
-        query = query.where(Business.status == status.value)
-    if q:
-        like = f"%{q.strip().lower()}%"
-        query = query.where(
-            or_(
-                Business.name.ilike(like),
-                Business.slug.ilike(like),
-                Business.contact_email.ilike(like),
-            )
-        )
-    rows, total = await fetch_page(session, query.order_by(Business.created_at.desc()), paging)
+    query = business_repo.business_list_query(q, status.value if status else None)
+    rows, total = await fetch_page(session, query, paging)
     return Page(
         items=[service.business_out(ctx.settings, b, f) for b, f in rows],
         total=total,

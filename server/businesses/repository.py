@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models.business import Business, Form
@@ -42,3 +42,20 @@ async def form_by_slug(session: AsyncSession, slug: str) -> tuple[Form, Business
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+def business_list_query(q: str | None, status: str | None) -> Select[Business, Form]:
+    """Businesses with their form, newest first; ``q`` searches name, slug and contact email."""
+    query = select(Business, Form).outerjoin(Form, Form.business_id == Business.id)
+    if status is not None:
+        query = query.where(Business.status == status)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(
+                Business.name.ilike(like),
+                Business.slug.ilike(like),
+                Business.contact_email.ilike(like),
+            )
+        )
+    return query.order_by(Business.created_at.desc(), Business.id)

@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from server.auth.deps import Scope
 from server.deps import Ctx, Session
@@ -18,7 +17,6 @@ from server.leads import repository as repo
 from server.leads import service, views
 from server.leads.timeline import timeline
 from server.models.base import utcnow
-from server.models.lead import FollowUp, Lead
 from server.pagination import Paging, fetch_page
 from server.sync_versions import stamp
 from shared.models.common import Page
@@ -184,26 +182,10 @@ async def list_follow_ups(
 ) -> Page[FollowUpOut]:
     """Follow-ups by state (due today, overdue, scheduled later, sent, canceled, failed)."""
     now = utcnow()
-    today_ends = views.end_of_today(now, scope.business.timezone)
-    query = (
-        select(FollowUp, Lead)
-        .join(Lead, Lead.id == FollowUp.lead_id)
-        .where(FollowUp.business_id == scope.business_id)
+    query = repo.follow_up_list_query(
+        scope.business_id, state, now, views.end_of_today(now, scope.business.timezone)
     )
-    scheduled = FollowUp.status == "scheduled"
-    if state == FollowUpState.OVERDUE:
-        query = query.where(scheduled, FollowUp.scheduled_at < now)
-    elif state == FollowUpState.DUE:
-        query = query.where(
-            scheduled, FollowUp.scheduled_at >= now, FollowUp.scheduled_at < today_ends
-        )
-    elif state == FollowUpState.SCHEDULED:
-        query = query.where(scheduled, FollowUp.scheduled_at >= today_ends)
-    elif state is not None:
-        query = query.where(FollowUp.status == state.value)
-    rows, total = await fetch_page(
-        session, query.order_by(FollowUp.scheduled_at, FollowUp.id), paging
-    )
+    rows, total = await fetch_page(session, query, paging)
     return Page(
         items=[views.follow_up_out(f, scope.business.timezone, lead) for f, lead in rows],
         total=total,

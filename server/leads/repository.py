@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, literal_column, or_, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models.lead import AIAnalysis, FollowUp, Lead, Message
+from shared.models.enums import FollowUpState, FollowUpStatus
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 PG_DOCUMENT = text(
@@ -186,3 +188,33 @@ async def count(session: AsyncSession, query: Select[Any]) -> int:
             await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))
         ).scalar_one()
     )
+
+
+def follow_up_list_query(
+    business_id: uuid.UUID,
+    state: FollowUpState | None,
+    now: datetime,
+    today_ends: datetime,
+) -> Select[FollowUp, Lead]:
+    """Follow-ups with their lead, by the state of CONTRACT §6, soonest first.
+
+    ``overdue``: scheduled and past due; ``due``: scheduled later today (business time zone);
+    ``scheduled``: scheduled after today; the others by stored status.
+    """
+    query = (
+        select(FollowUp, Lead)
+        .join(Lead, Lead.id == FollowUp.lead_id)
+        .where(FollowUp.business_id == business_id)
+    )
+    scheduled = FollowUp.status == FollowUpStatus.SCHEDULED.value
+    if state == FollowUpState.OVERDUE:
+        query = query.where(scheduled, FollowUp.scheduled_at < now)
+    elif state == FollowUpState.DUE:
+        query = query.where(
+            scheduled, FollowUp.scheduled_at >= now, FollowUp.scheduled_at < today_ends
+        )
+    elif state == FollowUpState.SCHEDULED:
+        query = query.where(scheduled, FollowUp.scheduled_at >= today_ends)
+    elif state is not None:
+        query = query.where(FollowUp.status == state.value)
+    return query.order_by(FollowUp.scheduled_at, FollowUp.id)
