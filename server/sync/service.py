@@ -21,14 +21,14 @@ from server.models.base import utcnow
 from server.models.business import Business, Form
 from server.models.sync import AppliedMutation, SyncCounter, SyncTombstone
 from server.models.user import User
+from server.sync import wire
 from shared.models.enums import (
     FollowUpStatus,
     LeadStatus,
     MutationStatus,
     MutationType,
-    SyncEntity,
 )
-from shared.models.sync import Change, Mutation, MutationResult, PullResponse
+from shared.models.sync import Mutation, MutationResult
 
 
 class CursorInvalid(Conflict):
@@ -51,8 +51,9 @@ def _owner_column(model: Any) -> Any:
 
 async def pull(
     session: AsyncSession, settings: Settings, business: Business, cursor: int, limit: int
-) -> PullResponse:
-    """Changes after ``cursor`` in version order, at most ``limit`` of them.
+) -> dict[str, Any]:
+    """Changes after ``cursor`` in version order, at most ``limit`` of them (a ``PullResponse``
+    as plain JSON values; ``wire.dumps`` writes it).
 
     One cheap query over the ``(business_id, version)`` indexes finds the page's last version;
     then one query per entity type that has rows in the page loads exactly those rows (loading
@@ -85,7 +86,7 @@ async def pull(
     # A short page holds everything up to the head: rows changed again since have newer versions.
     last = versions[limit - 1].version if more else head
     wanted = {row.tag for row in versions[:limit]}
-    page: list[tuple[int, str, Any, bool]] = []
+    page: list[tuple[int, dict[str, Any]]] = []
     for tag, model in tables:
         if tag not in wanted:
             continue
@@ -94,27 +95,36 @@ async def pull(
             model.version > cursor,
             model.version <= last,
         )
-        if model in (Business, Form):  # one row each: the ORM object the views expect
-            rows: Any = (await session.execute(select(model).where(*in_page))).scalars()
-        else:  # plain rows: hundreds per page, and the views only read their columns
-            rows = await session.execute(select(*model.__table__.c).where(*in_page))
         if model is SyncTombstone:
-            page += [(t.version, t.entity, t, True) for t in rows]
-        else:
-            page += [(row.version, tag, row, False) for row in rows]
+            rows = await session.execute(
+                select(model.entity, model.entity_id, model.version).where(*in_page)
+            )
+            page += [(v, _change(entity, row_id, v, None)) for entity, row_id, v in rows]
+        elif model in (Business, Form):  # one row each: the ORM object the views expect
+            for obj in (await session.execute(select(model).where(*in_page))).scalars():
+                data = sync_data(tag, obj, settings)
+                page.append((obj.version, _change(tag, obj.id, obj.version, data)))
+        else:  # hundreds per page: the wire columns only, straight into dicts
+            wire_columns, builder = wire.SYNC_SHAPES[tag]
+            build = builder()
+            rows = await session.execute(select(*wire_columns).where(*in_page))
+            for row in rows:
+                page.append((row.version, _change(tag, row.id, row.version, build(row))))
     page.sort(key=lambda item: item[0])
-    # The data are already in their JSON shape: construct without validating them again.
-    changes = [
-        Change.model_construct(
-            entity=SyncEntity(entity),
-            id=row.entity_id if deleted else row.id,
-            version=version,
-            deleted=deleted,
-            data=None if deleted else sync_data(entity, row, settings),
-        )
-        for version, entity, row, deleted in page
-    ]
-    return PullResponse.model_construct(cursor=last, has_more=more, changes=changes)
+    return {"cursor": last, "has_more": more, "changes": [change for _, change in page]}
+
+
+def _change(
+    entity: str, row_id: uuid.UUID, version: int, data: dict[str, Any] | None
+) -> dict[str, Any]:
+    """One ``Change``; ``data`` is ``None`` for a tombstone."""
+    return {
+        "entity": entity,
+        "id": row_id,
+        "version": version,
+        "deleted": data is None,
+        "data": data,
+    }
 
 
 class _Reply(BaseModel):
