@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 
 from server.auth import repository as repo
 from server.auth.security import read_access_token
+from server.context import ServerContext
 from server.deps import Ctx, Session
 from server.errors import AppError, Forbidden, NotAuthenticated, NotFound
 from server.models.business import Business
@@ -23,7 +24,7 @@ class BusinessRequired(AppError):
     message = "You belong to several businesses: choose one with the X-Business-Id header."
 
 
-async def current_user(request: Request, ctx: Ctx, session: Session) -> User:
+def _token_user_id(request: Request, ctx: ServerContext) -> uuid.UUID:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -31,10 +32,17 @@ async def current_user(request: Request, ctx: Ctx, session: Session) -> User:
     user_id = read_access_token(ctx.settings.secret_key.get_secret_value(), token.strip())
     if user_id is None:
         raise NotAuthenticated("Your session has expired. Sign in again.", code="invalid_token")
-    user = await session.get(User, user_id)
+    return user_id
+
+
+def _require_active(user: User | None) -> User:
     if user is None or not user.is_active:
         raise NotAuthenticated("Your account is not active.", code="invalid_token")
     return user
+
+
+async def current_user(request: Request, ctx: Ctx, session: Session) -> User:
+    return _require_active(await session.get(User, _token_user_id(request, ctx)))
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
@@ -70,8 +78,14 @@ class BusinessScope:
             raise Forbidden(f"Only the business owner can {what}.")
 
 
-async def business_scope(request: Request, user: CurrentUser, session: Session) -> BusinessScope:
-    rows = await repo.memberships(session, user.id)
+async def business_scope(request: Request, ctx: Ctx, session: Session) -> BusinessScope:
+    """The caller and the business it acts on, from one query (every owner request runs it).
+
+    The same rules as ``current_user`` and ``repo.memberships``: an inactive user is 401; only
+    active memberships of businesses that are not archived count.
+    """
+    user, rows = await repo.user_with_memberships(session, _token_user_id(request, ctx))
+    user = _require_active(user)
     wanted = request.headers.get("x-business-id")
     if wanted is None:
         if len(rows) == 1:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models.base import utcnow
@@ -34,6 +34,33 @@ async def memberships(
         .order_by(BusinessMember.created_at)
     )
     return [(member, business) for member, business in rows]
+
+
+async def user_with_memberships(
+    session: AsyncSession, user_id: uuid.UUID
+) -> tuple[User | None, list[tuple[BusinessMember, Business]]]:
+    """The user and what ``memberships`` gives for them, in one query (the request's auth)."""
+    counted = and_(
+        BusinessMember.user_id == User.id,
+        BusinessMember.is_active.is_(True),
+        BusinessMember.business_id.in_(
+            select(Business.id).where(Business.status != BusinessStatus.ARCHIVED.value)
+        ),
+    )
+    rows = (
+        await session.execute(
+            select(User, BusinessMember, Business)
+            .select_from(User)
+            .outerjoin(BusinessMember, counted)
+            .outerjoin(Business, Business.id == BusinessMember.business_id)
+            .where(User.id == user_id)
+            .order_by(BusinessMember.created_at)
+        )
+    ).all()
+    if not rows:
+        return None, []
+    memberships = [(member, business) for _, member, business in rows if member is not None]
+    return rows[0][0], memberships
 
 
 async def refresh_token_by_digest(session: AsyncSession, digest: str) -> RefreshToken | None:
