@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from desktop.outbox import APPLIED, QUEUED, REJECTED
 from desktop.store import LocalStore
@@ -16,17 +17,29 @@ from shared.models.enums import FollowUpState, MessageDirection, MessageType
 from shared.models.leads import AIOut, FollowUpOut, GateOut, LeadDetail, MessageOut
 
 # A status the owner set that the server has not reflected yet wins over the synced one.
-EFFECTIVE_STATUS = (
-    "COALESCE((SELECT json_extract(o.payload, '$.status') FROM outbox o"
-    " WHERE o.lead_id = l.id AND o.type = 'set_status'"
-    " AND (o.state = 'queued' OR (o.state = 'applied' AND o.settled = 0))"
-    " ORDER BY o.seq DESC LIMIT 1), l.status)"
+PENDING_STATUS = (
+    "o.type = 'set_status' AND (o.state = 'queued' OR (o.state = 'applied' AND o.settled = 0))"
 )
-SORTS = {
-    "newest": "l.created_at DESC",
-    "oldest": "l.created_at ASC",
-    "activity": "l.last_activity_at DESC",
+EFFECTIVE_STATUS = (
+    "COALESCE((SELECT json_extract(o.payload, '$.status') FROM outbox o"  # noqa: S608
+    f" WHERE o.lead_id = l.id AND {PENDING_STATUS} ORDER BY o.seq DESC LIMIT 1), l.status)"
+)
+CLOSED = "('lost', 'archived', 'spam')"
+# Inbox orders: a key and a direction; ``l.rid`` breaks ties so windows never overlap.
+SORT_KEYS = {
+    "time": "l.created_at",
+    "activity": "l.last_activity_at",
+    "name": "l.customer_name COLLATE NOCASE",
+    "service": "l.service_needed COLLATE NOCASE",
+    "comm": "l.comm_status",
+    "urgency": "CASE l.urgency WHEN 'high' THEN 0 WHEN 'low' THEN 2 ELSE 1 END",
+    "status": "{status}",
 }
+SORTS = {"newest": ("time", True), "oldest": ("time", False), "activity": ("activity", True)}
+LEAD_ROW = (
+    "SELECT l.id, {status}, l.comm_status, l.urgency, l.customer_name, l.service_needed,"
+    " l.customer_email, l.created_at, l.unread FROM leads l"
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,17 @@ class LeadRow:
     customer_email: str | None
     created_at: str
     unread: bool
+
+
+@dataclass(frozen=True)
+class InboxWindow:
+    """A window of the inbox for request ``token``: the rows from ``offset`` on, and the number
+    of leads that match (``total``; -1 when only a further window was asked for)."""
+
+    token: int
+    offset: int
+    total: int
+    rows: list[LeadRow]
 
 
 @dataclass(frozen=True)
@@ -65,6 +89,14 @@ class Conversation:
     unread: bool
 
 
+def sort_order(sort: str) -> tuple[str, bool]:
+    """``(key, descending)`` of an inbox sort name."""
+    if sort in SORTS:
+        return SORTS[sort]
+    key, _, direction = sort.partition(":")
+    return (key if key in SORT_KEYS else "time"), direction != "asc"
+
+
 def fts_query(text: str) -> str:
     """Prefix-match every word: ``"dee" "cle"`` → ``"dee"* "cle"*``."""
     words = [w for w in re.split(r"[\s\"'()*:^+-]+", text) if w]
@@ -78,30 +110,80 @@ class Queries:
 
     # -- inbox ---------------------------------------------------------------------------------
 
-    def leads(self, status: str | None = None, q: str = "", sort: str = "newest") -> list[LeadRow]:
-        where, params = [], []
-        if status == "open":
-            where.append(f"{EFFECTIVE_STATUS} NOT IN ('lost', 'archived', 'spam')")
-        elif status:
-            where.append(f"{EFFECTIVE_STATUS} = ?")
-            params.append(status)
-        match = fts_query(q) if q.strip() else ""
-        if match:
-            where.append("l.id IN (SELECT lead_id FROM leads_fts WHERE leads_fts MATCH ?)")
-            params.append(match)
-        # Only constant SQL fragments are joined here; every value is a bound parameter.
-        sql = (
-            f"SELECT l.id, {EFFECTIVE_STATUS}, l.comm_status, l.urgency, l.customer_name,"  # noqa: S608
-            " l.service_needed, l.customer_email, l.created_at, l.unread FROM leads l"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + f" ORDER BY {SORTS.get(sort, SORTS['newest'])}"
-        )
+    def leads(
+        self,
+        status: str | None = None,
+        q: str = "",
+        sort: str = "newest",
+        limit: int | None = None,
+        offset: int = 0,
+        unread: bool = False,
+    ) -> list[LeadRow]:
+        """Inbox rows in ``sort`` order (``newest``, ``oldest``, ``activity`` or ``key:asc`` /
+        ``key:desc`` with a key of ``SORT_KEYS``); ``limit``/``offset`` take one window."""
         with self.store.lock:
+            status_sql = self._status_sql()
+            where, params = self._filter(status_sql, status, q, unread)
+            key, descending = sort_order(sort)
+            direction = "DESC" if descending else "ASC"
+            order = SORT_KEYS[key].format(status=status_sql)
+            sql = (
+                LEAD_ROW.format(status=status_sql)
+                + where
+                + f" ORDER BY {order} {direction}, l.rid {direction}"
+            )
+            if limit is not None:
+                sql += " LIMIT ? OFFSET ?"
+                params += [limit, offset]
             rows = self.db.execute(sql, params).fetchall()
         return [
             LeadRow(r[0], r[1], r[2] or "new", r[3], r[4] or "", r[5], r[6], r[7] or "", bool(r[8]))
             for r in rows
         ]
+
+    def inbox(
+        self, token: int, status: str | None, q: str, sort: str, offset: int, limit: int
+    ) -> InboxWindow:
+        """One window of the inbox; the first (``offset`` 0) also counts every match."""
+        rows = self.leads(status, q, sort, limit, offset)
+        if offset:
+            total = -1
+        elif len(rows) < limit:
+            total = len(rows)
+        else:
+            total = self.count_leads(status, q)
+        return InboxWindow(token, offset, total, rows)
+
+    def count_leads(self, status: str | None = None, q: str = "") -> int:
+        with self.store.lock:
+            where, params = self._filter(self._status_sql(), status, q)
+            sql = "SELECT COUNT(*) FROM leads l" + where  # noqa: S608 - constant fragments
+            return int(self.db.execute(sql, params).fetchone()[0])
+
+    def _status_sql(self) -> str:
+        """The status to show and filter on: the synced one, unless the outbox holds a status
+        change the server has not reflected yet (rare, so the common query stays a plain
+        column that the indexes serve)."""
+        pending = self.db.execute(f"SELECT 1 FROM outbox o WHERE {PENDING_STATUS} LIMIT 1")  # noqa: S608
+        return EFFECTIVE_STATUS if pending.fetchone() else "l.status"
+
+    @staticmethod
+    def _filter(
+        status_sql: str, status: str | None, q: str, unread: bool = False
+    ) -> tuple[str, list[Any]]:
+        # Only constant SQL fragments are joined here; every value is a bound parameter.
+        where: list[str] = ["l.unread = 1"] if unread else []
+        params: list[Any] = []
+        if status == "open":
+            where.append(f"{status_sql} NOT IN {CLOSED}")
+        elif status:
+            where.append(f"{status_sql} = ?")
+            params.append(status)
+        match = fts_query(q) if q.strip() else ""
+        if match:
+            where.append("l.rid IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?)")
+            params.append(match)
+        return (" WHERE " + " AND ".join(where) if where else ""), params
 
     def unread_count(self) -> int:
         with self.store.lock:
@@ -110,8 +192,8 @@ class Queries:
     def lead(self, lead_id: str) -> LeadDetail | None:
         with self.store.lock:
             row = self.db.execute(
-                f"SELECT l.data, {EFFECTIVE_STATUS}, l.gate_allowed, l.gate_reasons FROM leads l"  # noqa: S608
-                " WHERE l.id = ?",
+                f"SELECT x.data, {EFFECTIVE_STATUS}, l.gate_allowed, l.gate_reasons FROM leads l"  # noqa: S608
+                " JOIN lead_data x ON x.id = l.id WHERE l.id = ?",
                 [lead_id],
             ).fetchone()
             ai = self.db.execute(
@@ -190,7 +272,7 @@ class Queries:
         where = ""
         match = fts_query(q) if q.strip() else ""
         if match:
-            where = " AND l.id IN (SELECT lead_id FROM leads_fts WHERE leads_fts MATCH ?)"
+            where = " AND l.rid IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?)"
             params.append(match)
         sql = (
             "SELECT l.id, l.customer_name, m.created_at, json_extract(m.data, '$.content'),"  # noqa: S608

@@ -36,6 +36,7 @@ class Session(QObject):
     progress = Signal(int, int)
     data_changed = Signal(object)  # AppliedChanges
     leads_ready = Signal(int, list)  # request token, [LeadRow]
+    inbox_ready = Signal(object)  # InboxWindow
     lead_ready = Signal(object)  # LeadDetail
     thread_ready = Signal(str, list)  # lead id, [ThreadItem]
     timeline_ready = Signal(str, list)  # lead id, [TimelineEvent]
@@ -193,11 +194,29 @@ class Session(QObject):
 
     # -- reads ---------------------------------------------------------------------------------
 
-    def query_leads(self, token: int, status: str | None, q: str, sort: str = "newest") -> None:
+    def query_leads(
+        self,
+        token: int,
+        status: str | None,
+        q: str,
+        sort: str = "newest",
+        limit: int | None = None,
+        unread: bool = False,
+    ) -> None:
         async def work() -> list[Any]:
-            return self.queries.leads(status, q, sort)
+            return self.queries.leads(status, q, sort, limit, unread=unread)
 
         self._run(work(), lambda rows: self.leads_ready.emit(token, rows))
+
+    def query_inbox(
+        self, token: int, status: str | None, q: str, sort: str, offset: int, limit: int
+    ) -> None:
+        """One window of the inbox (``inbox_ready``); the first one carries the count."""
+
+        async def work() -> Any:
+            return self.queries.inbox(token, status, q, sort, offset, limit)
+
+        self._run(work(), self.inbox_ready.emit)
 
     def open_lead(self, lead_id: str) -> None:
         """Show a lead: marks it read (locally only; its status stays as it is)."""

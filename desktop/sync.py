@@ -141,12 +141,12 @@ class SyncEngine:
                 continue
             if page.has_more:
                 # Ask for the next page before applying this one: the server builds it while
-                # this thread writes SQLite (a bootstrap takes about half the time).
+                # SQLite writes this one on a worker thread (it releases the GIL), and this
+                # loop stays free to send the request and read the answer.
                 prefetch = asyncio.create_task(self.api.pull(page.cursor, self.page_limit))
-                await asyncio.sleep(0)  # let the request go out
             stamp = datetime.now(UTC).isoformat()
             try:
-                changes = self.store.apply_page(page, last_sync=stamp)
+                changes = await asyncio.to_thread(self.store.apply_page, page, stamp)
             except BaseException:
                 if prefetch is not None:
                     prefetch.cancel()

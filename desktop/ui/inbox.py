@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QSplitter,
     QTableView,
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.queries import LeadRow
+from desktop.queries import InboxWindow, LeadRow
 from desktop.ui.lead_detail import LeadDetailPanel
 from desktop.ui.models import ROW_ROLE, LeadSortProxy, LeadTableModel
 
@@ -46,6 +47,7 @@ class InboxPage(QWidget):
         self.filter = QComboBox()
         for label, value in FILTERS:
             self.filter.addItem(label, value)
+        self.count = QLabel("")
         self.model = LeadTableModel(self)
         self.proxy = LeadSortProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -65,6 +67,7 @@ class InboxPage(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.filter)
         bar.addWidget(self.search, 1)
+        bar.addWidget(self.count)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -86,17 +89,38 @@ class InboxPage(QWidget):
         self.search.textChanged.connect(lambda _: self._debounce.start())
         self.filter.currentIndexChanged.connect(lambda _: self.refresh())
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
-        session.leads_ready.connect(self._on_rows)
+        self.model.window_wanted.connect(self._want_window)
+        self.model.sort_changed.connect(self.refresh)
+        session.inbox_ready.connect(self._on_window)
+        session.leads_ready.connect(self._on_unread_found)
         session.data_changed.connect(lambda _: self.refresh())
 
     def refresh(self) -> None:
+        """Ask for the first window of the current filter, search and order."""
         self.token += 1
-        self.session.query_leads(self.token, self.filter.currentData(), self.search.text())
+        self._query(0)
 
-    def _on_rows(self, token: int, rows: list[LeadRow]) -> None:
-        if token != self.token:
+    def _query(self, offset: int) -> None:
+        self.session.query_inbox(
+            self.token,
+            self.filter.currentData(),
+            self.search.text(),
+            self.model.sort_key(),
+            offset,
+            self.model.BLOCK,
+        )
+
+    def _want_window(self, offset: int) -> None:
+        self._query(offset)
+
+    def _on_window(self, window: InboxWindow) -> None:
+        if window.token != self.token:
             return  # an older query answered late
-        self.model.set_rows(rows)
+        if window.total < 0:
+            self.model.add_window(window.offset, window.rows)
+            return
+        self.model.reset(window.total, window.rows)
+        self.count.setText(f"{window.total:,} lead{'s' if window.total != 1 else ''}")
         if self.selected_id:
             self._select(self.selected_id, open_it=False)
 
@@ -125,11 +149,31 @@ class InboxPage(QWidget):
         self._select(lead_id, open_it=False)
         self.detail.show_lead(lead_id)
 
+    NEXT_UNREAD_TOKEN = -2
+
     def next_unread(self) -> None:
-        rows = [self.proxy.index(r, 0).data(ROW_ROLE) for r in range(self.proxy.rowCount())]
+        """The next unread lead after the open one among the loaded rows, else the first
+        unread lead of the whole list (asked of the store)."""
+        rows = self.model.rows
         start = next((i for i, r in enumerate(rows) if r.id == self.selected_id), -1)
         for row in rows[start + 1 :] + rows[: start + 1]:
             if row.unread and row.id != self.selected_id:
+                self.open_lead(row.id)
+                return
+        self.session.query_leads(
+            self.NEXT_UNREAD_TOKEN,
+            self.filter.currentData(),
+            self.search.text(),
+            self.model.sort_key(),
+            limit=2,
+            unread=True,
+        )
+
+    def _on_unread_found(self, token: int, rows: list[LeadRow]) -> None:
+        if token != self.NEXT_UNREAD_TOKEN:
+            return
+        for row in rows:
+            if row.id != self.selected_id:
                 self.open_lead(row.id)
                 return
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from desktop.queries import LeadRow
-from desktop.ui.table_base import RowsTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -32,7 +34,13 @@ COMM_COLOURS = {
     "ai_replied": "#5bc0de",
     "owner_replied": "#5cb85c",
 }
-URGENCY_ORDER = {"high": 0, "normal": 1, "low": 2}
+
+
+@cache
+def bold() -> QFont:
+    font = QFont()
+    font.setBold(True)
+    return font
 
 
 def short_time(value: str) -> str:
@@ -45,64 +53,137 @@ def short_time(value: str) -> str:
     return moment.strftime("%d %b %Y")
 
 
-class LeadTableModel(RowsTableModel):
+class LeadTableModel(QAbstractTableModel):
+    """The inbox, in windows: ``total`` rows, of which blocks of ``BLOCK`` are loaded when the
+    view first needs them (``window_wanted`` asks for one; the page fetches it off the GUI
+    thread and hands it to ``add_window``). The next block is asked for before it is reached,
+    so scrolling finds its rows loaded. After a refresh the old blocks stay on screen until
+    their replacements arrive, so nothing blinks. Sorting happens in the store's query."""
+
     STATUS, COMM, URGENCY, NAME, SERVICE, TIME = range(6)
     HEADERS = ("Status", "Reply", "Urgency", "Name", "Service", "Received")
+    SORT_KEYS = ("status", "comm", "urgency", "name", "service", "time")
+    BLOCK = 200
+
+    window_wanted = Signal(int)  # offset of a block that is not loaded
+    sort_changed = Signal()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.rows: list[LeadRow] = []
+        self.total = 0
+        self.blocks: dict[int, list[LeadRow]] = {}
+        self.stale: dict[int, list[LeadRow]] = {}
+        self.wanted: set[int] = set()
         self.sort_column = self.TIME
         self.sort_order = Qt.SortOrder.DescendingOrder
 
+    # -- filling ----------------------------------------------------------------------------
+
     def set_rows(self, rows: list[LeadRow]) -> None:
+        """All rows at once (a short list)."""
+        self.reset(len(rows), rows)
+
+    def reset(self, total: int, first: list[LeadRow]) -> None:
+        """A new result: ``total`` rows, the first of them in ``first``."""
+        old = {**self.stale, **self.blocks}
         self.beginResetModel()
-        self.rows = self._sorted(rows)
+        self.total = total
+        self.blocks = {}
+        self.wanted = set()
+        for start in range(0, len(first), self.BLOCK):
+            self.blocks[start // self.BLOCK] = first[start : start + self.BLOCK]
+        self.stale = {b: rows for b, rows in old.items() if b not in self.blocks}
         self.endResetModel()
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort here, with one key per row (``sorted`` in C): a sort proxy would call ``data``
-        from C++ for every comparison, seconds for 20,000 rows."""
-        self.sort_column, self.sort_order = column, order
-        self.layoutAboutToBeChanged.emit()
-        self.rows = self._sorted(self.rows)
-        self.layoutChanged.emit()
+    def add_window(self, offset: int, rows: list[LeadRow]) -> None:
+        block = offset // self.BLOCK
+        self.wanted.discard(block)
+        self.stale.pop(block, None)
+        self.blocks[block] = rows
+        last = min(self.total, offset + self.BLOCK) - 1
+        if last >= offset:
+            self.dataChanged.emit(self.index(offset, 0), self.index(last, len(self.HEADERS) - 1))
 
-    def _sorted(self, rows: list[LeadRow]) -> list[LeadRow]:
-        column = self.sort_column
-        if column == self.TIME:
-            key: Any = _created
-        elif column == self.URGENCY:
-            key = _urgency
-        else:
-            key = lambda row: (self._display(row, column) or "").lower()  # noqa: E731
-        return sorted(rows, key=key, reverse=self.sort_order == Qt.SortOrder.DescendingOrder)
+    @property
+    def rows(self) -> list[LeadRow]:
+        """The loaded rows, in order (all of them for a result of one block)."""
+        return [row for block in sorted(self.blocks) for row in self.blocks[block]]
+
+    def loaded(self, first: int, last: int) -> bool:
+        """Whether rows ``first``..``last`` are loaded (fresh, not stale)."""
+        return all(
+            (block := n // self.BLOCK) in self.blocks
+            and n - block * self.BLOCK < len(self.blocks[block])
+            for n in range(max(0, first), min(self.total, last + 1))
+        )
+
+    def row_at(self, number: int) -> LeadRow | None:
+        block, at = divmod(number, self.BLOCK)
+        rows = self.blocks.get(block)
+        # One block ahead in the direction the reader is going.
+        self._want(block + 1 if at >= self.BLOCK // 2 else block - 1)
+        if rows is None:
+            self._want(block)
+            rows = self.stale.get(block)
+        return rows[at] if rows is not None and at < len(rows) else None
+
+    def _want(self, block: int) -> None:
+        if (
+            0 <= block * self.BLOCK < self.total
+            and block not in self.blocks
+            and block not in self.wanted
+        ):
+            self.wanted.add(block)
+            self.window_wanted.emit(block * self.BLOCK)
 
     def row_of(self, lead_id: str) -> int:
-        for number, row in enumerate(self.rows):
-            if row.id == lead_id:
-                return number
+        for block, rows in self.blocks.items():
+            for at, row in enumerate(rows):
+                if row.id == lead_id:
+                    return block * self.BLOCK + at
         return -1
+
+    # -- Qt ---------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else self.total
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if (column, order) != (self.sort_column, self.sort_order):
+            self.sort_column, self.sort_order = column, order
+            self.sort_changed.emit()
+
+    def sort_key(self) -> str:
+        """The store's name of the current order (``desktop.queries.sort_order``)."""
+        descending = self.sort_order == Qt.SortOrder.DescendingOrder
+        return f"{self.SORT_KEYS[self.sort_column]}:{'desc' if descending else 'asc'}"
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self.rows[index.row()]
+        row = self.row_at(index.row())
+        if row is None:
+            return None
         column = index.column()
         if role == ROW_ROLE:
             return row
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
-        if role == SORT_ROLE:
-            if column == self.TIME:
-                return row.created_at
-            if column == self.URGENCY:
-                return URGENCY_ORDER.get(row.urgency or "normal", 1)
-            return (self._display(row, column) or "").lower()
         if role == Qt.ItemDataRole.FontRole and row.unread:
-            font = QFont()
-            font.setBold(True)
-            return font
+            return bold()
         if role == Qt.ItemDataRole.ForegroundRole and column == self.COMM:
             return QBrush(QColor(COMM_COLOURS.get(row.comm_status, "#888888")))
         if (
@@ -131,16 +212,8 @@ class LeadTableModel(RowsTableModel):
         return short_time(row.created_at)
 
 
-def _created(row: LeadRow) -> str:
-    return row.created_at
-
-
-def _urgency(row: LeadRow) -> int:
-    return URGENCY_ORDER.get(row.urgency or "normal", 1)
-
-
 class LeadSortProxy(QSortFilterProxyModel):
-    """The view's model: sorting is passed to ``LeadTableModel.sort`` (fast for 100,000 rows);
+    """The view's model: sorting is passed to ``LeadTableModel.sort`` (the store sorts);
     status and text filtering happen in the store (FTS5) before this, so rows map one to one."""
 
     def __init__(self, parent: Any = None) -> None:

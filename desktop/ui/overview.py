@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from desktop.queries import LeadRow
 from shared.models.leads import OwnerMetrics
 
+NEEDS_ACTION_LIMIT = 200  # the newest; the inbox's "New" filter lists them all
 KPIS = (
     ("new_leads", "New leads"),
     ("follow_ups_due", "Follow-ups due"),
@@ -91,7 +92,7 @@ class OverviewPage(QWidget):
     def refresh(self) -> None:
         self.session.load_metrics()
         self.session.load_business()
-        self.session.query_leads(self.NEEDS_ACTION_TOKEN, "new", "")
+        self.session.query_leads(self.NEEDS_ACTION_TOKEN, "new", "", limit=NEEDS_ACTION_LIMIT)
 
     def show_metrics(self, metrics: OwnerMetrics) -> None:
         self.note.setText("")

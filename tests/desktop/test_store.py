@@ -36,16 +36,15 @@ def test_a_page_and_its_cursor_are_applied_together_or_not_at_all(store, monkeyp
     server.add_lead("Ben Broken")
     page = page_from(server, first)
 
-    calls = {"n": 0}
-    original = store._apply
+    import desktop.changes
 
-    def failing(change, result):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("disk full")
-        original(change, result)
+    original = desktop.changes.write_leads
 
-    monkeypatch.setattr(store, "_apply", failing)
+    def failing(db, rows, stored, result):
+        original(db, rows, stored, result)
+        raise RuntimeError("disk full")  # after the lead rows went in
+
+    monkeypatch.setattr(desktop.changes, "write_leads", failing)
     with pytest.raises(RuntimeError):
         store.apply_page(page)
     assert store.cursor == first
@@ -190,3 +189,82 @@ def test_follow_ups_are_grouped_by_their_state_now(store):
     counts = {state.value: len(items) for state, items in groups.items() if items}
     assert counts == {"overdue": 1, "scheduled": 1, "sent": 1, "canceled": 1}
     assert groups["overdue"][0].customer_name == "Ann Able"
+
+
+def test_a_bootstrap_over_many_pages_stays_a_bootstrap_until_its_last_page(store):
+    server = FakeOwnerServer()
+    for number in range(5):
+        server.add_lead(f"Lead {number}", status="new" if number % 2 else "booked")
+    pages = []
+    while not pages or pages[-1].has_more:
+        pages.append(page_from(server, store.cursor, limit=2))
+        store.apply_page(pages[-1])
+    assert len(pages) > 2
+    changes = store.apply_page(page_from(server, store.cursor))
+    assert not changes.bootstrap
+    unread = {r.customer_name for r in Queries(store).leads() if r.unread}
+    assert unread == {"Lead 1", "Lead 3"}  # only the ``new`` ones, on every page
+    fresh = server.add_lead("Late Lead", status="contacted")
+    assert store.apply_page(page_from(server, store.cursor)).new_leads == [fresh]
+
+
+def test_every_page_of_a_bootstrap_reports_no_new_lead(store):
+    server = FakeOwnerServer()
+    for number in range(6):
+        server.add_lead(f"Lead {number}")
+    reported = []
+    while True:
+        page = page_from(server, store.cursor, limit=2)
+        changes = store.apply_page(page)
+        assert changes.bootstrap
+        reported += changes.new_leads
+        if not page.has_more:
+            break
+    assert reported == []
+    assert len(Queries(store).leads(q="Lead")) == 6
+
+
+def test_a_copy_made_with_the_first_schema_is_converted_and_searchable(tmp_path):
+    import json
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE leads (
+            id TEXT PRIMARY KEY, version INTEGER NOT NULL, status TEXT NOT NULL,
+            comm_status TEXT, urgency TEXT, customer_name TEXT, customer_email TEXT,
+            customer_phone TEXT, service_needed TEXT, created_at TEXT, last_activity_at TEXT,
+            gate_allowed INTEGER, gate_reasons TEXT, unread INTEGER NOT NULL DEFAULT 0,
+            data TEXT NOT NULL);
+        CREATE INDEX leads_created ON leads (created_at);
+        CREATE INDEX leads_status ON leads (status, created_at);
+        CREATE TABLE lead_fts_map (lead_id TEXT PRIMARY KEY, fts_rowid INTEGER NOT NULL);
+        CREATE VIRTUAL TABLE leads_fts USING fts5(
+            lead_id UNINDEXED, name, email, phone, service, messages);
+        """
+    )
+    server = FakeOwnerServer()
+    lead = server.add_lead("Olga Old", service="Gutter cleaning", status="new")
+    data = server.rows[("lead", lead)]["data"]
+    old.execute(
+        "INSERT INTO leads (id, version, status, customer_name, service_needed, created_at,"
+        " unread, data) VALUES (?, 1, 'new', 'Olga Old', 'Gutter cleaning', ?, 1, ?)",
+        [lead, str(data["created_at"]), json.dumps(data, default=str)],
+    )
+    old.execute("INSERT INTO meta VALUES ('cursor', '7')")
+    old.commit()
+    old.close()
+    store = LocalStore(path)
+    try:
+        queries = Queries(store)
+        assert store.cursor == 7
+        assert [(r.customer_name, r.unread) for r in queries.leads(q="gutter")] == [
+            ("Olga Old", True)
+        ]
+        assert queries.lead(lead).customer_name == "Olga Old"
+        assert store.meta("schema") == "2"
+    finally:
+        store.close()
