@@ -470,9 +470,10 @@ async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         results: list[Result] = []
-        for kind in kinds:
-            results += await compare(kind, args.pg, tmp, args.duration)
-        summary(results)
+        if not args.skip_load:
+            for kind in kinds:
+                results += await compare(kind, args.pg, tmp, args.duration)
+            summary(results)
         if not args.skip_ai:
             for kind in kinds:
                 await ai_latency(kind, args.pg, tmp, args.duration)
@@ -486,6 +487,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=6.0, help="seconds per measurement")
     parser.add_argument("--pg", default=os.environ.get("LEADFLOW_TEST_DATABASE_URL"))
     parser.add_argument("--leads", type=int, default=300, help="leads for the worker rate")
+    parser.add_argument("--skip-load", action="store_true", help="no bare-vs-LeadFlow load runs")
     parser.add_argument("--skip-ai", action="store_true")
     parser.add_argument("--skip-worker", action="store_true")
     args = parser.parse_args()

@@ -5,17 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from server.models.base import utcnow
+from server.models.base import table_of, utcnow
 from server.models.ops import AuditLog
 from server.models.user import User
 
 SYSTEM_ACTOR = "system"
+_INSERT = insert(table_of(AuditLog))
 
 
-def record(
-    session: AsyncSession,
+def values(
     action: str,
     *,
     actor: User | None = None,
@@ -27,23 +29,34 @@ def record(
     old: dict[str, Any] | None = None,
     new: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditLog:
-    row = AuditLog(
-        id=uuid.uuid4(),
-        actor_user_id=actor.id if actor is not None else None,
-        actor=actor.email if actor is not None else (actor_label or SYSTEM_ACTOR),
-        action=action,
-        business_id=business_id,
-        lead_id=lead_id,
-        entity=entity,
-        entity_id=str(entity_id) if entity_id is not None else None,
-        old_values=_jsonable(old),
-        new_values=_jsonable(new),
-        details=_jsonable(details),
-        created_at=utcnow(),
-    )
+) -> dict[str, Any]:
+    """The column values of one audit row."""
+    return {
+        "id": uuid.uuid4(),
+        "actor_user_id": actor.id if actor is not None else None,
+        "actor": actor.email if actor is not None else (actor_label or SYSTEM_ACTOR),
+        "action": action,
+        "business_id": business_id,
+        "lead_id": lead_id,
+        "entity": entity,
+        "entity_id": str(entity_id) if entity_id is not None else None,
+        "old_values": _jsonable(old),
+        "new_values": _jsonable(new),
+        "details": _jsonable(details),
+        "created_at": utcnow(),
+    }
+
+
+def record(session: AsyncSession | Session, action: str, **fields: Any) -> AuditLog:
+    """Add an audit row to the session (written with the next flush)."""
+    row = AuditLog(**values(action, **fields))
     session.add(row)
     return row
+
+
+def write_now(session: Session, action: str, **fields: Any) -> None:
+    """Insert an audit row now with one Core statement (synchronous code, no unit of work)."""
+    session.execute(_INSERT, values(action, **fields))
 
 
 def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     form_min_fill_s: float = 3.0
 
     # Jobs.
-    worker_concurrency: int = 8
+    worker_concurrency: int = 16
     job_lease_s: int = 120
     job_max_attempts: int = 8
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from server import sync_versions
 
+T = TypeVar("T")
 ChangeListener = Callable[[dict[uuid.UUID, int]], None]
 
 
@@ -30,10 +32,26 @@ sync_versions.install(LeadflowSession)
 JOBS_ENQUEUED_KEY = "jobs_enqueued"
 
 
+class ReadOnlyWrite(RuntimeError):
+    """Code holding a read session tried to write."""
+
+
+class ReadOnlySession(Session):
+    """The session class of read-only work (lists, pulls, the first half of a job)."""
+
+
+@event.listens_for(ReadOnlySession, "before_flush")
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlyWrite("a read session must not write; use a normal session")
+
+
 @event.listens_for(LeadflowSession, "after_commit")
 def _jobs_committed(session: Session) -> None:
     database = session.info.get("database")
-    if session.info.pop(JOBS_ENQUEUED_KEY, False) and database is not None:
+    if database is None:
+        return  # ``run_write``'s thread session: the caller wakes the workers on its loop
+    if session.info.pop(JOBS_ENQUEUED_KEY, False):
         for listener in list(database.job_listeners):
             listener()
 
@@ -52,17 +70,44 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
+            # One writing connection per process: SQLite has one write lock anyway, and waiting
+            # for the pool is a fair asyncio queue, where waiting for the lock inside SQLite is
+            # polling with sleeps of up to 100 ms (a long tail under concurrent submits).
+            writer = {**kwargs, "pool_size": 1, "max_overflow": 0, "pool_timeout": 30}
+            self.engine: AsyncEngine = create_async_engine(url, **writer)
+            _configure_sqlite(self.engine, begin="BEGIN IMMEDIATE")
+            # Readers never take the write lock (WAL): a deferred BEGIN reads one snapshot.
+            reader = {**kwargs, "pool_size": 4, "max_overflow": 4, "pool_timeout": 30}
+            self.read_engine: AsyncEngine = create_async_engine(url, **reader)
+            _configure_sqlite(self.read_engine, begin="BEGIN")
+            # ``run_write`` runs a whole transaction in a thread on a plain sqlite3 connection:
+            # one hand-off to a thread instead of several per statement through aiosqlite.
+            self._thread_engine: Engine | None = create_engine(
+                make_url(url).set(drivername="sqlite+pysqlite"),
+                echo=echo,
+                pool_size=1,
+                max_overflow=0,
+                connect_args={"timeout": 30, "check_same_thread": False},
+            )
+            _configure_sqlite(self._thread_engine, begin="BEGIN IMMEDIATE")
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            self.engine = create_async_engine(url, **kwargs)
+            self.read_engine = self.engine
+            self._thread_engine = None
         self.listeners: list[ChangeListener] = []
         self.job_listeners: list[Callable[[], None]] = []
         self._sessionmaker = async_sessionmaker(
             self.engine,
             expire_on_commit=False,
             sync_session_class=LeadflowSession,
+            info={"database": self},
+        )
+        self._read_sessionmaker = async_sessionmaker(
+            self.read_engine,
+            expire_on_commit=False,
+            autoflush=False,
+            sync_session_class=ReadOnlySession,
             info={"database": self},
         )
 
@@ -73,6 +118,48 @@ class Database:
 
     def new_session(self) -> AsyncSession:
         return self._sessionmaker()
+
+    def new_read_session(self) -> AsyncSession:
+        """A session that only reads: it never takes SQLite's write lock and refuses to flush."""
+        return self._read_sessionmaker()
+
+    async def run_write(self, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work(session, *args)`` (synchronous code on a sync ORM session) in one write
+        transaction, committed when it returns, rolled back when it raises.
+
+        On PostgreSQL it runs in an ordinary session (``run_sync``). On SQLite it holds this
+        process's writer connection, so it queues with every other writer as usual, and runs in
+        a thread on its own sqlite3 connection: a transaction of ten statements costs one thread
+        hand-off instead of dozens. Versions and queued jobs are announced as after any commit.
+        """
+        if self._thread_engine is None:
+            async with self.session() as session:
+                return await session.run_sync(work, *args)
+        engine = self._thread_engine
+        async with self.engine.connect():  # our turn as this process's writer
+
+            def in_thread() -> tuple[T, dict[uuid.UUID, int] | None, bool]:
+                with LeadflowSession(engine, expire_on_commit=False) as session:
+                    result = work(session, *args)
+                    session.commit()
+                    jobs = bool(session.info.pop(JOBS_ENQUEUED_KEY, False))
+                    return result, session.info.pop(sync_versions.BUMPS_KEY, None), jobs
+
+            result, bumps, jobs = await asyncio.to_thread(in_thread)
+        if bumps:
+            self.publish(bumps)
+        if jobs:
+            for listener in list(self.job_listeners):
+                listener()
+        return result
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        async with self._read_sessionmaker() as session:
+            try:
+                yield session
+            finally:
+                await session.rollback()
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -87,7 +174,7 @@ class Database:
 
     async def ping(self) -> bool:
         try:
-            async with self.engine.connect() as conn:
+            async with self.read_engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
             return True
         except Exception:
@@ -95,16 +182,24 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._thread_engine is not None:
+            await asyncio.to_thread(self._thread_engine.dispose)
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    """WAL, foreign keys, and ``BEGIN IMMEDIATE`` so writers queue instead of failing mid-way.
+def _configure_sqlite(engine: AsyncEngine | Engine, *, begin: str) -> None:
+    """WAL, foreign keys, and how a transaction begins.
 
-    Every transaction takes SQLite's write lock at its start: that serialises writers, which is
-    what gives sync versions their commit order on SQLite (PostgreSQL uses a row lock instead).
+    The writer engine begins with ``BEGIN IMMEDIATE``: every write transaction takes SQLite's
+    write lock at its start, so writers queue instead of failing mid-way, and that order is what
+    gives sync versions their commit order on SQLite (PostgreSQL uses a row lock instead). The
+    reader engine begins with a deferred ``BEGIN``: one consistent snapshot, no lock taken.
     """
 
-    @event.listens_for(engine.sync_engine, "connect")
+    sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+
+    @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -114,6 +209,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)

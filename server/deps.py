@@ -41,5 +41,16 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         await session.close()
 
 
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read-only session for routes that only read (it never takes SQLite's write lock)."""
+    session = get_ctx(request).db.new_read_session()
+    try:
+        yield session
+    finally:
+        await session.rollback()
+        await session.close()
+
+
 Ctx = Annotated[ServerContext, Depends(get_ctx)]
 Session = Annotated[AsyncSession, Depends(_session, scope="function")]
+ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -153,9 +154,17 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body("conflict", "This conflicts with a change made at the same time."), 409
         )
 
+    @app.exception_handler(PoolTimeout)
+    async def _database_busy(_request: Request, exc: PoolTimeout) -> JSONResponse:
+        log.error("no database connection became free in time: %s", exc)
+        return _unavailable()
+
     @app.exception_handler(OperationalError)
     async def _database_down(_request: Request, exc: OperationalError) -> JSONResponse:
         log.error("database unavailable: %s", exc.orig)
+        return _unavailable()
+
+    def _unavailable() -> JSONResponse:
         return JSONResponse(
             error_body("service_unavailable", "The service is temporarily unavailable."),
             status_code=503,

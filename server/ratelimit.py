@@ -8,10 +8,11 @@ import uuid
 from datetime import timedelta
 
 from fastapi import Request
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from server.models.base import utcnow
+from server.models.base import table_of, utcnow
 from server.models.user import RateLimitHit
 
 
@@ -35,6 +36,14 @@ async def retry_after(session: AsyncSession, key: str, *, limit: int, window_s: 
 
 def hit(session: AsyncSession, key: str) -> None:
     session.add(RateLimitHit(id=uuid.uuid4(), key=key, at=utcnow()))
+
+
+def record_hits(session: Session, keys: list[str]) -> None:
+    """Count one hit on each key now, in one statement (synchronous code)."""
+    now = utcnow()
+    session.execute(
+        insert(table_of(RateLimitHit)), [{"id": uuid.uuid4(), "key": k, "at": now} for k in keys]
+    )
 
 
 async def clear(session: AsyncSession, key: str) -> None:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from server import ratelimit
 from server.businesses.service import public_form
-from server.deps import Ctx, Session
+from server.deps import Ctx, ReadSession
 from server.intake import service
 from shared.models.business import PublicForm
 from shared.models.leads import SubmissionIn, SubmitResponse
@@ -20,19 +20,17 @@ SlugPath = Annotated[str, Path(max_length=80)]
 
 
 @router.get("/forms/{slug}", response_model=PublicForm)
-async def get_form(slug: SlugPath, ctx: Ctx, session: Session) -> PublicForm:
+async def get_form(slug: SlugPath, ctx: Ctx, session: ReadSession) -> PublicForm:
     """The public description of a form."""
     form, business = await service.available_form(session, slug)
     return public_form(ctx.settings, form, business)
 
 
 @router.post("/forms/{slug}/submit", status_code=202, response_model=SubmitResponse)
-async def submit(
-    slug: SlugPath, body: SubmissionIn, request: Request, ctx: Ctx, session: Session
-) -> JSONResponse:
+async def submit(slug: SlugPath, body: SubmissionIn, request: Request, ctx: Ctx) -> JSONResponse:
     """Submit a lead; 202 once it is durably stored (analysis and mail follow)."""
     ip = ratelimit.client_ip(request, ctx.settings.trusted_proxies)
-    result = await service.submit(session, ctx.settings, slug, body, client_ip=ip)
+    result = await service.submit(ctx.db, ctx.settings, slug, body, client_ip=ip)
     return JSONResponse(
         SubmitResponse(message=result.success_message).model_dump(), status_code=202
     )

@@ -19,7 +19,7 @@ from server.auth.security import ALGORITHM
 from server.businesses import repository as business_repo
 from server.businesses.service import form_url, logo_url
 from server.context import ServerContext
-from server.deps import Ctx, Session
+from server.deps import Ctx, ReadSession
 from server.errors import RateLimited, ValidationFailed, field_errors
 from server.intake import service
 from server.web import message_page, page
@@ -81,7 +81,7 @@ def _unavailable(request: Request) -> HTMLResponse:
 async def _render(
     request: Request,
     ctx: Ctx,
-    session: Session,
+    session: ReadSession,
     slug: str,
     values: dict[str, str],
     errors: dict[str, str],
@@ -109,7 +109,9 @@ async def _render(
 
 
 @router.get("/forms/{slug}", response_class=HTMLResponse)
-async def form_page(slug: SlugPath, request: Request, ctx: Ctx, session: Session) -> HTMLResponse:
+async def form_page(
+    slug: SlugPath, request: Request, ctx: Ctx, session: ReadSession
+) -> HTMLResponse:
     params = {
         k: v[:200] for k, v in request.query_params.items() if k.startswith("utm_") and k in FIELDS
     }
@@ -120,7 +122,9 @@ async def form_page(slug: SlugPath, request: Request, ctx: Ctx, session: Session
 
 
 @router.post("/forms/{slug}", response_class=HTMLResponse)
-async def form_submit(slug: SlugPath, request: Request, ctx: Ctx, session: Session) -> HTMLResponse:
+async def form_submit(
+    slug: SlugPath, request: Request, ctx: Ctx, session: ReadSession
+) -> HTMLResponse:
     raw = await request.form()
     values = {name: str(raw.get(name) or "") for name in FIELDS}
     try:
@@ -143,13 +147,12 @@ async def form_submit(slug: SlugPath, request: Request, ctx: Ctx, session: Sessi
     ip = ratelimit.client_ip(request, ctx.settings.trusted_proxies)
     try:
         result = await service.submit(
-            session, ctx.settings, slug, data, client_ip=ip, too_fast=too_fast
+            ctx.db, ctx.settings, slug, data, client_ip=ip, too_fast=too_fast
         )
     except ValidationFailed as error:
         errors = {d["field"]: d["message"] for d in error.details}
         return await _render(request, ctx, session, slug, values, errors, status=422)
     except RateLimited as error:
-        await session.rollback()  # the submission id stays unused, so the customer can retry
         response = await _render(
             request, ctx, session, slug, values, {}, status=429, notice=error.message
         )
@@ -177,7 +180,7 @@ def _friendly(field: str | None) -> str:
     }.get(field or "", "Please check this field.")
 
 
-async def _qr_target(ctx: Ctx, session: Session, slug: str) -> str:
+async def _qr_target(ctx: Ctx, session: ReadSession, slug: str) -> str:
     """Any existing form has a QR code (an owner prints it before activating the form)."""
     found = await business_repo.form_by_slug(session, slug)
     if found is None:
@@ -186,7 +189,7 @@ async def _qr_target(ctx: Ctx, session: Session, slug: str) -> str:
 
 
 @router.get("/forms/{slug}/qr.png")
-async def qr_png(slug: SlugPath, ctx: Ctx, session: Session) -> Response:
+async def qr_png(slug: SlugPath, ctx: Ctx, session: ReadSession) -> Response:
     image = qrcode.make(await _qr_target(ctx, session, slug), box_size=10, border=4)
     buffer = io.BytesIO()
     image.save(buffer)
@@ -196,7 +199,7 @@ async def qr_png(slug: SlugPath, ctx: Ctx, session: Session) -> Response:
 
 
 @router.get("/forms/{slug}/qr.svg")
-async def qr_svg(slug: SlugPath, ctx: Ctx, session: Session) -> Response:
+async def qr_svg(slug: SlugPath, ctx: Ctx, session: ReadSession) -> Response:
     image = qrcode.make(
         await _qr_target(ctx, session, slug),
         image_factory=qrcode.image.svg.SvgPathImage,

@@ -12,19 +12,27 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from server.db import JOBS_ENQUEUED_KEY
-from server.models.base import utcnow
+from server.models.base import table_of, utcnow
 from server.models.ops import Job
 
 QUEUED = "queued"
 RUNNING = "running"
 DONE = "done"
 FAILED = "failed"
+
+# Built once (bound parameters): enqueueing runs in every form submit's transaction.
+_INSERT = insert(table_of(Job))
+_INSERT_ONCE = {
+    "postgresql": pg_insert(table_of(Job)).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+    "sqlite": sqlite_insert(table_of(Job)).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+}
 
 BACKOFF_BASE_S = 2.0
 BACKOFF_CAP_S = 900.0
@@ -33,6 +41,33 @@ BACKOFF_CAP_S = 900.0
 def backoff_s(attempts: int) -> float:
     """Delay before the next try after ``attempts`` failures: 2 s, 4 s, 8 s … capped at 15 min."""
     return float(min(BACKOFF_CAP_S, BACKOFF_BASE_S ** max(1, attempts)))
+
+
+def _job(
+    kind: str,
+    payload: dict[str, Any],
+    run_at: datetime | None,
+    dedupe_key: str | None,
+    max_attempts: int,
+) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "id": uuid.uuid4(),
+        "kind": kind,
+        "payload": payload,
+        "status": QUEUED,
+        "dedupe_key": dedupe_key,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "run_at": run_at or now,
+        "created_at": now,
+    }
+
+
+def _statement(session: AsyncSession | Session, dedupe_key: str | None) -> Any:
+    if dedupe_key is None:
+        return _INSERT
+    return _INSERT_ONCE[session.get_bind().dialect.name]
 
 
 async def enqueue(
@@ -45,25 +80,24 @@ async def enqueue(
     max_attempts: int = 8,
 ) -> None:
     """Add a job in the caller's transaction; a job with the same ``dedupe_key`` is added once."""
-    now = utcnow()
-    values = {
-        "id": uuid.uuid4(),
-        "kind": kind,
-        "payload": payload,
-        "status": QUEUED,
-        "dedupe_key": dedupe_key,
-        "attempts": 0,
-        "max_attempts": max_attempts,
-        "run_at": run_at or now,
-        "created_at": now,
-    }
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Job).values(**values)
-    if dedupe_key is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    await session.execute(statement)
+    values = _job(kind, payload, run_at, dedupe_key, max_attempts)
+    await session.execute(_statement(session, dedupe_key), values)
     session.info[JOBS_ENQUEUED_KEY] = True  # wakes this process's worker after commit
+
+
+def enqueue_now(
+    session: Session,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    run_at: datetime | None = None,
+    dedupe_key: str | None = None,
+    max_attempts: int = 8,
+) -> None:
+    """``enqueue`` for synchronous code (``Database.run_write``)."""
+    values = _job(kind, payload, run_at, dedupe_key, max_attempts)
+    session.execute(_statement(session, dedupe_key), values)
+    session.info[JOBS_ENQUEUED_KEY] = True
 
 
 async def claim(session: AsyncSession, worker_id: str, *, limit: int, lease_s: int) -> list[Job]:

@@ -101,6 +101,7 @@ class BackgroundRuntime:
         if self.kick in self.ctx.db.job_listeners:
             self.ctx.db.job_listeners.remove(self.kick)
         self.scheduler.shutdown(wait=False)
+        self.worker.stop_claiming()
         if self._kick_task is not None:
             await asyncio.gather(self._kick_task, return_exceptions=True)
         # Let running jobs finish their current step; their leases cover a hard stop.

@@ -79,42 +79,63 @@ class Worker:
         self.concurrency = ctx.settings.worker_concurrency
         self.lease_s = ctx.settings.job_lease_s
         self._lock = asyncio.Lock()
+        self._stopping = False
         self.started_at = utcnow()
 
+    def stop_claiming(self) -> None:
+        """Take no new jobs (the process is stopping); running ones finish their step."""
+        self._stopping = True
+
     async def tick(self) -> int:
-        """Run due jobs until none is left; the number run. Overlapping ticks wait their turn."""
+        """Run due jobs until none is left; the number run. Overlapping ticks wait their turn.
+
+        Up to ``concurrency`` jobs run at once, and a free slot is filled as soon as a job ends
+        (a slow AI call does not hold back the jobs beside it). Jobs that succeeded are marked
+        done in the same transaction that claims the next ones.
+        """
         async with self._lock:
             total = 0
-            while True:
-                async with self.ctx.db.session() as session:
-                    batch = await queue.claim(
-                        session, self.worker_id, limit=self.concurrency, lease_s=self.lease_s
-                    )
-                    runs = [
-                        JobRun(
-                            job.id,
-                            job.kind,
-                            dict(job.payload),
-                            job.attempts,
-                            job.max_attempts,
-                            self.worker_id,
-                        )
-                        for job in batch
-                    ]
-                if not runs:
-                    return total
-                finished = await asyncio.gather(*(self._run(run) for run in runs))
-                async with self.ctx.db.session() as session:  # one commit for the batch
-                    await queue.finish_many(
-                        session,
-                        [
-                            run.id
-                            for run, ok in zip(runs, finished, strict=True)
-                            if ok and not run.completed
-                        ],
-                        self.worker_id,
-                    )
-                total += len(runs)
+            running: dict[asyncio.Task[bool], JobRun] = {}
+            succeeded: list[uuid.UUID] = []
+            try:
+                while True:
+                    free = 0 if self._stopping else self.concurrency - len(running)
+                    if free > 0:
+                        async with self.ctx.db.session() as session:
+                            await queue.finish_many(session, succeeded, self.worker_id)
+                            succeeded = []
+                            batch = await queue.claim(
+                                session, self.worker_id, limit=free, lease_s=self.lease_s
+                            )
+                            runs = [
+                                JobRun(
+                                    job.id,
+                                    job.kind,
+                                    dict(job.payload),
+                                    job.attempts,
+                                    job.max_attempts,
+                                    self.worker_id,
+                                )
+                                for job in batch
+                            ]
+                        for run in runs:
+                            running[asyncio.create_task(self._run(run))] = run
+                        total += len(runs)
+                    if not running:
+                        return total
+                    finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    for task in finished:
+                        run = running.pop(task)
+                        if task.result() and not run.completed:
+                            succeeded.append(run.id)
+            finally:
+                if running:  # cancelled (shutdown): the leases of unfinished jobs expire
+                    for task in running:
+                        task.cancel()
+                    await asyncio.gather(*running, return_exceptions=True)
+                if succeeded:
+                    async with self.ctx.db.session() as session:
+                        await queue.finish_many(session, succeeded, self.worker_id)
 
     async def _run(self, run: JobRun) -> bool:
         """Run one job; True if it succeeded (the caller marks it done unless it did itself)."""

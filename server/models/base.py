@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, TypeDecorator, Uuid
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    TypeDecorator,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -83,3 +92,8 @@ class SyncedMixin:
     __sync_entity__: str
 
     version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for Core statements that skip the ORM's unit of work."""
+    return cast(Table, model.__table__)

@@ -212,15 +212,18 @@ async def process_lead(ctx: ServerContext, run: JobRun) -> None:
     lead_id = uuid.UUID(run.payload["lead_id"])
     message_id = uuid.UUID(run.payload["message_id"]) if run.payload.get("message_id") else None
     duplicate = bool(run.payload.get("duplicate"))
-    async with ctx.db.session() as session:
+    async with ctx.db.read_session() as session:
         lead = await session.get(Lead, lead_id)
-        if lead is None or lead.status == LeadStatus.SPAM.value:
+        skip = lead is None or lead.status == LeadStatus.SPAM.value
+        if lead is not None and not skip:
+            business = await session.get(Business, lead.business_id)
+            assert business is not None
+            message = await session.get(Message, message_id) if message_id else None
+            subject = await _lead_for_analysis(session, lead, business, message)
+    if skip:
+        async with ctx.db.session() as session:
             await run.complete(session)
-            return
-        business = await session.get(Business, lead.business_id)
-        assert business is not None
-        message = await session.get(Message, message_id) if message_id else None
-        subject = await _lead_for_analysis(session, lead, business, message)
+        return
 
     outcome = await analyse(ctx, subject)
     if outcome.status is not AnalysisStatus.OK and run.attempts < AI_JOB_ATTEMPTS:
@@ -394,14 +397,16 @@ async def schedule_follow_up(ctx: ServerContext, session: AsyncSession, lead: Le
 async def reanalyse_lead(ctx: ServerContext, run: JobRun) -> None:
     """After an AI outage: analyse again for the owner's view; never emails anyone."""
     lead_id = uuid.UUID(run.payload["lead_id"])
-    async with ctx.db.session() as session:
+    async with ctx.db.read_session() as session:
         lead = await session.get(Lead, lead_id)
-        if lead is None:
+        if lead is not None:
+            business = await session.get(Business, lead.business_id)
+            assert business is not None
+            subject = await _lead_for_analysis(session, lead, business, None)
+    if lead is None:
+        async with ctx.db.session() as session:
             await run.complete(session)
-            return
-        business = await session.get(Business, lead.business_id)
-        assert business is not None
-        subject = await _lead_for_analysis(session, lead, business, None)
+        return
     outcome = await analyse(ctx, subject)
     if outcome.status is not AnalysisStatus.OK:
         raise JobError(f"AI still unavailable: {outcome.error}")

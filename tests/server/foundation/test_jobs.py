@@ -150,3 +150,59 @@ async def test_two_worker_processes_on_postgresql_run_each_job_once(pg_url, tmp_
     done = sorted(int(i) for _w, i in runs)
     assert done == list(range(200))
     assert {w for w, _i in runs} == {"w0", "w1"}
+
+
+async def test_a_slow_job_does_not_hold_back_the_jobs_beside_it(ctx):
+    """A free slot is refilled as soon as a job ends, not when the whole batch has ended."""
+    ctx.settings.worker_concurrency = 2
+    release = asyncio.Event()
+    fast_done: list[int] = []
+
+    async def slow(_ctx, _run: JobRun) -> None:
+        await release.wait()
+
+    async def fast(_ctx, run: JobRun) -> None:
+        fast_done.append(run.payload["n"])
+
+    worker = Worker(ctx, {"slow": slow, "fast": fast}, worker_id="w-slots")
+    async with ctx.db.session() as session:
+        await queue.enqueue(session, "slow", {"n": 0})
+    async with ctx.db.session() as session:
+        for n in range(6):
+            await queue.enqueue(session, "fast", {"n": n})
+    tick = asyncio.create_task(worker.tick())
+    for _ in range(200):  # every fast job runs in the second slot while the slow one waits
+        if len(fast_done) == 6:
+            break
+        await asyncio.sleep(0.02)
+    assert sorted(fast_done) == list(range(6)) and not tick.done()
+    release.set()
+    assert await tick == 7
+    async with ctx.db.session() as session:
+        statuses = (await session.execute(select(Job.status))).scalars().all()
+    assert statuses == ["done"] * 7
+
+
+async def test_a_stopping_worker_finishes_running_jobs_and_claims_no_more(ctx):
+    ctx.settings.worker_concurrency = 1
+    started = asyncio.Event()
+    release = asyncio.Event()
+    ran: list[int] = []
+
+    async def step(_ctx, run: JobRun) -> None:
+        ran.append(run.payload["n"])
+        started.set()
+        await release.wait()
+
+    worker = Worker(ctx, {"step": step}, worker_id="w-stop")
+    async with ctx.db.session() as session:
+        for n in range(3):
+            await queue.enqueue(session, "step", {"n": n})
+    tick = asyncio.create_task(worker.tick())
+    await asyncio.wait_for(started.wait(), 10)
+    worker.stop_claiming()
+    release.set()
+    assert await tick == 1 and len(ran) == 1
+    async with ctx.db.session() as session:
+        statuses = sorted((await session.execute(select(Job.status))).scalars().all())
+    assert statuses == ["done", "queued", "queued"]
