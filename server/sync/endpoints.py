@@ -12,7 +12,8 @@ from fastapi.responses import Response, StreamingResponse
 
 from server.auth.deps import Scope
 from server.deps import Ctx, Session
-from server.sync import service, wire
+from server.leads import wire
+from server.sync import service
 from server.sync.events import CLOSED, EventHub
 from shared.models.sync import PullResponse, PushRequest, PushResponse
 

@@ -15,13 +15,13 @@ from server.config import Settings
 from server.context import ServerContext
 from server.errors import AppError, Conflict, field_errors
 from server.leads import service as leads
+from server.leads import wire
 from server.leads.views import sync_data
 from server.models import SYNCED_MODELS
 from server.models.base import utcnow
 from server.models.business import Business, Form
 from server.models.sync import AppliedMutation, SyncCounter, SyncTombstone
 from server.models.user import User
-from server.sync import wire
 from shared.models.enums import (
     FollowUpStatus,
     LeadStatus,
