@@ -11,10 +11,13 @@ import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platformdirs import user_data_dir
 
-from shared.models.auth import MeResponse
+if TYPE_CHECKING:
+    from shared.models.auth import MeResponse
+
 
 ACCOUNT_FILE = "account.json"
 

@@ -18,12 +18,14 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic_core import to_json
+import orjson
 
-from desktop.wire import SyncChange
 from shared.models.enums import MessageDirection, SyncEntity
+
+if TYPE_CHECKING:
+    from desktop.wire import SyncChange
 
 # A lead's own request is stored as its first customer message in the same transaction.
 FIRST_MESSAGE_WINDOW_S = 5.0
@@ -81,7 +83,7 @@ class AppliedChanges:
 
 
 def blob(data: dict[str, Any]) -> str:
-    return to_json(data).decode()
+    return orjson.dumps(data).decode()
 
 
 def ids_json(ids: Iterable[str]) -> str:

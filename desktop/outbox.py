@@ -14,11 +14,13 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.store import LocalStore
-from desktop.wire import Mutation, PushResult
 from shared.models.enums import MutationType
+
+if TYPE_CHECKING:
+    from desktop.wire import Mutation, PushResult
 
 QUEUED, APPLIED, REJECTED = "queued", "applied", "rejected"
 
@@ -77,6 +79,8 @@ class Outbox:
         return OutboxItem(mutation_id, kind, clean.get("lead_id"), clean, QUEUED, None, stamp)
 
     def pending(self, limit: int = 100) -> list[Mutation]:
+        from desktop.wire import Mutation
+
         with self.store.lock:
             rows = self.db.execute(
                 "SELECT id, type, payload FROM outbox WHERE state = ? ORDER BY seq LIMIT ?",

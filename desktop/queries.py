@@ -8,13 +8,15 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.outbox import APPLIED, QUEUED, REJECTED
 from desktop.store import LocalStore
-from shared.models.business import BusinessOut, FormOut
 from shared.models.enums import FollowUpState, MessageDirection, MessageType
-from shared.models.leads import AIOut, FollowUpOut, GateOut, LeadDetail, MessageOut
+
+if TYPE_CHECKING:  # pydantic models, imported where used: the inbox needs none of them
+    from shared.models.business import BusinessOut, FormOut
+    from shared.models.leads import FollowUpOut, LeadDetail, MessageOut
 
 # A status the owner set that the server has not reflected yet wins over the synced one.
 PENDING_STATUS = (
@@ -190,6 +192,8 @@ class Queries:
             return int(self.db.execute("SELECT COUNT(*) FROM leads WHERE unread = 1").fetchone()[0])
 
     def lead(self, lead_id: str) -> LeadDetail | None:
+        from shared.models.leads import AIOut, GateOut, LeadDetail
+
         with self.store.lock:
             row = self.db.execute(
                 f"SELECT x.data, {EFFECTIVE_STATUS}, l.gate_allowed, l.gate_reasons FROM leads l"  # noqa: S608
@@ -216,6 +220,8 @@ class Queries:
     # -- thread --------------------------------------------------------------------------------
 
     def thread(self, lead_id: str) -> list[ThreadItem]:
+        from shared.models.leads import MessageOut
+
         with self.store.lock:
             synced = [
                 r[0]
@@ -293,6 +299,8 @@ class Queries:
     # -- follow-ups ----------------------------------------------------------------------------
 
     def follow_ups(self, now: datetime | None = None) -> dict[FollowUpState, list[FollowUpOut]]:
+        from shared.models.leads import FollowUpOut
+
         """Every follow-up, grouped by the state it has now (due = later today, overdue = past)."""
         now = now or datetime.now(UTC)
         local_midnight = datetime.combine(
@@ -324,11 +332,15 @@ class Queries:
     # -- business and form ---------------------------------------------------------------------
 
     def business(self) -> BusinessOut | None:
+        from shared.models.business import BusinessOut
+
         with self.store.lock:
             row = self.db.execute("SELECT data FROM business LIMIT 1").fetchone()
         return BusinessOut.model_validate_json(row[0]) if row else None
 
     def form(self) -> FormOut | None:
+        from shared.models.business import FormOut
+
         with self.store.lock:
             row = self.db.execute("SELECT data FROM form LIMIT 1").fetchone()
         return FormOut.model_validate_json(row[0]) if row else None

@@ -7,26 +7,30 @@ query rows or typed errors. A mutation is written to the outbox before any signa
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+import threading
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from PySide6.QtCore import QObject, Signal
 
 import desktop.qt_workarounds  # noqa: F401 - must patch before any signal is emitted
 from desktop.accounts import Account
-from desktop.api import ApiClient
 from desktop.errors import DesktopError, KeyringUnavailable
-from desktop.notifier import notifications_for
 from desktop.outbox import Outbox
 from desktop.queries import Queries
-from desktop.secrets import SecretStore, account_key
 from desktop.service_thread import ServiceThread
 from desktop.store import AppliedChanges, LocalStore
-from desktop.sync import SyncCallbacks, SyncEngine, SyncStatus
 from shared.models.enums import FollowUpState, MutationType
+
+if TYPE_CHECKING:
+    import httpx
+
+    from desktop.api import ApiClient
+    from desktop.secrets import SecretStore
+    from desktop.sync import SyncEngine, SyncStatus
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +74,7 @@ class Session(QObject):
     ) -> None:
         super().__init__(parent)
         self.account = account
-        self.secrets = secrets or SecretStore()
+        self._secrets = secrets
         self.service = service or ServiceThread()
         self._own_service = service is None
         self.store = LocalStore(account.store_path())
@@ -78,36 +82,92 @@ class Session(QObject):
         self.queries = Queries(self.store)
         self.queued_count = self.outbox.count()
         self._keyring_warned = False
-        self.api = ApiClient(
-            account.server_url,
-            transport=transport,
-            refresh_token=refresh_token,
-            on_refresh_token=self._save_token,
-            business_id=account.business.id if account.business else None,
-        )
-        self.engine = SyncEngine(
-            self.api,
-            self.store,
-            self.outbox,
-            SyncCallbacks(
-                status=self._on_status,
-                progress=self.progress.emit,
-                applied=self._on_applied,
-                pushed=lambda rejected: self._emit_outbox(),
-                auth_failed=self.auth_failed.emit,
-                error=self.failed.emit,
-            ),
-            poll_s=poll_s,
-        )
+        self._refresh_token = refresh_token
+        self._transport = transport
+        self._poll_s = poll_s
+        # The API client and the sync engine (httpx, pydantic, keyring) are made when first
+        # needed, normally on the service thread: the inbox can show before they are imported.
+        self._api: ApiClient | None = None
+        self._engine: SyncEngine | None = None
+        self._parts_lock = threading.Lock()
+        self._first_read: asyncio.Event | None = None
+        self.read_before_sync_s = 0.0
         self.started = False
+
+    @property
+    def secrets(self) -> SecretStore:
+        if self._secrets is None:
+            from desktop.secrets import SecretStore
+
+            self._secrets = SecretStore()
+        return self._secrets
+
+    @property
+    def api(self) -> ApiClient:
+        with self._parts_lock:
+            if self._api is None:
+                from desktop.api import ApiClient
+
+                account = self.account
+                self._api = ApiClient(
+                    account.server_url,
+                    transport=self._transport,
+                    refresh_token=self._refresh_token,
+                    on_refresh_token=self._save_token,
+                    business_id=account.business.id if account.business else None,
+                )
+            return self._api
+
+    @property
+    def engine(self) -> SyncEngine:
+        api = self.api
+        with self._parts_lock:
+            if self._engine is None:
+                from desktop.sync import SyncCallbacks, SyncEngine
+
+                self._engine = SyncEngine(
+                    api,
+                    self.store,
+                    self.outbox,
+                    SyncCallbacks(
+                        status=self._on_status,
+                        progress=self.progress.emit,
+                        applied=self._on_applied,
+                        pushed=lambda rejected: self._emit_outbox(),
+                        auth_failed=self.auth_failed.emit,
+                        error=self.failed.emit,
+                    ),
+                    poll_s=self._poll_s,
+                )
+            return self._engine
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start syncing. With ``read_before_sync_s`` set (the main window sets it), the sync
+        waits up to that long for the first inbox read, so the owner sees the local copy
+        before the network work (and its imports) begins."""
         self.service.start()
         self.started = True
-        self.service.call(self.engine.start)
         self._run(self._emit_outbox_async())
+        self._run(self._start_sync())
+
+    async def _start_sync(self) -> None:
+        if self.read_before_sync_s > 0:
+            self._first_read = self._first_read or asyncio.Event()
+            try:
+                async with asyncio.timeout(self.read_before_sync_s):
+                    await self._first_read.wait()
+            except TimeoutError:
+                pass
+            await asyncio.sleep(0)  # the read's answer goes out first
+        if self.started:
+            self.engine.start()
+
+    def _read_done(self) -> None:
+        if self._first_read is None:
+            self._first_read = asyncio.Event()
+        self._first_read.set()
 
     def stop(self) -> None:
         """Stop syncing and close the local copy; waits for the service thread's work to end."""
@@ -123,8 +183,10 @@ class Session(QObject):
         self.store.close()
 
     async def _shutdown(self) -> None:
-        await self.engine.stop()
-        await self.api.aclose()
+        if self._engine is not None:
+            await self._engine.stop()
+        if self._api is not None:
+            await self._api.aclose()
 
     def sign_out(self, remove_local_copy: bool) -> None:
         async def work() -> None:
@@ -132,6 +194,8 @@ class Session(QObject):
                 await self.api.logout()
             except DesktopError:
                 pass  # offline: the token is forgotten here anyway
+            from desktop.secrets import account_key
+
             self.secrets.delete(account_key(self.account.server_url, self.account.email))
             await self.engine.stop()
 
@@ -164,7 +228,13 @@ class Session(QObject):
 
         self.service.submit(wrapper())
 
+    async def _with_api(self, call: Callable[[ApiClient], Awaitable[Any]]) -> Any:
+        """Await ``call(api)`` on the service thread (where the client is made if need be)."""
+        return await call(self.api)
+
     def _save_token(self, token: str) -> None:
+        from desktop.secrets import account_key
+
         try:
             self.secrets.set(account_key(self.account.server_url, self.account.email), token)
         except KeyringUnavailable:
@@ -176,6 +246,8 @@ class Session(QObject):
         self.status_changed.emit(status.value, last)
 
     def _on_applied(self, changes: AppliedChanges) -> None:
+        from desktop.notifier import notifications_for
+
         self.data_changed.emit(changes)
         for note in notifications_for(changes, self.queries):
             self.notify.emit(note)
@@ -216,7 +288,11 @@ class Session(QObject):
         async def work() -> Any:
             return self.queries.inbox(token, status, q, sort, offset, limit)
 
-        self._run(work(), self.inbox_ready.emit)
+        def done(window: Any) -> None:
+            self.inbox_ready.emit(window)
+            self._read_done()
+
+        self._run(work(), done)
 
     def open_lead(self, lead_id: str) -> None:
         """Show a lead: marks it read (locally only; its status stays as it is)."""
@@ -251,7 +327,8 @@ class Session(QObject):
 
     def load_timeline(self, lead_id: str) -> None:
         self._run(
-            self.api.timeline(lead_id), lambda items: self.timeline_ready.emit(lead_id, items)
+            self._with_api(lambda api: api.timeline(lead_id)),
+            lambda items: self.timeline_ready.emit(lead_id, items),
         )
 
     def load_follow_ups(self) -> None:
@@ -267,7 +344,7 @@ class Session(QObject):
         self._run(work(), self.conversations_ready.emit)
 
     def load_metrics(self) -> None:
-        self._run(self.api.metrics(), self.metrics_ready.emit)
+        self._run(self._with_api(lambda api: api.metrics()), self.metrics_ready.emit)
 
     def load_business(self) -> None:
         async def work() -> Any:
@@ -288,10 +365,12 @@ class Session(QObject):
         self._run(work(), self.form_ready.emit, self.form_failed.emit)
 
     def load_qr(self, slug: str) -> None:
-        self._run(self.api.form_qr_png(slug), self.qr_ready.emit)
+        self._run(self._with_api(lambda api: api.form_qr_png(slug)), self.qr_ready.emit)
 
     def load_team(self) -> None:
-        self._run(self.api.team(), self.team_ready.emit, self.business_failed.emit)
+        self._run(
+            self._with_api(lambda api: api.team()), self.team_ready.emit, self.business_failed.emit
+        )
 
     def invite_member(self, email: str, full_name: str) -> None:
         async def work() -> list[Any]:
@@ -303,7 +382,11 @@ class Session(QObject):
     # -- writes through the API (settings, form: they are not offline mutations) ---------------
 
     def save_form(self, changes: dict[str, Any]) -> None:
-        self._run(self.api.update_form(changes), self._form_saved, self.form_failed.emit)
+        self._run(
+            self._with_api(lambda api: api.update_form(changes)),
+            self._form_saved,
+            self.form_failed.emit,
+        )
 
     def _form_saved(self, form: Any) -> None:
         self.form_ready.emit(form)
@@ -311,7 +394,9 @@ class Session(QObject):
 
     def save_business(self, changes: dict[str, Any]) -> None:
         self._run(
-            self.api.update_business(changes), self.business_ready.emit, self.business_failed.emit
+            self._with_api(lambda api: api.update_business(changes)),
+            self.business_ready.emit,
+            self.business_failed.emit,
         )
 
     def save_file(self, path: str, data: bytes) -> None:
@@ -402,4 +487,4 @@ class Session(QObject):
         self._run(work())
 
     def sync_now(self) -> None:
-        self.service.call(self.engine.wake)
+        self.service.call(lambda: self.engine.wake())

@@ -17,11 +17,14 @@ import sqlite3
 import threading
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
 from desktop.changes import AppliedChanges, apply_changes
-from desktop.wire import SyncPage
+
+if TYPE_CHECKING:
+    from desktop.wire import SyncPage
 
 __all__ = ["AppliedChanges", "LocalStore"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.lead_detail import FollowUpDialog
 from shared.models.enums import FollowUpState
-from shared.models.leads import FollowUpOut
+
+if TYPE_CHECKING:
+    from shared.models.leads import FollowUpOut
 
 TABS = (
     (FollowUpState.DUE, "Due today"),

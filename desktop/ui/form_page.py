@@ -3,7 +3,7 @@ the real public page, the QR code with Save PNG."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QPixmap
@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
 
 from desktop.errors import ApiError, ConflictError, ValidationError
 from desktop.ui.web_preview import FormPreview
-from shared.models.business import FormOut
+
+if TYPE_CHECKING:
+    from shared.models.business import FormOut
 
 
 class FormPage(QWidget):

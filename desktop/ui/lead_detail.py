@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDateTime
 from PySide6.QtGui import QGuiApplication
@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.thread_view import ThreadPanel
-from shared.models.leads import LeadDetail, TimelineEvent
+
+if TYPE_CHECKING:
+    from shared.models.leads import LeadDetail, TimelineEvent
 
 ACTIONS = (
     ("Mark contacted", "contacted"),

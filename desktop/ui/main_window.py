@@ -47,6 +47,9 @@ class MainWindow(QMainWindow):
         (only for an account that is both a business member and a super-admin)."""
         super().__init__()
         self.session = session
+        # Show the local copy first: the sync (and its imports) starts after the first inbox
+        # read has answered, or after a second.
+        session.read_before_sync_s = 1.0
         self.settings = settings or QSettings("LeadFlow", "LeadFlow")
         self.quitting = False
         account = session.account

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import Qt
@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.queries import LeadRow
-from shared.models.leads import OwnerMetrics
+
+if TYPE_CHECKING:
+    from shared.models.leads import OwnerMetrics
 
 NEEDS_ACTION_LIMIT = 200  # the newest; the inbox's "New" filter lists them all
 KPIS = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shared.models.business import BusinessOut
+if TYPE_CHECKING:
+    from shared.models.business import BusinessOut
 
 
 def setting_on(settings: Any, key: str) -> bool:
