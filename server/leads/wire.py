@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Column
+from sqlalchemy import JSON, Boolean, Column, Uuid, type_coerce
+from sqlalchemy.types import NullType
 
 from server.leads.views import end_of_today, follow_up_state
-from server.models.base import utcnow
+from server.models.base import UTCDateTime, utcnow
 from server.models.lead import AIAnalysis, FollowUp, Lead, Message
 from shared.models.enums import GateReason
 from shared.models.leads import AIOut, LeadOut, MessageOut
@@ -62,7 +63,10 @@ def lead_sync_row(row: Row) -> dict[str, Any]:
         else {"allowed": allowed, "reasons": [r for r in reasons or [] if r in _GATE_REASONS]}
     )
     # The pull has always sent ``opened_at`` in ``isoformat()`` form (``+00:00``), not ``Z``.
-    data["opened_at"] = opened_at.isoformat() if opened_at is not None else None
+    if isinstance(opened_at, datetime):
+        data["opened_at"] = opened_at.isoformat()
+    else:  # None, or already a JSON string (``sqlite_values``)
+        data["opened_at"] = opened_at[:-1] + "+00:00" if opened_at else None
     return data
 
 
@@ -122,14 +126,94 @@ def analysis_row(row: Row) -> dict[str, Any]:
     return data
 
 
-# Entity → (columns to select, a factory of the row builder). Every selection includes the
-# row's ``id`` and ``version`` columns, which the pull reads by name.
-SYNC_SHAPES: dict[str, tuple[list[Column[Any]], Callable[[], Builder]]] = {
-    "lead": (lead_columns(sync=True), lambda: lead_sync_row),
-    "message": (columns(Message, MESSAGE_FIELDS), lambda: message_row),
-    "follow_up": (columns(FollowUp, (*_FOLLOW_UP_FIELDS, "version")), follow_up_builder),
-    "ai_analysis": (columns(AIAnalysis, (*_ANALYSIS_FIELDS, "version")), lambda: analysis_row),
+class Shape(NamedTuple):
+    """How the pull reads one entity: its columns (``id`` and ``version`` among them), a factory
+    of the row builder, and whether the builder takes ``sqlite_values`` output on SQLite."""
+
+    columns: list[Column[Any]]
+    builder: Callable[[], Builder]
+    sqlite_values: bool
+
+    def position(self, name: str) -> int:
+        return [column.name for column in self.columns].index(name)
+
+
+SYNC_SHAPES: dict[str, Shape] = {
+    "lead": Shape(lead_columns(sync=True), lambda: lead_sync_row, True),
+    "message": Shape(columns(Message, MESSAGE_FIELDS), lambda: message_row, True),
+    "follow_up": Shape(
+        columns(FollowUp, (*_FOLLOW_UP_FIELDS, "version")), follow_up_builder, False
+    ),
+    "ai_analysis": Shape(
+        columns(AIAnalysis, (*_ANALYSIS_FIELDS, "version")), lambda: analysis_row, False
+    ),
 }
+
+
+def sqlite_values(cols: list[Column[Any]]) -> tuple[list[Any], Callable[[Row], Row]]:
+    """On SQLite: the columns without SQLAlchemy's result processing, and a function that turns
+    a row of stored values into JSON values directly.
+
+    Building a ``uuid.UUID`` and a ``datetime`` per value only for orjson to print them again
+    was a quarter of a bootstrap page's time on SQLite. The stored forms are SQLAlchemy's:
+    a UUID as 32 hex digits, a UTC time (``UTCDateTime``) as ``YYYY-MM-DD HH:MM:SS.ffffff``,
+    booleans as 0/1, JSON as text. Other columns pass through unchanged.
+    """
+    selected: list[Any] = []
+    convert: list[tuple[int, Callable[[Any], Any]]] = []
+    for at, column in enumerate(cols):
+        kind = column.type
+        change: Callable[[Any], Any] | None = None
+        if isinstance(kind, Uuid):
+            change = _stored_uuid
+        elif isinstance(kind, UTCDateTime):
+            change = _stored_time
+        elif isinstance(kind, Boolean):
+            change = _stored_bool
+        elif isinstance(kind, JSON):
+            change = _stored_json
+        if change is None:
+            selected.append(column)
+        else:
+            selected.append(type_coerce(column, NullType()).label(column.name))
+            convert.append((at, change))
+
+    def values(row: Row) -> Row:
+        out = list(row)
+        for at, change in convert:
+            value = out[at]
+            if value is not None:
+                out[at] = change(value)
+        return out
+
+    return selected, values
+
+
+def _stored_uuid(value: Any) -> Any:
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(uuid.UUID(str(value)))
+
+
+def _stored_time(value: Any) -> Any:
+    """``YYYY-MM-DD HH:MM:SS[.ffffff]`` (UTC) as pydantic writes it: ``…THH:MM:SS[.ffffff]Z``,
+    without a fraction of zero microseconds."""
+    if isinstance(value, str) and len(value) in (19, 26) and value[10] == " ":
+        fraction = value[19:]
+        if fraction == ".000000":
+            fraction = ""
+        return f"{value[:10]}T{value[11:19]}{fraction}Z"
+    parsed = datetime.fromisoformat(str(value))
+    parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return orjson.loads(dumps(parsed))
+
+
+def _stored_bool(value: Any) -> bool:
+    return bool(value)
+
+
+def _stored_json(value: Any) -> Any:
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _uuid_subclass(value: Any) -> str:

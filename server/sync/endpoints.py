@@ -32,7 +32,7 @@ async def pull(
 ) -> PullResponse:
     """Changes after ``cursor``, in version order; store the returned cursor after applying."""
     page = await service.pull(session, ctx.settings, scope.business, cursor, limit)
-    # The page is already in its wire shape (server/sync/wire.py): a bootstrap page is hundreds
+    # The page is already in its wire shape (server/leads/wire.py): a bootstrap page is hundreds
     # of rows, and validating them against the response model again would double its cost.
     return Response(wire.dumps(page), media_type="application/json")  # type: ignore[return-value]
 

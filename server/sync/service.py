@@ -105,11 +105,17 @@ async def pull(
                 data = sync_data(tag, obj, settings)
                 page.append((obj.version, _change(tag, obj.id, obj.version, data)))
         else:  # hundreds per page: the wire columns only, straight into dicts
-            wire_columns, builder = wire.SYNC_SHAPES[tag]
-            build = builder()
-            rows = await session.execute(select(*wire_columns).where(*in_page))
-            for row in rows:
-                page.append((row.version, _change(tag, row.id, row.version, build(row))))
+            shape = wire.SYNC_SHAPES[tag]
+            build = shape.builder()
+            selected: list[Any] = shape.columns
+            values = None
+            if shape.sqlite_values and session.get_bind().dialect.name == "sqlite":
+                selected, values = wire.sqlite_values(shape.columns)
+            id_at, version_at = shape.position("id"), shape.position("version")
+            for row in await session.execute(select(*selected).where(*in_page)):
+                got = values(row) if values is not None else row
+                version = got[version_at]
+                page.append((version, _change(tag, got[id_at], version, build(got))))
     page.sort(key=lambda item: item[0])
     return {"cursor": last, "has_more": more, "changes": [change for _, change in page]}
 
