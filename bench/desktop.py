@@ -95,7 +95,7 @@ def run_app(data_dir: str, measure: bool) -> int:
     """Open the app over the local copy; print one JSON line of measurements."""
     os.environ["LEADFLOW_DESKTOP_DATA_DIR"] = data_dir
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     import desktop.ui  # noqa: F401 - before the QApplication
@@ -128,18 +128,30 @@ def run_app(data_dir: str, measure: bool) -> int:
     )
 
     def wait(predicate, timeout: float = 30.0) -> None:
+        """Run the event loop until ``predicate()`` holds, checked every millisecond. The loop
+        sleeps between events as the app's own does: a loop spinning ``processEvents`` would
+        hold the GIL and starve the service thread whose answer it waits for."""
+        if predicate():
+            return
         deadline = time.monotonic() + timeout
+        loop = QEventLoop()
+        timer = QTimer()
+        timer.setInterval(1)
+        timer.setTimerType(Qt.TimerType.PreciseTimer)
+        timer.timeout.connect(lambda: loop.quit() if predicate() else None)
+        timer.start()
         while not predicate():
             if time.monotonic() > deadline:
                 raise TimeoutError("the inbox did not fill")
-            app.processEvents()
+            loop.exec()
+        timer.stop()
 
     wait(lambda: inbox.proxy.rowCount() == expected and expected > 0 and on_screen_loaded(inbox))
     window.repaint()
     result: dict[str, object] = {"filled_at": time.time(), "rows": expected}
     if measure:
         result.update(search(inbox, session, wait))
-        result.update(scroll(app, inbox))
+        result.update(scroll(app, inbox, wait))
         result["rss_mb"], result["peak_rss_mb"] = rss_mb()
     print("RESULT " + json.dumps(result), flush=True)
     window.quitting = True
@@ -188,7 +200,7 @@ def search(inbox, session, wait) -> dict[str, object]:
     }
 
 
-def scroll(app, inbox) -> dict[str, object]:
+def scroll(app, inbox, wait) -> dict[str, object]:
     """Page down through the whole inbox; each step repaints the table synchronously, and a
     step that shows rows not loaded yet lasts until they are, repainted."""
     wait_rows = inbox.proxy.rowCount()
@@ -206,8 +218,7 @@ def scroll(app, inbox) -> dict[str, object]:
         app.processEvents()
         if not on_screen_loaded(inbox):
             late += 1
-            while not on_screen_loaded(inbox):
-                app.processEvents()
+            wait(lambda: on_screen_loaded(inbox))
             inbox.table.viewport().repaint()
         steps.append(time.perf_counter() - started)
     return {

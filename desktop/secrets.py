@@ -6,10 +6,6 @@ When no keyring backend works, ``get`` answers ``None``, ``set`` raises ``Keyrin
 
 from __future__ import annotations
 
-import keyring
-import keyring.errors
-from keyring.backends import fail
-
 from desktop.errors import KeyringUnavailable
 
 SERVICE = "LeadFlow"
@@ -23,8 +19,14 @@ class SecretStore:
     def __init__(self, service: str = SERVICE) -> None:
         self.service = service
 
+    # ``keyring`` is imported on first use (it loads its backends' entry points, ~0.1 s), which
+    # is on the service thread: a start that has no token to read never pays for it.
+
     @property
     def available(self) -> bool:
+        import keyring
+        from keyring.backends import fail
+
         backend = keyring.get_keyring()
         if isinstance(backend, fail.Keyring):
             return False
@@ -32,6 +34,8 @@ class SecretStore:
         return chained is None or bool(chained)
 
     def get(self, key: str) -> str | None:
+        import keyring.errors
+
         if not self.available:
             return None
         try:
@@ -40,6 +44,8 @@ class SecretStore:
             return None
 
     def set(self, key: str, secret: str) -> None:
+        import keyring.errors
+
         if not self.available:
             raise KeyringUnavailable("No system keyring is available.")
         try:
@@ -48,6 +54,8 @@ class SecretStore:
             raise KeyringUnavailable(str(error)) from error
 
     def delete(self, key: str) -> None:
+        import keyring.errors
+
         if not self.available:
             return
         try:

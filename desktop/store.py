@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = ["AppliedChanges", "LocalStore"]
 
 SCHEMA_VERSION = "2"
+BOOTSTRAP_CHECKPOINT = 50_000  # WAL pages (200 MB) between checkpoints while bootstrapping
+CLOSED = "('lost', 'archived', 'spam')"  # statuses of leads that are not open
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
     """CREATE TABLE IF NOT EXISTS leads (
@@ -64,8 +66,11 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, seq)",
     "CREATE INDEX IF NOT EXISTS outbox_lead ON outbox (lead_id)",
     "CREATE TABLE IF NOT EXISTS fts_dirty (lead_id TEXT PRIMARY KEY)",
+    # ``state`` holds "open"/"closed" and the status ("followup" for follow_up): searches
+    # count their matches per status inside the index, without visiting every matching lead.
     """CREATE VIRTUAL TABLE IF NOT EXISTS leads_fts USING fts5(
-    name, email, phone, service, messages, tokenize = 'unicode61 remove_diacritics 2')""",
+    name, email, phone, service, messages, state,
+    tokenize = 'unicode61 remove_diacritics 2')""",
 ]
 SYNCED_TABLES = (
     "leads",
@@ -98,6 +103,7 @@ class LocalStore:
         self.db.execute("PRAGMA foreign_keys=OFF")
         self.db.execute("PRAGMA cache_size=-32000")  # 32 MB: the inbox columns stay in memory
         self.db.execute("PRAGMA temp_store=MEMORY")
+        self.db.execute("PRAGMA journal_size_limit=33554432")  # a WAL left over shrinks to 32 MB
         with self.db.atomic():
             schema_1 = self._columns("leads") and "rid" not in self._columns("leads")
             if schema_1:
@@ -194,24 +200,32 @@ class LocalStore:
 
         A bootstrap (a pull from cursor 0) spans many pages: it stays a bootstrap, with no
         notifications and only ``new`` leads unread, until its last page is in."""
-        with self.lock, self.db.atomic():
+        with self.lock:
             bootstrap = self.cursor == 0 or self.meta("bootstrapping") == "1"
-            result = AppliedChanges(cursor=page.cursor, bootstrap=bootstrap)
-            apply_changes(self.db.conn, page.changes, result)
-            # Search text is rebuilt once per lead at the end of a pull, not once per page: a
-            # bootstrap brings a lead and its messages in different pages. The dirty marks are
-            # in this transaction, so a pull cut short finishes the index the next time.
-            self.db.conn.executemany(
-                "INSERT OR IGNORE INTO fts_dirty (lead_id) VALUES (?)",
-                [(lead_id,) for lead_id in result.leads],
-            )
-            if not page.has_more:
-                self._reindex_dirty()
-            result.count = len(page.changes)
-            self.set_meta("cursor", str(page.cursor))
-            self.set_meta("bootstrapping", "1" if bootstrap and page.has_more else None)
-            if last_sync:
-                self.set_meta("last_sync", last_sync)
+            # A bootstrap writes the whole copy: checkpointing the WAL at the default 1,000
+            # pages (4 MB) would copy it into the file and sync it after nearly every page.
+            # Afterwards the default returns, and the next write checkpoints.
+            checkpoint = BOOTSTRAP_CHECKPOINT if bootstrap and page.has_more else 1000
+            self.db.execute(f"PRAGMA wal_autocheckpoint={checkpoint}")
+            with self.db.atomic():
+                result = AppliedChanges(cursor=page.cursor, bootstrap=bootstrap)
+                apply_changes(self.db.conn, page.changes, result)
+                # During a bootstrap, search rows are built once per lead at its end, not once
+                # per page: a lead and its messages come in different pages. Later pages are
+                # small and index their leads at once, so a search never counts a lead under
+                # an old status. The dirty marks are in this transaction: a pull cut short
+                # finishes the index later.
+                self.db.conn.executemany(
+                    "INSERT OR IGNORE INTO fts_dirty (lead_id) VALUES (?)",
+                    [(lead_id,) for lead_id in result.leads],
+                )
+                if not page.has_more or not bootstrap:
+                    self._reindex_dirty()
+                result.count = len(page.changes)
+                self.set_meta("cursor", str(page.cursor))
+                self.set_meta("bootstrapping", "1" if bootstrap and page.has_more else None)
+                if last_sync:
+                    self.set_meta("last_sync", last_sync)
         return result
 
     def _reindex_dirty(self) -> None:
@@ -221,11 +235,13 @@ class LocalStore:
             " (SELECT l.rid FROM fts_dirty d JOIN leads l ON l.id = d.lead_id)"
         )
         self.db.execute(
-            "INSERT INTO leads_fts (rowid, name, email, phone, service, messages)"
+            "INSERT INTO leads_fts (rowid, name, email, phone, service, messages, state)"  # noqa: S608
             " SELECT l.rid, l.customer_name, l.customer_email, l.customer_phone,"
             " l.service_needed, COALESCE(json_extract(x.data, '$.message'), '') || char(10)"
             " || COALESCE((SELECT group_concat(json_extract(m.data, '$.content'), char(10))"
-            " FROM messages m WHERE m.lead_id = l.id), '')"
+            " FROM messages m WHERE m.lead_id = l.id), ''),"
+            f" CASE WHEN l.status IN {CLOSED} THEN 'closed' ELSE 'open' END"
+            " || ' ' || replace(l.status, '_', '')"
             " FROM fts_dirty d JOIN leads l ON l.id = d.lead_id"
             " LEFT JOIN lead_data x ON x.id = l.id"
         )

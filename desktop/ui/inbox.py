@@ -93,7 +93,12 @@ class InboxPage(QWidget):
         self.model.sort_changed.connect(self.refresh)
         session.inbox_ready.connect(self._on_window)
         session.leads_ready.connect(self._on_unread_found)
-        session.data_changed.connect(lambda _: self.refresh())
+        # Synced pages come several a second during a bootstrap: one refresh per burst.
+        self._changed = QTimer(self)
+        self._changed.setSingleShot(True)
+        self._changed.setInterval(150)
+        self._changed.timeout.connect(self.refresh)
+        session.data_changed.connect(lambda _: self._changed.isActive() or self._changed.start())
 
     def refresh(self) -> None:
         """Ask for the first window of the current filter, search and order."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from PySide6.QtCore import (
@@ -86,6 +86,7 @@ class LeadTableModel(QAbstractTableModel):
     def reset(self, total: int, first: list[LeadRow]) -> None:
         """A new result: ``total`` rows, the first of them in ``first``."""
         old = {**self.stale, **self.blocks}
+        _texts.cache_clear()  # "14:05" today is a date tomorrow
         self.beginResetModel()
         self.total = total
         self.blocks = {}
@@ -172,44 +173,62 @@ class LeadTableModel(QAbstractTableModel):
         return f"{self.SORT_KEYS[self.sort_column]}:{'desc' if descending else 'asc'}"
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Called for every role of every cell on each paint: unknown roles leave at once, and
+        # a row's texts are made once (``_texts``), not at each paint.
+        if role not in ROLES or not index.isValid():
             return None
-        row = self.row_at(index.row())
+        row = self.row_at(index.row()) if role == DISPLAY else self._peek(index.row())
         if row is None:
             return None
         column = index.column()
+        if role == DISPLAY:
+            return _texts(row)[column]
         if role == ROW_ROLE:
             return row
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
-        if role == Qt.ItemDataRole.FontRole and row.unread:
-            return bold()
-        if role == Qt.ItemDataRole.ForegroundRole and column == self.COMM:
-            return QBrush(QColor(COMM_COLOURS.get(row.comm_status, "#888888")))
-        if (
-            role == Qt.ItemDataRole.ForegroundRole
-            and column == self.URGENCY
-            and row.urgency == "high"
-        ):
-            return QBrush(QColor("#d9534f"))
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.NAME:
-            return row.customer_email or ""
-        if role == Qt.ItemDataRole.AccessibleDescriptionRole and row.unread:
-            return "unread"
-        return None
+        if role == FONT:
+            return bold() if row.unread else None
+        if role == FOREGROUND:
+            if column == self.COMM:
+                return brush(COMM_COLOURS.get(row.comm_status, "#888888"))
+            if column == self.URGENCY and row.urgency == "high":
+                return brush("#d9534f")
+            return None
+        if role == TOOLTIP:
+            return (row.customer_email or "") if column == self.NAME else None
+        return "unread" if row.unread else None  # the accessible description
 
-    def _display(self, row: LeadRow, column: int) -> str:
-        if column == self.STATUS:
-            return ("● " if row.unread else "") + row.status.replace("_", " ").capitalize()
-        if column == self.COMM:
-            return COMM_LABELS.get(row.comm_status, row.comm_status)
-        if column == self.URGENCY:
-            return (row.urgency or "").capitalize()
-        if column == self.NAME:
-            return row.customer_name
-        if column == self.SERVICE:
-            return row.service_needed or ""
-        return short_time(row.created_at)
+    def _peek(self, number: int) -> LeadRow | None:
+        """The row if loaded (or stale), without asking for anything."""
+        block, at = divmod(number, self.BLOCK)
+        rows = self.blocks.get(block) or self.stale.get(block)
+        return rows[at] if rows is not None and at < len(rows) else None
+
+
+DISPLAY = Qt.ItemDataRole.DisplayRole
+FONT = Qt.ItemDataRole.FontRole
+FOREGROUND = Qt.ItemDataRole.ForegroundRole
+TOOLTIP = Qt.ItemDataRole.ToolTipRole
+ROLES = frozenset(
+    {DISPLAY, ROW_ROLE, FONT, FOREGROUND, TOOLTIP, Qt.ItemDataRole.AccessibleDescriptionRole}
+)
+
+
+@cache
+def brush(colour: str) -> QBrush:
+    return QBrush(QColor(colour))
+
+
+@lru_cache(maxsize=4096)
+def _texts(row: LeadRow) -> tuple[str, ...]:
+    """The six cells of an inbox row (``LeadTableModel`` column order)."""
+    return (
+        ("● " if row.unread else "") + row.status.replace("_", " ").capitalize(),
+        COMM_LABELS.get(row.comm_status, row.comm_status),
+        (row.urgency or "").capitalize(),
+        row.customer_name,
+        row.service_needed or "",
+        short_time(row.created_at),
+    )
 
 
 class LeadSortProxy(QSortFilterProxyModel):
