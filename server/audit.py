@@ -54,9 +54,9 @@ def record(session: AsyncSession | Session, action: str, **fields: Any) -> Audit
     return row
 
 
-def write_now(session: Session, action: str, **fields: Any) -> None:
-    """Insert an audit row now with one Core statement (synchronous code, no unit of work)."""
-    session.execute(_INSERT, values(action, **fields))
+def write_now(session: Session, row: dict[str, Any]) -> None:
+    """Insert an audit row (from ``values``) now with one Core statement (synchronous code)."""
+    session.execute(_INSERT, row)
 
 
 def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -91,7 +91,10 @@ class Database:
             )
             _configure_sqlite(self._thread_engine, begin="BEGIN IMMEDIATE")
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # No ping before each checkout (a round trip per request and per job step): when
+            # PostgreSQL restarts, the first statement on a dead connection fails (503, or a job
+            # retry) and SQLAlchemy then discards every older pooled connection at once.
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
             self.engine = create_async_engine(url, **kwargs)
             self.read_engine = self.engine
             self._thread_engine = None

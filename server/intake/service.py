@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    String,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,13 +38,15 @@ from server import audit, ratelimit, sync_versions
 from server.businesses import repository as business_repo
 from server.businesses.service import form_available
 from server.config import Settings
-from server.db import Database
+from server.db import JOBS_ENQUEUED_KEY, Database
 from server.errors import NotFound, RateLimited, ValidationFailed
 from server.intake.validation import CleanSubmission, check, spam_signals
 from server.jobs import queue
 from server.models.base import table_of, utcnow
 from server.models.business import Business, Form
 from server.models.lead import Lead, Message, Submission
+from server.models.ops import AuditLog, Job
+from server.models.sync import SyncCounter
 from server.models.user import RateLimitHit
 from server.workflow.pipeline import PROCESS_LEAD
 from shared.models.enums import (
@@ -87,6 +99,14 @@ _INTAKE = (
         *_window("ip_key", "ip_since"),
         *_window("form_key", "form_since"),
         _OPEN_DUPLICATE,
+        select(Submission.submission_id)
+        .where(
+            Submission.business_id == Form.business_id,
+            Submission.submission_id
+            == bindparam("submission_id", type_=Submission.submission_id.type),
+        )
+        .correlate(Form)
+        .exists(),
     )
     .select_from(Form)
     .join(Business, Business.id == Form.business_id)
@@ -96,17 +116,98 @@ _CLAIM = {
     "postgresql": pg_insert(table_of(Submission)).on_conflict_do_nothing(),
     "sqlite": sqlite_insert(table_of(Submission)).on_conflict_do_nothing(),
 }
-_SETTLE = (
-    update(table_of(Submission))
-    .where(
-        Submission.business_id == bindparam("b_business_id", type_=Submission.business_id.type),
-        Submission.submission_id
-        == bindparam("b_submission_id", type_=Submission.submission_id.type),
-    )
-    .values(lead_id=bindparam("s_lead_id"), outcome=bindparam("s_outcome"))
-)
-_INSERT_LEAD = insert(table_of(Lead))
+# A concurrent request with the same submission id inserts nothing here (a repeat), not a 409.
+_INSERT_LEAD = {
+    "postgresql": pg_insert(table_of(Lead)).on_conflict_do_nothing(
+        index_elements=["business_id", "submission_id"]
+    ),
+    "sqlite": sqlite_insert(table_of(Lead)).on_conflict_do_nothing(
+        index_elements=["business_id", "submission_id"]
+    ),
+}
 _INSERT_MESSAGE = insert(table_of(Message))
+
+
+def _pg_new_lead() -> Any:
+    """PostgreSQL: a new lead's every row in one statement (one round trip instead of eight).
+
+    Data-modifying CTEs each run exactly once: the counter moves two versions on (taking its
+    lock, after every other lock this transaction holds), then the lead is inserted unless the
+    same submission's lead exists (a concurrent double click waits here for the first to
+    commit); the message, the audit row, the job and the claim are inserted only with the lead,
+    plus the rate-limit hits, and ``pg_notify`` tells the ``/events`` listeners. The statement
+    answers how many claims went in (0: a repeat, rolled back by the caller) and the new head.
+    """
+    counter = table_of(SyncCounter)
+    bumped = (
+        update(counter)
+        .where(
+            counter.c.business_id
+            == bindparam("counter_business_id", type_=counter.c.business_id.type)
+        )
+        .values(version=counter.c.version + literal_column("2"))
+        .returning(counter.c.version)
+        .cte("bumped")
+    )
+    head = select(bumped.c.version).scalar_subquery()
+
+    def params(model: Any, prefix: str, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+        columns = [c for c in table_of(model).columns if c.key not in skip]
+        _PG_FIELDS.extend(f"{prefix}_{c.key}" for c in columns)
+        return {c.key: bindparam(f"{prefix}_{c.key}", type_=c.type) for c in columns}
+
+    def returning_id(statement: Any, name: str) -> Any:
+        return statement.returning(statement.table.c.id).cte(name)
+
+    lead = returning_id(
+        pg_insert(table_of(Lead))
+        .values(**params(Lead, "l", ("version",)), version=head - literal_column("1"))
+        .on_conflict_do_nothing(index_elements=["business_id", "submission_id"]),
+        "lead",
+    )
+
+    def with_lead(model: Any, values: dict[str, Any]) -> Any:
+        """Insert one row of ``model`` only if the lead was inserted."""
+        return insert(table_of(model)).from_select(
+            list(values), select(*values.values()).select_from(lead)
+        )
+
+    message = returning_id(
+        with_lead(Message, {**params(Message, "m", ("version",)), "version": head}), "message"
+    )
+    audit_row = returning_id(with_lead(AuditLog, params(AuditLog, "a")), "audit_row")
+    job = returning_id(with_lead(Job, params(Job, "j")), "job")
+    hits = [
+        returning_id(
+            insert(table_of(RateLimitHit)).values(**params(RateLimitHit, f"h{n}")), f"hit{n}"
+        )
+        for n in (1, 2)
+    ]
+    claim = (
+        with_lead(Submission, params(Submission, "s"))
+        .returning(table_of(Submission).c.submission_id)
+        .cte("claim")
+    )
+    notified = func.pg_notify(bindparam("channel"), bindparam("prefix") + cast(head, String)).label(
+        "notified"
+    )
+    return select(
+        select(func.count()).select_from(claim).scalar_subquery().label("claimed"),
+        head.label("head"),
+        notified,
+    ).add_cte(message, audit_row, job, *hits)
+
+
+_PG_FIELDS: list[str] = []  # every column parameter of the statement (unset ones are NULL)
+_PG_NEW_LEAD = _pg_new_lead()
+
+
+class _Repeat(Exception):
+    """The same submission was stored by a request that committed first: undo this one."""
+
+    def __init__(self, success_message: str) -> None:
+        super().__init__("repeat submission")
+        self.success_message = success_message
 
 
 class FormUnavailable(NotFound):
@@ -153,7 +254,10 @@ async def submit(
     too_fast: bool = False,
 ) -> IntakeResult:
     """Store one submission durably, in its own transaction (committed when this returns)."""
-    return await db.run_write(_store, settings, slug, data, client_ip, too_fast)
+    try:
+        return await db.run_write(_store, settings, slug, data, client_ip, too_fast)
+    except _Repeat as repeat:
+        return IntakeResult("repeat", repeat.success_message)
 
 
 async def submit_in(
@@ -166,7 +270,11 @@ async def submit_in(
     too_fast: bool = False,
 ) -> IntakeResult:
     """Store one submission in the caller's transaction (the caller commits)."""
-    return await session.run_sync(_store, settings, slug, data, client_ip, too_fast)
+    try:
+        async with session.begin_nested():  # a repeat rolls back only its own rows
+            return await session.run_sync(_store, settings, slug, data, client_ip, too_fast)
+    except _Repeat as repeat:
+        return IntakeResult("repeat", repeat.success_message)
 
 
 def _store(
@@ -180,37 +288,37 @@ def _store(
     clean = check(data)
     spam = spam_signals(data) + (["too_fast"] if too_fast else [])
     now = utcnow()
-    ip_key = f"intake:ip:{client_ip[:64]}"
-    form_key = f"intake:form:{slug}"
+    submission_id = data.submission_id or uuid.uuid4()
+    keys = [f"intake:ip:{client_ip[:64]}", f"intake:form:{slug}"]
     row = session.execute(
         _INTAKE,
         {
             "slug": slug,
-            "ip_key": ip_key,
+            "ip_key": keys[0],
             "ip_since": now - timedelta(seconds=settings.intake_ip_window_s),
-            "form_key": form_key,
+            "form_key": keys[1],
             "form_since": now - timedelta(seconds=settings.intake_form_window_s),
             # NULL equals nothing: an absent key, or a spam submission, finds no duplicate.
             "email": None if spam else clean.email_normalized,
             "phone": None if spam else clean.phone_normalized,
             "since": now - DUPLICATE_WINDOW,
+            "submission_id": submission_id,
         },
     ).first()
     if row is None:
         raise FormUnavailable()
     form_id, success, active, business_id, status = row[:5]
-    ip_count, ip_oldest, form_count, form_oldest, duplicate_id = row[5:]
+    ip_count, ip_oldest, form_count, form_oldest, duplicate_id, seen = row[5:]
     if not (active and status == BusinessStatus.ACTIVE.value):
         raise FormUnavailable()
     if data.website:  # the honeypot: people never see it, so a filled one is a bot
         return IntakeResult("honeypot", success)
     _raise_errors(clean)
-    submission_id = data.submission_id or uuid.uuid4()
-    if not _claim_submission(session, business_id, submission_id, now):
+    if seen:  # a double click or a retried request: stored once already
         return IntakeResult("repeat", success)
     # Every accepted submission counts (a new lead, spam, or one attached to an open lead), per
     # client address and per form, so resubmitting as a returning customer is limited too.
-    for count, oldest, window_s, limit, message in (
+    for count, oldest, window_s, limit, notice in (
         (
             ip_count,
             ip_oldest,
@@ -228,31 +336,107 @@ def _store(
     ):
         if count >= limit:
             wait = (oldest + timedelta(seconds=window_s) - now).total_seconds() if oldest else 60
-            raise RateLimited(math.ceil(wait), message)
-    ratelimit.record_hits(session, [ip_key, form_key])
+            raise RateLimited(math.ceil(wait), notice)
     if duplicate_id is not None:
         duplicate = session.get(Lead, duplicate_id, with_for_update=True)
         if duplicate is not None and duplicate.status not in _CLOSED:
-            return _attach(session, duplicate, clean, submission_id, now, success)
-    return _new_lead(
-        session, form_id, business_id, data, clean, spam, submission_id, client_ip, now, success
+            ratelimit.record_hits(session, keys)
+            _attach(session, duplicate, clean, submission_id, now)
+            _claim(session, business_id, submission_id, duplicate.id, "attached", now, success)
+            return IntakeResult("attached", success, duplicate.id)
+    lead = _lead_row(form_id, business_id, data, clean, spam, submission_id, client_ip, now)
+    message = _customer_message(business_id, lead["id"], None, clean, now)
+    message_row = {c.key: getattr(message, c.key) for c in table_of(Message).columns}
+    received = audit.values(
+        "lead.received",
+        business_id=business_id,
+        lead_id=lead["id"],
+        entity="lead",
+        entity_id=lead["id"],
+        details={"spam": spam, "submission_id": str(submission_id)},
     )
+    job = None
+    if not spam:
+        payload = {"lead_id": str(lead["id"]), "message_id": str(message.id), "duplicate": False}
+        job = queue.job_row(PROCESS_LEAD, payload)
+    outcome = "spam" if spam else "stored"
+    if session.get_bind().dialect.name == "postgresql" and job is not None:
+        _pg_store(session, lead, message_row, received, job, keys, submission_id, now, success)
+    else:
+        ratelimit.record_hits(session, keys)
+        version = sync_versions.reserve_versions(session, business_id, 2)  # lead and message
+        inserted = session.execute(
+            _INSERT_LEAD[session.get_bind().dialect.name], {**lead, "version": version}
+        )
+        if not getattr(inserted, "rowcount", 0):
+            raise _Repeat(success)
+        session.execute(_INSERT_MESSAGE, {**message_row, "version": version + 1})
+        audit.write_now(session, received)
+        if job is not None:
+            queue.enqueue_row(session, job)
+        _claim(session, business_id, submission_id, lead["id"], outcome, now, success)
+    return IntakeResult(outcome, success, lead["id"])
 
 
-def _claim_submission(
-    session: Session, business_id: uuid.UUID, submission_id: uuid.UUID, now: datetime
-) -> bool:
-    """Record the submission id; False when it was already seen (a double click or a retry)."""
+def _claim(
+    session: Session,
+    business_id: uuid.UUID,
+    submission_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    outcome: str,
+    now: datetime,
+    success: str,
+) -> None:
+    """Record the submission id as the transaction's last row; a request with the same id that
+    committed first makes this one a repeat, and everything it wrote is rolled back."""
     result = session.execute(
         _CLAIM[session.get_bind().dialect.name],
         {
             "business_id": business_id,
             "submission_id": submission_id,
-            "outcome": "pending",
+            "lead_id": lead_id,
+            "outcome": outcome,
             "created_at": now,
         },
     )
-    return bool(getattr(result, "rowcount", 0))
+    if not getattr(result, "rowcount", 0):
+        raise _Repeat(success)
+
+
+def _pg_store(
+    session: Session,
+    lead: dict[str, Any],
+    message: dict[str, Any],
+    received: dict[str, Any],
+    job: dict[str, Any],
+    keys: list[str],
+    submission_id: uuid.UUID,
+    now: datetime,
+    success: str,
+) -> None:
+    business_id = lead["business_id"]
+    params: dict[str, Any] = dict.fromkeys(_PG_FIELDS)
+    params |= {
+        "counter_business_id": business_id,
+        "channel": sync_versions.PG_CHANNEL,
+        "prefix": f"{business_id}:",
+    }
+    for prefix, values in (("l", lead), ("m", message), ("a", received), ("j", job)):
+        params.update({f"{prefix}_{key}": value for key, value in values.items()})
+    for n, key in enumerate(keys, start=1):
+        params.update({f"h{n}_id": uuid.uuid4(), f"h{n}_key": key, f"h{n}_at": now})
+    params.update(
+        s_business_id=business_id,
+        s_submission_id=submission_id,
+        s_lead_id=lead["id"],
+        s_outcome="stored",
+        s_created_at=now,
+    )
+    claimed, head, _notified = session.execute(_PG_NEW_LEAD, params).one()
+    if not claimed:
+        raise _Repeat(success)
+    session.info.setdefault(sync_versions.BUMPS_KEY, {})[business_id] = head
+    session.info[JOBS_ENQUEUED_KEY] = True
 
 
 def _attach(
@@ -261,8 +445,7 @@ def _attach(
     clean: CleanSubmission,
     submission_id: uuid.UUID,
     now: datetime,
-    success: str,
-) -> IntakeResult:
+) -> None:
     """A returning customer's submission becomes a new message on their open lead."""
     message = _customer_message(duplicate.business_id, duplicate.id, duplicate.message, clean, now)
     session.add(message)
@@ -283,12 +466,12 @@ def _attach(
         entity_id=message.id,
         details={"submission_id": str(submission_id)},
     )
-    _settle(session, duplicate.business_id, submission_id, duplicate.id, "attached")
-    return IntakeResult("attached", success, duplicate.id)
+    # Versions of the message and the lead now, before the claim (the counter, then the claim:
+    # the same lock order as a new lead's).
+    sync_versions.assign_versions(session)
 
 
-def _new_lead(
-    session: Session,
+def _lead_row(
     form_id: uuid.UUID,
     business_id: uuid.UUID,
     data: SubmissionIn,
@@ -297,71 +480,44 @@ def _new_lead(
     submission_id: uuid.UUID,
     client_ip: str,
     now: datetime,
-    success: str,
-) -> IntakeResult:
-    lead_id = uuid.uuid4()
-    version = sync_versions.reserve_versions(session, business_id, 2)  # the lead and its message
-    session.execute(
-        _INSERT_LEAD,
-        {
-            "id": lead_id,
-            "version": version,
-            "business_id": business_id,
-            "form_id": form_id,
-            "submission_id": submission_id,
-            "customer_name": data.customer_name.strip(),
-            "customer_email": clean.email,
-            "customer_phone": clean.phone,
-            "email_normalized": clean.email_normalized,
-            "phone_normalized": clean.phone_normalized,
-            "service_needed": data.service_needed or None,
-            "preferred_time": data.preferred_time or None,
-            "message": data.message,
-            "source": "form",
-            "utm_source": data.utm_source or None,
-            "utm_medium": data.utm_medium or None,
-            "utm_campaign": data.utm_campaign or None,
-            "utm_term": data.utm_term or None,
-            "utm_content": data.utm_content or None,
-            "referrer": data.referrer or None,
-            "client_ip": client_ip[:64],
-            "status": LeadStatus.SPAM.value if spam else LeadStatus.NEW.value,
-            "spam_suspected": bool(spam),
-            "spam_reasons": spam,
-            "duplicate_of_id": None,
-            "comm_status": "new",
-            "urgency": None,
-            "opened_at": None,
-            "gate_allowed": None,
-            "gate_reasons": [],
-            "auto_sent": False,
-            "created_at": now,
-            "updated_at": now,
-            "last_activity_at": now,
-            "last_customer_message_at": now,
-        },
-    )
-    message = _customer_message(business_id, lead_id, None, clean, now)
-    message_values = {c.key: getattr(message, c.key) for c in Message.__table__.columns}
-    message_values["version"] = version + 1
-    session.execute(_INSERT_MESSAGE, message_values)
-    audit.write_now(
-        session,
-        "lead.received",
-        business_id=business_id,
-        lead_id=lead_id,
-        entity="lead",
-        entity_id=lead_id,
-        details={"spam": spam, "submission_id": str(submission_id)},
-    )
-    if not spam:
-        queue.enqueue_now(
-            session,
-            PROCESS_LEAD,
-            {"lead_id": str(lead_id), "message_id": str(message.id), "duplicate": False},
-        )
-    _settle(session, business_id, submission_id, lead_id, "spam" if spam else "stored")
-    return IntakeResult("spam" if spam else "stored", success, lead_id)
+) -> dict[str, Any]:
+    """Every column of a new lead but its version."""
+    return {
+        "id": uuid.uuid4(),
+        "business_id": business_id,
+        "form_id": form_id,
+        "submission_id": submission_id,
+        "customer_name": data.customer_name.strip(),
+        "customer_email": clean.email,
+        "customer_phone": clean.phone,
+        "email_normalized": clean.email_normalized,
+        "phone_normalized": clean.phone_normalized,
+        "service_needed": data.service_needed or None,
+        "preferred_time": data.preferred_time or None,
+        "message": data.message,
+        "source": "form",
+        "utm_source": data.utm_source or None,
+        "utm_medium": data.utm_medium or None,
+        "utm_campaign": data.utm_campaign or None,
+        "utm_term": data.utm_term or None,
+        "utm_content": data.utm_content or None,
+        "referrer": data.referrer or None,
+        "client_ip": client_ip[:64],
+        "status": LeadStatus.SPAM.value if spam else LeadStatus.NEW.value,
+        "spam_suspected": bool(spam),
+        "spam_reasons": spam,
+        "duplicate_of_id": None,
+        "comm_status": "new",
+        "urgency": None,
+        "opened_at": None,
+        "gate_allowed": None,
+        "gate_reasons": [],
+        "auto_sent": False,
+        "created_at": now,
+        "updated_at": now,
+        "last_activity_at": now,
+        "last_customer_message_at": now,
+    }
 
 
 def _customer_message(
@@ -394,22 +550,4 @@ def _customer_message(
         subject=None,
         content="\n\n".join(parts) or "(no message)",
         created_at=now,
-    )
-
-
-def _settle(
-    session: Session,
-    business_id: uuid.UUID,
-    submission_id: uuid.UUID,
-    lead_id: uuid.UUID,
-    outcome: str,
-) -> None:
-    session.execute(
-        _SETTLE,
-        {
-            "b_business_id": business_id,
-            "b_submission_id": submission_id,
-            "s_lead_id": lead_id,
-            "s_outcome": outcome,
-        },
     )

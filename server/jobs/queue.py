@@ -100,6 +100,16 @@ def enqueue_now(
     session.info[JOBS_ENQUEUED_KEY] = True
 
 
+def job_row(kind: str, payload: dict[str, Any], *, max_attempts: int = 8) -> dict[str, Any]:
+    """The columns of a job due now, for a caller that inserts it itself (``enqueue_row``)."""
+    return _job(kind, payload, None, None, max_attempts)
+
+
+def enqueue_row(session: Session, row: dict[str, Any]) -> None:
+    session.execute(_INSERT, row)
+    session.info[JOBS_ENQUEUED_KEY] = True
+
+
 async def claim(session: AsyncSession, worker_id: str, *, limit: int, lease_s: int) -> list[Job]:
     """Take up to ``limit`` due jobs (queued, or running with an expired lease) for this worker."""
     now = utcnow()
