@@ -204,8 +204,9 @@ class LocalStore:
             bootstrap = self.cursor == 0 or self.meta("bootstrapping") == "1"
             # A bootstrap writes the whole copy: checkpointing the WAL at the default 1,000
             # pages (4 MB) would copy it into the file and sync it after nearly every page.
-            # Afterwards the default returns, and the next write checkpoints.
-            checkpoint = BOOTSTRAP_CHECKPOINT if bootstrap and page.has_more else 1000
+            # The next page after the bootstrap restores the default, and its commit copies
+            # the WAL into the file (background work: every row is readable before that).
+            checkpoint = BOOTSTRAP_CHECKPOINT if bootstrap else 1000
             self.db.execute(f"PRAGMA wal_autocheckpoint={checkpoint}")
             with self.db.atomic():
                 result = AppliedChanges(cursor=page.cursor, bootstrap=bootstrap)
@@ -244,6 +245,7 @@ class LocalStore:
             " || ' ' || replace(l.status, '_', '')"
             " FROM fts_dirty d JOIN leads l ON l.id = d.lead_id"
             " LEFT JOIN lead_data x ON x.id = l.id"
+            " ORDER BY l.rid"  # FTS5 writes rows in rowid order fastest (4x for a bootstrap)
         )
         self.db.execute("DELETE FROM fts_dirty")
 
