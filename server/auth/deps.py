@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import repository as repo
 from server.auth.security import read_access_token
 from server.context import ServerContext
-from server.deps import Ctx, Session
+from server.deps import Ctx, ReadSession, Session
 from server.errors import AppError, Forbidden, NotAuthenticated, NotFound
 from server.models.business import Business
 from server.models.user import User
@@ -78,7 +79,9 @@ class BusinessScope:
             raise Forbidden(f"Only the business owner can {what}.")
 
 
-async def business_scope(request: Request, ctx: Ctx, session: Session) -> BusinessScope:
+async def _business_scope(
+    request: Request, ctx: ServerContext, session: AsyncSession
+) -> BusinessScope:
     """The caller and the business it acts on, from one query (every owner request runs it).
 
     The same rules as ``current_user`` and ``repo.memberships``: an inactive user is 401; only
@@ -104,4 +107,14 @@ async def business_scope(request: Request, ctx: Ctx, session: Session) -> Busine
     raise NotFound("No such business.")
 
 
+async def business_scope(request: Request, ctx: Ctx, session: Session) -> BusinessScope:
+    return await _business_scope(request, ctx, session)
+
+
+async def read_business_scope(request: Request, ctx: Ctx, session: ReadSession) -> BusinessScope:
+    """The business scope loaded in the request's read session, for routes that only read."""
+    return await _business_scope(request, ctx, session)
+
+
 Scope = Annotated[BusinessScope, Depends(business_scope)]
+ReadScope = Annotated[BusinessScope, Depends(read_business_scope)]

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from server.auth.deps import Scope
-from server.deps import Ctx, Session
+from server.auth.deps import ReadScope, Scope
+from server.deps import Ctx, ReadSession, Session
 from server.errors import ValidationFailed
 from server.leads import repository as repo
 from server.leads import service, views, wire
@@ -57,8 +57,8 @@ def _aware(value: datetime | None) -> datetime | None:
 
 @router.get("/leads", response_model=Page[LeadOut])
 async def list_leads(
-    scope: Scope,
-    session: Session,
+    scope: ReadScope,
+    session: ReadSession,
     paging: Paging,
     status: LeadStatus | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,

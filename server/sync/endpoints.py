@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from server.auth.deps import Scope
-from server.deps import Ctx, Session
+from server.auth.deps import ReadScope, Scope
+from server.deps import Ctx, ReadSession, Session
 from server.leads import wire
 from server.sync import service
 from server.sync.events import CLOSED, EventHub
@@ -24,9 +24,9 @@ HEARTBEAT_S = 15.0
 
 @router.get("/sync", response_model=PullResponse)
 async def pull(
-    scope: Scope,
+    scope: ReadScope,
     ctx: Ctx,
-    session: Session,
+    session: ReadSession,
     cursor: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 500,
 ) -> PullResponse:
