@@ -17,7 +17,17 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, event, inspect, text, update
+from sqlalchemy import (
+    BigInteger,
+    String,
+    bindparam,
+    cast,
+    event,
+    func,
+    inspect,
+    literal,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -135,16 +145,27 @@ def assign_versions(session: Session) -> None:
         session.info.pop(ASSIGNING_KEY, None)
 
 
-_ADVANCE = (
-    update(table_of(SyncCounter))
-    .where(
-        SyncCounter.business_id
-        == bindparam("counter_business_id", type_=SyncCounter.business_id.type)
+def _advance_statement(*returning: Any) -> Any:
+    return (
+        update(table_of(SyncCounter))
+        .where(
+            SyncCounter.business_id
+            == bindparam("counter_business_id", type_=SyncCounter.business_id.type)
+        )
+        .values(version=SyncCounter.version + bindparam("count", type_=BigInteger()))
+        .returning(SyncCounter.version, *returning)
     )
-    .values(version=SyncCounter.version + bindparam("count", type_=BigInteger()))
-    .returning(SyncCounter.version)
+
+
+_ADVANCE = _advance_statement()
+# PostgreSQL: the same, and the notification for /events in the same round trip (delivered by
+# PostgreSQL at commit, to every process LISTENing).
+_ADVANCE_AND_NOTIFY = _advance_statement(
+    func.pg_notify(
+        bindparam("channel"),
+        cast(SyncCounter.business_id, String) + literal(":") + cast(SyncCounter.version, String),
+    )
 )
-_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 
 
 def _advance(
@@ -156,13 +177,13 @@ def _advance(
     bumps: dict[uuid.UUID, int],
 ) -> int:
     """Move the business's counter ``count`` versions on (locking it) and return the new head."""
-    last: int = session.execute(
-        _ADVANCE, {"counter_business_id": business_id, "count": count}
-    ).scalar_one()
-    bumps[business_id] = last
+    params = {"counter_business_id": business_id, "count": count}
     if postgres:
-        # Delivered by PostgreSQL at commit, to every process LISTENing (/events).
-        session.execute(_NOTIFY, {"channel": PG_CHANNEL, "payload": f"{business_id}:{last}"})
+        row = session.execute(_ADVANCE_AND_NOTIFY, {**params, "channel": PG_CHANNEL}).one()
+    else:
+        row = session.execute(_ADVANCE, params).one()
+    last: int = row[0]
+    bumps[business_id] = last
     return last
 
 

@@ -9,6 +9,7 @@ lease has expired, and counts as an attempt.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -110,34 +111,50 @@ def enqueue_row(session: Session, row: dict[str, Any]) -> None:
     session.info[JOBS_ENQUEUED_KEY] = True
 
 
-async def claim(session: AsyncSession, worker_id: str, *, limit: int, lease_s: int) -> list[Job]:
-    """Take up to ``limit`` due jobs (queued, or running with an expired lease) for this worker."""
+@dataclass(frozen=True)
+class Claimed:
+    """A job this worker has just taken."""
+
+    id: uuid.UUID
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+
+
+async def claim(
+    session: AsyncSession, worker_id: str, *, limit: int, lease_s: int
+) -> list[Claimed]:
+    """Take up to ``limit`` due jobs (queued, or running with an expired lease) for this worker.
+
+    One statement: ``UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING``.
+    """
     now = utcnow()
     due = or_(
         and_(Job.status == QUEUED, Job.run_at <= now),
         and_(Job.status == RUNNING, Job.locked_until < now),
     )
-    query = select(Job).where(due).order_by(Job.run_at).limit(limit)
+    pick = select(Job.id).where(due).order_by(Job.run_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    jobs = list((await session.execute(query)).scalars())
-    for job in jobs:
-        job.status = RUNNING
-        job.attempts += 1
-        job.locked_by = worker_id
-        job.locked_until = now + timedelta(seconds=lease_s)
-    await session.flush()
-    return jobs
+        pick = pick.with_for_update(skip_locked=True)
+    jobs = table_of(Job)
+    taken = await session.execute(
+        update(jobs)
+        .where(jobs.c.id.in_(pick.scalar_subquery()))
+        .values(
+            status=RUNNING,
+            attempts=jobs.c.attempts + 1,
+            locked_by=worker_id,
+            locked_until=now + timedelta(seconds=lease_s),
+        )
+        .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.max_attempts)
+    )
+    return [Claimed(*row) for row in taken]
 
 
 async def finish(session: AsyncSession, job_id: uuid.UUID, worker_id: str) -> None:
-    job = await session.get(Job, job_id, with_for_update=True)
-    if job is None or job.locked_by != worker_id:
-        return  # the lease expired and another worker took it over
-    job.status = DONE
-    job.finished_at = utcnow()
-    job.locked_until = None
-    job.last_error = None
+    """Mark the job done, unless its lease expired and another worker has taken it over."""
+    await finish_many(session, [job_id], worker_id)
 
 
 async def finish_many(session: AsyncSession, job_ids: list[uuid.UUID], worker_id: str) -> None:
@@ -145,7 +162,7 @@ async def finish_many(session: AsyncSession, job_ids: list[uuid.UUID], worker_id
     if not job_ids:
         return
     await session.execute(
-        update(Job)
+        update(table_of(Job))
         .where(Job.id.in_(job_ids), Job.locked_by == worker_id, Job.status == RUNNING)
         .values(status=DONE, finished_at=utcnow(), locked_until=None, last_error=None)
     )

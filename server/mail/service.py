@@ -92,12 +92,14 @@ async def queue_email(
 async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
     """Job handler: send one queued email; a sent one is never sent again."""
     event_id = uuid.UUID(run.payload["email_event_id"])
-    async with ctx.db.session() as session:
+    async with ctx.db.read_session() as session:
         event = await session.get(EmailEvent, event_id)
-        if event is None or event.status != EmailStatus.QUEUED.value:
+        pending = event is not None and event.status == EmailStatus.QUEUED.value
+        message = compose.to_mime(event) if event is not None and pending else None
+    if message is None:
+        async with ctx.db.session() as session:
             await run.complete(session)
-            return
-        message = compose.to_mime(event)
+        return
     try:
         provider_id = await ctx.mailer.send(message)
     except DeliveryError as error:
