@@ -8,6 +8,7 @@ lock, so two calls that meet a 401 together never spend the same refresh token t
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -230,15 +231,13 @@ class ApiClient:
     # -- sync (CONTRACT §7) --------------------------------------------------------------------
 
     async def pull(self, cursor: int, limit: int = 500) -> SyncPage:
-        response = await self.request(
-            "GET", f"{OWNER}/sync", params={"cursor": cursor, "limit": limit}
-        )
-        try:  # parsed and checked in one pass: a bootstrap page is ~350 KB of JSON
-            return SyncPage.model_validate_json(response.content)
-        except ValidationError as error:
-            raise ServerError(
-                response.status_code, "bad_json", "The server sent no sync page."
-            ) from error
+        response = await self.pull_raw(cursor, limit)
+        return parse_page(response)
+
+    async def pull_raw(self, cursor: int, limit: int = 500) -> httpx.Response:
+        """One ``/sync`` page, unparsed (``parse_page``, ``peek_page``): a bootstrap asks for
+        the next page before parsing this one."""
+        return await self.request("GET", f"{OWNER}/sync", params={"cursor": cursor, "limit": limit})
 
     async def push(self, device_id: uuid.UUID | str, mutations: list[Mutation]) -> list[PushResult]:
         body = await self.json(
@@ -277,6 +276,25 @@ class ApiClient:
                     return
             except (httpx.TransportError, OSError) as error:
                 raise OfflineError(str(error) or type(error).__name__) from error
+
+
+PAGE_HEAD = re.compile(rb'\A\s*\{\s*"cursor"\s*:\s*(\d+)\s*,\s*"has_more"\s*:\s*(true|false)')
+
+
+def parse_page(response: httpx.Response) -> SyncPage:
+    try:  # parsed and checked in one pass: a bootstrap page is ~350 KB of JSON
+        return SyncPage.model_validate_json(response.content)
+    except ValidationError as error:
+        raise ServerError(
+            response.status_code, "bad_json", "The server sent no sync page."
+        ) from error
+
+
+def peek_page(response: httpx.Response) -> tuple[int, bool] | None:
+    """``(cursor, has_more)`` from the start of a page without parsing it, when the server
+    wrote them first (it does); ``None`` otherwise."""
+    head = PAGE_HEAD.match(response.content[:200])
+    return (int(head.group(1)), head.group(2) == b"true") if head else None
 
 
 def raise_for_error(response: httpx.Response) -> None:

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from desktop.api import ApiClient
+import httpx
+
+from desktop.api import ApiClient, parse_page, peek_page
 from desktop.errors import ApiError, AuthError, ConflictError, OfflineError
 from desktop.outbox import Outbox, OutboxItem
 from desktop.store import AppliedChanges, LocalStore
@@ -125,13 +127,13 @@ class SyncEngine:
         applied_before = self.outbox.unsettled_applied()
         cursor = self.store.cursor
         done = 0
-        prefetch: asyncio.Task[SyncPage] | None = None
+        prefetch: asyncio.Task[httpx.Response] | None = None
         while True:
             try:
                 if prefetch is not None:
-                    page, prefetch = await prefetch, None
+                    response, prefetch = await prefetch, None
                 else:
-                    page = await self.api.pull(cursor, self.page_limit)
+                    response = await self.api.pull_raw(cursor, self.page_limit)
             except ConflictError as error:
                 if error.code != "cursor_invalid" or cursor == 0:
                     raise
@@ -139,28 +141,38 @@ class SyncEngine:
                 self.store.reset()
                 cursor, done = 0, 0
                 continue
-            if page.has_more:
-                # Ask for the next page before applying this one: the server builds it while
-                # SQLite writes this one on a worker thread (it releases the GIL), and this
-                # loop stays free to send the request and read the answer.
-                prefetch = asyncio.create_task(self.api.pull(page.cursor, self.page_limit))
+            # Ask for the next page before parsing and applying this one: the server builds
+            # it while a worker thread parses and writes this one, and this loop stays free
+            # to send the request and read the answer.
+            head = peek_page(response)
+            page = None
+            if head is None:
+                page = parse_page(response)
+                head = (page.cursor, page.has_more)
+            if head[1]:
+                prefetch = asyncio.create_task(self.api.pull_raw(head[0], self.page_limit))
             stamp = datetime.now(UTC).isoformat()
             try:
-                changes = await asyncio.to_thread(self.store.apply_page, page, stamp)
+                changes = await asyncio.to_thread(self._apply, page or response, stamp)
             except BaseException:
                 if prefetch is not None:
                     prefetch.cancel()
                 raise
             done += changes.count
-            cursor = page.cursor
+            cursor = changes.cursor
             self.target_cursor = max(self.target_cursor, cursor)
             if changes.count or changes.bootstrap:
-                self.cb.progress(cursor, self.target_cursor if page.has_more else cursor)
+                self.cb.progress(cursor, self.target_cursor if head[1] else cursor)
                 self.cb.applied(changes)
-            if not page.has_more:
+            if not head[1]:
                 break
         if applied_before:
             self.outbox.settle(applied_before)
+
+    def _apply(self, page: SyncPage | httpx.Response, stamp: str) -> AppliedChanges:
+        if not isinstance(page, SyncPage):
+            page = parse_page(page)
+        return self.store.apply_page(page, last_sync=stamp)
 
     # -- loops ----------------------------------------------------------------------------------
 

@@ -108,3 +108,17 @@ async def test_events_stream_yields_change_events():
     assert seen[0].event == "comment"
     assert seen[-1].event == "change" and '"cursor"' in seen[-1].data
     await api.aclose()
+
+
+def test_a_sync_page_is_peeked_for_its_cursor_and_parsed_in_one_pass():
+    from desktop.api import parse_page, peek_page
+    from desktop.errors import ServerError
+
+    page = httpx.Response(200, content=b'{"cursor": 7, "has_more": true, "changes": []}')
+    assert peek_page(page) == (7, True)
+    assert parse_page(page).cursor == 7
+    reordered = httpx.Response(200, content=b'{"has_more": false, "cursor": 3, "changes": []}')
+    assert peek_page(reordered) is None  # the engine then parses before asking for more
+    assert parse_page(reordered).cursor == 3
+    with pytest.raises(ServerError):
+        parse_page(httpx.Response(200, content=b'{"cursor": "x"}'))
