@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -131,56 +132,70 @@ def store_draft(session: AsyncSession, lead: Lead, outcome: AnalysisOutcome) -> 
     return draft
 
 
-async def automatic_emails_last_24h(
-    session: AsyncSession, business_id: uuid.UUID, address: str | None
-) -> int:
-    if not address:
-        return 0
-    since = utcnow() - timedelta(hours=24)
-    return int(
-        (
-            await session.execute(
-                select(func.count())
-                .select_from(EmailEvent)
-                .where(
-                    EmailEvent.business_id == business_id,
-                    func.lower(EmailEvent.to_address) == address.lower(),
-                    EmailEvent.automatic.is_(True),
-                    EmailEvent.kind == EmailKind.AUTO_REPLY.value,
-                    EmailEvent.status != EmailStatus.FAILED.value,
-                    EmailEvent.created_at > since,
-                )
-            )
-        ).scalar_one()
+@dataclass(frozen=True)
+class _LeadFacts:
+    """What the gate and the follow-up need to know about a lead's history."""
+
+    auto_emails_last_24h: int  # automatic AI replies to this address by this business
+    answered: bool  # an acknowledgement or AI reply went out in the quiet period
+    owner_replied: bool
+    latest_customer_text: str | None
+    follow_up_pending: bool
+
+
+async def _lead_facts(session: AsyncSession, lead: Lead) -> _LeadFacts:
+    """Every fact in one query (they were five round trips)."""
+    now = utcnow()
+    address = (lead.customer_email or "").lower()
+    auto_emails = (
+        select(func.count())
+        .select_from(EmailEvent)
+        .where(
+            EmailEvent.business_id == lead.business_id,
+            func.lower(EmailEvent.to_address) == address,
+            EmailEvent.automatic.is_(True),
+            EmailEvent.kind == EmailKind.AUTO_REPLY.value,
+            EmailEvent.status != EmailStatus.FAILED.value,
+            EmailEvent.created_at > now - timedelta(hours=24),
+        )
+        .scalar_subquery()
     )
-
-
-async def _recent_customer_mail(session: AsyncSession, lead_id: uuid.UUID) -> bool:
-    """Did this lead get an acknowledgement or AI reply in the quiet period?"""
-    since = utcnow() - ACK_QUIET_PERIOD
-    found = (
-        await session.execute(
-            select(EmailEvent.id)
-            .where(
-                EmailEvent.lead_id == lead_id,
-                EmailEvent.kind.in_([EmailKind.ACKNOWLEDGEMENT.value, EmailKind.AUTO_REPLY.value]),
-                EmailEvent.created_at > since,
-            )
-            .limit(1)
+    answered = (
+        select(EmailEvent.id)
+        .where(
+            EmailEvent.lead_id == lead.id,
+            EmailEvent.kind.in_([EmailKind.ACKNOWLEDGEMENT.value, EmailKind.AUTO_REPLY.value]),
+            EmailEvent.created_at > now - ACK_QUIET_PERIOD,
         )
-    ).first()
-    return found is not None
-
-
-async def _owner_replied(session: AsyncSession, lead_id: uuid.UUID) -> bool:
-    found = (
-        await session.execute(
-            select(Message.id)
-            .where(Message.lead_id == lead_id, Message.type == MessageType.OWNER_REPLY.value)
-            .limit(1)
-        )
-    ).first()
-    return found is not None
+        .exists()
+    )
+    owner_replied = (
+        select(Message.id)
+        .where(Message.lead_id == lead.id, Message.type == MessageType.OWNER_REPLY.value)
+        .exists()
+    )
+    latest_text = (
+        select(Message.content)
+        .where(Message.lead_id == lead.id, Message.type == MessageType.CUSTOMER_MESSAGE.value)
+        .order_by(Message.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    pending = (
+        select(FollowUp.id)
+        .where(FollowUp.lead_id == lead.id, FollowUp.status == FollowUpStatus.SCHEDULED.value)
+        .exists()
+    )
+    row = (
+        await session.execute(select(auto_emails, answered, owner_replied, latest_text, pending))
+    ).one()
+    return _LeadFacts(
+        auto_emails_last_24h=int(row[0]) if lead.customer_email else 0,
+        answered=bool(row[1]),
+        owner_replied=bool(row[2]),
+        latest_customer_text=row[3],
+        follow_up_pending=bool(row[4]),
+    )
 
 
 def gate_input(
@@ -263,15 +278,16 @@ async def decide_and_act(
     settings = ctx.settings
     store_analysis(session, lead, outcome)
     store_draft(session, lead, outcome)
-    auto_emails = await automatic_emails_last_24h(session, business.id, lead.customer_email)
+    facts = await _lead_facts(session, lead)  # before this transaction writes anything
+    auto_emails = facts.auto_emails_last_24h
     # A lead's automatic mail goes out once per quiet period. When two submissions of one
     # customer are processed at once and the later one's job finished first, this (earlier)
     # one is now the repeat: it must not send a second mail.
-    answered = await _recent_customer_mail(session, lead.id)
+    answered = facts.answered
     decision = decide(
         gate_input(settings.public_url, lead, business, outcome, auto_emails, duplicate or answered)
     )
-    human_acted = lead.status in HUMAN_STATUSES or await _owner_replied(session, lead.id)
+    human_acted = lead.status in HUMAN_STATUSES or facts.owner_replied
     reasons = [r.value for r in decision.reasons]
     lead.gate_allowed = decision.allowed and not human_acted
     lead.gate_reasons = reasons
@@ -337,7 +353,7 @@ async def decide_and_act(
         settings,
         lead=lead,
         business=business,
-        message_text=await _latest_customer_text(session, lead),
+        message_text=facts.latest_customer_text or lead.message,
         summary=analysis.summary,
         urgency=analysis.urgency.value,
         reply=analysis.suggested_reply,
@@ -347,34 +363,13 @@ async def decide_and_act(
         else [],
     )
     audit.record(session, "lead.owner_alerted", business_id=business.id, lead_id=lead.id)
-    if lead.customer_email and not human_acted:
-        await schedule_follow_up(ctx, session, lead)
+    if lead.customer_email and not human_acted and not facts.follow_up_pending:
+        schedule_follow_up(ctx, session, lead)
     return decision
 
 
-async def _latest_customer_text(session: AsyncSession, lead: Lead) -> str:
-    latest = (
-        await session.execute(
-            select(Message.content)
-            .where(Message.lead_id == lead.id, Message.type == MessageType.CUSTOMER_MESSAGE.value)
-            .order_by(Message.created_at.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    return latest or lead.message
-
-
-async def schedule_follow_up(ctx: ServerContext, session: AsyncSession, lead: Lead) -> None:
-    """One scheduled follow-up per lead at a time, ``LEADFLOW_FOLLOW_UP_DELAY_H`` from now."""
-    pending = (
-        await session.execute(
-            select(FollowUp.id)
-            .where(FollowUp.lead_id == lead.id, FollowUp.status == FollowUpStatus.SCHEDULED.value)
-            .limit(1)
-        )
-    ).first()
-    if pending is not None:
-        return
+def schedule_follow_up(ctx: ServerContext, session: AsyncSession, lead: Lead) -> None:
+    """A follow-up ``LEADFLOW_FOLLOW_UP_DELAY_H`` from now (the caller checked none is pending)."""
     follow_up = FollowUp(
         id=uuid.uuid4(),
         business_id=lead.business_id,
