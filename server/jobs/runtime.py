@@ -98,12 +98,13 @@ class BackgroundRuntime:
         return run
 
     async def stop(self) -> None:
+        """Claim no more jobs, let the running ones finish, then stop the scheduler (whose
+        shutdown would cancel a tick in the middle of its jobs; their leases cover a hard stop)."""
         if self.kick in self.ctx.db.job_listeners:
             self.ctx.db.job_listeners.remove(self.kick)
-        self.scheduler.shutdown(wait=False)
         self.worker.stop_claiming()
         if self._kick_task is not None:
             await asyncio.gather(self._kick_task, return_exceptions=True)
-        # Let running jobs finish their current step; their leases cover a hard stop.
         async with self.worker._lock:
             pass
+        self.scheduler.shutdown(wait=False)
