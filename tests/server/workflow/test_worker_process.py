@@ -1,4 +1,4 @@
-"""``leadflow-server worker`` as its own process: it runs the queued workflow, then stops cleanly."""
+"""`leadflow-server worker` as its own process: it runs the queued workflow, then stops."""
 
 from __future__ import annotations
 
