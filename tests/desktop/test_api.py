@@ -120,5 +120,13 @@ def test_a_sync_page_is_peeked_for_its_cursor_and_parsed_in_one_pass():
     reordered = httpx.Response(200, content=b'{"has_more": false, "cursor": 3, "changes": []}')
     assert peek_page(reordered) is None  # the engine then parses before asking for more
     assert parse_page(reordered).cursor == 3
-    with pytest.raises(ServerError):
-        parse_page(httpx.Response(200, content=b'{"cursor": "x"}'))
+    for bad in (
+        b'{"cursor": "x"}',
+        b"not json",
+        b'{"cursor": 1, "has_more": false, "changes": [{"entity": "robot", "id": "x"}]}',
+        b'{"cursor": 1, "has_more": false, "changes": [{"entity": "lead",'
+        b' "id": "00000000-0000-4000-8000-000000000001", "version": 1, "deleted": false,'
+        b' "data": [1]}]}',
+    ):
+        with pytest.raises(ServerError):
+            parse_page(httpx.Response(200, content=bad))
