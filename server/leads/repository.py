@@ -7,7 +7,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, TextualSelect, Uuid, bindparam, func, or_, select, text, union
+from sqlalchemy import (
+    Select,
+    TextualSelect,
+    Uuid,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.leads import wire
@@ -65,11 +75,34 @@ def _phone_digits(q: str) -> str | None:
     return None
 
 
-def _fts5_match(tokens: list[str]) -> str:
-    return " AND ".join('"' + token.replace('"', "") + '"*' for token in tokens)
+_FTS5_TEXT = "{customer_name customer_email customer_phone service_needed message}"
 
 
-_SQLITE_FTS = "leads.rowid IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH :lead_q)"
+def sqlite_matches(business_id: uuid.UUID, q: str) -> tuple[str, list[Any]] | None:
+    """SQL of the rowids of the business's leads that match ``q`` on SQLite, and its bound
+    parameters (None: nothing to match).
+
+    ``leads_fts`` also indexes ``business_id`` (migration 0003), so the business is part of the
+    FTS query and the words are matched in the text columns only. A phone-like query adds the
+    leads whose normalised phone contains its digits, read from the covering
+    ``(business_id, phone_normalized)`` index (OR-ed into the match it read every lead).
+    """
+    tokens = search_tokens(q)
+    if not tokens:
+        return None
+    words = " AND ".join('"' + token.replace('"', "") + '"*' for token in tokens)
+    match = f'business_id : "{business_id.hex}" AND {_FTS5_TEXT} : ({words})'
+    sql = "SELECT rowid FROM leads_fts WHERE leads_fts MATCH :lead_q"
+    binds: list[Any] = [bindparam("lead_q", match)]
+    digits = _phone_digits(q)
+    if digits:
+        sql += (
+            " UNION SELECT rowid FROM leads"
+            " WHERE business_id = :lead_business AND phone_normalized LIKE :lead_phone"
+        )
+        binds.append(bindparam("lead_business", business_id, type_=Uuid()))
+        binds.append(bindparam("lead_phone", f"%{digits}%"))
+    return sql, binds
 
 
 def search_condition(
@@ -103,8 +136,11 @@ def search_condition(
             matched = union(matched, select(Lead.id).where(Lead.business_id == business_id, phone))
         ids = matched.cte("matched_leads").prefix_with("MATERIALIZED")
         return Lead.id.in_(select(ids.c.id))
-    fts = text(_SQLITE_FTS).bindparams(lead_q=_fts5_match(tokens))
-    return or_(fts, phone) if phone is not None else fts
+    matches = sqlite_matches(business_id, q)
+    if matches is None:
+        return None
+    sql, binds = matches
+    return literal_column("leads.rowid").in_(text(sql).bindparams(*binds))
 
 
 def lead_list_query(
@@ -148,16 +184,12 @@ def sqlite_common_search(
     ``INDEXED BY``, which SQLAlchemy does not render for SQLite. Same rows as
     ``lead_list_query`` (tests/server/owner/test_lead_search.py compares them).
     """
-    tokens = search_tokens(q)
-    if not tokens:
+    matches = sqlite_matches(business_id, q)
+    if matches is None:
         return None
-    digits = _phone_digits(q)
-    params: dict[str, Any] = {"lead_q": _fts5_match(tokens), "limit": limit, "offset": offset}
-    match = _SQLITE_FTS
-    if digits:
-        match = f"({match} OR leads.phone_normalized LIKE :phone)"
-        params["phone"] = f"%{digits}%"
-    where = f"leads.business_id = :business_id AND {match}"
+    found, binds = matches
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    where = f"leads.business_id = :business_id AND leads.rowid IN ({found})"
     if status:
         where += " AND leads.status = :status"
         params["status"] = status
@@ -169,11 +201,8 @@ def sqlite_common_search(
         f"FROM leads INDEXED BY {LIST_INDEX} WHERE {where} "
         f"ORDER BY leads.last_activity_at {direction}, leads.id LIMIT :limit OFFSET :offset"
     )
-    return (
-        text(sql)
-        .bindparams(bindparam("business_id", business_id, type_=Uuid()), **params)
-        .columns(*columns)
-    )
+    walk = text(sql).bindparams(bindparam("business_id", business_id, type_=Uuid()), *binds)
+    return walk.bindparams(**params).columns(*columns)
 
 
 async def lead_page(
@@ -190,7 +219,14 @@ async def lead_page(
     dialect = session.get_bind().dialect.name
     filters: dict[str, Any] = {"status": status, "q": q, "oldest_first": oldest_first}
     query: Any = lead_list_query(dialect, business_id, **filters)
-    total = await count(session, query)
+    matches = sqlite_matches(business_id, q) if q and dialect == "sqlite" else None
+    if matches is not None and not status:
+        # Counted in the FTS index (and the phone index) alone, without reading any lead.
+        sql, binds = matches
+        counted = text(f"SELECT count(*) FROM ({sql})").bindparams(*binds)  # noqa: S608
+        total = int((await session.execute(counted)).scalar_one())
+    else:
+        total = await count(session, query)
     if q and total < RARE_MATCHES:
         # Few matches: find them first rather than walking every lead in date order.
         query = lead_list_query(dialect, business_id, rare=True, **filters)

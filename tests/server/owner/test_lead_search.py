@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from server.leads import repository
+from server.models.lead import Lead
 from tests.server.owner.people import OWNER
 
 # (query, the leads below it matches by index)
@@ -61,3 +64,33 @@ async def test_a_search_gives_the_same_pages_for_few_and_for_many_matches(
     body = await _search(world, tenant, q="office", status="new")
     assert [lead["id"] for lead in body["items"]] == [ids[4], ids[3], ids[0]]
     assert body["total"] == 3
+
+
+async def test_the_search_index_follows_edits_deletes_and_never_counts_another_business(
+    world, tenant
+):
+    ids = await _seed(world, tenant)
+    other = await world.tenant(name="Other Office Co")
+    await world.lead(
+        other, process=False, message="office office", customer_phone="+1 867 530 0000"
+    )
+    for q in ("office", "867 53"):
+        body = await _search(world, tenant, q=q)
+        assert {lead["id"] for lead in body["items"]} <= set(ids), q
+        assert body["total"] == {"office": 4, "867 53": 2}[q], q
+
+    async with world.ctx.db.session() as session:
+        renamed = await session.get(Lead, uuid.UUID(ids[1]))
+        assert renamed is not None
+        renamed.customer_name = "Zora Quinlan"
+        renamed.message = "garden only"
+        gone = await session.get(Lead, uuid.UUID(ids[3]))
+        await session.delete(gone)
+    assert (await _search(world, tenant, q="okafor"))["total"] == 0
+    found = await _search(world, tenant, q="zora quinl")
+    assert [lead["id"] for lead in found["items"]] == [ids[1]] and found["total"] == 1
+    office = await _search(world, tenant, q="office")
+    assert [lead["id"] for lead in office["items"]] == [ids[4], ids[0]]
+    assert office["total"] == 2
+    phone = await _search(world, tenant, q="867 53")
+    assert [lead["id"] for lead in phone["items"]] == [ids[2]] and phone["total"] == 1
