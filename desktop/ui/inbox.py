@@ -48,6 +48,8 @@ class InboxPage(QWidget):
         for label, value in FILTERS:
             self.filter.addItem(label, value)
         self.count = QLabel("")
+        # Wide enough for any count, so a new count never re-lays out the search bar.
+        self.count.setMinimumWidth(self.count.fontMetrics().horizontalAdvance("000,000 leads"))
         self.model = LeadTableModel(self)
         self.proxy = LeadSortProxy(self)
         self.proxy.setSourceModel(self.model)
