@@ -121,8 +121,10 @@ class LeadTableModel(QAbstractTableModel):
     def row_at(self, number: int) -> LeadRow | None:
         block, at = divmod(number, self.BLOCK)
         rows = self.blocks.get(block)
-        # One block ahead in the direction the reader is going.
-        self._want(block + 1 if at >= self.BLOCK // 2 else block - 1)
+        # One block ahead in the direction the reader is going, asked for early (a quarter
+        # into a block going down) so a fast scroll finds it loaded; the first screen of a
+        # result asks for nothing more.
+        self._want(block + 1 if at >= self.BLOCK // 4 else block - 1)
         if rows is None:
             self._want(block)
             rows = self.stale.get(block)
