@@ -82,7 +82,10 @@ async def enqueue(
 ) -> None:
     """Add a job in the caller's transaction; a job with the same ``dedupe_key`` is added once."""
     values = _job(kind, payload, run_at, dedupe_key, max_attempts)
-    await session.execute(_statement(session, dedupe_key), values)
+    # A job row references nothing the ORM holds, so adding one does not first flush the
+    # caller's pending rows: they go out together, batched, at the next flush or the commit.
+    with session.no_autoflush:
+        await session.execute(_statement(session, dedupe_key), values)
     session.info[JOBS_ENQUEUED_KEY] = True  # wakes this process's worker after commit
 
 
@@ -97,7 +100,8 @@ def enqueue_now(
 ) -> None:
     """``enqueue`` for synchronous code (``Database.run_write``)."""
     values = _job(kind, payload, run_at, dedupe_key, max_attempts)
-    session.execute(_statement(session, dedupe_key), values)
+    with session.no_autoflush:
+        session.execute(_statement(session, dedupe_key), values)
     session.info[JOBS_ENQUEUED_KEY] = True
 
 

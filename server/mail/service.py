@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
@@ -30,6 +30,17 @@ CUSTOMER_KINDS = (
     EmailKind.FOLLOW_UP,
 )
 MAX_REFERENCES = 20
+# The Message-IDs of a lead's earlier customer mail, oldest first (threading headers).
+_EARLIER_MAIL = (
+    select(EmailEvent.message_id)
+    .where(
+        EmailEvent.lead_id == bindparam("lead_id", type_=EmailEvent.lead_id.type),
+        EmailEvent.kind.in_([k.value for k in CUSTOMER_KINDS]),
+    )
+    .order_by(EmailEvent.created_at)
+    # Earlier mail is committed mail: rows added in this transaction are not flushed for it.
+    .execution_options(autoflush=False)
+)
 
 
 async def queue_email(
@@ -66,23 +77,11 @@ async def queue_email(
         created_at=utcnow(),
     )
     if lead_id is not None and kind in CUSTOMER_KINDS:
-        earlier = list(
-            (
-                await session.execute(
-                    select(EmailEvent.message_id)
-                    .where(
-                        EmailEvent.lead_id == lead_id,
-                        EmailEvent.kind.in_([k.value for k in CUSTOMER_KINDS]),
-                    )
-                    .order_by(EmailEvent.created_at)
-                )
-            ).scalars()
-        )
+        earlier = list((await session.execute(_EARLIER_MAIL, {"lead_id": lead_id})).scalars())
         if earlier:
             event.in_reply_to = earlier[-1]
             event.references = " ".join(earlier[-MAX_REFERENCES:])
-    session.add(event)
-    await session.flush()
+    session.add(event)  # flushed with the caller's other rows (the job insert does not flush)
     await queue.enqueue(
         session, DELIVER_EMAIL, {"email_event_id": str(event.id)}, dedupe_key=f"email:{event.id}"
     )
