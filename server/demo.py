@@ -13,7 +13,7 @@ from server.auth.security import hash_password
 from server.businesses.service import create_business, form_url
 from server.config import Settings
 from server.context import build_context
-from server.intake.service import submit_in
+from server.intake.service import submit
 from server.models.business import Business
 from server.models.user import User
 from shared.models.business import BusinessCreate, OwnerIn
@@ -99,7 +99,7 @@ async def prepare_demo(settings: Settings) -> list[str]:
                 owner.password_hash = hash_password(OWNER[1])
                 await session.flush()
                 for name, email, phone, service, when, message in LEADS:
-                    await submit_in(
+                    await submit(
                         session,
                         settings,
                         form.slug,

@@ -245,7 +245,7 @@ def _raise_errors(clean: CleanSubmission) -> None:
 
 
 async def submit(
-    db: Database,
+    target: Database | AsyncSession,
     settings: Settings,
     slug: str,
     data: SubmissionIn,
@@ -253,26 +253,14 @@ async def submit(
     client_ip: str,
     too_fast: bool = False,
 ) -> IntakeResult:
-    """Store one submission durably, in its own transaction (committed when this returns)."""
+    """Store one submission durably: given the ``Database``, in its own transaction (committed
+    when this returns); given a session, in the caller's transaction (the caller commits)."""
+    args = (settings, slug, data, client_ip, too_fast)
     try:
-        return await db.run_write(_store, settings, slug, data, client_ip, too_fast)
-    except _Repeat as repeat:
-        return IntakeResult("repeat", repeat.success_message)
-
-
-async def submit_in(
-    session: AsyncSession,
-    settings: Settings,
-    slug: str,
-    data: SubmissionIn,
-    *,
-    client_ip: str,
-    too_fast: bool = False,
-) -> IntakeResult:
-    """Store one submission in the caller's transaction (the caller commits)."""
-    try:
-        async with session.begin_nested():  # a repeat rolls back only its own rows
-            return await session.run_sync(_store, settings, slug, data, client_ip, too_fast)
+        if isinstance(target, Database):
+            return await target.run_write(_store, *args)
+        async with target.begin_nested():  # a repeat rolls back only its own rows
+            return await target.run_sync(_store, *args)
     except _Repeat as repeat:
         return IntakeResult("repeat", repeat.success_message)
 

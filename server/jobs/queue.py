@@ -47,9 +47,10 @@ def backoff_s(attempts: int) -> float:
 def _job(
     kind: str,
     payload: dict[str, Any],
-    run_at: datetime | None,
-    dedupe_key: str | None,
-    max_attempts: int,
+    *,
+    run_at: datetime | None = None,
+    dedupe_key: str | None = None,
+    max_attempts: int = 8,
 ) -> dict[str, Any]:
     now = utcnow()
     return {
@@ -81,7 +82,7 @@ async def enqueue(
     max_attempts: int = 8,
 ) -> None:
     """Add a job in the caller's transaction; a job with the same ``dedupe_key`` is added once."""
-    values = _job(kind, payload, run_at, dedupe_key, max_attempts)
+    values = _job(kind, payload, run_at=run_at, dedupe_key=dedupe_key, max_attempts=max_attempts)
     # A job row references nothing the ORM holds, so adding one does not first flush the
     # caller's pending rows: they go out together, batched, at the next flush or the commit.
     with session.no_autoflush:
@@ -89,25 +90,17 @@ async def enqueue(
     session.info[JOBS_ENQUEUED_KEY] = True  # wakes this process's worker after commit
 
 
-def enqueue_now(
-    session: Session,
-    kind: str,
-    payload: dict[str, Any],
-    *,
-    run_at: datetime | None = None,
-    dedupe_key: str | None = None,
-    max_attempts: int = 8,
-) -> None:
-    """``enqueue`` for synchronous code (``Database.run_write``)."""
-    values = _job(kind, payload, run_at, dedupe_key, max_attempts)
+def enqueue_now(session: Session, kind: str, payload: dict[str, Any], **options: Any) -> None:
+    """``enqueue`` for synchronous code (``Database.run_write``), with the same options."""
+    values = _job(kind, payload, **options)
     with session.no_autoflush:
-        session.execute(_statement(session, dedupe_key), values)
+        session.execute(_statement(session, values["dedupe_key"]), values)
     session.info[JOBS_ENQUEUED_KEY] = True
 
 
 def job_row(kind: str, payload: dict[str, Any], *, max_attempts: int = 8) -> dict[str, Any]:
     """The columns of a job due now, for a caller that inserts it itself (``enqueue_row``)."""
-    return _job(kind, payload, None, None, max_attempts)
+    return _job(kind, payload, max_attempts=max_attempts)
 
 
 def enqueue_row(session: Session, row: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import socket
 import threading
 import time
@@ -86,3 +87,15 @@ def pg_admin_execute(url: str, sql: str) -> None:
         conninfo += f" password={parsed.password}"
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(sql)  # type: ignore[arg-type]
+
+
+def server_env(settings: Any, **extra: str) -> dict[str, str]:
+    """The environment of a ``leadflow-server`` child process configured like ``settings``."""
+    return os.environ | {
+        "LEADFLOW_ENV": "test",
+        "LEADFLOW_DATABASE_URL": settings.database_url,
+        "LEADFLOW_DATA_DIR": str(settings.data_dir),
+        "LEADFLOW_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "LEADFLOW_PUBLIC_URL": settings.public_url,
+        **extra,
+    }

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import uvicorn
 from server.app import create_app
 from server.config import Settings
 from server.context import build_context
-from tests.server.support import free_port
+from tests.server.support import free_port, server_env
 
 SERVER_SCRIPT = Path(sys.executable).with_name("leadflow-server")
 
@@ -63,13 +62,7 @@ class ProcessServer:
 
     def __init__(self, settings: Settings) -> None:
         self.port = free_port()
-        env = os.environ | {
-            "LEADFLOW_ENV": "test",
-            "LEADFLOW_DATABASE_URL": settings.database_url,
-            "LEADFLOW_DATA_DIR": str(settings.data_dir),
-            "LEADFLOW_SECRET_KEY": settings.secret_key.get_secret_value(),
-            "LEADFLOW_PUBLIC_URL": settings.public_url,
-        }
+        env = server_env(settings)
         self.process = subprocess.Popen(
             [
                 str(SERVER_SCRIPT),

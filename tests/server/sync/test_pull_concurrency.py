@@ -14,7 +14,7 @@ from server.models.base import utcnow
 from server.models.lead import Lead, Message
 from tests.server.owner.people import World
 from tests.server.sync.client import Replica
-from tests.server.sync.truth import head, versions
+from tests.server.sync.truth import assert_replica_is_the_truth, versions
 
 WRITERS = 6
 WRITES_EACH = 30
@@ -61,11 +61,7 @@ async def test_paging_while_writers_commit_misses_and_repeats_nothing(pg_world: 
     await replica.catch_up(pg_world.client, limit=5)
     assert pulls > 10, "the reader did not interleave with the writers"
 
-    truth = await versions(pg_world.ctx, tenant.id)
-    assert {k: c["version"] for k, c in replica.rows.items()} == truth
-    assert replica.cursor == await head(pg_world.ctx, tenant.id)
-    seen_versions = [version for _, _, version in replica.seen]
-    assert seen_versions == sorted(set(seen_versions)), "a change came twice or out of order"
+    await assert_replica_is_the_truth(pg_world.ctx, tenant.id, replica)
     async with pg_world.ctx.db.session() as session:
         for lead_id in lead_ids:
             row = await session.get(Lead, lead_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 
@@ -27,3 +28,13 @@ async def versions(ctx: ServerContext, business_id: str) -> dict[tuple[str, str]
 async def head(ctx: ServerContext, business_id: str) -> int:
     async with ctx.db.session() as session:
         return await current_version(session, uuid.UUID(business_id))
+
+
+async def assert_replica_is_the_truth(ctx: ServerContext, business_id: str, replica: Any) -> None:
+    """The replica holds every synced row at its latest version, its cursor is the head, and
+    no change came twice or out of order."""
+    truth = await versions(ctx, business_id)
+    assert {k: c["version"] for k, c in replica.rows.items()} == truth
+    assert replica.cursor == await head(ctx, business_id)
+    seen = [version for _, _, version in replica.seen]
+    assert seen == sorted(set(seen)), "a change came twice or out of order"

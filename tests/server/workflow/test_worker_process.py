@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 
 from server.config import Settings
 from tests.server.factories import admin_headers, onboard, submit
-from tests.server.support import SmtpSink
+from tests.server.support import SmtpSink, server_env
 
 SERVER_SCRIPT = Path(sys.executable).with_name("leadflow-server")
 
@@ -25,16 +24,12 @@ async def test_the_worker_process_answers_a_lead_and_stops_on_sigterm(
     assert response.status_code == 202
     assert smtp.to(email) == []  # nothing runs the job in this process
 
-    env = os.environ | {
-        "LEADFLOW_ENV": "test",
-        "LEADFLOW_DATABASE_URL": settings.database_url,
-        "LEADFLOW_DATA_DIR": str(settings.data_dir),
-        "LEADFLOW_SECRET_KEY": settings.secret_key.get_secret_value(),
-        "LEADFLOW_PUBLIC_URL": settings.public_url,
-        "LEADFLOW_EMAIL_PROVIDER": "smtp",
-        "LEADFLOW_SMTP_HOST": "127.0.0.1",
-        "LEADFLOW_SMTP_PORT": str(settings.smtp_port),
-    }
+    env = server_env(
+        settings,
+        LEADFLOW_EMAIL_PROVIDER="smtp",
+        LEADFLOW_SMTP_HOST="127.0.0.1",
+        LEADFLOW_SMTP_PORT=str(settings.smtp_port),
+    )
     process = subprocess.Popen(
         [str(SERVER_SCRIPT), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
