@@ -1,7 +1,6 @@
 """The desktop app builds with PyInstaller and the built binary shows its main window.
 
-Building takes about two minutes on the CI machine (2 cores); set LEADFLOW_SKIP_DESKTOP_BUILD=1
-to skip it locally.
+Building takes about two minutes on the CI machine (2 cores).
 """
 
 from __future__ import annotations
@@ -11,15 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
-
-pytestmark = pytest.mark.skipif(
-    os.environ.get("LEADFLOW_SKIP_DESKTOP_BUILD") == "1",
-    reason="LEADFLOW_SKIP_DESKTOP_BUILD=1",
-)
-
 
 def test_the_built_app_starts_offscreen_and_shows_its_main_window(tmp_path: Path) -> None:
     dist, work = tmp_path / "dist", tmp_path / "work"
