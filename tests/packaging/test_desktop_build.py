@@ -12,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+
 def test_the_built_app_starts_offscreen_and_shows_its_main_window(tmp_path: Path) -> None:
     dist, work = tmp_path / "dist", tmp_path / "work"
     build = subprocess.run(
