@@ -229,12 +229,6 @@ async def available_form(session: AsyncSession, slug: str) -> tuple[Form, Busine
     return found
 
 
-def validate(data: SubmissionIn) -> CleanSubmission:
-    clean = check(data)
-    _raise_errors(clean)
-    return clean
-
-
 def _raise_errors(clean: CleanSubmission) -> None:
     if clean.errors:
         raise ValidationFailed(
