@@ -133,7 +133,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings | None = None) -> int
         log_level="info",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
-    closing_server(config).run()
+    try:
+        closing_server(config).run()
+    except KeyboardInterrupt:
+        # uvicorn has shut down cleanly, then re-raises Ctrl+C (SIGINT) for the exit status.
+        return 130
     return 0
 
 
