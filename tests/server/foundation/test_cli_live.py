@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
@@ -145,6 +146,9 @@ def test_operator_onboarding_over_a_real_server(db_url, tmp_path, smtp):
             {"business_id": business["id"], "business_name": "Harbour Dental", "role": "owner"}
         ]
     finally:
-        server.terminate()
-        server.wait(15)
+        server.send_signal(signal.SIGINT)  # an operator's Ctrl+C
+        status = server.wait(15)
         log.close()
+    output = (tmp_path / "server.log").read_text()
+    assert "Application shutdown complete" in output and "Traceback" not in output, output[-3000:]
+    assert status == 130
