@@ -122,10 +122,6 @@ class Database:
     def new_session(self) -> AsyncSession:
         return self._sessionmaker()
 
-    def new_read_session(self) -> AsyncSession:
-        """A session that only reads: it never takes SQLite's write lock and refuses to flush."""
-        return self._read_sessionmaker()
-
     async def run_write(self, work: Callable[..., T], *args: Any) -> T:
         """Run ``work(session, *args)`` (synchronous code on a sync ORM session) in one write
         transaction, committed when it returns, rolled back when it raises.
@@ -158,6 +154,7 @@ class Database:
 
     @asynccontextmanager
     async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """A session that only reads: it never takes SQLite's write lock and refuses to flush."""
         async with self._read_sessionmaker() as session:
             try:
                 yield session

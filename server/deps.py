@@ -43,12 +43,8 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A read-only session for routes that only read (it never takes SQLite's write lock)."""
-    session = get_ctx(request).db.new_read_session()
-    try:
+    async with get_ctx(request).db.read_session() as session:
         yield session
-    finally:
-        await session.rollback()
-        await session.close()
 
 
 Ctx = Annotated[ServerContext, Depends(get_ctx)]
