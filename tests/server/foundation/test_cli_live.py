@@ -151,4 +151,4 @@ def test_operator_onboarding_over_a_real_server(db_url, tmp_path, smtp):
         log.close()
     output = (tmp_path / "server.log").read_text()
     assert "Application shutdown complete" in output and "Traceback" not in output, output[-3000:]
-    assert status == 130
+    assert status in (0, 130)  # 130 when uvicorn re-raises the Ctrl+C it handled
