@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.queries import InboxWindow, LeadRow
+from desktop.ui.lead_delegate import LeadCellDelegate
 from desktop.ui.lead_detail import LeadDetailPanel
 from desktop.ui.models import ROW_ROLE, LeadSortProxy, LeadTableModel
 
@@ -55,6 +56,8 @@ class InboxPage(QWidget):
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
         self.table.setModel(self.proxy)
+        self.delegate = LeadCellDelegate(self.model, self.table)
+        self.table.setItemDelegate(self.delegate)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(LeadTableModel.TIME, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -127,6 +130,9 @@ class InboxPage(QWidget):
             self.model.add_window(window.offset, window.rows)
             return
         self.model.reset(window.total, window.rows)
+        # Lay the view out now, not on a timer after the next paint: that way the new rows
+        # cost one paint, not a second one when the scroll range catches up.
+        self.table.doItemsLayout()
         self.count.setText(f"{window.total:,} lead{'s' if window.total != 1 else ''}")
         if self.selected_id:
             self._select(self.selected_id, open_it=False)

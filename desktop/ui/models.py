@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
 
@@ -76,6 +76,7 @@ class LeadTableModel(QAbstractTableModel):
         self.wanted: set[int] = set()
         self.sort_column = self.TIME
         self.sort_order = Qt.SortOrder.DescendingOrder
+        self.day = date.today()  # the day the cached cell texts were made
 
     # -- filling ----------------------------------------------------------------------------
 
@@ -86,7 +87,9 @@ class LeadTableModel(QAbstractTableModel):
     def reset(self, total: int, first: list[LeadRow]) -> None:
         """A new result: ``total`` rows, the first of them in ``first``."""
         old = {**self.stale, **self.blocks}
-        _texts.cache_clear()  # "14:05" today is a date tomorrow
+        if (today := date.today()) != self.day:  # "14:05" today is a date tomorrow
+            cell_texts.cache_clear()
+            self.day = today
         self.beginResetModel()
         self.total = total
         self.blocks = {}
@@ -176,7 +179,7 @@ class LeadTableModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Called for every role of every cell on each paint: unknown roles leave at once, and
-        # a row's texts are made once (``_texts``), not at each paint.
+        # a row's texts are made once (``cell_texts``), not at each paint.
         if role not in ROLES or not index.isValid():
             return None
         row = self.row_at(index.row()) if role == DISPLAY else self._peek(index.row())
@@ -184,17 +187,14 @@ class LeadTableModel(QAbstractTableModel):
             return None
         column = index.column()
         if role == DISPLAY:
-            return _texts(row)[column]
+            return cell_texts(row)[column]
         if role == ROW_ROLE:
             return row
         if role == FONT:
             return bold() if row.unread else None
         if role == FOREGROUND:
-            if column == self.COMM:
-                return brush(COMM_COLOURS.get(row.comm_status, "#888888"))
-            if column == self.URGENCY and row.urgency == "high":
-                return brush("#d9534f")
-            return None
+            colour = cell_colour(row, column)
+            return brush(colour) if colour else None
         if role == TOOLTIP:
             return (row.customer_email or "") if column == self.NAME else None
         return "unread" if row.unread else None  # the accessible description
@@ -220,8 +220,17 @@ def brush(colour: str) -> QBrush:
     return QBrush(QColor(colour))
 
 
+def cell_colour(row: LeadRow, column: int) -> str | None:
+    """The text colour of a cell, if it has its own."""
+    if column == LeadTableModel.COMM:
+        return COMM_COLOURS.get(row.comm_status, "#888888")
+    if column == LeadTableModel.URGENCY and row.urgency == "high":
+        return "#d9534f"
+    return None
+
+
 @lru_cache(maxsize=4096)
-def _texts(row: LeadRow) -> tuple[str, ...]:
+def cell_texts(row: LeadRow) -> tuple[str, ...]:
     """The six cells of an inbox row (``LeadTableModel`` column order)."""
     return (
         ("● " if row.unread else "") + row.status.replace("_", " ").capitalize(),
