@@ -25,8 +25,8 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
-    or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -62,31 +62,48 @@ DUPLICATE_WINDOW = timedelta(days=30)
 _CLOSED = [s.value for s in CLOSED_LEAD_STATUSES]
 
 
-def _window(key: str, since: str) -> tuple[Any, Any]:
-    where = (RateLimitHit.key == bindparam(key), RateLimitHit.at > bindparam(since))
+def _window_count(key: str, since: str) -> Any:
+    """Hits of ``key`` since ``since`` (the oldest is read only when a limit is reached)."""
     return (
-        select(func.count()).where(*where).scalar_subquery(),
-        select(func.min(RateLimitHit.at)).where(*where).scalar_subquery(),
+        select(func.count())
+        .where(RateLimitHit.key == bindparam(key), RateLimitHit.at > bindparam(since))
+        .scalar_subquery()
+    )
+
+
+_OLDEST_HIT = select(func.min(RateLimitHit.at)).where(
+    RateLimitHit.key == bindparam("key"),
+    RateLimitHit.at > bindparam("since", type_=RateLimitHit.at.type),
+)
+
+
+def _open_lead_by(column: Any, name: str) -> Any:
+    """Open leads of the form's business with this normalised email (or phone): an index
+    lookup on ``(business_id, email_normalized)`` (or phone), a few rows at most. No time
+    condition here: SQLite would rather walk ``(business_id, created_at)`` over every recent
+    lead; the caller checks the newest match's age (``DUPLICATE_WINDOW``)."""
+    return (
+        select(Lead.id, Lead.created_at)
+        .where(
+            Lead.business_id == Form.business_id,
+            column == bindparam(name, type_=column.type),
+            Lead.status.not_in(_CLOSED),
+        )
+        .correlate(Form)
     )
 
 
 # The statements of the hot path are built once, with bound parameters: building a statement
 # from literal values and computing its cache key cost more CPU than running it.
+# The newest open lead of the same customer. Two lookups in a union, not one ``email = ? OR
+# phone = ? AND created_at > ?`` condition: SQLite answered that by walking the business's
+# ``created_at`` index over every lead of the last 30 days (each submit got slower with every
+# lead the business had).
+_MATCHES = union_all(
+    _open_lead_by(Lead.email_normalized, "email"), _open_lead_by(Lead.phone_normalized, "phone")
+).subquery("matches")
 _OPEN_DUPLICATE = (
-    select(Lead.id)
-    .where(
-        Lead.business_id == Form.business_id,
-        or_(
-            Lead.email_normalized == bindparam("email", type_=Lead.email_normalized.type),
-            Lead.phone_normalized == bindparam("phone", type_=Lead.phone_normalized.type),
-        ),
-        Lead.status.not_in(_CLOSED),
-        Lead.created_at > bindparam("since", type_=Lead.created_at.type),
-    )
-    .order_by(Lead.created_at.desc())
-    .limit(1)
-    .correlate(Form)
-    .scalar_subquery()
+    select(_MATCHES.c.id).order_by(_MATCHES.c.created_at.desc()).limit(1).scalar_subquery()
 )
 # The form, both rate-limit windows and the newest open lead of the same customer, in one query.
 _INTAKE = (
@@ -96,8 +113,8 @@ _INTAKE = (
         Form.active,
         Business.id,
         Business.status,
-        *_window("ip_key", "ip_since"),
-        *_window("form_key", "form_since"),
+        _window_count("ip_key", "ip_since"),
+        _window_count("form_key", "form_since"),
         _OPEN_DUPLICATE,
         select(Submission.submission_id)
         .where(
@@ -283,14 +300,13 @@ def _store(
             # NULL equals nothing: an absent key, or a spam submission, finds no duplicate.
             "email": None if spam else clean.email_normalized,
             "phone": None if spam else clean.phone_normalized,
-            "since": now - DUPLICATE_WINDOW,
             "submission_id": submission_id,
         },
     ).first()
     if row is None:
         raise FormUnavailable()
     form_id, success, active, business_id, status = row[:5]
-    ip_count, ip_oldest, form_count, form_oldest, duplicate_id, seen = row[5:]
+    ip_count, form_count, duplicate_id, seen = row[5:]
     if not (active and status == BusinessStatus.ACTIVE.value):
         raise FormUnavailable()
     if data.website:  # the honeypot: people never see it, so a filled one is a bot
@@ -300,28 +316,34 @@ def _store(
         return IntakeResult("repeat", success)
     # Every accepted submission counts (a new lead, spam, or one attached to an open lead), per
     # client address and per form, so resubmitting as a returning customer is limited too.
-    for count, oldest, window_s, limit, notice in (
+    for count, key, window_s, limit, notice in (
         (
             ip_count,
-            ip_oldest,
+            keys[0],
             settings.intake_ip_window_s,
             settings.intake_ip_limit,
             "Too many requests from your connection. Please try again later.",
         ),
         (
             form_count,
-            form_oldest,
+            keys[1],
             settings.intake_form_window_s,
             settings.intake_form_limit,
             "This form is receiving too many requests. Please try again soon.",
         ),
     ):
         if count >= limit:
+            since = now - timedelta(seconds=window_s)
+            oldest = session.execute(_OLDEST_HIT, {"key": key, "since": since}).scalar()
             wait = (oldest + timedelta(seconds=window_s) - now).total_seconds() if oldest else 60
             raise RateLimited(math.ceil(wait), notice)
     if duplicate_id is not None:
         duplicate = session.get(Lead, duplicate_id, with_for_update=True)
-        if duplicate is not None and duplicate.status not in _CLOSED:
+        if (
+            duplicate is not None
+            and duplicate.status not in _CLOSED
+            and duplicate.created_at > now - DUPLICATE_WINDOW
+        ):
             ratelimit.record_hits(session, keys)
             _attach(session, duplicate, clean, submission_id, now)
             _claim(session, business_id, submission_id, duplicate.id, "attached", now, success)

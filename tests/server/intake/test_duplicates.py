@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import pytest
 
+from server.models.base import utcnow
+from server.models.lead import Lead
 from tests.server.factories import submit
 from tests.server.intake.probes import (
     detail,
@@ -141,6 +144,47 @@ async def test_a_closed_lead_is_not_reopened_by_a_new_request(ctx, client, tenan
     await worker.tick()
     assert await lead_count(ctx) == 2
     assert len(subjects(smtp, email)) == 2  # a new lead gets its own first answer
+
+
+async def _age_lead(ctx, lead_id: str, days: int) -> None:  # type: ignore[no-untyped-def]
+    async with ctx.db.session() as session:
+        lead = await session.get(Lead, uuid.UUID(lead_id))
+        assert lead is not None
+        lead.created_at = utcnow() - timedelta(days=days)
+
+
+async def test_an_open_lead_older_than_30_days_gets_a_new_lead_not_a_message(
+    ctx, client, tenant, worker
+):
+    email = new_email()
+    await submit(client, tenant.slug, customer_email=email)
+    await worker.tick()
+    old = await lead_id_for(ctx, email)
+    await _age_lead(ctx, old, days=31)
+    await submit(client, tenant.slug, customer_email=email, message="A new job this time.")
+    await worker.tick()
+    assert await lead_count(ctx) == 2
+    assert types_of(await messages(client, tenant, old)).count("customer_message") == 1
+
+
+async def test_a_returning_customer_joins_the_newest_of_their_open_leads(
+    ctx, client, tenant, worker
+):
+    """One open lead matches by email (40 days old), another by phone (2 days old): the
+    submission that matches both joins the recent one, the one within the window."""
+    email, phone = new_email(), "+1 202-555-0177"
+    await submit(client, tenant.slug, customer_email=email)
+    by_email = await lead_id_for(ctx, email)
+    await _age_lead(ctx, by_email, days=40)
+    other = new_email()
+    await submit(client, tenant.slug, customer_email=other, customer_phone=phone)
+    by_phone = await lead_id_for(ctx, other)
+    await _age_lead(ctx, by_phone, days=2)
+    await submit(client, tenant.slug, customer_email=email, customer_phone=phone, message="Hi!")
+    await worker.tick()
+    assert await lead_count(ctx) == 2
+    assert types_of(await messages(client, tenant, by_phone)).count("customer_message") == 2
+    assert types_of(await messages(client, tenant, by_email)).count("customer_message") == 1
 
 
 @pytest.mark.settings(openai=True)
