@@ -305,6 +305,11 @@ class Server:
                 await asyncio.sleep(0.1)
         raise RuntimeError("server did not start")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process has used so far (Linux ``/proc``)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -441,7 +446,13 @@ async def submit_to_event(url: str, slug: str, headers: dict[str, str], rounds: 
     return times
 
 
-async def run_backend(name: str, url: str, leads: int, per_lead: int, workdir: Path) -> None:
+def _load() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
+async def run_backend(
+    name: str, url: str, leads: int, per_lead: int, workdir: Path, parts: set[str]
+) -> None:
     data_dir = workdir / f"data-{name}"
     settings = settings_for(url, data_dir)
     began = time.perf_counter()
@@ -461,7 +472,10 @@ async def run_backend(name: str, url: str, leads: int, per_lead: int, workdir: P
             login.raise_for_status()
             headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
             store = client_store(workdir / f"client-{name}.db")
+            server_cpu, client_cpu = server.cpu_seconds(), time.process_time()
             total, rows, count = await full_pull(http, headers, store)
+            server_cpu = server.cpu_seconds() - server_cpu
+            client_cpu = time.process_time() - client_cpu
             stored = sum(
                 store.execute(f"SELECT count(*) FROM {entity}").fetchone()[0] for entity in SYNCED
             )
@@ -469,17 +483,26 @@ async def run_backend(name: str, url: str, leads: int, per_lead: int, workdir: P
             assert stored == rows, f"the client file holds {stored} rows of {rows} pulled"
             print(
                 f"[{name}] full pull: {rows} changes in {count} pages of 500 in {total:.2f} s "
-                f"(target ≤ 10 s)"
+                f"(target ≤ 10 s); CPU per page: server {server_cpu / count * 1000:.1f} ms, "
+                f"client {client_cpu / count * 1000:.1f} ms; load {_load()}"
             )
-            pages = await page_times(http, headers)
-            print(f"[{name}] one page: {summary(pages)} (target p95 ≤ 100 ms)")
-            await searches(http, headers, 15)  # warm up
-            print(
-                f"[{name}] lead search: {summary(await searches(http, headers, 300))} "
-                f"(target p95 ≤ 50 ms)"
-            )
-        event_times = await submit_to_event(server.url, slug, headers, 40)
-        print(f"[{name}] submit → change event: {summary(event_times)} (target p95 ≤ 500 ms)")
+            if "page" in parts:
+                server_cpu = server.cpu_seconds()
+                pages = await page_times(http, headers)
+                server_cpu = server.cpu_seconds() - server_cpu
+                print(
+                    f"[{name}] one page: {summary(pages)} (target p95 ≤ 100 ms); "
+                    f"server CPU per page {server_cpu / len(pages) * 1000:.1f} ms"
+                )
+            if "search" in parts:
+                await searches(http, headers, 15)  # warm up
+                print(
+                    f"[{name}] lead search: {summary(await searches(http, headers, 300))} "
+                    f"(target p95 ≤ 50 ms)"
+                )
+        if "events" in parts:
+            event_times = await submit_to_event(server.url, slug, headers, 40)
+            print(f"[{name}] submit → change event: {summary(event_times)} (target p95 ≤ 500 ms)")
     finally:
         server.stop()
 
@@ -511,12 +534,18 @@ async def main() -> int:
     parser.add_argument("--leads", type=int, default=50_000)
     parser.add_argument("--messages-per-lead", type=int, default=3)
     parser.add_argument(
+        "--only",
+        default="page,search,events",
+        help="what to measure after the full pull (comma-separated: page, search, events)",
+    )
+    parser.add_argument(
         "--pg",
         default=os.environ.get(
             "LEADFLOW_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
         ),
     )
     args = parser.parse_args()
+    parts = set(args.only.split(",")) if args.only else set()
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-sync-") as tmp:
         workdir = Path(tmp)
         if args.backend in ("sqlite", "both"):
@@ -526,6 +555,7 @@ async def main() -> int:
                 args.leads,
                 args.messages_per_lead,
                 workdir,
+                parts,
             )
         if args.backend in ("postgres", "both"):
             name = f"lf_bench_{uuid.uuid4().hex[:8]}"
@@ -537,6 +567,7 @@ async def main() -> int:
                     args.leads,
                     args.messages_per_lead,
                     workdir,
+                    parts,
                 )
             finally:
                 _pg_admin(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
