@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,12 +17,13 @@ from server.context import ServerContext
 from server.errors import AppError, Conflict, field_errors
 from server.leads import service as leads
 from server.leads import wire
-from server.leads.views import sync_data
+from server.leads.views import end_of_today, sync_data
 from server.models import SYNCED_MODELS
 from server.models.base import utcnow
 from server.models.business import Business, Form
-from server.models.sync import AppliedMutation, SyncCounter, SyncTombstone
+from server.models.sync import AppliedMutation, SyncCounter
 from server.models.user import User
+from server.sync import page_sql
 from shared.models.enums import (
     FollowUpStatus,
     LeadStatus,
@@ -45,79 +47,106 @@ async def current_version(session: AsyncSession, business_id: uuid.UUID) -> int:
     return int(version or 0)
 
 
+MODELS: dict[str, Any] = {model.__sync_entity__: model for model in SYNCED_MODELS}
+
+
 def _owner_column(model: Any) -> Any:
     return model.id if model is Business else model.business_id
 
 
 async def pull(
     session: AsyncSession, settings: Settings, business: Business, cursor: int, limit: int
-) -> dict[str, Any]:
-    """Changes after ``cursor`` in version order, at most ``limit`` of them (a ``PullResponse``
-    as plain JSON values; ``wire.dumps`` writes it).
+) -> bytes:
+    """Changes after ``cursor`` in version order, at most ``limit`` of them: the JSON body of a
+    ``PullResponse``.
 
-    One cheap query over the ``(business_id, version)`` indexes finds the page's last version;
-    then one query per entity type that has rows in the page loads exactly those rows (loading
-    ``limit`` rows of every type and throwing most away made a bootstrap page slow).
+    One statement (``server.sync.page_sql``) reads the head version, finds the page's last
+    version over the ``(business_id, version)`` indexes and returns the page's changes with
+    their JSON written by the database; the few rows it leaves to Python (businesses, forms,
+    analyses) are loaded by a second query per entity type present.
 
-    Every query is capped at the head version read first. On PostgreSQL each statement of a
-    READ COMMITTED transaction sees its own snapshot, so without the cap a query that runs later
-    could return versions committed after an earlier query ran, and the cursor would move past
-    a change the earlier query never saw. Every version up to a committed head is committed
-    (the counter row lock orders them), so the capped queries agree with each other.
+    Every query is capped at the head version. The first statement reads it and the page in one
+    snapshot; a later query (the Python-built rows), on PostgreSQL in a snapshot of its own, is
+    capped at the page's last version, which is at most that head. Every version up to a
+    committed head is committed (the counter row lock orders them), so a later query finds the
+    same rows, or newer versions of them, which a later page brings.
     """
-    head = await current_version(session, business.id)
-    if cursor > head:
-        raise CursorInvalid()
-    tables: list[tuple[str, Any]] = [(m.__sync_entity__, m) for m in SYNCED_MODELS]
-    tables.append(("tombstone", SyncTombstone))
-    arms = []
-    for tag, model in tables:
-        in_range = select(literal(tag).label("tag"), model.version.label("version")).where(
-            _owner_column(model) == business.id, model.version > cursor, model.version <= head
-        )
-        arms.append(select(in_range.order_by(model.version).limit(limit + 1).subquery()))
-    found = union_all(*arms).subquery()
-    versions = (
+    dialect = session.get_bind().dialect.name
+    now = utcnow()
+    rows = (
         await session.execute(
-            select(found.c.tag, found.c.version).order_by(found.c.version).limit(limit + 1)
+            page_sql.page_statement(dialect),
+            {
+                "business": business.id,
+                "cursor": cursor,
+                "limit": limit,
+                "more": limit + 1,
+                "offset": limit - 1,
+                "now": now,
+                "today_ends": end_of_today(now, "UTC"),
+            },
         )
     ).all()
-    more = len(versions) > limit
-    # A short page holds everything up to the head: rows changed again since have newer versions.
-    last = versions[limit - 1].version if more else head
-    wanted = {row.tag for row in versions[:limit]}
-    page: list[tuple[int, dict[str, Any]]] = []
-    for tag, model in tables:
-        if tag not in wanted:
-            continue
-        in_page = (
-            _owner_column(model) == business.id,
-            model.version > cursor,
-            model.version <= last,
-        )
-        if model is SyncTombstone:
-            rows = await session.execute(
-                select(model.entity, model.entity_id, model.version).where(*in_page)
-            )
-            page += [(v, _change(entity, row_id, v, None)) for entity, row_id, v in rows]
-        elif model in (Business, Form):  # one row each: the ORM object the views expect
-            for obj in (await session.execute(select(model).where(*in_page))).scalars():
-                data = sync_data(tag, obj, settings)
-                page.append((obj.version, _change(tag, obj.id, obj.version, data)))
-        else:  # hundreds per page: the wire columns only, straight into dicts
-            shape = wire.SYNC_SHAPES[tag]
-            build = shape.builder()
-            selected: list[Any] = shape.columns
-            values = None
-            if shape.sqlite_values and session.get_bind().dialect.name == "sqlite":
-                selected, values = wire.sqlite_values(shape.columns)
-            id_at, version_at = shape.position("id"), shape.position("version")
-            for row in await session.execute(select(*selected).where(*in_page)):
-                got = values(row) if values is not None else row
-                version = got[version_at]
-                page.append((version, _change(tag, got[id_at], version, build(got))))
-    page.sort(key=lambda item: item[0])
-    return {"cursor": last, "has_more": more, "changes": [change for _, change in page]}
+    head, last, more = rows[0][0], rows[0][1], bool(rows[0][2])
+    if cursor > head:
+        raise CursorInvalid()
+    bodies: list[str | None] = []
+    python_built: dict[str, dict[uuid.UUID, int]] = {}
+    for row in rows:
+        tag, body = row[3], row[6]
+        if tag is None:  # the one row of an empty page
+            break
+        if body is None:
+            python_built.setdefault(tag, {})[uuid.UUID(str(row[4]))] = len(bodies)
+        bodies.append(body)
+    for tag, positions in python_built.items():
+        for row_id, data in await _python_rows(
+            session, settings, business, tag, cursor, last, positions
+        ):
+            bodies[positions[row_id]] = wire.dumps(data).decode()
+    # A row the second query no longer finds changed again after the first statement; its new
+    # version comes in a later page.
+    changes = ",".join(body for body in bodies if body is not None)
+    has_more = "true" if more else "false"
+    return f'{{"cursor":{last},"has_more":{has_more},"changes":[{changes}]}}'.encode()
+
+
+async def _python_rows(
+    session: AsyncSession,
+    settings: Settings,
+    business: Business,
+    tag: str,
+    cursor: int,
+    last: int,
+    wanted: Collection[uuid.UUID],
+) -> list[tuple[uuid.UUID, dict[str, Any]]]:
+    """``(id, change)`` of the rows of ``tag`` the page statement left to Python."""
+    model = MODELS[tag]
+    in_page = (
+        _owner_column(model) == business.id,
+        model.version > cursor,
+        model.version <= last,
+        model.id.in_(list(wanted)),
+    )
+    if model in (Business, Form):  # the views need the ORM object and the settings
+        objects = (await session.execute(select(model).where(*in_page))).scalars()
+        return [
+            (obj.id, _change(tag, obj.id, obj.version, sync_data(tag, obj, settings)))
+            for obj in objects
+        ]
+    shape = wire.SYNC_SHAPES[tag]
+    build = shape.builder()
+    selected: list[Any] = shape.columns
+    values = None
+    if shape.sqlite_values and session.get_bind().dialect.name == "sqlite":
+        selected, values = wire.sqlite_values(shape.columns)
+    id_at, version_at = shape.position("id"), shape.position("version")
+    out = []
+    for row in await session.execute(select(*selected).where(*in_page)):
+        got = values(row) if values is not None else row
+        row_id = uuid.UUID(str(got[id_at]))
+        out.append((row_id, _change(tag, got[id_at], got[version_at], build(got))))
+    return out
 
 
 def _change(

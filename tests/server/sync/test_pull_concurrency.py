@@ -6,15 +6,15 @@ import asyncio
 import random
 import uuid
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.util import await_only
 
 from server.context import build_context
 from server.models.base import utcnow
-from server.models.lead import Lead, Message
+from server.models.lead import AIAnalysis, Lead, Message
 from tests.server.owner.people import World
 from tests.server.sync.client import Replica
-from tests.server.sync.truth import assert_replica_is_the_truth, versions
+from tests.server.sync.truth import assert_replica_is_the_truth
 
 WRITERS = 6
 WRITES_EACH = 30
@@ -68,23 +68,36 @@ async def test_paging_while_writers_commit_misses_and_repeats_nothing(pg_world: 
             assert replica.live("lead")[str(lead_id)]["preferred_time"] == row.preferred_time
 
 
-async def test_commits_landing_between_the_queries_of_one_pull_are_not_skipped(pg_world: World):
-    """Deterministic form of the race: while one pull runs its per-entity queries, another
-    transaction commits a lead change and then a message. The lead query has already run, the
-    message query sees the message: the page must not move the cursor past the lead change."""
+async def test_commits_landing_between_the_statements_of_one_pull_are_not_skipped(
+    pg_world: World,
+):
+    """Deterministic form of the race. A page is one statement, except for the rows Python
+    builds (here an analysis), which a second query loads in a snapshot of its own. Just before
+    that query runs, another transaction changes the analysis again, then commits a lead change
+    and a message: the page must drop the analysis (its new version comes later), not move the
+    cursor past the lead change, and bring nothing twice."""
     tenant = await pg_world.tenant()
-    lead = await pg_world.lead(tenant, process=False)
+    lead = await pg_world.lead(tenant)
     lead_id = uuid.UUID(lead["id"])
     replica = Replica(tenant.owner_headers)
     await replica.catch_up(pg_world.client)
+    async with pg_world.ctx.db.session() as session:
+        analysis = (
+            await session.execute(select(AIAnalysis).where(AIAnalysis.lead_id == lead_id))
+        ).scalar_one()
+        analysis.model = "changed before the pull"
+        analysis_id = analysis.id
     other = build_context(pg_world.ctx.settings)
     fired = []
 
-    async def commit_lead_then_message() -> None:
-        for change in ("lead", "message"):
+    async def commit_analysis_lead_then_message() -> None:
+        for change in ("analysis", "lead", "message"):
             async with other.db.session() as session:
                 row = await session.get(Lead, lead_id, with_for_update={"key_share": True})
-                if change == "lead":
+                if change == "analysis":
+                    again = await session.get(AIAnalysis, analysis_id)
+                    again.model = "changed mid-pull"
+                elif change == "lead":
                     row.preferred_time = "changed mid-pull"
                 else:
                     session.add(
@@ -98,21 +111,21 @@ async def test_commits_landing_between_the_queries_of_one_pull_are_not_skipped(p
                         )
                     )
 
-    def between_queries(_conn, _cursor, statement, _params, _context, _many) -> None:
-        if not fired and "FROM messages" in statement and "version >" in statement:
+    def between_statements(_conn, _cursor, statement, _params, _context, _many) -> None:
+        if not fired and "FROM ai_analyses" in statement and "WITH head" not in statement:
             fired.append(True)
-            await_only(commit_lead_then_message())
+            await_only(commit_analysis_lead_then_message())
 
     engine = pg_world.ctx.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", between_queries)
+    event.listen(engine, "before_cursor_execute", between_statements)
     try:
-        await replica.pull_page(pg_world.client)
+        page = await replica.pull_page(pg_world.client)
     finally:
-        event.remove(engine, "before_cursor_execute", between_queries)
+        event.remove(engine, "before_cursor_execute", between_statements)
         await other.db.dispose()
     assert fired
+    assert [c["entity"] for c in page["changes"]] == [], "the changed analysis was not dropped"
     await replica.catch_up(pg_world.client)
     assert replica.live("lead")[lead["id"]]["preferred_time"] == "changed mid-pull"
-    assert {k: c["version"] for k, c in replica.rows.items()} == await versions(
-        pg_world.ctx, tenant.id
-    )
+    assert replica.live("ai_analysis")[str(analysis_id)]["model"] == "changed mid-pull"
+    await assert_replica_is_the_truth(pg_world.ctx, tenant.id, replica)

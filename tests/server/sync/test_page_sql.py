@@ -1,0 +1,144 @@
+"""The pull's JSON is written by the database: it must be what the views give, value by value."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from server.leads.views import end_of_today, sync_data
+from server.models import SYNCED_MODELS
+from server.models.base import utcnow
+from server.models.lead import FollowUp, Lead, Message
+from server.sync.page_sql import page_statement
+from tests.server.owner.people import OWNER
+from tests.server.sync.client import Replica
+
+MODELS = {model.__sync_entity__: model for model in SYNCED_MODELS}
+# JSON escapes, non-ASCII, an emoji outside the BMP, SQL quotes and a control character.
+AWKWARD = 'Zoë "Quote" O\'Brien \\ back/slash\n\ttab \x01 ✓ 🧹 — ½'
+
+
+async def _page_rows(world, tenant, cursor: int = 0, limit: int = 500) -> list:
+    """The page statement's rows, run directly."""
+    now = utcnow()
+    async with world.ctx.db.read_session() as session:
+        dialect = session.get_bind().dialect.name
+        result = await session.execute(
+            page_statement(dialect),
+            {
+                "business": uuid.UUID(tenant.id),
+                "cursor": cursor,
+                "limit": limit,
+                "more": limit + 1,
+                "offset": limit - 1,
+                "now": now,
+                "today_ends": end_of_today(now, "UTC"),
+            },
+        )
+        return list(result.all())
+
+
+async def _awkward_tenant(world, tenant) -> dict:
+    lead = await world.lead(
+        tenant,
+        customer_name=AWKWARD[:150],
+        customer_phone="+44 20 7946 0958",
+        service_needed="Oven — deep 'clean'",
+        preferred_time='after 5 "pm"',
+        message=AWKWARD,
+        utm_campaign="spring✓",
+    )
+    await world.lead(tenant, process=False)
+    headers = tenant.owner_headers
+    await world.client.post(
+        f"{OWNER}/leads/{lead['id']}/notes", json={"content": AWKWARD}, headers=headers
+    )
+    await world.client.post(f"{OWNER}/leads/{lead['id']}/open", headers=headers)
+    async with world.ctx.db.session() as session:
+        # Whole seconds (pydantic then writes no fraction) and a microsecond-exact time, and
+        # one follow-up of each computed state.
+        row = await session.get(Lead, uuid.UUID(lead["id"]))
+        row.opened_at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        row.last_activity_at = datetime(2026, 1, 2, 3, 4, 5, 120, tzinfo=UTC)
+        now = utcnow()
+        for when in (now - timedelta(hours=1), now + timedelta(days=3)):
+            session.add(FollowUp(business_id=row.business_id, lead_id=row.id, scheduled_at=when))
+    return lead
+
+
+async def test_the_database_writes_the_rows_of_leads_messages_follow_ups_and_tombstones(
+    world, tenant
+):
+    lead = await _awkward_tenant(world, tenant)
+    async with world.ctx.db.session() as session:
+        draft = (
+            await session.execute(
+                select(Message).where(
+                    Message.lead_id == uuid.UUID(lead["id"]), Message.type == "ai_draft"
+                )
+            )
+        ).scalar_one()
+        await session.delete(draft)
+    rows = await _page_rows(world, tenant)
+    by_tag: dict[str, list] = {}
+    for row in rows:
+        by_tag.setdefault(row.tag, []).append(row)
+    assert set(by_tag) == {*MODELS, "tombstone"}
+    for tag in ("lead", "message", "follow_up", "tombstone"):
+        assert all(row.body is not None for row in by_tag[tag]), f"{tag} built in Python"
+    for tag in ("ai_analysis", "business", "form"):
+        assert all(row.body is None for row in by_tag[tag]), tag
+    assert [row.version for row in rows] == sorted({row.version for row in rows})
+    head = rows[0].head
+    assert rows[0].last == head and not rows[0].more
+
+
+async def test_awkward_values_come_exactly_as_the_views_give_them(world, tenant):
+    lead = await _awkward_tenant(world, tenant)
+    replica = Replica(tenant.owner_headers)
+    await replica.catch_up(world.client, limit=3)
+    async with world.ctx.db.session() as session:
+        for (entity, row_id), change in replica.rows.items():
+            row = await session.get(MODELS[entity], uuid.UUID(row_id))
+            expected = sync_data(entity, row, world.ctx.settings)
+            assert change["data"] == expected, entity
+            assert list(change["data"]) == list(expected), f"{entity}: field order"
+    synced = replica.live("lead")[lead["id"]]
+    assert synced["message"] == AWKWARD
+    assert synced["opened_at"] == "2026-01-02T03:04:05+00:00"
+    assert synced["last_activity_at"] == "2026-01-02T03:04:05.000120Z"
+    notes = [m for m in replica.live("message").values() if m["type"] == "note"]
+    assert [note["content"] for note in notes] == [AWKWARD.strip()]
+    states = {f["state"] for f in replica.live("follow_up").values()}
+    assert {"overdue", "scheduled"} <= states
+
+
+async def test_a_page_of_a_cursor_at_the_head_is_empty_with_the_head_as_cursor(world, tenant):
+    await world.lead(tenant, process=False)
+    [row] = await _page_rows(world, tenant, cursor=(await _page_rows(world, tenant))[0].head)
+    assert row.tag is None and row.more in (False, 0) and row.last == row.head
+
+
+async def test_on_sqlite_a_row_stored_in_another_form_is_built_in_python(world, tenant):
+    lead = await world.lead(tenant, process=False)
+    async with world.ctx.db.engine.begin() as conn:
+        if conn.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL's values are typed: there is no other stored form")
+        # An ISO time with an offset: not how SQLAlchemy writes times.
+        await conn.execute(
+            text("UPDATE leads SET created_at = '2026-11-25T08:09:10.5+00:00' WHERE id = :id"),
+            {"id": uuid.UUID(lead["id"]).hex},
+        )
+    rows = await _page_rows(world, tenant)
+    [stored] = [row for row in rows if row.tag == "lead"]
+    assert stored.body is None
+    replica = Replica(tenant.owner_headers)
+    await replica.catch_up(world.client)
+    synced = replica.live("lead")[lead["id"]]
+    assert synced["created_at"] == "2026-11-25T08:09:10.500000Z"
+    async with world.ctx.db.session() as session:
+        row = await session.get(Lead, uuid.UUID(lead["id"]))
+        assert synced == sync_data("lead", row, world.ctx.settings)
