@@ -98,6 +98,10 @@ class Database:
             self.engine = create_async_engine(url, **kwargs)
             self.read_engine = self.engine
             self._thread_engine = None
+        # The same pool, its connections lent out in autocommit (``run_autocommit``).
+        self._autocommit_engine: AsyncEngine | None = (
+            None if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self.listeners: list[ChangeListener] = []
         self.job_listeners: list[Callable[[], None]] = []
         self._sessionmaker = async_sessionmaker(
@@ -145,12 +149,28 @@ class Database:
                     return result, session.info.pop(sync_versions.BUMPS_KEY, None), jobs
 
             result, bumps, jobs = await asyncio.to_thread(in_thread)
+        self.announce(bumps, jobs=jobs)
+        return result
+
+    async def run_autocommit(self, work: Callable[..., T], *args: Any) -> T:
+        """PostgreSQL only: run ``work(connection, *args)`` (synchronous code) on a pooled
+        connection in autocommit, where every statement is its own transaction, committed (and
+        durable) when it returns. For a write that fits in one statement: no ``BEGIN`` and
+        ``COMMIT`` round trips, and its row locks end with the statement. Nothing is announced:
+        the caller calls ``announce`` with what it committed."""
+        if self._autocommit_engine is None:
+            raise RuntimeError("run_autocommit is for PostgreSQL")
+        async with self._autocommit_engine.connect() as conn:
+            return await conn.run_sync(work, *args)
+
+    def announce(self, bumps: dict[uuid.UUID, int] | None, *, jobs: bool) -> None:
+        """After a commit outside a ``LeadflowSession`` of this loop: tell the in-process
+        listeners which versions moved, and wake this process's worker for new jobs."""
         if bumps:
             self.publish(bumps)
         if jobs:
             for listener in list(self.job_listeners):
                 listener()
-        return result
 
     @asynccontextmanager
     async def read_session(self) -> AsyncIterator[AsyncSession]:

@@ -1,0 +1,96 @@
+"""PostgreSQL: a new lead is one statement on a connection in autocommit (no BEGIN/COMMIT).
+
+The statement commits by itself, so what holds for the transaction must hold for it: the lead
+and all of its rows are committed before the 202, a double click stores one lead and counts
+one submission, the sync counter orders the business's commits, and this process's worker and
+event listeners hear of the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from server.config import Settings
+from server.models.lead import Lead, Message, Submission
+from server.models.ops import Job
+from server.models.sync import SyncCounter
+from server.models.user import RateLimitHit
+from tests.server.conftest import make_settings
+from tests.server.factories import submit
+from tests.server.intake.probes import new_email
+from tests.server.support import SmtpSink
+
+
+@pytest.fixture
+def settings(pg_url: str, tmp_path: Path, smtp: SmtpSink) -> Settings:
+    return make_settings(pg_url, tmp_path / "data", smtp)
+
+
+async def _count(ctx, model) -> int:  # type: ignore[no-untyped-def]
+    async with ctx.db.session() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def test_a_new_lead_and_all_its_rows_are_committed_before_the_202(ctx, client, tenant):
+    published: list[dict[uuid.UUID, int]] = []
+    woken: list[bool] = []
+    ctx.db.listeners.append(published.append)
+    ctx.db.job_listeners.append(lambda: woken.append(True))
+    response = await submit(client, tenant.slug, customer_email=new_email())
+    assert response.status_code == 202
+    # Read on another connection from the pool: committed, not merely written.
+    async with ctx.db.session() as session:
+        lead = (await session.execute(select(Lead))).scalar_one()
+        message = (await session.execute(select(Message).where(Message.lead_id == lead.id))).one()
+        head = await session.get(SyncCounter, lead.business_id)
+        jobs = list((await session.execute(select(Job.kind))).scalars())
+    assert message[0].version == lead.version + 1
+    assert head is not None and head.version == message[0].version
+    assert "process_lead" in jobs
+    assert await _count(ctx, Submission) == 1
+    assert await _count(ctx, RateLimitHit) == 2  # per address and per form
+    assert published == [{lead.business_id: head.version}]
+    assert woken == [True]
+
+
+async def test_a_double_click_racing_on_the_counter_stores_one_lead_and_counts_once(
+    ctx, client, tenant
+):
+    """Both requests pass the intake query while the counter is locked, then race: the second
+    inserts nothing, answers 202, and leaves no rate-limit hit behind."""
+    email, submission_id = new_email(), str(uuid.uuid4())
+    business_id = uuid.UUID(tenant.id)
+    async with ctx.db.session() as blocker:
+        await blocker.execute(
+            select(SyncCounter).where(SyncCounter.business_id == business_id).with_for_update()
+        )
+        racing = [
+            asyncio.create_task(
+                submit(client, tenant.slug, customer_email=email, submission_id=submission_id)
+            )
+            for _ in range(2)
+        ]
+        other = asyncio.create_task(submit(client, tenant.slug, customer_email=new_email()))
+        await _until_waiting_on_locks(ctx, 3)
+        assert not any(task.done() for task in (*racing, other))
+    responses = await asyncio.gather(*racing, other)
+    assert [r.status_code for r in responses] == [202, 202, 202]
+    assert await _count(ctx, Lead) == 2
+    assert await _count(ctx, Submission) == 2
+    assert await _count(ctx, RateLimitHit) == 4  # two per stored submission, none for the repeat
+
+
+async def _until_waiting_on_locks(ctx, count: int) -> None:  # type: ignore[no-untyped-def]
+    """Wait until ``count`` backends wait for a lock (the submits queued on the counter)."""
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+    for _ in range(500):
+        async with ctx.db.read_session() as session:
+            if int((await session.execute(query)).scalar_one()) >= count:
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"fewer than {count} submits waited on the counter")
