@@ -91,12 +91,8 @@ def _sqlite_uuid(c: str) -> str:
 
 def _sqlite_time(c: str, utc: str = "Z") -> str:
     # pydantic leaves out a fraction of zero microseconds; ``opened_at`` has always been sent in
-    # ``isoformat()`` form, which ends in ``+00:00``.
-    fraction = (
-        f"CASE WHEN length({c}) = 19 OR substr({c}, 20) = '.000000' THEN ''"
-        f" ELSE substr({c}, 20) END"
-    )
-    return f"substr({c}, 1, 10) || 'T' || substr({c}, 12, 8) || ({fraction}) || '{utc}'"
+    # ``isoformat()`` form, which ends in ``+00:00``. The one space is the date/time separator.
+    return f"replace(replace({c}, ' ', 'T') || '{utc}', '.000000{utc}', '{utc}')"
 
 
 def _sqlite_bool(c: str) -> str:
@@ -176,11 +172,9 @@ def _sqlite_body(tag: str) -> str:
 
 
 def _pg_time(c: str, utc: str = "Z") -> str:
-    at = f"({c} AT TIME ZONE 'UTC')"
     return (
-        f"to_char({at}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-        f" || CASE to_char({at}, 'US') WHEN '000000' THEN '' ELSE to_char({at}, '.US') END"
-        f" || '{utc}'"
+        f"replace(to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '{utc}',"
+        f" '.000000{utc}', '{utc}')"
     )
 
 
