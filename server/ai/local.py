@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 
-from server.ai import signals
+from server.ai import caution, signals
 from server.ai.base import Analysis, AnalysisOutcome, LeadForAnalysis
 from server.ai.reply_templates import build_reply, detect_language
 from server.ai.text import fold, is_question, questions, sentences
@@ -132,6 +132,14 @@ def analyse_lead(lead: LeadForAnalysis) -> Analysis:
         and not vague
         and intent in _INQUIRY_INTENTS
         and not complaint
+        and (
+            caution.plain_inquiry(message)
+            or intent is Intent.FOLLOW_UP
+            or signals.is_emergency(scan)
+        )
+        and not caution.needs_a_person(
+            "\n".join(part for part in (message, service_text) if part), time_text
+        )
     )
     confidence = _confidence(scan, intent, safe=safe, vague=vague, complaint=complaint)
     emergency = urgency is Urgency.HIGH and intent is Intent.BOOKING_REQUEST

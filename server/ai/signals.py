@@ -255,6 +255,117 @@ _CONTACT_ME = re.compile(
 )
 
 
+# Everyday paraphrases of the same signals (see the note in ``topics``): a new wording of a
+# complaint, an instruction to the assistant, a pitch or a cancellation is still read as one.
+_INJECTION += compile_all(
+    [
+        r"(^|\n)\W*(assistant|ai|bot|chatbot|gpt|system|computer|model)\s*[,;:-]",
+        r"\b(respond|reply|answer|write back|answer back) (with|using|by saying)\b|\bwhoever (re"
+        r"ads|is reading|processes|handles|automates)\b|\b(your|the) (reply|response|answer|email)"
+        r" (must|should|has to|needs to|will) (say|include|contain|state|mention|confirm|read)\b|"
+        r"\binclude the (words?|phrase|sentence|text)\b|\bsay yes to\b",
+    ]
+)
+_SCAM += compile_all(
+    [
+        r"\bcongratulations\b[^.?!\n]{0,80}\b(won|selected|qualif\w+|approved|eligible|winner|"
+        r"chosen)\b|\b(government|federal|state|business) grants?\b|\byour (business|company|"
+        r"website|domain|account) (qualifies|is eligible|has been (selected|chosen|flagged|"
+        r"suspended))\b|\b(reply|respond|click|call) (now |today )?to claim\b",
+    ]
+)
+_PITCH += compile_all(
+    [
+        r"\b(we|our (company|agency|team|firm|studio)|i) (build|make|create|design|develop|sell|"
+        r"provide|offer|run|manage|produce)\b[^.?!\n]{0,60}\b(for (businesses|companies|service "
+        r"businesses|local businesses|small businesses|brands|salons|clinics|contractors|you)|softw"
+        r"are|apps?|chatbots?|websites?|marketing|ads|adverts|leads|seo|automation|platform)\b",
+        r"\b(book|schedule|hop on|jump on) a (quick |short |free )?(call|demo|chat) with (us|me)\b|"
+        r"\b(\d+|fifteen|ten|twenty|thirty)[- ]?min(ute)?s? (demo|call|chat)\b|\bfree (demo|trial|"
+        r"audit|consultation for your business)\b",
+        r"\b(boost|grow|increase|double|triple|skyrocket) your (bookings|business|sales|revenue|"
+        r"customers|leads|clients|reviews|profits?)\b",
+    ]
+)
+_PITCH += compile_all(
+    [
+        r"\b(advertis\w+|advert|sponsor\w*) (with|on|in) (us|our)\b|\bi'm (calling |writing )?"
+        r"from (a|an|the) (local )?(radio|newspaper|magazine|agency|company|directory|marketing|"
+        r"media)\b",
+    ]
+)
+_FOLLOW_UP += compile_all(
+    [
+        r"\b(haven't|have not|never) (had|got|gotten|received) (a |any )?(reply|response|answer|"
+        r"callback)\b|\bno (reply|response|answer) yet\b|\bstill keen\b|\b(weeks|days|a week) "
+        r"back\b",
+    ]
+)
+_JOB += compile_all(
+    [
+        r"\blooking for (some |any )?(subcontract\w*|contract|freelance|casual|weekend|evening|part"
+        r"[- ]time|full[- ]time|seasonal|summer|temporary|temp)? ?(work|shifts|jobs?|hours|employ"
+        r"ment|positions?|placement)\b|\b(weekend|evening|summer|casual|extra) (shifts|work)\b|"
+        r"\bsub-?contract\w*\b|\bdo you need (anyone|someone|help|staff|an extra|extra|a hand)\b",
+    ]
+)
+_CANCEL += compile_all(
+    [
+        r"\bcall(ing|ed)? off\b|\b(won't|will not|wont|no longer|don't|do not)( be)? (need|needing"
+        r"|want|wanting|require|requiring)\b[^.?!\n]{0,50}\b(anymore|any more|after all|now|any "
+        r"longer|session|booking|appointment|visit|clean|cleans|service|job|van|class|lesson)\b|"
+        r"\b(stop|pause|end|suspend|halt)( my| our| the)( \w+)? (cleans?|sessions?|visits?|"
+        r"bookings?|appointments?|classes|lessons|service|subscription|plan|membership)\b",
+    ]
+)
+_COMPLAINT += [
+    (
+        re.compile(
+            r"\b(let down|very (disappointed|upset|annoyed|angry|frustrated|unhappy|poor)|annoyed|"
+            r"angry|frustrated|livid|gutted|shocking|ridiculous|disgrace\w*|not good enough|"
+            r"sort (it|this) out|still waiting (on|for)|(you|they|he|she) (promised|said you would"
+            r"|were supposed to|was supposed to)|(we|i) (were|was) promised|worse than (before|it "
+            r"was|when)|looks worse|drove off|reversed into|ombudsman|chargeback|consumer (rights"
+            r"|protection))\b"
+        ),
+        2,
+    ),
+    (
+        re.compile(
+            r"\b(you|your \w+|the \w+ you)( \w+)? (used|left|put|installed|fitted|laid|painted|did|"
+            r"fixed|repaired|cleaned|serviced|replaced)\b[^.?!\n]{0,60}\b(peeling|cracked|broken|"
+            r"leaking|wrong|falling|coming off|flaking|damaged|faulty|crooked|stained|smashed|"
+            r"dented|chipped|worse|failed|stopped)\b|\b(smashed|shattered|snapped|dented|chipped|"
+            r"gouged|scratched|ripped|tore|torn)\b"
+        ),
+        2,
+    ),
+    (
+        re.compile(
+            r"\b(second|2nd|third|3rd|another|fourth|4th) time\b[^.?!\n]{0,80}\b(after|since|your|"
+            r"you|again)\b|\b(your|the) (groomer|stylist|barber|cleaners?|tech|technician|crew|"
+            r"guys?|man|lads?|driver|workers?|staff|team|painter|gardener|plumber|electrician|movers?|"
+            r"dentist|hygienist|trainer|instructor|tutor|walker|photographer|chef|roofer|fitter) "
+            r"(cut|nicked|hurt|injured|burn(ed|t)|bit|scared|lost|"
+            r"broke|damaged|scratched)\b|\b(packed in|packed up|gave up|died|failed|broke|"
+            r"stopped working|started "
+            r"leaking|fell off|came off)\b[^.?!\n]{0,40}\b(after|since) (your|the|you)\b|\b(post|"
+            r"write|put|leave|share|tell)\b[^.?!\n]{0,30}\b(facebook|google|yelp|trustpilot|"
+            r"tripadvisor|instagram|tiktok|nextdoor|social media|everyone|the world)\b"
+        ),
+        2,
+    ),
+    (
+        re.compile(
+            r"\b(isn't|is not|wasn't|was not|aren't|weren't|still not) (fixed|finished|done|"
+            r"working|sorted|right|complete|completed|cleaned|repaired)\b|\bif (this|it|that) "
+            r"(isn't|is not|doesn't|does not|hasn't|has not)\b"
+        ),
+        1,
+    ),
+]
+
+
 def is_injection(text: str) -> bool:
     return any_match(_INJECTION, text)
 

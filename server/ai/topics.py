@@ -17,7 +17,10 @@ MONEY = re.compile(
     r"[$€£¥₹₩]\s?\d|\d\s?[$€£¥₹₩]|\b\d[\d,.]*\s?(k\s)?(usd|eur|gbp|cad|aud|dollars?|euros?|bucks|"
     r"quid|pounds?|reais|pesos|francs?)\b"
 )
-_WEEKDAY = r"(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day)?s?"
+_WEEKDAY = (
+    r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|"
+    r"thurs|fri|sat|sun)s?"
+)
 _WEEKDAY_INTL = (
     r"(lunes|martes|miercoles|jueves|viernes|sabado|domingo|lundi|mardi|mercredi|jeudi|"
     r"vendredi|samedi|dimanche|segunda|terca|quarta|quinta|sexta|montag|dienstag|mittwoch|"
@@ -37,7 +40,8 @@ SPECIFIC_DAY = re.compile(
     rf"\b(today|tonight|tomorrow|this (morning|afternoon|evening)|"
     rf"(this|next|on|coming|this coming) {_WEEKDAY}\b|{_WEEKDAY} the \d|"
     rf"{_MONTH} \d{{1,2}}(st|nd|rd|th)?\b|\d{{1,2}}(st|nd|rd|th)? (of )?{_MONTH}\b|"
-    rf"the \d{{1,2}}(st|nd|rd|th)\b|\b\d{{1,2}}/\d{{1,2}}\b|"
+    rf"the \d{{1,2}}(st|nd|rd|th)\b(?! (floor|storey|story|flat|house|grade|year|time|door))|"
+    rf"\b\d{{1,2}}/\d{{1,2}}\b|"
     rf"hoy|(?<!la )manana(?!s)|aujourd'hui|demain|ce soir|hoje|amanha|heute|(?<!guten )(?<!am )mor"
     rf"gen|"
     rf"(este|el|ce|le|neste|na|no|am|diesen|nachsten) {_WEEKDAY_INTL})\b"
@@ -244,6 +248,115 @@ _FINANCIAL = compile_all(
 )
 
 
+# Everyday paraphrases of the same asks. The rules above name the topic; these catch the ways
+# people talk around it ("what would that set me back", "lock in Thursday", "knock a bit off"),
+# so a new wording of a known ask is still caught. Each one reads as the ask in any context.
+_PRICE += compile_all(
+    [
+        r"\bset (me|us|you) back\b|\b(what|how much) (will|would|'d|does|do) (it|that|this|they)"
+        r"('d)? (run|set) (me|us)\b|\brun (me|us) (about|around|roughly)?\b",
+        r"\b(kind|sort) of (money|figure|budget|spend|price|cost)\b|\b(tell|give|send) (me|us) "
+        r"(a|your|the) (number|figure|ballpark|idea of (the )?(cost|price))\b|\byour (numbers|figu"
+        r"res|rate card|price list)\b|\bballpark\b|\bhow pricey\b",
+        r"\b(billed|billing|invoiced|invoicing)\b|\b(the|my|our|whole|final|total) bill\b",
+        r"\bpay (half|part|some|it|the rest|in full|upfront|up front|later|monthly|weekly|in "
+        r"(instal|install)ments|by card|by cash|in cash|cash|after|on completion)\b|\bpayment "
+        r"(terms|options|methods?|upfront)\b",
+        r"\b(hourly|day rate|per (hour|day|visit|session|class|lesson|head|person|room|sq|square)|"
+        r"an hour|a session|a lesson|a visit)\b[^.?!\n]*\?",
+        r"\b(is|would|will|does) (it|that|this)( \w+){0,2} (be )?(more|less|over|under|above|belo"
+        r"w) (than )?[$€£]?\d",
+        r"\bhow much (would|will|do|does|should) (you|i|we) (want|need|ask|expect|budget)\b|"
+        r"\bwhat (would|will|do) you (want|ask|expect) for\b|\bcompar\w* (with|against|to) "
+        r"(others|other (companies|quotes|firms|prices))\b",
+    ]
+)
+_DISCOUNT += compile_all(
+    [
+        r"\bknock(ing|ed)? (a bit|something|anything|some|a little|\w+ (pounds|dollars|euros|"
+        r"quid|bucks)|\d+) off\b|\b(knock|bring|take) (the price|it|that) down\b",
+        r"\b(money|payment|deposit|fee)s? (returned|back|refunded|reimbursed)\b|\b(get|want|"
+        r"need|like) (my|our|the) money\b",
+        r"\bcredit (my|our|the|me) (account|card|back)\b|\b(account|store) credit\b|\bcredit "
+        r"note\b|\b(gift|giftcard|gift-card)s?\b",
+        r"\b(you|they|he|she) (quoted|said|told (me|us))\b[^.?!\n]{0,40}\b(but|and then|then|now)"
+        r" (charged|billed|invoiced|asked for|want|wants)\b|\bovercharg\w*\b",
+        r"\b(mates|friends|family|cash|loyalty|returning customer|repeat customer) (rates?|price|"
+        r"prices|discount|deal)\b|\bfor cash\b|\bspecials?\b|\b(any|special) offers?\b",
+    ]
+)
+_BOOKING += compile_all(
+    [
+        r"\b(lock|firm|nail|tie) (in|down|it in|it down|that in|that down|this in|us in|me in)\b"
+        r"|\bpencil (me |us |it |that |this )?in\b",
+        r"\b(bump|push|bring|move|switch|swap|shift)( it| that| this| us| me| (our|my|the) (appoint"
+        r"ment|booking|session|visit|date|time|slot|class|lesson|clean|job|shoot|day))( \w+)? "
+        r"(back|forward|up|earlier|later|to (the|a|an|another|next|\d))\b",
+        r"\bcall(ing|ed)? off\b|\b(won't|will not|wont|no longer|don't|do not)( be)? (need|"
+        r"needing|want|wanting|require|requiring)\b|\bafter all\b|\b(stop|pause|end|suspend|"
+        r"halt|drop)( my| our| the)( \w+)? (cleans?|sessions?|visits?|bookings?|appointments?|"
+        r"classes|lessons|service|services|subscription|plan|membership)\b",
+        r"\b(are we|we're|we are|am i|i'm|is it|is that|is this|is my|is our|is everything)( all)?"
+        r"( still)? (set|booked|happening|going ahead|sorted|locked in)( for)?\b",
+        r"\b(make it|change it to|switch it to|instead of) (at )?\d|\bstill (on|happening|going "
+        r"ahead|good for)\b|\bconfirm\w*\b",
+    ]
+)
+_FULL_WEEKDAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?"
+_WEEKLY = r"(weekends?|weekdays?|weeknights?|mornings?|afternoons?|evenings?)"
+_TIME_REF = re.compile(
+    rf"\b({_FULL_WEEKDAY}|{_WEEKLY}|this (week|month)|next (week|month)|later (today|on)|first "
+    rf"thing|before (the|christmas|new year|easter|friday|monday|the weekend|\w+day|end of)|"
+    r"the \d{1,2}(st|nd|rd|th)(?! (floor|storey|story|flat|house|grade|year|time|door|street))|"
+    r"soon|soonest|earliest|asap|right now)\b"
+)
+_AVAILABILITY += compile_all(
+    [
+        r"\b(soonest|earliest|quickest|next (opening|slot|available|free|appointment)|booked up|"
+        r"fully booked|busy (this|next|on)|your (calendar|diary|schedule)|calendar look|lead time|"
+        r"how far (out|ahead)|turn ?around|waiting list|wait list)\b",
+        r"\b(swing|pop|drop|stop|come) (by|round|over|around|out)\b[^.?!\n]{0,40}\b(today|tonight|"
+        r"tomorrow|this|before|by|on \w+day|soon|asap|first thing|later)\b",
+    ]
+)
+_MEDICAL_ASK += compile_all(
+    [
+        r"\b(something|anything) to worry about\b|\bshould (i|we) be (concerned|worried)\b|"
+        r"\bwhat (do|should|can) (i|we) do\b|\bis (it|this|that) (something|anything) (serious|"
+        r"to worry)\b|\b(stretch|rest|ice|heat|exercise|massage)( it)? or (stretch|rest|ice|heat|"
+        r"exercise|massage)\b",
+    ]
+)
+_MEDICAL += compile_all(
+    [
+        r"\b(knee|knees|back|neck|shoulder|hip|ankle|wrist|elbow|gums?|tooth|teeth|molar|jaw|skin|"
+        r"eye|ear|throat|chest|stomach|migraine|headache|injur\w*|swallowed|poison\w*|allergic|"
+        r"reaction|clicks|clicking|locked up|cramp\w*|spasm)\b",
+    ]
+)
+_LEGAL += compile_all(
+    [
+        r"\b(do|would|will|does) (i|we|it|this) need (a |an |the )?(permit|planning permission|"
+        r"licen[cs]e|approval|building regs)\b|\b(allowed to|by law|legally|regulations?) [^.?!\n]"
+        r"*\?",
+    ]
+)
+_FINANCIAL += compile_all(
+    [
+        r"\b(lease|buy|rent|finance) or (lease|buy|rent|finance)\b[^.?!\n]*\b(tax|taxes|financial"
+        r"ly|business|write)\b|\b(savings|isa|loan|debt|pension|shares|tax|taxes)\b[^.?!\n]{0,60}"
+        r"\?|\bworth (putting|investing|moving|paying)\b",
+    ]
+)
+
+
+# An advice question typed without its question mark ("... what do I do").
+_ASK_WITHOUT_MARK = re.compile(
+    r"\bwhat (do|should|can) (i|we) do\b|\bshould (i|we)\b|\bis (it|this|that) (normal|safe|ok|"
+    r"okay|serious)\b"
+)
+
+
 def _price(text: str, qs: list[str]) -> bool:
     if any(p.search(text) for p in _PRICE):
         return True
@@ -276,8 +389,12 @@ def _availability(text: str, qs: list[str]) -> bool:
         return True
     # "Can you do it on the 14th at 3?" - a question about a specific slot asks for availability.
     return any(
-        (CLOCK.search(q) or SPECIFIC_DAY.search(q))
-        and re.search(r"\b(can|could|are|is|do|will|would|any|works?|ok|okay|possible)\b", q)
+        (CLOCK.search(q) or SPECIFIC_DAY.search(q) or _TIME_REF.search(q))
+        and re.search(
+            r"\b(can|could|are|is|do|does|will|would|any|works?|ok|okay|possible|doable|free|"
+            r"around|available|look)\b",
+            q,
+        )
         and "still on" not in q
         for q in qs
     )
@@ -304,7 +421,8 @@ def detect_topics(message: str, time_text: str = "") -> tuple[list[BlockedTopic]
         found.append(BlockedTopic.REFUND_OR_DISCOUNT)
     if any_match(_LEGAL, text) or (_LEGAL_CONTEXT.search(text) and _LEGAL_ASK.search(text)):
         found.append(BlockedTopic.LEGAL_ADVICE)
-    medical = bool(qs) and any_match(_MEDICAL_ASK, text) and any_match(_MEDICAL, text)
+    asks = bool(qs) or bool(_ASK_WITHOUT_MARK.search(text))
+    medical = asks and any_match(_MEDICAL_ASK, text) and any_match(_MEDICAL, text)
     if medical:
         found.append(BlockedTopic.MEDICAL_ADVICE)
     if any_match(_FINANCIAL, text):
