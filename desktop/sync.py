@@ -32,6 +32,23 @@ from desktop.wire import SyncPage
 log = logging.getLogger(__name__)
 
 
+# Responses fetched ahead of the page being applied (a bootstrap page is ~350 KB).
+PAGES_AHEAD = 2
+
+
+@dataclass
+class _Fetched:
+    response: httpx.Response
+    page: SyncPage | None  # parsed already when its head could not be read without parsing
+    head: tuple[int, bool]  # its cursor and has_more
+
+
+@dataclass
+class _FetchFailed:
+    cursor: int  # the cursor asked for
+    error: Exception
+
+
 class SyncStatus(StrEnum):
     ONLINE = "online"
     OFFLINE = "offline"
@@ -126,48 +143,69 @@ class SyncEngine:
     async def pull(self) -> None:
         applied_before = self.outbox.unsettled_applied()
         cursor = self.store.cursor
-        done = 0
-        prefetch: asyncio.Task[httpx.Response] | None = None
-        while True:
-            try:
-                if prefetch is not None:
-                    response, prefetch = await prefetch, None
-                else:
-                    response = await self.api.pull_raw(cursor, self.page_limit)
-            except ConflictError as error:
-                if error.code != "cursor_invalid" or cursor == 0:
-                    raise
-                log.warning("the server does not know cursor %s: bootstrapping again", cursor)
-                self.store.reset()
-                cursor, done = 0, 0
-                continue
-            # Ask for the next page before parsing and applying this one: the server builds
-            # it while a worker thread parses and writes this one, and this loop stays free
-            # to send the request and read the answer.
-            head = peek_page(response)
-            page = None
-            if head is None:
-                page = parse_page(response)
-                head = (page.cursor, page.has_more)
-            if head[1]:
-                prefetch = asyncio.create_task(self.api.pull_raw(head[0], self.page_limit))
-            stamp = datetime.now(UTC).isoformat()
-            try:
-                changes = await asyncio.to_thread(self._apply, page or response, stamp)
-            except BaseException:
-                if prefetch is not None:
-                    prefetch.cancel()
-                raise
-            done += changes.count
-            cursor = changes.cursor
-            self.target_cursor = max(self.target_cursor, cursor)
-            if changes.count or changes.bootstrap:
-                self.cb.progress(cursor, self.target_cursor if head[1] else cursor)
-                self.cb.applied(changes)
-            if not head[1]:
-                break
+        while not await self._pull_from(cursor):
+            cursor = 0  # the server did not know the cursor: the copy was reset
         if applied_before:
             self.outbox.settle(applied_before)
+
+    async def _pull_from(self, cursor: int) -> bool:
+        """Apply pages from ``cursor`` until ``has_more`` is false; ``False`` if the server
+        does not know a cursor (the copy is then reset, to bootstrap again).
+
+        The pages are fetched by their own task, each asked for as soon as the head of the
+        one before has come (the server builds it while a worker thread writes the earlier
+        ones), and applied here in order: the chain of requests never waits for a write."""
+        pages: asyncio.Queue[_Fetched | _FetchFailed] = asyncio.Queue(maxsize=PAGES_AHEAD)
+        fetcher = asyncio.create_task(self._fetch_pages(cursor, pages), name="sync-fetch")
+        try:
+            while True:
+                item = await pages.get()
+                if isinstance(item, _FetchFailed):
+                    error = item.error
+                    if (
+                        not isinstance(error, ConflictError)
+                        or error.code != "cursor_invalid"
+                        or item.cursor == 0
+                    ):
+                        raise error
+                    log.warning(
+                        "the server does not know cursor %s: bootstrapping again", item.cursor
+                    )
+                    self.store.reset()
+                    return False
+                stamp = datetime.now(UTC).isoformat()
+                changes = await asyncio.to_thread(self._apply, item.page or item.response, stamp)
+                more = item.head[1]
+                self.target_cursor = max(self.target_cursor, changes.cursor)
+                if changes.count or changes.bootstrap:
+                    self.cb.progress(changes.cursor, self.target_cursor if more else changes.cursor)
+                    self.cb.applied(changes)
+                if not more:
+                    return True
+        finally:
+            fetcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await fetcher
+
+    async def _fetch_pages(
+        self, cursor: int, pages: asyncio.Queue[_Fetched | _FetchFailed]
+    ) -> None:
+        """Fetch pages from ``cursor`` on into ``pages``, in order; a failure is put there too,
+        after the pages before it, and ends the fetching."""
+        try:
+            while True:
+                response = await self.api.pull_raw(cursor, self.page_limit)
+                head = peek_page(response)
+                page = None
+                if head is None:
+                    page = parse_page(response)
+                    head = (page.cursor, page.has_more)
+                await pages.put(_Fetched(response, page, head))
+                if not head[1]:
+                    return
+                cursor = head[0]
+        except Exception as error:  # handed to the applier, which raises it
+            await pages.put(_FetchFailed(cursor, error))
 
     def _apply(self, page: SyncPage | httpx.Response, stamp: str) -> AppliedChanges:
         if not isinstance(page, SyncPage):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 
 import pytest
 
 from desktop.api import ApiClient
+from desktop.errors import OfflineError
 from desktop.outbox import Outbox
 from desktop.queries import Queries
 from desktop.store import LocalStore
@@ -184,3 +186,66 @@ async def test_stopping_the_engine_ends_its_tasks(server, parts):
     assert all(t.done() for t in tasks)
     with contextlib.suppress(Exception):
         server.close_streams()
+
+
+def sync_requests(server) -> list[int]:
+    """The cursors of the ``/sync`` pages asked for so far."""
+    return [int(r.url.params["cursor"]) for r in server.requests if r.url.path.endswith("/sync")]
+
+
+async def test_the_next_pages_are_asked_for_while_a_page_is_still_being_written(server, parts):
+    engine, store, _recorder = parts
+    for n in range(12):  # pages of three changes
+        server.add_lead(f"Lead Number{n}")
+    writing, release = threading.Event(), threading.Event()
+    apply_page = store.apply_page
+
+    def slow_first_page(page, last_sync=None):
+        if not writing.is_set():
+            writing.set()
+            assert release.wait(5)
+        return apply_page(page, last_sync)
+
+    store.apply_page = slow_first_page
+    pull = asyncio.create_task(engine.pull())
+    try:
+        await until(writing.is_set)
+        # The first page is not written yet, and the two after it are asked for already
+        # (each as soon as the one before came): the requests do not wait for the writes.
+        await until(lambda: len(sync_requests(server)) >= 3)
+        assert store.cursor == 0
+    finally:
+        release.set()
+    await pull
+    assert store.cursor == server.version
+    assert len(Queries(store).leads()) == 12
+    cursors = sync_requests(server)
+    assert cursors == sorted(set(cursors))  # each page asked for once, in order
+
+
+async def test_a_pull_cut_short_keeps_the_pages_before_the_failure(server, parts):
+    engine, store, _recorder = parts
+    for n in range(9):
+        server.add_lead(f"Lead Number{n}")
+    answer = server.sync
+    answered: list[int] = []
+    leads_sent: set[str] = set()
+
+    def two_pages_then_offline(cursor, limit):
+        response = answer(cursor, limit)
+        page = response.json()
+        answered.append(page["cursor"])
+        leads_sent.update(c["id"] for c in page["changes"] if c["entity"] == "lead")
+        if len(answered) == 2:
+            server.offline = True
+        return response
+
+    server.sync = two_pages_then_offline
+    with pytest.raises(OfflineError):
+        await engine.pull()
+    assert store.cursor == answered[-1]  # both pages that came are written, with their cursor
+    assert {row.id for row in Queries(store).leads()} == leads_sent
+    server.offline = False
+    await engine.pull()
+    assert store.cursor == server.version
+    assert len(Queries(store).leads()) == 9
