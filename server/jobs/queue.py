@@ -104,7 +104,8 @@ def job_row(kind: str, payload: dict[str, Any], *, max_attempts: int = 8) -> dic
 
 
 def enqueue_row(session: Session, row: dict[str, Any]) -> None:
-    session.execute(_INSERT, row)
+    """Insert a ``job_row`` now, on the session's connection (a Core row: no ORM layer)."""
+    session.connection().execute(_INSERT, row)
     session.info[JOBS_ENQUEUED_KEY] = True
 
 
