@@ -58,7 +58,9 @@ _COMMITTAL_QUESTION = re.compile(
     r"prenot\w*|esta tarde|esta noche|esta noite|atender|on the house|day before|(ok|okay|alright)"
     r" to|enforce\w*|sue|rights|instead|forward|earlier|later|vacanc\w+|hiring|terms|schnell|"
     r"bald|rapide|vite|rapido|pronto|rapidamente|(would|will|does|did) (it|that|this|the \w+) "
-    r"come to|(it|that|this|all that)'d come to|comes? to in total)\b|[$€£%]|"
+    r"come to|(it|that|this|all that)'d come to|comes? to in total|grand|in the region of|or more|"
+    r"or less|ballpark|roughly|approximately|something to (get|have) (checked|looked at|seen)|"
+    r"mole|lump|symptoms?)\b|[$€£%]|"
     r"\d\s?(am|pm|h|k|bucks|quid|dollars?|euros?|pounds?)\b|\d:\d\d|\b(at|by|for|"
     r"under|over|than|around|about|before|after|until|till|from|to) [$€£]?\d|"
     r"\d(st|nd|rd|th)\b(?! (floor|storey|story|flat|grade|year|time))"
@@ -77,7 +79,16 @@ _COMMITTAL_STATEMENT = re.compile(
     r"disgusting|instead|pull(ing)? out|partner(ing|ship)? with|resell\w*|affiliate|commission|"
     r"wholesale|supplier|distributor|still (isn't|hasn't|has not|is not|not|no)|precio|prix|"
     r"preco|preis|prezzo|tarifa|tarif|costo|coste|cout|custo|kosten|presupuesto|devis|orcamento|"
-    r"sconto|rimborso)\b"
+    r"sconto|rimborso|reasonable|affordable|pension|fixed income|on a budget|grand|redo|re-do|"
+    r"put (it|this|that) right|back here|come back (and|to)|still (damp|wet|leaking|broken|dirty|"
+    r"there|the same))\b|"
+    # past work of the business: an existing customer's issue, not an inquiry
+    r"(?<!have )(?<!did )(?<!if )\b(you|you guys|your (man|guy|team|crew|tech|staff|cleaners?|"
+    r"people|lads?|engineer|workers?))( \w+)? (?!(received|replied|responded|answered|listed|"
+    r"advertised|featured|mentioned|offered)\b)(\w{3,}ed|did|came|left|put|made|took|said|told|"
+    r"sent|gave|went|broke|dug|laid|built|sold|brought|forgot|missed|lost)\b(?! (for|at) (my|our|"
+    r"a|his|her|their) (friends?|neighbou?rs?|sister|brother|mum|mother|dad|father|parents|"
+    r"colleagues?|boss|family|cousin|aunt|uncle|wedding|party))"
 )
 
 # A sentence that asks, with or without its question mark ("can ya come round now").

@@ -303,6 +303,9 @@ _FOLLOW_UP += compile_all(
 )
 _JOB += compile_all(
     [
+        r"\b(role|position|vacancy|job|opening)s? (i|we) (saw|seen|noticed|read)\b|\bsaw "
+        r"advertised\b|\b(enquire|inquire|ask|asking|enquiring|inquiring) about (the|a|your) "
+        r"(\w+ )?(role|position|vacancy|job|opening)\b",
         r"\blooking for (some |any )?(subcontract\w*|contract|freelance|casual|weekend|evening|part"
         r"[- ]time|full[- ]time|seasonal|summer|temporary|temp)? ?(work|shifts|jobs?|hours|employ"
         r"ment|positions?|placement)\b|\b(weekend|evening|summer|casual|extra) (shifts|work)\b|"
@@ -335,8 +338,8 @@ _COMPLAINT += [
             r"\b(you|your \w+|the \w+ you)( \w+)? (used|left|put|installed|fitted|laid|painted|did|"
             r"fixed|repaired|cleaned|serviced|replaced)\b[^.?!\n]{0,60}\b(peeling|cracked|broken|"
             r"leaking|wrong|falling|coming off|flaking|damaged|faulty|crooked|stained|smashed|"
-            r"dented|chipped|worse|failed|stopped)\b|\b(smashed|shattered|snapped|dented|chipped|"
-            r"gouged|scratched|ripped|tore|torn)\b"
+            r"dented|chipped|worse|failed|stopped)\b|\b(you|your \w+|they)\b[^.?!\n]{0,40}\b("
+            r"smashed|shattered|snapped|dented|chipped|gouged|scratched|ripped|tore|torn)\b"
         ),
         2,
     ),
@@ -347,8 +350,10 @@ _COMPLAINT += [
             r"guys?|man|lads?|driver|workers?|staff|team|painter|gardener|plumber|electrician|movers?|"
             r"dentist|hygienist|trainer|instructor|tutor|walker|photographer|chef|roofer|fitter) "
             r"(cut|nicked|hurt|injured|burn(ed|t)|bit|scared|lost|"
-            r"broke|damaged|scratched)\b|\b(packed in|packed up|gave up|died|failed|broke|"
-            r"stopped working|started "
+            r"broke|damaged|scratched)\b|\b(second|third|fourth|fifth|another|2nd|3rd|4th|5th) "
+            r"(call-?outs?|visits?|attempts?|repairs?)\b|\byour \w+[^.?!\n]{0,40}\bkeeps? ("
+            r"dropping|leaking|breaking|failing|tripping|cutting out|stopping)\b|\b(packed in|"
+            r"packed up|gave up|died|failed|broke|stopped working|started "
             r"leaking|fell off|came off)\b[^.?!\n]{0,40}\b(after|since) (your|the|you)\b|\b(post|"
             r"write|put|leave|share|tell)\b[^.?!\n]{0,30}\b(facebook|google|yelp|trustpilot|"
             r"tripadvisor|instagram|tiktok|nextdoor|social media|everyone|the world)\b"
