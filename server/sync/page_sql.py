@@ -13,8 +13,10 @@ back with ``body`` NULL and are built by ``server.leads.views``/``server.leads.w
 as is, on SQLite, a lead, message or follow-up row whose stored values are not in the form
 SQLAlchemy writes (``_sqlite_canonical``); those rows are rare.
 
-The JSON is exactly what ``server.leads.wire`` builds (tests/server/sync/test_wire.py compares
-both with the pydantic views, field by field and in field order).
+The JSON is exactly what the pydantic views give (tests/server/sync/test_page_sql.py and
+test_wire.py compare every pulled row with them, field by field and in field order). The SQL
+is put together once per dialect from table, column and enum names only (hence the ``S608``
+exemptions); the request's values are bound parameters.
 """
 
 from __future__ import annotations
