@@ -151,3 +151,32 @@ _CAPABILITY = re.compile(
 def plain_inquiry(text: str) -> bool:
     """Whether the folded ``text`` asks for the service, or about it, in so many words."""
     return bool(_REQUEST.search(text) or _CAPABILITY.search(text))
+
+
+# Money in any words: asked about in a question, or set as a limit in a statement. A lead that
+# does this is also labelled a price question (``price_commitment``) when the topic rules did
+# not name one, so the owner sees why it was held and the reading agrees with the labels.
+_NUMBER_WORDS = (
+    r"(a|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|a few|couple of)"
+    r"( hundred| thousand| grand| k)"
+)
+_MONEY_QUESTION = re.compile(
+    rf"\b(price\w*|cost\w*|charge[sd]?|fees?|pay|paying|payment|spend|budget|cheap\w*|expensive|"
+    rf"afford\w*|rates?|quote\w*|estimate\w*|money|cash|bill|minimum|grand|in the region of|"
+    rf"ballpark|(would|will|does|did) (it|that|this|the \w+) come to|'d come to|{_NUMBER_WORDS}|"
+    rf"precio|cuesta|cuanto(?! tiempo)|prix|"
+    rf"combien(?! de temps)|preco|quanto(?! tempo)|custa|kosten|kostet|preis|wie ?viel(?! zeit)|"
+    rf"prezzo|costo|costa|presupuesto|devis|orcamento)"
+    rf"\b|[$€£]\s?\d|\d\s?(k|bucks|quid|dollars?|euros?|pounds?)\b"
+)
+_MONEY_LIMIT = re.compile(
+    rf"\b(reasonable|affordable|on a budget|fixed income|pension|{_NUMBER_WORDS}|"
+    r"tight budget|within budget)\b"
+)
+
+
+def money_asked(text: str) -> bool:
+    """Whether the folded ``text`` asks about money or sets a money limit, in any words."""
+    if _MONEY_LIMIT.search(text):
+        return True
+    return any(_MONEY_QUESTION.search(s) for s in asking_sentences(text))

@@ -26,10 +26,10 @@ _BOOKING_CUE = re.compile(
     r"|come (out|over|by|and|take|have|round|around)|take a look|have a look|get (it|them|this|"
     r"him|her) (looked at|checked|fixed|done|serviced|sorted|seen)|look at it|need (a|an|someone|"
     r"somebody) \w+ to|next steps?|sign (me |us )?up|take on new|send someone|save me a|"
-    r"reservar|cita|agendar|marcar|rendez-vous|termin|buchen|vereinbaren)\b"
+    r"reservar|cita|agendar|marcar|rendez-vous|termin|buchen|vereinbaren|order|get in touch)\b"
 )
 _REQUEST_QUESTION = re.compile(
-    r"\b(can|could|would|will) (you|someone|somebody|anyone|one of you|your team)\b"
+    r"\b(can|could|would|will) (you|someone|somebody|anyone|one of you|your team|an? \w+|we)\b"
 )
 _ADVICE_TOPICS = frozenset(
     {BlockedTopic.LEGAL_ADVICE, BlockedTopic.MEDICAL_ADVICE, BlockedTopic.FINANCIAL_ADVICE}
@@ -105,6 +105,12 @@ def analyse_lead(lead: LeadForAnalysis) -> Analysis:
         scam = True
     vague = not signals.content_words(message + " " + service_text)
     complaint = signals.complaint_score(scan) >= 2
+    if (
+        BlockedTopic.PRICE_COMMITMENT not in topics
+        and BlockedTopic.REFUND_OR_DISCOUNT not in topics
+        and caution.money_asked("\n".join(part for part in (message, service_text) if part))
+    ):
+        topics = sorted({*topics, BlockedTopic.PRICE_COMMITMENT}, key=list(BlockedTopic).index)
     if injection:
         topics = _injection_topics(scan, topics)
     if (scam or pitch) and not injection:

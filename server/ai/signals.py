@@ -230,7 +230,8 @@ _NO_RUSH = compile_all(
         r"nothing urgent|no urgency|not time[- ]sensitive|take your time|whenever (is )?convenient|"
         r"whenever suits|whenever you can|at your (convenience|leisure)|flexible on (timing|dates?|"
         r"time)|timing is flexible|dates? (are|is) flexible|later in the year|months away|"
-        r"sometime next (year|month)|no es urgente|sin prisa|pas urgent|pas presse|rien d'urgent|"
+        r"sometime next (year|month)|this (coming )?(spring|summer|autumn|fall)|"
+        r"no es urgente|sin prisa|pas urgent|pas presse|rien d'urgent|"
         r"nao e urgente|sem pressa|nicht dringend|keine eile|kein notfall)\b",
         r"\b(next|this coming) (year|spring|summer|autumn|fall|winter|january|february|march|april|"
         r"may|june|july|august|september|october|november|december)\b",
@@ -289,6 +290,10 @@ _PITCH += compile_all(
 )
 _PITCH += compile_all(
     [
+        r"\bspare capacity\b|\b(sub-?contract\w*|send|pass) (some |any )?(work|jobs|overflow) "
+        r"(to us|our way)\b|\bwe help (\w+ ){0,2}(dentists|clinics|salons|plumbers|electricians|"
+        r"businesses|practices|owners|companies|contractors|brands|studios|gyms|trades\w*|"
+        r"restaurants|agencies|landlords)\b|\b\w+ campaigns?\b|\bopen to a (quick )?(chat|call)\b",
         r"\b(advertis\w+|advert|sponsor\w*) (with|on|in) (us|our)\b|\bi'm (calling |writing )?"
         r"from (a|an|the) (local )?(radio|newspaper|magazine|agency|company|directory|marketing|"
         r"media)\b",
@@ -314,6 +319,8 @@ _JOB += compile_all(
 )
 _CANCEL += compile_all(
     [
+        r"\bskip (my|our|the|next|this)( week's| weeks| month's)? (\w+ )?(session|class|lesson|"
+        r"appointment|visit|clean|booking)\b",
         r"\bcall(ing|ed)? off\b|\b(won't|will not|wont|no longer|don't|do not)( be)? (need|needing"
         r"|want|wanting|require|requiring)\b[^.?!\n]{0,50}\b(anymore|any more|after all|now|any "
         r"longer|session|booking|appointment|visit|clean|cleans|service|job|van|class|lesson)\b|"
@@ -322,6 +329,15 @@ _CANCEL += compile_all(
     ]
 )
 _COMPLAINT += [
+    (
+        re.compile(
+            r"\b(redo|re-do|put (it|this|that) right|come back (and|to) (fix|redo|finish|sort))\b|"
+            r"\b(didn't|did not|never) (finish|complete|tidy|take away|remove|clean up|turn up)\b|"
+            r"\bmore than (i|we) (expected|were (quoted|told)|agreed)\b|\bexpect an apology\b|"
+            r"\b(was|were) (really |very )?rude\b"
+        ),
+        2,
+    ),
     (
         re.compile(
             r"\b(let down|very (disappointed|upset|annoyed|angry|frustrated|unhappy|poor)|annoyed|"

@@ -15,7 +15,7 @@ from server.ai.caution import asking_sentences, needs_a_person, plain_inquiry
 from server.ai.local import analyse_lead
 from server.ai.text import fold
 from shared.models.enums import RiskLevel
-from tests.server.ai.caution_cases import SAFE, UNSAFE
+from tests.server.ai.caution_cases import READINGS, SAFE, UNSAFE
 
 
 def _analyse(message: str, service: str | None = None, time: str | None = None) -> Analysis:
@@ -91,3 +91,11 @@ def test_a_clock_time_holds_in_the_message_but_is_a_preference_in_the_time_field
 )
 def test_an_inquiry_must_ask_for_the_service_or_about_it(message: str, expected: bool) -> None:
     assert plain_inquiry(fold(message)) is expected
+
+
+def test_intent_and_urgency_agree_with_a_human_on_new_wording() -> None:
+    intent = sum(_analyse(m).intent.value == want for m, want, _ in READINGS)
+    urgency = sum(_analyse(m).urgency.value == want for m, _, want in READINGS)
+    print(f"\nnew wording: intent {intent}/{len(READINGS)}, urgency {urgency}/{len(READINGS)}")
+    assert intent >= 0.8 * len(READINGS)
+    assert urgency >= 0.8 * len(READINGS)
