@@ -11,6 +11,7 @@ glyphs are laid out once, when first drawn). The model's ``data`` still answers 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, Qt
@@ -21,9 +22,15 @@ from desktop.ui.models import LeadTableModel, bold, cell_colour, cell_texts
 
 PADDING = 4  # what the Fusion style leaves either side of an item's text
 MAX_TEXTS = 8192  # prepared texts kept (a screen holds ~200; one column width change adds more)
-SELECTED = QStyle.StateFlag.State_Selected
-ACTIVE = QStyle.StateFlag.State_Active
-ENABLED = QStyle.StateFlag.State_Enabled
+# Plain ints: tests on Python enum flags cost more than the rest of a cell's paint.
+SELECTED = QStyle.StateFlag.State_Selected.value
+ACTIVE = QStyle.StateFlag.State_Active.value
+ENABLED = QStyle.StateFlag.State_Enabled.value
+
+
+@cache
+def qcolour(name: str) -> QColor:
+    return QColor(name)
 
 
 class LeadCellDelegate(QStyledItemDelegate):
@@ -40,7 +47,7 @@ class LeadCellDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        state = option.state  # type: ignore[attr-defined]
+        state = option.state.value  # type: ignore[attr-defined]
         rect = option.rect  # type: ignore[attr-defined]
         palette = option.palette  # type: ignore[attr-defined]
         group = (
@@ -65,9 +72,10 @@ class LeadCellDelegate(QStyledItemDelegate):
         if static is None:
             return
         colour = None if selected else cell_colour(row, column)
-        painter.save()
+        # The view gives each cell the painter as the one before left it, and sets its own
+        # pen for the grid: setting the pen and font here needs no save and restore.
         painter.setPen(
-            QColor(colour)
+            qcolour(colour)
             if colour
             else palette.color(
                 group,
@@ -77,7 +85,6 @@ class LeadCellDelegate(QStyledItemDelegate):
         painter.setFont(bold() if row.unread else option.font)  # type: ignore[attr-defined]
         top = rect.top() + (rect.height() - int(static.size().height())) // 2  # as AlignVCenter
         painter.drawStaticText(QPointF(rect.left() + PADDING, top), static)
-        painter.restore()
 
     def _static(self, text: str, width: int, heavy: bool, font: Any) -> QStaticText | None:
         key = (text, width, heavy)
