@@ -248,4 +248,9 @@ async def test_a_pull_cut_short_keeps_the_pages_before_the_failure(server, parts
     server.offline = False
     await engine.pull()
     assert store.cursor == server.version
-    assert len(Queries(store).leads()) == 9
+    queries = Queries(store)
+    assert len(queries.leads()) == 9
+    # The resumed bootstrap indexed the leads of both halves for search.
+    assert queries.count_leads(q="Lead") == 9
+    assert [row.customer_name for row in queries.leads(q="Number0")] == ["Lead Number0"]
+    assert [row.customer_name for row in queries.leads(q="Number8")] == ["Lead Number8"]
