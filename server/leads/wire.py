@@ -33,7 +33,7 @@ _FOLLOW_UP_FIELDS = ("id", "lead_id", "status", "scheduled_at", "sent_at", "canc
 _ANALYSIS_FIELDS = ("id", "lead_id", "parsed", "provider", "model", "status", "created_at")
 # The AI output fields of ``AIOut`` in order; provider, model, status and created_at come from
 # the row's columns, the rest from its ``parsed`` JSON.
-_AI_PARSED = tuple(f for f in AIOut.model_fields if f not in ("provider", "model", "status"))
+AI_PARSED = tuple(f for f in AIOut.model_fields if f not in ("provider", "model", "status"))
 _GATE_REASONS = frozenset(GateReason._value2member_map_)
 
 
@@ -112,7 +112,7 @@ def analysis_row(row: Row) -> dict[str, Any]:
     """``AIOut`` of the stored analysis, plus its ``id`` and ``lead_id``."""
     id_, lead_id, parsed, provider, model, status, created_at, _version = row
     data: dict[str, Any] = {}
-    for field in _AI_PARSED:
+    for field in AI_PARSED:
         if field == "created_at":
             data["provider"], data["model"], data["status"] = provider, model, status
             data["created_at"] = created_at

@@ -7,11 +7,12 @@ joins the texts. One statement reads the head version, finds the page's boundary
 ``(business_id, version)`` indexes and returns every change of the page in version order, so a
 page is one round trip and one snapshot.
 
-Leads, messages, follow-ups and tombstones are written by the database. Businesses, forms
-(their views need the settings) and AI analyses (their view validates the stored JSON) come
-back with ``body`` NULL and are built by ``server.leads.views``/``server.leads.wire`` in Python,
-as is, on SQLite, a lead, message or follow-up row whose stored values are not in the form
-SQLAlchemy writes (``_sqlite_canonical``); those rows are rare.
+Leads, messages, follow-ups, AI analyses and tombstones are written by the database.
+Businesses and forms (one row each; their views need the settings) come back with ``body``
+NULL and are built by ``server.leads.views`` in Python, as is a row the SQL cannot write
+exactly: on SQLite one whose stored UUIDs or times are not in the form SQLAlchemy writes
+(``_sqlite_canonical``), and an analysis whose stored output lacks a field or has a confidence
+that is not a number (``_AI_REQUIRED``); ``server.leads.wire`` builds those.
 
 The JSON is exactly what the pydantic views give (tests/server/sync/test_page_sql.py and
 test_wire.py compare every pulled row with them, field by field and in field order). The SQL
@@ -45,6 +46,11 @@ _TABLES: tuple[tuple[str, Any], ...] = (
     ("tombstone", SyncTombstone),
 )
 _GATE_REASONS = ", ".join(f"'{reason.value}'" for reason in GateReason)
+_DATABASE_WRITTEN = ("lead", "message", "follow_up", "ai_analysis")
+# The AI output fields an analysis row must hold for the database to write it (``spam`` may be
+# missing: it is then false); a row without one of them is left to Python, as is one whose
+# confidence is not a number (``wire.analysis_row`` would convert it).
+_AI_REQUIRED = tuple(name for name in wire.AI_PARSED if name not in ("created_at", "spam"))
 _FOLLOW_UP_STATE = (
     "CASE WHEN t.status != 'scheduled' THEN t.status"
     " WHEN t.scheduled_at < :now THEN 'overdue'"
@@ -65,6 +71,16 @@ def _fields(tag: str) -> list[Field]:
         ]
     if tag == "message":
         return [(name, table_of(Message).c[name]) for name in wire.MESSAGE_FIELDS]
+    if tag == "ai_analysis":  # as ``wire.analysis_row``: the AI output, then the row's columns
+        table = table_of(AIAnalysis)
+        out: list[Field] = []
+        for name in wire.AI_PARSED:
+            if name == "created_at":
+                out += [(column, table.c[column]) for column in ("provider", "model", "status")]
+                out.append(("created_at", table.c.created_at))
+            else:
+                out.append((name, f"PARSED:{name}"))
+        return [*out, ("id", table.c.id), ("lead_id", table.c.lead_id)]
     table = table_of(FollowUp)
     return [
         ("id", table.c.id),
@@ -144,12 +160,35 @@ def _sqlite_data(tag: str) -> tuple[str, str]:
                 "(SELECT json_group_array(r.value) FROM json_each(t.gate_reasons) AS r"
                 f" WHERE r.type = 'text' AND r.value IN ({_GATE_REASONS}))) END"
             )
+        elif isinstance(column, str) and column.startswith("PARSED:"):
+            value = _sqlite_parsed(name)
         elif isinstance(column, str):
             value = column
         else:
             value = _sqlite_value(name, column)
         parts.append(f"'{name}', {value}")
-    return f"json_object({', '.join(parts)})", _sqlite_canonical(fields)
+    canonical = _sqlite_canonical(fields)
+    if tag == "ai_analysis":
+        present = " AND ".join(
+            f"json_type(t.parsed, '$.{name}') IS NOT NULL" for name in _AI_REQUIRED
+        )
+        canonical += (
+            f" AND {present} AND json_type(t.parsed, '$.confidence_score') IN ('integer', 'real')"
+        )
+    return f"json_object({', '.join(parts)})", canonical
+
+
+def _sqlite_parsed(name: str) -> str:
+    """A field of an analysis's ``parsed`` JSON (``->`` keeps it JSON inside ``json_object``)."""
+    if name == "confidence_score":  # a float, as ``float()`` makes it
+        return (
+            "CASE json_type(t.parsed, '$.confidence_score') WHEN 'integer'"
+            " THEN CAST(t.parsed ->> '$.confidence_score' AS REAL)"
+            " ELSE t.parsed -> '$.confidence_score' END"
+        )
+    if name == "spam":
+        return "coalesce(t.parsed -> '$.spam', json('false'))"
+    return f"t.parsed -> '$.{name}'"
 
 
 def _sqlite_body(tag: str) -> str:
@@ -160,7 +199,7 @@ def _sqlite_body(tag: str) -> str:
             " ELSE lower(t.entity_id) END,"
             " 'version', t.version, 'deleted', json('true'), 'data', NULL)"
         )
-    if tag not in ("lead", "message", "follow_up"):
+    if tag not in _DATABASE_WRITTEN:
         return "NULL"
     data, canonical = _sqlite_data(tag)
     return (
@@ -193,6 +232,8 @@ def _pg_data(tag: str) -> str:
             )
         elif isinstance(column, str) and column == "NULL":
             value = "NULL::text"
+        elif isinstance(column, str) and column.startswith("PARSED:"):
+            value = _pg_parsed(name)
         elif isinstance(column, str):
             value = column
         elif isinstance(column.type, UTCDateTime):
@@ -201,6 +242,28 @@ def _pg_data(tag: str) -> str:
             value = f"t.{column.name}"
         parts.append(f'{value} AS "{name}"')
     return ", ".join(parts)
+
+
+def _pg_parsed(name: str) -> str:
+    if name == "confidence_score":  # a float, as ``float()`` makes it: ``1`` is written ``1.0``
+        return (
+            "CASE WHEN (t.parsed ->> 'confidence_score') ~ '^-?[0-9]+$'"
+            " THEN ((t.parsed ->> 'confidence_score') || '.0')::jsonb"
+            " ELSE t.parsed -> 'confidence_score' END"
+        )
+    if name == "spam":
+        return "coalesce(t.parsed -> 'spam', 'false'::jsonb)"
+    return f"t.parsed -> '{name}'"
+
+
+def _pg_written(tag: str) -> str:
+    """When the database writes a row of ``tag`` (see ``_AI_REQUIRED``)."""
+    if tag != "ai_analysis":
+        return "true"
+    required = ", ".join(f"'{name}'" for name in _AI_REQUIRED)
+    return (
+        f"t.parsed ?& array[{required}] AND jsonb_typeof(t.parsed -> 'confidence_score') = 'number'"
+    )
 
 
 def _pg_arm(tag: str, table: str, owner: str, bound: str) -> str:
@@ -212,13 +275,14 @@ def _pg_arm(tag: str, table: str, owner: str, bound: str) -> str:
             " t.entity_id AS id, t.version AS version, true AS deleted, NULL::json AS data) AS c"
             f" WHERE {where}"
         )
-    if tag not in ("lead", "message", "follow_up"):
+    if tag not in _DATABASE_WRITTEN:
         return (
             f"SELECT '{tag}' AS tag, t.id, t.version, NULL::text AS body"  # noqa: S608
             f" FROM {table} AS t WHERE {where}"
         )
     return (
-        f"SELECT '{tag}' AS tag, t.id, t.version, row_to_json(c)::text AS body FROM {table} AS t"  # noqa: S608
+        f"SELECT '{tag}' AS tag, t.id, t.version,"  # noqa: S608
+        f" CASE WHEN {_pg_written(tag)} THEN row_to_json(c)::text END AS body FROM {table} AS t"
         f" CROSS JOIN LATERAL (SELECT {_pg_data(tag)}) AS d"
         f" CROSS JOIN LATERAL (SELECT '{tag}' AS entity, t.id AS id, t.version AS version,"
         " false AS deleted, d AS data) AS c"

@@ -62,8 +62,8 @@ async def pull(
 
     One statement (``server.sync.page_sql``) reads the head version, finds the page's last
     version over the ``(business_id, version)`` indexes and returns the page's changes with
-    their JSON written by the database; the few rows it leaves to Python (businesses, forms,
-    analyses) are loaded by a second query per entity type present.
+    their JSON written by the database; the few rows it leaves to Python (the business, its
+    forms) are loaded by a second query per entity type present.
 
     Every query is capped at the head version. The first statement reads it and the page in one
     snapshot; a later query (the Python-built rows), on PostgreSQL in a snapshot of its own, is

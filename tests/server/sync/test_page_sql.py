@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from server.leads.views import end_of_today, sync_data
 from server.models import SYNCED_MODELS
 from server.models.base import utcnow
-from server.models.lead import FollowUp, Lead, Message
+from server.models.lead import AIAnalysis, FollowUp, Lead, Message
 from server.sync.page_sql import page_statement
 from tests.server.owner.people import OWNER
 from tests.server.sync.client import Replica
@@ -87,9 +87,9 @@ async def test_the_database_writes_the_rows_of_leads_messages_follow_ups_and_tom
     for row in rows:
         by_tag.setdefault(row.tag, []).append(row)
     assert set(by_tag) == {*MODELS, "tombstone"}
-    for tag in ("lead", "message", "follow_up", "tombstone"):
+    for tag in ("lead", "message", "follow_up", "ai_analysis", "tombstone"):
         assert all(row.body is not None for row in by_tag[tag]), f"{tag} built in Python"
-    for tag in ("ai_analysis", "business", "form"):
+    for tag in ("business", "form"):
         assert all(row.body is None for row in by_tag[tag]), tag
     assert [row.version for row in rows] == sorted({row.version for row in rows})
     head = rows[0].head
@@ -142,3 +142,25 @@ async def test_on_sqlite_a_row_stored_in_another_form_is_built_in_python(world, 
     async with world.ctx.db.session() as session:
         row = await session.get(Lead, uuid.UUID(lead["id"]))
         assert synced == sync_data("lead", row, world.ctx.settings)
+
+
+async def test_an_analysis_confidence_stored_as_an_integer_is_sent_as_a_float(world, tenant):
+    lead = await world.lead(tenant)
+    async with world.ctx.db.session() as session:
+        analysis = (
+            await session.execute(
+                select(AIAnalysis).where(AIAnalysis.lead_id == uuid.UUID(lead["id"]))
+            )
+        ).scalar_one()
+        analysis.parsed = {**analysis.parsed, "confidence_score": 1}
+        analysis.parsed.pop("spam", None)  # written before ``spam`` existed: false
+        analysis_id = str(analysis.id)
+    replica = Replica(tenant.owner_headers)
+    await replica.catch_up(world.client)
+    synced = replica.live("ai_analysis")[analysis_id]
+    assert synced["confidence_score"] == 1.0 and isinstance(synced["confidence_score"], float)
+    assert synced["spam"] is False
+    async with world.ctx.db.session() as session:
+        row = await session.get(AIAnalysis, uuid.UUID(analysis_id))
+        expected = sync_data("ai_analysis", row, world.ctx.settings)
+        assert synced == expected and list(synced) == list(expected)

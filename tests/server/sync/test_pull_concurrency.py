@@ -11,7 +11,8 @@ from sqlalchemy.util import await_only
 
 from server.context import build_context
 from server.models.base import utcnow
-from server.models.lead import AIAnalysis, Lead, Message
+from server.models.business import Form
+from server.models.lead import Lead, Message
 from tests.server.owner.people import World
 from tests.server.sync.client import Replica
 from tests.server.sync.truth import assert_replica_is_the_truth
@@ -72,31 +73,31 @@ async def test_commits_landing_between_the_statements_of_one_pull_are_not_skippe
     pg_world: World,
 ):
     """Deterministic form of the race. A page is one statement, except for the rows Python
-    builds (here an analysis), which a second query loads in a snapshot of its own. Just before
-    that query runs, another transaction changes the analysis again, then commits a lead change
-    and a message: the page must drop the analysis (its new version comes later), not move the
-    cursor past the lead change, and bring nothing twice."""
+    builds (here the form), which a second query loads in a snapshot of its own. Just before
+    that query runs, another transaction changes the form again, then commits a lead change and
+    a message: the page must drop the form (its new version comes later), not move the cursor
+    past the lead change, and bring nothing twice."""
     tenant = await pg_world.tenant()
     lead = await pg_world.lead(tenant)
     lead_id = uuid.UUID(lead["id"])
     replica = Replica(tenant.owner_headers)
     await replica.catch_up(pg_world.client)
     async with pg_world.ctx.db.session() as session:
-        analysis = (
-            await session.execute(select(AIAnalysis).where(AIAnalysis.lead_id == lead_id))
+        form = (
+            await session.execute(select(Form).where(Form.business_id == uuid.UUID(tenant.id)))
         ).scalar_one()
-        analysis.model = "changed before the pull"
-        analysis_id = analysis.id
+        form.title = "changed before the pull"
+        form_id = form.id
     other = build_context(pg_world.ctx.settings)
     fired = []
 
-    async def commit_analysis_lead_then_message() -> None:
-        for change in ("analysis", "lead", "message"):
+    async def commit_form_lead_then_message() -> None:
+        for change in ("form", "lead", "message"):
             async with other.db.session() as session:
                 row = await session.get(Lead, lead_id, with_for_update={"key_share": True})
-                if change == "analysis":
-                    again = await session.get(AIAnalysis, analysis_id)
-                    again.model = "changed mid-pull"
+                if change == "form":
+                    again = await session.get(Form, form_id)
+                    again.title = "changed mid-pull"
                 elif change == "lead":
                     row.preferred_time = "changed mid-pull"
                 else:
@@ -112,9 +113,9 @@ async def test_commits_landing_between_the_statements_of_one_pull_are_not_skippe
                     )
 
     def between_statements(_conn, _cursor, statement, _params, _context, _many) -> None:
-        if not fired and "FROM ai_analyses" in statement and "WITH head" not in statement:
+        if not fired and "FROM forms" in statement and "WITH head" not in statement:
             fired.append(True)
-            await_only(commit_analysis_lead_then_message())
+            await_only(commit_form_lead_then_message())
 
     engine = pg_world.ctx.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", between_statements)
@@ -124,8 +125,8 @@ async def test_commits_landing_between_the_statements_of_one_pull_are_not_skippe
         event.remove(engine, "before_cursor_execute", between_statements)
         await other.db.dispose()
     assert fired
-    assert [c["entity"] for c in page["changes"]] == [], "the changed analysis was not dropped"
+    assert page["changes"] == [], "the form changed again was not left to a later page"
     await replica.catch_up(pg_world.client)
     assert replica.live("lead")[lead["id"]]["preferred_time"] == "changed mid-pull"
-    assert replica.live("ai_analysis")[str(analysis_id)]["model"] == "changed mid-pull"
+    assert replica.live("form")[str(form_id)]["title"] == "changed mid-pull"
     await assert_replica_is_the_truth(pg_world.ctx, tenant.id, replica)
