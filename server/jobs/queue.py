@@ -159,7 +159,16 @@ async def finish_many(session: AsyncSession, job_ids: list[uuid.UUID], worker_id
     """Mark several jobs done at once (those this worker still holds)."""
     if not job_ids:
         return
-    await session.execute(
+    await session.execute(_finished(job_ids, worker_id))
+
+
+def finish_now(session: Session, job_id: uuid.UUID, worker_id: str) -> None:
+    """``finish`` for synchronous code (``Database.run_write``)."""
+    session.execute(_finished([job_id], worker_id))
+
+
+def _finished(job_ids: list[uuid.UUID], worker_id: str) -> Any:
+    return (
         update(table_of(Job))
         .where(Job.id.in_(job_ids), Job.locked_by == worker_id, Job.status == RUNNING)
         .values(status=DONE, finished_at=utcnow(), locked_until=None, last_error=None)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from server.context import ServerContext
 from server.jobs import queue
@@ -51,11 +52,20 @@ class JobRun:
 
     async def owned(self, session: AsyncSession) -> bool:
         """Lock the job row; False if the lease expired and another worker has taken it over."""
-        job = await session.get(Job, self.id, with_for_update=True, populate_existing=True)
-        return job is not None and job.status == queue.RUNNING and job.locked_by == self.worker_id
+        return await session.run_sync(self.owned_now)
 
     async def complete(self, session: AsyncSession) -> None:
         await queue.finish(session, self.id, self.worker_id)
+        self.completed = True
+
+    def owned_now(self, session: Session) -> bool:
+        """``owned`` for synchronous code (``Database.run_write``)."""
+        job = session.get(Job, self.id, with_for_update=True, populate_existing=True)
+        return job is not None and job.status == queue.RUNNING and job.locked_by == self.worker_id
+
+    def complete_now(self, session: Session) -> None:
+        """``complete`` for synchronous code: the job is done when this transaction commits."""
+        queue.finish_now(session, self.id, self.worker_id)
         self.completed = True
 
 

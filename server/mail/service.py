@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from server.config import Settings
 from server.context import ServerContext
@@ -43,8 +44,14 @@ _EARLIER_MAIL = (
 )
 
 
-async def queue_email(
-    session: AsyncSession,
+async def queue_email(session: AsyncSession, settings: Settings, **fields: Any) -> EmailEvent:
+    """``queue_email_now`` in an async session's transaction (same keyword arguments)."""
+    event: EmailEvent = await session.run_sync(queue_email_now, settings, **fields)
+    return event
+
+
+def queue_email_now(
+    session: Session,
     settings: Settings,
     *,
     kind: EmailKind,
@@ -58,6 +65,8 @@ async def queue_email(
     reply_to: str | None = None,
     automatic: bool = False,
 ) -> EmailEvent:
+    """Render the mail and add its ``email_events`` row and ``deliver_email`` job to the
+    caller's transaction (synchronous code: ``Database.run_write`` or ``run_sync``)."""
     text_body, html_body = compose.render(template, {**context, "subject": subject})
     domain = compose.platform_address(settings.email_from).rpartition("@")[2] or "localhost"
     event = EmailEvent(
@@ -77,12 +86,12 @@ async def queue_email(
         created_at=utcnow(),
     )
     if lead_id is not None and kind in CUSTOMER_KINDS:
-        earlier = list((await session.execute(_EARLIER_MAIL, {"lead_id": lead_id})).scalars())
+        earlier = list(session.execute(_EARLIER_MAIL, {"lead_id": lead_id}).scalars())
         if earlier:
             event.in_reply_to = earlier[-1]
             event.references = " ".join(earlier[-MAX_REFERENCES:])
     session.add(event)  # flushed with the caller's other rows (the job insert does not flush)
-    await queue.enqueue(
+    queue.enqueue_now(
         session, DELIVER_EMAIL, {"email_event_id": str(event.id)}, dedupe_key=f"email:{event.id}"
     )
     return event

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from server.config import Settings
-from server.mail.service import queue_email
+from server.mail.service import queue_email_now
 from server.models.business import Business
 from server.models.lead import Lead, Message
 from server.models.ops import EmailEvent
@@ -61,7 +64,17 @@ def follow_up_text(lead: Lead, business: Business) -> str:
 
 
 async def send_customer_mail(
-    session: AsyncSession,
+    session: AsyncSession, settings: Settings, **fields: Any
+) -> tuple[Message, EmailEvent]:
+    """``send_customer_mail_now`` in an async session's transaction (same keyword arguments)."""
+    sent: tuple[Message, EmailEvent] = await session.run_sync(
+        send_customer_mail_now, settings, **fields
+    )
+    return sent
+
+
+def send_customer_mail_now(
+    session: Session,
     settings: Settings,
     *,
     kind: EmailKind,
@@ -77,7 +90,7 @@ async def send_customer_mail(
         raise ValueError("the lead has no email address")
     subject = subject_for(kind, lead, business)
     paragraphs = [p.strip() for p in content.split("\n\n") if p.strip()]
-    event = await queue_email(
+    event = queue_email_now(
         session,
         settings,
         kind=kind,
@@ -117,8 +130,8 @@ async def send_customer_mail(
     return message, event
 
 
-async def alert_owner(
-    session: AsyncSession,
+def alert_owner_now(
+    session: Session,
     settings: Settings,
     *,
     lead: Lead,
@@ -130,7 +143,8 @@ async def alert_owner(
     auto_sent: bool,
     reasons: list[str],
 ) -> EmailEvent:
-    return await queue_email(
+    """Queue the owner's new-lead alert in the caller's transaction (synchronous code)."""
+    return queue_email_now(
         session,
         settings,
         kind=EmailKind.OWNER_ALERT,

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from server import audit
 from server.ai.base import AnalysisOutcome, LeadForAnalysis
@@ -95,7 +96,7 @@ async def analyse(ctx: ServerContext, subject: LeadForAnalysis) -> AnalysisOutco
         )
 
 
-def store_analysis(session: AsyncSession, lead: Lead, outcome: AnalysisOutcome) -> AIAnalysis:
+def store_analysis(session: Session, lead: Lead, outcome: AnalysisOutcome) -> AIAnalysis:
     row = AIAnalysis(
         id=uuid.uuid4(),
         business_id=lead.business_id,
@@ -115,7 +116,7 @@ def store_analysis(session: AsyncSession, lead: Lead, outcome: AnalysisOutcome) 
     return row
 
 
-def store_draft(session: AsyncSession, lead: Lead, outcome: AnalysisOutcome) -> Message | None:
+def store_draft(session: Session, lead: Lead, outcome: AnalysisOutcome) -> Message | None:
     reply = outcome.analysis.suggested_reply.strip()
     if not reply:
         return None
@@ -196,7 +197,7 @@ def _lead_facts_query() -> Any:
 _LEAD_FACTS = _lead_facts_query()
 
 
-async def _lead_facts(session: AsyncSession, lead: Lead) -> _LeadFacts:
+def _lead_facts(session: Session, lead: Lead) -> _LeadFacts:
     """Every fact in one query (they were five round trips)."""
     now = utcnow()
     params = {
@@ -206,7 +207,7 @@ async def _lead_facts(session: AsyncSession, lead: Lead) -> _LeadFacts:
         "day_ago": now - timedelta(hours=24),
         "quiet_since": now - ACK_QUIET_PERIOD,
     }
-    row = (await session.execute(_LEAD_FACTS, params)).one()
+    row = session.execute(_LEAD_FACTS, params).one()
     return _LeadFacts(
         auto_emails_last_24h=int(row[0]) if lead.customer_email else 0,
         answered=bool(row[1]),
@@ -263,30 +264,43 @@ async def process_lead(ctx: ServerContext, run: JobRun) -> None:
         # An AI outage delays the lead (retried with backoff); it never drops it.
         raise JobError(f"AI unavailable: {outcome.error}")
 
-    async with ctx.db.session() as session:
-        if not await run.owned(session):
-            return  # our lease expired and another worker took the job over
-        lead = await session.get(Lead, lead_id, with_for_update=True)
-        business = await session.get(Business, lead.business_id) if lead else None
-        if lead is None or business is None or lead.status == LeadStatus.SPAM.value:
-            await run.complete(session)
-            return
-        await decide_and_act(ctx, session, lead, business, outcome, duplicate=duplicate)
-        if outcome.status is not AnalysisStatus.OK:
-            await queue.enqueue(
-                session,
-                REANALYSE_LEAD,
-                {"lead_id": str(lead.id)},
-                run_at=utcnow() + REANALYSE_DELAY,
-                max_attempts=20,
-                dedupe_key=f"reanalyse:{lead.id}:{run.id}",
-            )
-        await run.complete(session)
+    # The decision is one write transaction of synchronous code: on SQLite one thread hand-off
+    # for all of its statements instead of several per statement through aiosqlite.
+    await ctx.db.run_write(_decide, ctx, run, lead_id, outcome, duplicate)
 
 
-async def decide_and_act(
+def _decide(
+    session: Session,
     ctx: ServerContext,
-    session: AsyncSession,
+    run: JobRun,
+    lead_id: uuid.UUID,
+    outcome: AnalysisOutcome,
+    duplicate: bool,
+) -> None:
+    """The second half of ``process_lead``: re-read the lead, decide and act, complete the job."""
+    if not run.owned_now(session):
+        return  # our lease expired and another worker took the job over
+    lead = session.get(Lead, lead_id, with_for_update=True)
+    business = session.get(Business, lead.business_id) if lead else None
+    if lead is None or business is None or lead.status == LeadStatus.SPAM.value:
+        run.complete_now(session)
+        return
+    decide_and_act(ctx, session, lead, business, outcome, duplicate=duplicate)
+    if outcome.status is not AnalysisStatus.OK:
+        queue.enqueue_now(
+            session,
+            REANALYSE_LEAD,
+            {"lead_id": str(lead.id)},
+            run_at=utcnow() + REANALYSE_DELAY,
+            max_attempts=20,
+            dedupe_key=f"reanalyse:{lead.id}:{run.id}",
+        )
+    run.complete_now(session)
+
+
+def decide_and_act(
+    ctx: ServerContext,
+    session: Session,
     lead: Lead,
     business: Business,
     outcome: AnalysisOutcome,
@@ -296,7 +310,7 @@ async def decide_and_act(
     settings = ctx.settings
     store_analysis(session, lead, outcome)
     store_draft(session, lead, outcome)
-    facts = await _lead_facts(session, lead)  # before this transaction writes anything
+    facts = _lead_facts(session, lead)  # before this transaction writes anything
     auto_emails = facts.auto_emails_last_24h
     # A lead's automatic mail goes out once per quiet period. When two submissions of one
     # customer are processed at once and the later one's job finished first, this (earlier)
@@ -337,7 +351,7 @@ async def decide_and_act(
             details={"why": "owner_acted_first"},
         )
     elif decision.allowed and lead.customer_email:
-        await customer_mail.send_customer_mail(
+        customer_mail.send_customer_mail_now(
             session,
             settings,
             kind=EmailKind.AUTO_REPLY,
@@ -350,7 +364,7 @@ async def decide_and_act(
         reply_sent = True
         audit.record(session, "lead.auto_replied", business_id=business.id, lead_id=lead.id)
     elif lead.customer_email and not answered:
-        await customer_mail.send_customer_mail(
+        customer_mail.send_customer_mail_now(
             session,
             settings,
             kind=EmailKind.ACKNOWLEDGEMENT,
@@ -366,7 +380,7 @@ async def decide_and_act(
             lead_id=lead.id,
             details={"gate_reasons": reasons},
         )
-    await customer_mail.alert_owner(
+    customer_mail.alert_owner_now(
         session,
         settings,
         lead=lead,
@@ -386,7 +400,7 @@ async def decide_and_act(
     return decision
 
 
-def schedule_follow_up(ctx: ServerContext, session: AsyncSession, lead: Lead) -> None:
+def schedule_follow_up(ctx: ServerContext, session: Session, lead: Lead) -> None:
     """A follow-up ``LEADFLOW_FOLLOW_UP_DELAY_H`` from now (the caller checked none is pending)."""
     follow_up = FollowUp(
         id=uuid.uuid4(),
@@ -423,13 +437,18 @@ async def reanalyse_lead(ctx: ServerContext, run: JobRun) -> None:
     outcome = await analyse(ctx, subject)
     if outcome.status is not AnalysisStatus.OK:
         raise JobError(f"AI still unavailable: {outcome.error}")
-    async with ctx.db.session() as session:
-        if not await run.owned(session):
-            return
-        lead = await session.get(Lead, lead_id)
-        if lead is not None:
-            store_analysis(session, lead, outcome)
-            store_draft(session, lead, outcome)
-            lead.urgency = outcome.analysis.urgency.value
-            audit.record(session, "lead.reanalysed", business_id=lead.business_id, lead_id=lead.id)
-        await run.complete(session)
+    await ctx.db.run_write(_store_reanalysis, run, lead_id, outcome)
+
+
+def _store_reanalysis(
+    session: Session, run: JobRun, lead_id: uuid.UUID, outcome: AnalysisOutcome
+) -> None:
+    if not run.owned_now(session):
+        return
+    lead = session.get(Lead, lead_id)
+    if lead is not None:
+        store_analysis(session, lead, outcome)
+        store_draft(session, lead, outcome)
+        lead.urgency = outcome.analysis.urgency.value
+        audit.record(session, "lead.reanalysed", business_id=lead.business_id, lead_id=lead.id)
+    run.complete_now(session)
