@@ -14,8 +14,8 @@ from server.ai.base import Analysis, LeadForAnalysis
 from server.ai.caution import asking_sentences, needs_a_person, plain_inquiry
 from server.ai.local import analyse_lead
 from server.ai.text import fold
-from shared.models.enums import RiskLevel
 from tests.server.ai.caution_cases import READINGS, SAFE, UNSAFE
+from tests.server.ai.reading import auto_sendable
 
 
 def _analyse(message: str, service: str | None = None, time: str | None = None) -> Analysis:
@@ -35,25 +35,15 @@ def _analyse(message: str, service: str | None = None, time: str | None = None) 
     )
 
 
-def _auto_sendable(analysis: Analysis) -> bool:
-    return (
-        analysis.auto_send_allowed
-        and analysis.confidence_score >= 0.75
-        and analysis.risk_level is RiskLevel.LOW
-        and not analysis.blocked_topics
-        and not analysis.spam
-    )
-
-
 @pytest.mark.parametrize("case", UNSAFE, ids=lambda c: (c if isinstance(c, str) else c[0])[:40])
 def test_no_unsafe_message_is_auto_sendable(case: str | tuple[str, str | None, str | None]) -> None:
     message, service, time = (case, None, None) if isinstance(case, str) else case
     analysis = _analyse(message, service, time)
-    assert not _auto_sendable(analysis), analysis
+    assert not auto_sendable(analysis), analysis
 
 
 def test_nearly_every_plain_inquiry_is_still_auto_sendable() -> None:
-    held = [message for message in SAFE if not _auto_sendable(_analyse(message))]
+    held = [message for message in SAFE if not auto_sendable(_analyse(message))]
     assert len(held) <= len(SAFE) // 20, held  # at most 5 %
 
 

@@ -8,6 +8,7 @@ from server.ai.base import Analysis, LeadForAnalysis
 from server.ai.local import LocalAnalyser, analyse_lead
 from server.workflow.gate import reply_content_problems
 from shared.models.enums import AnalysisStatus, BlockedTopic, Intent, RiskLevel, Urgency
+from tests.server.ai.reading import auto_sendable
 
 SERVICES = ["Boiler repair", "Radiator fitting", "Bathroom refit", "Emergency call-out"]
 BUSINESS = "Kettle & Copper Heating"
@@ -33,16 +34,6 @@ def _analyse(
         message=message,
     )
     return analyse_lead(lead)
-
-
-def _passes_gate_content(analysis: Analysis) -> bool:
-    return (
-        analysis.auto_send_allowed
-        and analysis.confidence_score >= 0.75
-        and analysis.risk_level is RiskLevel.LOW
-        and not analysis.blocked_topics
-        and not analysis.spam
-    )
 
 
 async def test_the_provider_reports_ok_with_its_name_model_and_prompt_version() -> None:
@@ -167,7 +158,7 @@ def test_a_question_needing_a_commitment_is_blocked(message: str, topic: Blocked
 )
 def test_a_plain_inquiry_is_safe_with_high_confidence(message: str, service: str | None) -> None:
     analysis = _analyse(message, service=service, time="Saturday 10am")
-    assert _passes_gate_content(analysis), analysis
+    assert auto_sendable(analysis), analysis
     assert analysis.confidence_score >= 0.8
 
 
