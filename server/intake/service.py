@@ -63,13 +63,17 @@ DUPLICATE_WINDOW = timedelta(days=30)
 _CLOSED = [s.value for s in CLOSED_LEAD_STATUSES]
 
 
-def _window_count(key: str, since: str) -> Any:
-    """Hits of ``key`` since ``since`` (the oldest is read only when a limit is reached)."""
-    return (
-        select(func.count())
+def _window_count(key: str, since: str, limit: str) -> Any:
+    """Hits of ``key`` since ``since``, counted up to the limit: only "limit reached" matters,
+    and an index range walk longer than the limit would cost time for nothing (the oldest hit
+    is read only when the limit is reached)."""
+    hits = (
+        select(literal_column("1"))
         .where(RateLimitHit.key == bindparam(key), RateLimitHit.at > bindparam(since))
-        .scalar_subquery()
+        .limit(bindparam(limit))
+        .subquery()
     )
+    return select(func.count()).select_from(hits).scalar_subquery()
 
 
 _OLDEST_HIT = select(func.min(RateLimitHit.at)).where(
@@ -114,8 +118,8 @@ _INTAKE = (
         Form.active,
         Business.id,
         Business.status,
-        _window_count("ip_key", "ip_since"),
-        _window_count("form_key", "form_since"),
+        _window_count("ip_key", "ip_since", "ip_limit"),
+        _window_count("form_key", "form_since", "form_limit"),
         _OPEN_DUPLICATE,
         select(Submission.submission_id)
         .where(
@@ -368,8 +372,10 @@ def _check_and_read(
             "slug": slug,
             "ip_key": keys[0],
             "ip_since": now - timedelta(seconds=settings.intake_ip_window_s),
+            "ip_limit": settings.intake_ip_limit,
             "form_key": keys[1],
             "form_since": now - timedelta(seconds=settings.intake_form_window_s),
+            "form_limit": settings.intake_form_limit,
             # NULL equals nothing: an absent key, or a spam submission, finds no duplicate.
             "email": None if spam else clean.email_normalized,
             "phone": None if spam else clean.phone_normalized,
