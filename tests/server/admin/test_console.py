@@ -45,7 +45,7 @@ async def test_metrics_count_businesses_leads_mail_and_ai_replies(ctx, client, s
         client,
         smart.slug,
         service_needed="Deep clean",
-        message="Hello, could you help with a deep clean of our flat next week?",
+        message="Hello, could you help with a deep clean of our flat? It has two bedrooms.",
     )
     await submit(client, careful.slug)
     await submit(client, careful.slug, customer_name="Old Lead")
