@@ -4,8 +4,10 @@
                            [--skip-ai] [--skip-worker]
 
 Every server is its own uvicorn process (same uvicorn, same event loop and HTTP parser); one
-load generator (``httpx.AsyncClient``, N concurrent submitters, each waiting for its answer)
-drives them in turn, at concurrency 1, 20 and 100, on SQLite and, with ``--pg``, PostgreSQL:
+load generator (N concurrent submitters, each with its own ``httpx.AsyncClient`` and
+connection, each waiting for its answer) drives them in turn, at concurrency 1, 20 and 100, on
+SQLite and, with ``--pg``, PostgreSQL. Each row also gives the CPU time per request of the
+server process and of the load generator (steadier than wall-clock rates on a shared machine):
 
 - ``bare``: a FastAPI endpoint that validates the same JSON body and inserts one row;
 - ``leadflow``: ``POST /api/v1/public/forms/{slug}/submit`` of the real app, API only
