@@ -44,7 +44,7 @@ from server.intake.validation import CleanSubmission, check, spam_signals
 from server.jobs import queue
 from server.models.base import table_of, utcnow
 from server.models.business import Business, Form
-from server.models.lead import Lead, Message
+from server.models.lead import LEAD_LOCK, Lead, Message
 from server.workflow.pipeline import PROCESS_LEAD
 from shared.models.enums import (
     CLOSED_LEAD_STATUSES,
@@ -270,7 +270,7 @@ def _write(session: Session, plan: _Plan) -> IntakeResult:
     """Attach to the open lead, or store a new lead (spam included), in this transaction."""
     success, now, business_id = plan.success, plan.now, plan.business_id
     if plan.duplicate_id is not None:
-        duplicate = session.get(Lead, plan.duplicate_id, with_for_update=True)
+        duplicate = session.get(Lead, plan.duplicate_id, with_for_update=LEAD_LOCK)
         if (
             duplicate is not None
             and duplicate.status not in _CLOSED

@@ -251,11 +251,7 @@ async def lead_in_business(
 ) -> Lead | None:
     query = select(Lead).where(Lead.id == lead_id, Lead.business_id == business_id)
     if lock:
-        # FOR NO KEY UPDATE: another transaction may still insert this lead's messages and
-        # follow-ups (their foreign-key check takes KEY SHARE). A plain FOR UPDATE would make it
-        # wait while holding the business's sync counter, which this transaction needs next:
-        # a deadlock on PostgreSQL.
-        query = query.with_for_update(key_share=True)
+        query = query.with_for_update(key_share=True)  # LEAD_LOCK (server.models.lead)
     return (await session.execute(query)).scalar_one_or_none()
 
 

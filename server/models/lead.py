@@ -17,6 +17,15 @@ if TYPE_CHECKING:
     from server.models.user import User
 
 
+# How a transaction locks a lead it is about to change: FOR NO KEY UPDATE (SQLAlchemy's
+# ``key_share``). Other transactions may still insert the lead's messages and follow-ups and
+# stamp their versions (each foreign-key check takes KEY SHARE on the lead) while holding the
+# business's sync counter; a plain FOR UPDATE would make them wait for this transaction, which
+# needs that counter next: a deadlock on PostgreSQL. ``session.get(Lead, id,
+# with_for_update=LEAD_LOCK)`` or ``select(Lead)….with_for_update(key_share=True)``.
+LEAD_LOCK: dict[str, bool] = {"key_share": True}
+
+
 class Lead(IdMixin, TimestampMixin, SyncedMixin, Base):
     __tablename__ = "leads"
     __sync_entity__ = "lead"

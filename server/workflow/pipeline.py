@@ -28,7 +28,7 @@ from server.jobs import queue
 from server.jobs.worker import JobError, JobRun
 from server.models.base import utcnow
 from server.models.business import Business
-from server.models.lead import AIAnalysis, FollowUp, Lead, Message
+from server.models.lead import LEAD_LOCK, AIAnalysis, FollowUp, Lead, Message
 from server.models.ops import EmailEvent
 from server.workflow import customer_mail
 from server.workflow.gate import GateDecision, GateInput, decide
@@ -280,7 +280,7 @@ def _decide(
     """The second half of ``process_lead``: re-read the lead, decide and act, complete the job."""
     if not run.owned_now(session):
         return  # our lease expired and another worker took the job over
-    lead = session.get(Lead, lead_id, with_for_update=True)
+    lead = session.get(Lead, lead_id, with_for_update=LEAD_LOCK)
     business = session.get(Business, lead.business_id) if lead else None
     if lead is None or business is None or lead.status == LeadStatus.SPAM.value:
         run.complete_now(session)

@@ -7,7 +7,9 @@ import uuid
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from server.models.ops import Job
 from tests.server.factories import submit
 from tests.server.intake.probes import detail, lead_count, new_email, only_lead_id, subjects
 
@@ -174,3 +176,9 @@ async def test_resubmitting_as_a_returning_customer_still_counts_against_the_lim
     assert statuses == [202, 202, 202, 429, 429]
     await worker.tick()
     assert len(smtp.to(tenant.business["contact_email"])) == 3  # no flood of owner alerts
+    # The lead's job and the attaching submits lock the lead and the business's sync counter
+    # in one order: no job was retried after a deadlock (PostgreSQL detected three a run when
+    # the job locked the lead FOR UPDATE, which blocks the submits' foreign-key checks).
+    async with ctx.db.session() as session:
+        errors = (await session.execute(select(Job.last_error))).scalars().all()
+    assert [error for error in errors if error] == []
