@@ -30,8 +30,34 @@ _NEEDS_A_PERSON = compile_all(
         r"\b(insurance|insurer|covered|cover (this|it|the cost))\b[^.?!\n]*\?|%|[$€£¥₹₩]",
         r"\b(can|could|will|would|do|does|is|are)\b[^.?!\n]{0,80}\b(today|tonight|tomorrow|right "
         r"now|asap|immediately|within)\b[^.?!\n]*\?",
+        # someone offering their own trade or labour (a job application or a pitch)
+        r"\b(i'm|i am|we're|we are) (a|an) (experienced|qualified|licensed|certified|trained|"
+        r"professional|freelance|self-employed|registered|skilled|fully insured) \w+",
     ]
 )
+# A sentence about a visit or job that already happened, with something gone wrong in it: an
+# existing customer's problem (a complaint, a claim, a redo), whatever the words.
+_PAST_SERVICE = re.compile(
+    r"\b(came (out|round|over|by|on|last)|visited|last (time|visit|week's|month's)|after (your|"
+    r"the) (visit|engineer|technician|tech|crew|team|service|repair|clean|groom|appointment)|"
+    r"since (you|your)|the job|call-?out|your (engineer|technician|tech|crew|team|cleaner|"
+    r"groomer|stylist|man|guy|lads|driver|staff)|(you|they) (did|fitted|installed|serviced|"
+    r"repaired|cleaned|replaced|painted|built|laid))\b"
+)
+_GONE_WRONG = re.compile(
+    r"\b(not|never|didn't|did not|wasn't|was not|won't|isn't|still|again|rude|late|mess|"
+    r"damage\w*|broken|broke|problem|issue|wrong|worse|leak\w*|fault\w*|fail\w*|stopped|"
+    r"keeps?|unhappy|disappoint\w*)\b"
+)
+# Body and symptom words: a question about one's body is for a clinician, not a template.
+_BODY = re.compile(
+    r"\b(knee|knees|(my|his|her|lower|upper) back|neck|shoulder|hip|hips|ankle|wrist|elbow|"
+    r"gums?|tooth|teeth|molar|jaw|throat|chest|stomach|headaches?|migraines?|ligament|"
+    r"tendon|muscle|bone|injur\w*|pain\w*|hurts?|sore|swell\w*|swollen|bleed\w*|rash|lump|"
+    r"mole|fever|dizz\w*|numb\w*|symptom\w*|infect\w*|pregnan\w*|surgery|stitches|scar)\b"
+)
+# A sum in a question, other than a year ("1930s", "2015 Honda"): "would 300 do?".
+_SUM = re.compile(r"\b(?!(19|20)\d\d\b)\d{3,}(,\d{3})*\b(?!s\b)|\b\d+(\.\d+)?\s?k\b")
 
 
 # A question that touches time, money, a change to a booking, a judgement or a recommendation
@@ -48,7 +74,8 @@ _COMMITTAL_QUESTION = re.compile(
     r"afford\w*|rates?|quote\w*|estimate\w*|deposit|refund\w*|discount\w*|deals?|offered|"
     r"offers|match|voucher|coupon|promo\w*|money|cash|card|bill|minimum|extra|included|"
     r"cancel\w*|reschedul\w*|postpone|still on|confirm\w*|guarantee\w*|promise|"
-    r"recommend\w*|advise|advice|legal\w*|law|allowed|tax\w*|claim|expense\w*|deduct\w*|"
+    r"recommend\w*|legal\w*|going ahead|happening|called off|law|allowed|tax\w*|claim|"
+    r"expense\w*|deduct\w*|"
     r"is (it|this|that) (normal|safe)|safe to|worry|worried|concerned|doctor|hospital|insurance|"
     r"hoy|manana|cuando|cuanto|precio|cuesta|gratis|pagar|pague|devolver|devuelvan|cita|hueco|"
     r"aujourd'hui|demain|quand|combien|prix|gratuit|payer|rembours\w*|disponible\w*|"
@@ -79,7 +106,8 @@ _COMMITTAL_STATEMENT = re.compile(
     r"disgusting|instead|pull(ing)? out|partner(ing|ship)? with|resell\w*|affiliate|commission|"
     r"wholesale|supplier|distributor|still (isn't|hasn't|has not|is not|not|no)|precio|prix|"
     r"preco|preis|prezzo|tarifa|tarif|costo|coste|cout|custo|kosten|presupuesto|devis|orcamento|"
-    r"sconto|rimborso|reasonable|affordable|pension|fixed income|on a budget|grand|redo|re-do|"
+    r"sconto|rimborso|how you compare|compare (you|your|prices|quotes)|other (quotes|firms|"
+    r"companies)|reasonable|affordable|pension|fixed income|on a budget|grand|redo|re-do|"
     r"put (it|this|that) right|back here|come back (and|to)|still (damp|wet|leaking|broken|dirty|"
     r"there|the same))\b|"
     # past work of the business: an existing customer's issue, not an inquiry
@@ -110,8 +138,13 @@ def needs_a_person(text: str, time_text: str = "") -> bool:
     for part in (text, time_text):
         if any_match(_NEEDS_A_PERSON, part) or _COMMITTAL_STATEMENT.search(part):
             return True
-        if any(_COMMITTAL_QUESTION.search(s) for s in asking_sentences(part)):
+        if any(
+            _COMMITTAL_QUESTION.search(s) or _BODY.search(s) or _SUM.search(s)
+            for s in asking_sentences(part)
+        ):
             return True
+    if any(_PAST_SERVICE.search(s) and _GONE_WRONG.search(s) for s in sentences(text)):
+        return True
     return bool(CLOCK.search(text) or SPECIFIC_DAY.search(text))
 
 
@@ -129,7 +162,8 @@ _REQUEST = re.compile(
     r"(could|can|would) (someone|somebody|anyone|one of you|you|your team)( please)? (come|take|"
     r"have|help|look|pop|send|fix|check|sort|tell|give|recommend someone|get in touch|call|"
     r"contact|do|install|replace|repair|clean|service|quote)|please (get in touch|contact|call|"
-    r"ring|email|reach out|let (me|us) know|get back)|(get|be) in touch|reach out|"
+    r"ring|email|reach out|let (me|us) know|get back|help)|(need|needs|needing) help|help (us|me)"
+    r"|(get|be) in touch|reach out|"
     r"necesit\w+|quisiera|quiero|me gustaria|nos gustaria|busco|buscamos|je voudrais|nous "
     r"voudrions|je cherche|nous cherchons|j'aimerais|nous aimerions|j'ai besoin|nous avons besoin|"
     r"gostaria|preciso|precisamos|queria|procuro|procuramos|ich (brauche|mochte|suche|hatte gern"

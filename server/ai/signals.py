@@ -214,6 +214,12 @@ _EMERGENCY = compile_all(
         r"unbearable|excruciating|knocked out|abscess)\b",
     ]
 )
+_EMERGENCY += compile_all(
+    [
+        r"\b(hot water|heating|heat|power|electricity|gas|water supply|boiler|furnace)( has| is)?( "
+        r"completely| totally| just)? (gone|died|stopped|failed|cut out|gone off|went off|off)\b",
+    ]
+)
 _URGENT_WORDS = compile_all(
     [
         r"(?<!not an )(?<!not )(?<!no )(?<!family )(?<!personal )(?<!medical )\b(emergency|urgent|"
