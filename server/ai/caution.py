@@ -53,7 +53,7 @@ _GONE_WRONG = re.compile(
 _BODY = re.compile(
     r"\b(knee|knees|(my|his|her|lower|upper) back|neck|shoulder|hip|hips|ankle|wrist|elbow|"
     r"gums?|tooth|teeth|molar|jaw|throat|chest|stomach|headaches?|migraines?|ligament|"
-    r"tendon|muscle|bone|injur\w*|pain\w*|hurts?|sore|swell\w*|swollen|bleed\w*|rash|lump|"
+    r"tendon|muscle|bone|injur\w*|pain\w*|hurts?|sore|swell\w*|swollen|bleeding|rash|lump|"
     r"mole|fever|dizz\w*|numb\w*|symptom\w*|infect\w*|pregnan\w*|surgery|stitches|scar)\b"
 )
 # A sum in a question, other than a year ("1930s", "2015 Honda"): "would 300 do?".
@@ -113,7 +113,7 @@ _COMMITTAL_STATEMENT = re.compile(
     # past work of the business: an existing customer's issue, not an inquiry
     r"(?<!have )(?<!did )(?<!if )\b(you|you guys|your (man|guy|team|crew|tech|staff|cleaners?|"
     r"people|lads?|engineer|workers?))( \w+)? (?!(received|replied|responded|answered|listed|"
-    r"advertised|featured|mentioned|offered)\b)(\w{3,}ed|did|came|left|put|made|took|said|told|"
+    r"advertised|featured|mentioned|offered)\b)(\w{2,}(?<!e)ed|did|came|left|put|made|took|said|told|"
     r"sent|gave|went|broke|dug|laid|built|sold|brought|forgot|missed|lost)\b(?! (for|at) (my|our|"
     r"a|his|her|their) (friends?|neighbou?rs?|sister|brother|mum|mother|dad|father|parents|"
     r"colleagues?|boss|family|cousin|aunt|uncle|wedding|party))"
@@ -182,9 +182,31 @@ _CAPABILITY = re.compile(
 )
 
 
+# A job described without an ask ("Kitchen sink drains very slowly.") is a request for the
+# service too, as long as it speaks of a thing, not of the business or a grievance.
+_ADDRESSES_US = re.compile(r"\b(you|your|yours|you're|you've|u|ya|ur)\b")
+_GRIEVANCE = re.compile(
+    r"\b(nobody|no one|no-one|never|rude|late|still|again|worse|mess|unhappy|disappoint\w*|"
+    r"waste|ignored|answer\w*|waiting|waited|chase\w*|promised|supposed to|count me|sorry|"
+    r"anymore|any more|instead|either|second thoughts|pull (it|out)|might|damage|let (me|us) "
+    r"know)\b"
+)
+
+
+def _described_job(text: str) -> bool:
+    plain = text.replace("not urgent", "").replace("not an emergency", "")
+    return (
+        not asking_sentences(text)
+        and not _ADDRESSES_US.search(plain)
+        and not _GRIEVANCE.search(plain)
+        and len(re.findall(r"[a-z]{3,}", plain)) >= 4
+    )
+
+
 def plain_inquiry(text: str) -> bool:
-    """Whether the folded ``text`` asks for the service, or about it, in so many words."""
-    return bool(_REQUEST.search(text) or _CAPABILITY.search(text))
+    """Whether the folded ``text`` asks for the service, or about it, in so many words, or
+    describes a job to be done."""
+    return bool(_REQUEST.search(text) or _CAPABILITY.search(text) or _described_job(text))
 
 
 # Money in any words: asked about in a question, or set as a limit in a statement. A lead that

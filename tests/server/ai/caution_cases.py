@@ -411,6 +411,10 @@ SAFE: list[str] = [
     "I'd like a quick chat about getting some shelves put up in the living room.",
     "Hi there, just checking you got my earlier message about the garden clearance, no worries if not!",
     "Our hot water has completely gone and we have a newborn. Please help!",
+    # the screenshot script's demo leads (scripts/screenshots_owner.py)
+    "Dripping tap in the utility room, not urgent but annoying.",
+    "Kitchen sink drains very slowly even after using a plunger.",
+    "Radiators upstairs stay cold. Could you bleed and balance them?",
 ]
 
 # Rounds 7 and 8 with the intent and urgency a careful human gives them by the development

@@ -74,7 +74,9 @@ def test_a_clock_time_holds_in_the_message_but_is_a_preference_in_the_time_field
         ("We'd love some help planning the garden.", True),
         ("Necesito limpieza de alfombras.", True),
         ("Könnten Sie sich das ansehen?", True),
+        ("Kitchen sink drains very slowly even after using a plunger.", True),  # a described job
         ("Is 11 too early for you lot?", False),
+        ("You've left paint all over my new carpet.", False),
         ("Mate, nobody's answered the phone in three days.", False),
         ("Count me out for Saturday's class.", False),
     ],
