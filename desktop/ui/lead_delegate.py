@@ -26,6 +26,7 @@ MAX_TEXTS = 8192  # prepared texts kept (a screen holds ~200; one column width c
 SELECTED = QStyle.StateFlag.State_Selected.value
 ACTIVE = QStyle.StateFlag.State_Active.value
 ENABLED = QStyle.StateFlag.State_Enabled.value
+ALTERNATE = QStyleOptionViewItem.ViewItemFeature.Alternate.value
 
 
 @cache
@@ -60,6 +61,9 @@ class LeadCellDelegate(QStyledItemDelegate):
         selected = bool(state & SELECTED)
         if selected:
             painter.fillRect(rect, palette.brush(group, QPalette.ColorRole.Highlight))
+        elif option.features.value & ALTERNATE:  # type: ignore[attr-defined]
+            # the view's alternating rows: its style drew them in the default delegate
+            painter.fillRect(rect, palette.brush(group, QPalette.ColorRole.AlternateBase))
         row = self.model.row_at(index.row())  # asks for its block if it is not loaded
         if row is None:
             return

@@ -38,6 +38,8 @@ def paint_cell(view: QTableView, model: LeadTableModel, row: int, column: int, *
     option.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Active
     if state.get("selected"):
         option.state |= QStyle.StateFlag.State_Selected
+    if state.get("alternate"):
+        option.features |= QStyleOptionViewItem.ViewItemFeature.Alternate
     image = QImage(WIDTH, HEIGHT, QImage.Format.Format_ARGB32)
     image.fill(QColor("white"))
     painter = QPainter(image)
@@ -144,3 +146,16 @@ def test_rows_scrolled_into_view_are_asked_for_by_painting_them(qtbot):
     top = view.visualRect(model.index(650, LeadTableModel.NAME))
     assert model.loaded(650, 660)
     assert colours(image.copy(top)) != {view.palette().color(view.palette().ColorRole.Base).name()}
+
+
+def test_alternate_rows_get_the_alternate_background(qtbot):
+    view = QTableView()
+    qtbot.addWidget(view)
+    model = LeadTableModel()
+    model.set_rows([lead(0), lead(1)])
+    alternate = view.palette().color(view.palette().ColorRole.AlternateBase).name()
+    assert alternate != "#ffffff"
+    corner = (0, 0)  # padding: background only
+    odd = paint_cell(view, model, 1, LeadTableModel.NAME, alternate=True)
+    assert odd.pixelColor(*corner).name() == alternate
+    assert paint_cell(view, model, 0, LeadTableModel.NAME).pixelColor(*corner).name() == "#ffffff"
