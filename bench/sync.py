@@ -318,14 +318,7 @@ class Server:
         parsed = make_url(url)
         if not parsed.drivername.startswith("postgresql"):
             return 0.0
-        with psycopg.connect(
-            host=parsed.host or "127.0.0.1",
-            port=parsed.port or 5432,
-            user=parsed.username or "postgres",
-            password=parsed.password,
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
+        with _pg_maintenance(url) as conn:
             pids = conn.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s", (parsed.database,)
             ).fetchall()
@@ -581,16 +574,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _pg_admin(url: str, sql: str) -> None:
+def _pg_maintenance(url: str) -> psycopg.Connection[tuple[object, ...]]:
+    """An autocommit connection to the ``postgres`` database of the server ``url`` names."""
     parsed = make_url(url)
-    with psycopg.connect(
+    return psycopg.connect(
         host=parsed.host or "127.0.0.1",
         port=parsed.port or 5432,
         user=parsed.username or "postgres",
         password=parsed.password,
         dbname="postgres",
         autocommit=True,
-    ) as conn:
+    )
+
+
+def _pg_admin(url: str, sql: str) -> None:
+    with _pg_maintenance(url) as conn:
         conn.execute(sql)  # type: ignore[arg-type]
 
 

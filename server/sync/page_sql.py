@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Column, TextClause, Uuid, bindparam, text
 
 from server.leads import wire
+from server.leads.views import end_of_today
 from server.models.base import UTCDateTime, table_of
 from server.models.business import Business, Form
 from server.models.lead import AIAnalysis, FollowUp, Lead, Message
@@ -347,3 +348,16 @@ def page_statement(dialect: str) -> TextClause:
         bindparam("now", type_=UTCDateTime()),
         bindparam("today_ends", type_=UTCDateTime()),
     )
+
+
+def page_parameters(business_id: Any, cursor: int, limit: int, now: Any) -> dict[str, Any]:
+    """The bound parameters of ``page_statement`` for one page."""
+    return {
+        "business": business_id,
+        "cursor": cursor,
+        "limit": limit,
+        "more": limit + 1,
+        "offset": limit - 1,
+        "now": now,
+        "today_ends": end_of_today(now, "UTC"),
+    }

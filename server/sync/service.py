@@ -17,7 +17,7 @@ from server.context import ServerContext
 from server.errors import AppError, Conflict, field_errors
 from server.leads import service as leads
 from server.leads import wire
-from server.leads.views import end_of_today, sync_data
+from server.leads.views import sync_data
 from server.models import SYNCED_MODELS
 from server.models.base import utcnow
 from server.models.business import Business, Form
@@ -76,15 +76,7 @@ async def pull(
     rows = (
         await session.execute(
             page_sql.page_statement(dialect),
-            {
-                "business": business.id,
-                "cursor": cursor,
-                "limit": limit,
-                "more": limit + 1,
-                "offset": limit - 1,
-                "now": now,
-                "today_ends": end_of_today(now, "UTC"),
-            },
+            page_sql.page_parameters(business.id, cursor, limit, now),
         )
     ).all()
     head, last, more = rows[0][0], rows[0][1], bool(rows[0][2])

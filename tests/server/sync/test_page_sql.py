@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from server.leads.views import end_of_today, sync_data
+from server.leads.views import sync_data
 from server.models import SYNCED_MODELS
 from server.models.base import utcnow
 from server.models.lead import AIAnalysis, FollowUp, Lead, Message
-from server.sync.page_sql import page_statement
+from server.sync.page_sql import page_parameters, page_statement
 from tests.server.owner.people import OWNER
 from tests.server.sync.client import Replica
 
@@ -28,15 +28,7 @@ async def _page_rows(world, tenant, cursor: int = 0, limit: int = 500) -> list:
         dialect = session.get_bind().dialect.name
         result = await session.execute(
             page_statement(dialect),
-            {
-                "business": uuid.UUID(tenant.id),
-                "cursor": cursor,
-                "limit": limit,
-                "more": limit + 1,
-                "offset": limit - 1,
-                "now": now,
-                "today_ends": end_of_today(now, "UTC"),
-            },
+            page_parameters(uuid.UUID(tenant.id), cursor, limit, now),
         )
         return list(result.all())
 
