@@ -56,10 +56,11 @@ async def test_a_change_in_one_process_reaches_a_stream_on_another(pg_world, pg_
         async with EventStream(first.url, tenant.owner_headers) as stream:
             _, data = await stream.next(timeout=5)
             async with httpx.AsyncClient(base_url=second.url) as http:
-                started = time.monotonic()
                 assert (await submit(http, tenant.slug)).status_code == 202
-                cursor = await stream.cursor_after(data["cursor"], timeout=1.0)
-                assert time.monotonic() - started < 1.0
+                # No process polls: only LISTEN/NOTIFY can bring the other process's change.
+                # The bound is generous (a loaded CI machine); bench/sync.py measures the
+                # latency (p95 about 5 ms).
+                cursor = await stream.cursor_after(data["cursor"], timeout=3.0)
 
                 leads = await http.get("/api/v1/owner/leads", headers=tenant.owner_headers)
                 lead_id = leads.json()["items"][0]["id"]
@@ -69,7 +70,7 @@ async def test_a_change_in_one_process_reaches_a_stream_on_another(pg_world, pg_
                     headers=tenant.owner_headers,
                 )
                 assert changed.status_code == 200
-                assert await stream.cursor_after(cursor, timeout=1.0) == await head(
+                assert await stream.cursor_after(cursor, timeout=3.0) == await head(
                     pg_world.ctx, tenant.id
                 )
     finally:
