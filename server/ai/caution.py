@@ -66,7 +66,9 @@ _SUM = re.compile(r"\b(?!(19|20)\d\d\b)\d{3,}(,\d{3})*\b(?!s\b)|\b\d+(\.\d+)?\s?
 # ("do you do skin fades?", "what does a first session look like?"); none uses these words.
 _COMMITTAL_QUESTION = re.compile(
     r"\b(today|tonight|tomorrow|morning|afternoon|evening|weekends?|monday|tuesday|wednesday|"
-    r"thursday|friday|saturday|sunday|this week|next week|a week|this month|next month|soon|"
+    r"thursday|friday|saturday|sunday|tue|tues|wed|thu|thur|thurs|fri|same days?|which days?|"
+    r"what days?|wochenende|week-end|fin de semana|fim de semana|christmas|new year|easter|"
+    r"holidays?|this week|next week|a week|this month|next month|soon|"
     r"soonest|earliest|when|what time|which day|what day|same day|next day|in a day|hours?|"
     r"minutes?|asap|now|quickly|fast|schedule|slots?|openings?|availab\w+|free|book|booking|"
     r"appointment|calendar|diary|wait|deadline|before the|by the|until|"
@@ -95,7 +97,9 @@ _COMMITTAL_QUESTION = re.compile(
 # Statements that are not an inquiry the business can answer warmly: a deadline, money, a
 # goodbye, a removal request, an invitation to message elsewhere.
 _COMMITTAL_STATEMENT = re.compile(
-    r"\b(confirm\w*|today|tonight|right now|by \d|here by|(done|finished|ready|completed|"
+    r"\b(confirm\w*|today|tonight|right now|by \d|here by|christmas (eve|day)|new year's (eve|"
+    r"day)|boxing day|easter (sunday|monday|weekend)|bank holiday|(on|for|by|before) (christmas|"
+    r"thanksgiving|easter|new year|halloween)|(done|finished|ready|completed|"
     r"sorted) (by|before)|paid|pay|deposit|refund\w*|money|price|fee|fees|charged?|"
     r"pague|pagado|devuelvan|devolver|paye|rembours\w*|paguei|reembols\w*|bezahlt|zuruck|"
     r"mailing list|remove me|unsubscribe|another (company|firm|provider|business)|someone else|"
@@ -122,7 +126,11 @@ _COMMITTAL_STATEMENT = re.compile(
 # A sentence that asks, with or without its question mark ("can ya come round now").
 _ASKS = re.compile(
     r"\b(can|could|would|will|is|are|do|does|did|may|shall)\s+(you|ya|u|we|i|he|she|they|it|"
-    r"someone|somebody|anyone|anybody|the|your|my|our|this|that|there)\b"
+    r"someone|somebody|anyone|anybody|the|your|my|our|this|that|there)\b|"
+    # an indirect question: "I was wondering if", "ich möchte wissen, ob"
+    r"\b(wondering|wonder|know|ask|asking|check|checking|find out|tell me) (if|whether|when|what|"
+    r"how|which)\b|\b(wissen|fragen),? ob\b|\bsavoir (si|quand|combien)\b|\bsaber (si|se|"
+    r"cuando|quando)\b"
 )
 
 
