@@ -11,10 +11,11 @@ from sqlalchemy import select, text
 from server.leads.views import sync_data
 from server.models import SYNCED_MODELS
 from server.models.base import utcnow
-from server.models.lead import AIAnalysis, FollowUp, Lead, Message
+from server.models.lead import AIAnalysis, FollowUp, Lead
 from server.sync.page_sql import page_parameters, page_statement
 from tests.server.owner.people import OWNER
 from tests.server.sync.client import Replica
+from tests.server.sync.truth import delete_ai_draft
 
 MODELS = {model.__sync_entity__: model for model in SYNCED_MODELS}
 # JSON escapes, non-ASCII, an emoji outside the BMP, SQL quotes and a control character.
@@ -65,15 +66,7 @@ async def test_the_database_writes_the_rows_of_leads_messages_follow_ups_and_tom
     world, tenant
 ):
     lead = await _awkward_tenant(world, tenant)
-    async with world.ctx.db.session() as session:
-        draft = (
-            await session.execute(
-                select(Message).where(
-                    Message.lead_id == uuid.UUID(lead["id"]), Message.type == "ai_draft"
-                )
-            )
-        ).scalar_one()
-        await session.delete(draft)
+    await delete_ai_draft(world.ctx, lead["id"])
     rows = await _page_rows(world, tenant)
     by_tag: dict[str, list] = {}
     for row in rows:
@@ -114,11 +107,12 @@ async def test_a_page_of_a_cursor_at_the_head_is_empty_with_the_head_as_cursor(w
     assert row.tag is None and row.more in (False, 0) and row.last == row.head
 
 
+# SQLite only: PostgreSQL's values are typed, so there is no other stored form to fall back on.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_on_sqlite_a_row_stored_in_another_form_is_built_in_python(world, tenant):
     lead = await world.lead(tenant, process=False)
     async with world.ctx.db.engine.begin() as conn:
-        if conn.dialect.name != "sqlite":
-            pytest.skip("PostgreSQL's values are typed: there is no other stored form")
+        assert conn.dialect.name == "sqlite"
         # An ISO time with an offset: not how SQLAlchemy writes times.
         await conn.execute(
             text("UPDATE leads SET created_at = '2026-11-25T08:09:10.5+00:00' WHERE id = :id"),

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
-from sqlalchemy import select
-
-from server.models.lead import Message
 from tests.server.owner.people import OWNER, error_code
 from tests.server.sync.client import Replica
-from tests.server.sync.truth import head, versions
+from tests.server.sync.truth import delete_ai_draft, head, versions
 
 
 async def _busy_tenant(world, tenant) -> list[dict]:
@@ -98,16 +93,7 @@ async def test_a_deleted_row_comes_as_a_tombstone_without_data(world, tenant):
     lead = await world.lead(tenant)
     replica = Replica(tenant.owner_headers)
     await replica.catch_up(world.client)
-    async with world.ctx.db.session() as session:
-        draft = (
-            await session.execute(
-                select(Message).where(
-                    Message.lead_id == uuid.UUID(lead["id"]), Message.type == "ai_draft"
-                )
-            )
-        ).scalar_one()
-        draft_id = str(draft.id)
-        await session.delete(draft)
+    draft_id = await delete_ai_draft(world.ctx, lead["id"])
     page = await replica.pull_page(world.client)
     [change] = page["changes"]
     assert (change["entity"], change["id"], change["deleted"], change["data"]) == (

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from server.context import ServerContext
 from server.models import SYNCED_MODELS
 from server.models.business import Business
+from server.models.lead import Message
 from server.sync.service import current_version
 
 
@@ -38,3 +39,17 @@ async def assert_replica_is_the_truth(ctx: ServerContext, business_id: str, repl
     assert replica.cursor == await head(ctx, business_id)
     seen = [version for _, _, version in replica.seen]
     assert seen == sorted(set(seen)), "a change came twice or out of order"
+
+
+async def delete_ai_draft(ctx: ServerContext, lead_id: str) -> str:
+    """Delete the lead's AI draft (the tests' way to make a tombstone); returns its id."""
+    async with ctx.db.session() as session:
+        draft = (
+            await session.execute(
+                select(Message).where(
+                    Message.lead_id == uuid.UUID(lead_id), Message.type == "ai_draft"
+                )
+            )
+        ).scalar_one()
+        await session.delete(draft)
+        return str(draft.id)
