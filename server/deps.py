@@ -12,9 +12,15 @@ from server.context import ServerContext
 from server.errors import AppError
 
 
-def get_ctx(request: Request) -> ServerContext:
+def context_of(request: Request) -> ServerContext:
     ctx: ServerContext = request.app.state.ctx
     return ctx
+
+
+async def get_ctx(request: Request) -> ServerContext:
+    """The ``Ctx`` dependency. A coroutine: FastAPI runs a plain-function dependency in its
+    thread pool, which cost every route using ``Ctx`` a thread hand-off."""
+    return context_of(request)
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -23,7 +29,7 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     An ``AppError`` with ``keep_changes`` (e.g. a counted failed login) still commits what was
     written; any other error rolls everything back.
     """
-    ctx = get_ctx(request)
+    ctx = context_of(request)
     session = ctx.db.new_session()
     try:
         yield session
@@ -43,7 +49,7 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A read-only session for routes that only read (it never takes SQLite's write lock)."""
-    async with get_ctx(request).db.read_session() as session:
+    async with context_of(request).db.read_session() as session:
         yield session
 
 

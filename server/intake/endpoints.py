@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from server import ratelimit
 from server.businesses.service import public_form
-from server.context import ServerContext
-from server.deps import ReadSession
+from server.deps import Ctx, ReadSession
 from server.intake import service
 from shared.models.business import PublicForm
 from shared.models.leads import SubmissionIn, SubmitResponse
@@ -18,16 +17,6 @@ from shared.models.leads import SubmissionIn, SubmitResponse
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
 
 SlugPath = Annotated[str, Path(max_length=80)]
-
-
-async def _context(request: Request) -> ServerContext:
-    """The server context. A coroutine: FastAPI runs a plain-function dependency such as
-    ``deps.get_ctx`` in its thread pool, a thread hand-off per request on the hottest route."""
-    ctx: ServerContext = request.app.state.ctx
-    return ctx
-
-
-Ctx = Annotated[ServerContext, Depends(_context)]
 
 
 @router.get("/forms/{slug}", response_model=PublicForm)

@@ -19,10 +19,9 @@ from server.auth.security import ALGORITHM
 from server.businesses import repository as business_repo
 from server.businesses.service import form_url, logo_url
 from server.context import ServerContext
-from server.deps import ReadSession
+from server.deps import Ctx, ReadSession
 from server.errors import RateLimited, ValidationFailed, field_errors
 from server.intake import service
-from server.intake.endpoints import Ctx
 from server.web import message_page, page
 from shared.models.leads import SubmissionIn
 
