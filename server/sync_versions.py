@@ -33,6 +33,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from server.models.base import SyncedMixin, table_of, utcnow
 from server.models.sync import SyncCounter, SyncTombstone
+from server.rawsql import RawConnection
 
 BUMPS_KEY = "sync_bumps"
 CHANGED_KEY = "sync_changed"
@@ -169,7 +170,7 @@ _ADVANCE_AND_NOTIFY = _advance_statement(
 
 
 def _advance(
-    session: Session,
+    session: Session | RawConnection,
     business_id: uuid.UUID,
     count: int,
     *,
@@ -187,7 +188,7 @@ def _advance(
     return last
 
 
-def reserve_versions(session: Session, business_id: uuid.UUID, count: int) -> int:
+def reserve_versions(session: Session | RawConnection, business_id: uuid.UUID, count: int) -> int:
     """Reserve ``count`` versions for brand-new rows the caller inserts with Core statements.
 
     Returns the first of them. This takes the business's counter lock, so call it once every
@@ -197,7 +198,8 @@ def reserve_versions(session: Session, business_id: uuid.UUID, count: int) -> in
     uses it to skip the ORM's unit of work.
     """
     bumps: dict[uuid.UUID, int] = session.info.setdefault(BUMPS_KEY, {})
-    postgres = session.get_bind().dialect.name == "postgresql"
+    dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
+    postgres = dialect.name == "postgresql"
     return _advance(session, business_id, count, postgres=postgres, bumps=bumps) - count + 1
 
 

@@ -45,6 +45,7 @@ from server.jobs import queue
 from server.models.base import table_of, utcnow
 from server.models.business import Business, Form
 from server.models.lead import LEAD_LOCK, Lead, Message
+from server.rawsql import RawConnection
 from server.workflow.pipeline import PROCESS_LEAD
 from shared.models.enums import (
     CLOSED_LEAD_STATUSES,
@@ -110,7 +111,11 @@ async def submit(
     args = (settings, slug, data, client_ip, too_fast)
     try:
         if isinstance(target, Database):
-            if not target.is_sqlite:
+            if target.is_sqlite:
+                done = await target.run_raw_write(_store_raw, *args)
+                if done is not None:
+                    return done
+            else:
                 stored = await target.run_autocommit(_store_at_once, *args)
                 if stored is not None:
                     result, head = stored
@@ -156,6 +161,27 @@ def _store(
     return _write(session, plan)
 
 
+def _store_raw(
+    raw: RawConnection,
+    settings: Settings,
+    slug: str,
+    data: SubmissionIn,
+    client_ip: str,
+    too_fast: bool,
+) -> IntakeResult | None:
+    """SQLite, on the writer's sqlite3 connection (``Database.run_raw_write``): the intake
+    query and a new lead's rows (spam included) without SQLAlchemy's per-statement layer;
+    ``None`` for a returning customer's submission, which the caller stores with ``_store``
+    (attaching goes through the ORM, and is rare)."""
+    plan = _check_and_read(raw, settings, slug, data, client_ip, too_fast)
+    if isinstance(plan, IntakeResult):
+        return plan
+    if plan.duplicate_id is not None:
+        return None
+    lead, message, received, job = _new_lead_rows(plan)
+    return _insert_new_lead(raw, plan, lead, message, received, job)
+
+
 def _store_at_once(
     conn: Connection,
     settings: Settings,
@@ -187,7 +213,7 @@ def _store_at_once(
 
 
 def _check_and_read(
-    executor: Session | Connection,
+    executor: Session | Connection | RawConnection,
     settings: Settings,
     slug: str,
     data: SubmissionIn,
@@ -281,25 +307,38 @@ def _write(session: Session, plan: _Plan) -> IntakeResult:
             _claim(session, business_id, plan.submission_id, duplicate.id, "attached", now, success)
             return IntakeResult("attached", success, duplicate.id, business_id)
     lead, message, received, job = _new_lead_rows(plan)
-    outcome = "spam" if plan.spam else "stored"
     if session.get_bind().dialect.name == "postgresql" and job is not None:
         head = _pg_insert_lead(session, plan, lead, message, received, job)
         session.info.setdefault(sync_versions.BUMPS_KEY, {})[business_id] = head
         session.info[JOBS_ENQUEUED_KEY] = True
-    else:
-        # Core rows on the session's connection: the ORM's execution layer (events, bulk-update
-        # checks) cost more CPU than SQLite spent running these inserts.
-        conn = session.connection()
-        conn.execute(INSERT_HITS, [{"id": uuid.uuid4(), "key": k, "at": now} for k in plan.keys])
-        version = sync_versions.reserve_versions(session, business_id, 2)  # lead and message
-        inserted = conn.execute(INSERT_LEAD[conn.dialect.name], {**lead, "version": version})
-        if not getattr(inserted, "rowcount", 0):
-            raise _Repeat(success)
-        conn.execute(INSERT_MESSAGE, {**message, "version": version + 1})
-        conn.execute(INSERT_AUDIT, received)
-        if job is not None:
-            queue.enqueue_row(session, job)
-        _claim(conn, business_id, plan.submission_id, lead["id"], outcome, now, success)
+        return IntakeResult("stored", success, lead["id"], business_id)
+    return _insert_new_lead(session, plan, lead, message, received, job)
+
+
+def _insert_new_lead(
+    target: Session | RawConnection,
+    plan: _Plan,
+    lead: dict[str, Any],
+    message: dict[str, Any],
+    received: dict[str, Any],
+    job: dict[str, Any] | None,
+) -> IntakeResult:
+    """A new lead's rows as Core statements, on a session's connection or a ``RawConnection``
+    (the ORM's execution layer, events and bulk-update checks cost more CPU than SQLite spent
+    running these inserts)."""
+    success, now, business_id = plan.success, plan.now, plan.business_id
+    outcome = "spam" if plan.spam else "stored"
+    conn = target.connection() if isinstance(target, Session) else target
+    conn.execute(INSERT_HITS, [{"id": uuid.uuid4(), "key": k, "at": now} for k in plan.keys])
+    version = sync_versions.reserve_versions(target, business_id, 2)  # lead and message
+    inserted = conn.execute(INSERT_LEAD[conn.dialect.name], {**lead, "version": version})
+    if not getattr(inserted, "rowcount", 0):
+        raise _Repeat(success)
+    conn.execute(INSERT_MESSAGE, {**message, "version": version + 1})
+    conn.execute(INSERT_AUDIT, received)
+    if job is not None:
+        queue.enqueue_row(target, job)
+    _claim(conn, business_id, plan.submission_id, lead["id"], outcome, now, success)
     return IntakeResult(outcome, success, lead["id"], business_id)
 
 
@@ -336,7 +375,7 @@ def _new_lead_rows(
 
 
 def _claim(
-    executor: Session | Connection,
+    executor: Session | Connection | RawConnection,
     business_id: uuid.UUID,
     submission_id: uuid.UUID,
     lead_id: uuid.UUID,

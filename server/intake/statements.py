@@ -14,6 +14,7 @@ from sqlalchemy import (
     cast,
     func,
     insert,
+    literal,
     literal_column,
     select,
     union_all,
@@ -62,7 +63,9 @@ def _open_lead_by(column: Any, name: str) -> Any:
         .where(
             Lead.business_id == Form.business_id,
             column == bindparam(name, type_=column.type),
-            Lead.status.not_in(CLOSED),
+            # The closed statuses as bound constants, not one expanding parameter: the statement
+            # then runs as compiled (``server.rawsql``), with nothing to expand per execution.
+            Lead.status.not_in([literal(status, Lead.status.type) for status in CLOSED]),
         )
         .correlate(Form)
     )

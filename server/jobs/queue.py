@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from server.db import JOBS_ENQUEUED_KEY
 from server.models.base import table_of, utcnow
 from server.models.ops import Job
+from server.rawsql import RawConnection
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -103,9 +104,11 @@ def job_row(kind: str, payload: dict[str, Any], *, max_attempts: int = 8) -> dic
     return _job(kind, payload, max_attempts=max_attempts)
 
 
-def enqueue_row(session: Session, row: dict[str, Any]) -> None:
-    """Insert a ``job_row`` now, on the session's connection (a Core row: no ORM layer)."""
-    session.connection().execute(_INSERT, row)
+def enqueue_row(session: Session | RawConnection, row: dict[str, Any]) -> None:
+    """Insert a ``job_row`` now, on the session's connection or a ``RawConnection`` (a Core
+    row: no ORM layer)."""
+    conn = session.connection() if isinstance(session, Session) else session
+    conn.execute(_INSERT, row)
     session.info[JOBS_ENQUEUED_KEY] = True
 
 

@@ -1,0 +1,105 @@
+"""``server.rawsql``: prebuilt statements on a DBAPI connection store and read values exactly as
+SQLAlchemy does, and a statement it cannot run as compiled is refused when it is compiled."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import bindparam, insert, literal, select
+
+from server import audit
+from server.db import Database
+from server.jobs import queue
+from server.models.base import table_of
+from server.models.ops import AuditLog, Job
+from server.rawsql import RawConnection
+from tests.server.conftest import fresh_database
+
+JOB_COLUMNS = select(Job.id, Job.payload, Job.run_at, Job.attempts).where(
+    Job.id == bindparam("id", type_=Job.id.type)
+)
+
+
+@pytest.fixture
+def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from fresh_database("sqlite", request, tmp_path)
+
+
+@pytest.fixture
+async def raw(sqlite_url: str):  # type: ignore[no-untyped-def]
+    db = Database(sqlite_url)
+    engine = db._thread_engine
+    assert engine is not None
+    pooled = engine.raw_connection()
+    connection = RawConnection(pooled.driver_connection, engine.dialect, {})
+    try:
+        yield db, connection
+    finally:
+        connection.close()
+        pooled.close()
+        await db.dispose()
+
+
+async def test_a_row_written_raw_reads_back_through_the_orm_as_written(raw):
+    db, connection = raw
+    run_at = datetime(2026, 12, 3, 9, 30, 15, 123456, tzinfo=UTC)
+    row = queue.job_row("process_lead", {"lead_id": "x", "n": [1, 2], "ok": True}) | {
+        "run_at": run_at
+    }
+    result = connection.execute(insert(table_of(Job)), row)  # in autocommit
+    assert result.rowcount == 1
+    async with db.session() as session:
+        job = await session.get(Job, row["id"])
+    assert job is not None
+    assert job.payload == {"lead_id": "x", "n": [1, 2], "ok": True}
+    assert job.run_at == run_at and job.run_at.tzinfo is not None
+    assert (job.kind, job.status, job.attempts) == ("process_lead", "queued", 0)
+    # And read raw: SQLAlchemy's result processors, so the same Python values.
+    found = connection.execute(JOB_COLUMNS, {"id": row["id"]}).one()
+    assert found == (row["id"], row["payload"], run_at, 0)
+    assert isinstance(found[0], uuid.UUID)
+    assert connection.execute(JOB_COLUMNS, {"id": uuid.uuid4()}).first() is None
+
+
+async def test_a_row_is_stored_byte_for_byte_as_sqlalchemy_stores_it(raw):
+    """Every column type the intake writes (UUID, timestamp, JSON, JSON ``None``, text)."""
+    db, connection = raw
+    statement = insert(table_of(AuditLog))
+    row = audit.values("lead.received", entity_id=uuid.uuid4(), details={"spam": ["link"]})
+    async with db.session() as session:  # through SQLAlchemy
+        await session.execute(statement, row)
+    connection.execute(statement, row | {"id": uuid.uuid4()})  # raw (in autocommit)
+    stored = connection.dbapi_connection.execute(
+        "SELECT actor, action, entity_id, old_values, typeof(old_values), details, created_at"
+        " FROM audit_logs WHERE action = 'lead.received' ORDER BY rowid"
+    ).fetchall()
+    assert len(stored) == 2 and stored[0] == stored[1]
+    assert stored[0][3:5] == ("null", "text")  # JSON's None is the JSON null, as SQLAlchemy has it
+
+
+async def test_bound_constants_are_used_and_a_missing_parameter_is_an_error(raw):
+    _db, connection = raw
+    statement = select(
+        literal(41, type_=Job.attempts.type) + bindparam("n", type_=Job.attempts.type)
+    )
+    assert connection.execute(statement, {"n": 1}).scalar() == 42
+    with pytest.raises(KeyError, match="'n'"):
+        connection.execute(statement, {})
+
+
+async def test_a_column_left_to_a_python_default_is_refused_when_compiled(raw):
+    _db, connection = raw
+    row = queue.job_row("process_lead", {}) | {"run_at": datetime.now(UTC) + timedelta(hours=1)}
+    del row["id"]  # ``default=new_id``: SQLAlchemy would make one, a raw statement cannot
+    with pytest.raises(ValueError, match="defaulted columns id"):
+        connection.execute(insert(table_of(Job)), row)
+
+
+async def test_an_expanding_in_is_refused_when_compiled(raw):
+    _db, connection = raw
+    with pytest.raises(ValueError, match="expanding"):
+        connection.execute(select(Job.id).where(Job.kind.in_(["a", "b"])), {})
