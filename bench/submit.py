@@ -528,6 +528,8 @@ def summary(results: list[Result]) -> None:
 
 async def run(args: argparse.Namespace) -> None:
     kinds = ["sqlite"] + (["postgres"] if args.pg else [])
+    if args.only:
+        kinds = [kind for kind in kinds if kind == args.only]
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         results: list[Result] = []
@@ -549,6 +551,7 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("LEADFLOW_TEST_DATABASE_URL"))
     parser.add_argument("--leads", type=int, default=300, help="leads for the worker rate")
     parser.add_argument("--skip-load", action="store_true", help="no bare-vs-LeadFlow load runs")
+    parser.add_argument("--only", choices=["sqlite", "postgres"], help="one database only")
     parser.add_argument("--skip-ai", action="store_true")
     parser.add_argument("--skip-worker", action="store_true")
     args = parser.parse_args()

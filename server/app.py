@@ -84,12 +84,14 @@ def create_app(
     from server.owner.endpoints import router as owner_router
     from server.sync.endpoints import router as sync_router
 
+    # The public form's routes first: routes are matched in order, and the form submit is the
+    # hottest request (no other router's paths overlap theirs, so the order changes nothing else).
     for router in (
+        intake_router,
+        intake_pages,
         auth_router,
         auth_pages,
         admin_router,
-        intake_router,
-        intake_pages,
         leads_router,
         owner_router,
         sync_router,

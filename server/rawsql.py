@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util import await_only
 
 Processor = Callable[[Any], Any] | None
 _REQUIRED = object()  # a parameter the statement holds no value for
@@ -103,7 +104,7 @@ class Result:
 
 
 class RawConnection:
-    """A synchronous DBAPI connection running ``Prepared`` statements (one thread at a time).
+    """A connection running ``Prepared`` statements from synchronous code.
 
     It offers the small part of SQLAlchemy's ``Connection`` that the intake's synchronous code
     uses (``execute`` with a statement and a dict or a list of dicts, ``dialect``, ``info``), so
@@ -111,12 +112,10 @@ class RawConnection:
     ``cache`` (one per dialect; the statements are module-level constants, kept alive by it).
     """
 
-    def __init__(self, dbapi_connection: Any, dialect: Dialect, cache: dict[Any, Prepared]) -> None:
-        self.dbapi_connection = dbapi_connection
+    def __init__(self, dialect: Dialect, cache: dict[Any, Prepared]) -> None:
         self.dialect = dialect
         self.info: dict[str, Any] = {}  # as ``Session.info``: versions moved, jobs queued
         self._cache = cache
-        self._cursor = dbapi_connection.cursor()
 
     def prepared(self, statement: ClauseElement, keys: Iterable[str] = ()) -> Prepared:
         """``statement`` compiled (once) for these parameter names: as SQLAlchemy does, an
@@ -127,6 +126,22 @@ class RawConnection:
         if found is None:
             found = self._cache[cache_key] = Prepared(statement, self.dialect, column_keys)
         return found
+
+    def execute(
+        self,
+        statement: ClauseElement,
+        values: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    ) -> Result:
+        raise NotImplementedError
+
+
+class DBAPIConnection(RawConnection):
+    """On a synchronous DBAPI connection (sqlite3), one thread at a time."""
+
+    def __init__(self, dbapi_connection: Any, dialect: Dialect, cache: dict[Any, Prepared]):
+        super().__init__(dialect, cache)
+        self.dbapi_connection = dbapi_connection
+        self._cursor = dbapi_connection.cursor()
 
     def execute(
         self,
@@ -149,3 +164,32 @@ class RawConnection:
 
     def close(self) -> None:
         self._cursor.close()
+
+
+class AsyncpgConnection(RawConnection):
+    """On an asyncpg connection, from synchronous code run by ``greenlet_spawn``: each statement
+    awaits the driver on the event loop (``await_only``), as SQLAlchemy's own adapter does, but
+    without its execution layer. The connection must come from SQLAlchemy's asyncpg pool,
+    whose codecs (JSON as text) the bind processors expect. Outside a transaction, each
+    statement commits by itself."""
+
+    def __init__(self, driver: Any, dialect: Dialect, cache: dict[Any, Prepared]) -> None:
+        super().__init__(dialect, cache)
+        self.driver = driver
+
+    def execute(
+        self,
+        statement: ClauseElement,
+        values: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    ) -> Result:
+        if isinstance(values, Sequence):
+            raise TypeError("AsyncpgConnection runs one set of parameters at a time")
+        values = values or {}
+        prepared = self.prepared(statement, values)
+        parameters = prepared.parameters(values)
+        if prepared.returns_rows:
+            rows = await_only(self.driver.fetch(prepared.sql, *parameters))
+            return Result([prepared.row(tuple(r)) for r in rows], len(rows))
+        status: str = await_only(self.driver.execute(prepared.sql, *parameters))
+        count = status.rsplit(" ", 1)[-1]  # "INSERT 0 1", "UPDATE 3"
+        return Result([], int(count) if count.isdigit() else -1)

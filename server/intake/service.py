@@ -7,8 +7,10 @@ This is the hottest write of the product, so it is written for few statements: o
 the form, both rate-limit windows and a possible open duplicate; a new lead is then stored with
 the prebuilt Core statements of ``server.intake.statements`` and versions reserved up front
 (``sync_versions.reserve_versions``) instead of the ORM's unit of work. It is synchronous code
-run by ``Database.run_write`` (on SQLite in one thread hand-off), and on PostgreSQL a new lead
-is first tried in autocommit (``Database.run_autocommit``: the intake query, then one statement).
+run by ``Database.run_write``; a new lead is first tried without the ORM, its statements
+straight on the driver (``server.rawsql``): on SQLite on the event loop
+(``Database.run_raw_write``), on PostgreSQL in autocommit (``Database.run_autocommit``: the
+intake query, then one statement).
 """
 
 from __future__ import annotations
@@ -183,7 +185,7 @@ def _store_raw(
 
 
 def _store_at_once(
-    conn: Connection,
+    conn: RawConnection,
     settings: Settings,
     slug: str,
     data: SubmissionIn,
@@ -401,7 +403,7 @@ def _claim(
 
 
 def _pg_insert_lead(
-    executor: Session | Connection,
+    executor: Session | RawConnection,
     plan: _Plan,
     lead: dict[str, Any],
     message: dict[str, Any],

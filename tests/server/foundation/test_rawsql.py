@@ -3,20 +3,21 @@ SQLAlchemy does, and a statement it cannot run as compiled is refused when it is
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import bindparam, insert, literal, select
+from sqlalchemy import bindparam, func, insert, literal, select, text
 
 from server import audit
 from server.db import Database
 from server.jobs import queue
 from server.models.base import table_of
 from server.models.ops import AuditLog, Job
-from server.rawsql import RawConnection
+from server.rawsql import AsyncpgConnection, DBAPIConnection
 from tests.server.conftest import fresh_database
 
 JOB_COLUMNS = select(Job.id, Job.payload, Job.run_at, Job.attempts).where(
@@ -35,7 +36,7 @@ async def raw(sqlite_url: str):  # type: ignore[no-untyped-def]
     engine = db._thread_engine
     assert engine is not None
     pooled = engine.raw_connection()
-    connection = RawConnection(pooled.driver_connection, engine.dialect, {})
+    connection = DBAPIConnection(pooled.driver_connection, engine.dialect, {})
     try:
         yield db, connection
     finally:
@@ -103,3 +104,69 @@ async def test_an_expanding_in_is_refused_when_compiled(raw):
     _db, connection = raw
     with pytest.raises(ValueError, match="expanding"):
         connection.execute(select(Job.id).where(Job.kind.in_(["a", "b"])), {})
+
+
+@pytest.fixture
+async def pg_db(pg_url: str):  # type: ignore[no-untyped-def]
+    db = Database(pg_url, pool_size=2)
+    yield db
+    await db.dispose()
+
+
+async def test_on_postgres_a_row_is_stored_as_sqlalchemy_stores_it_and_commits_alone(pg_db):
+    """``run_autocommit`` lends an asyncpg connection: the raw statement commits by itself and
+    stores the same values as SQLAlchemy (JSON ``None`` included)."""
+    statement = insert(table_of(AuditLog))
+    row = audit.values("lead.received", entity_id=uuid.uuid4(), details={"spam": ["link"]})
+    async with pg_db.session() as session:  # through SQLAlchemy
+        await session.execute(statement, row)
+    raw_id = uuid.uuid4()
+
+    def write(connection: AsyncpgConnection) -> int:
+        return connection.execute(statement, row | {"id": raw_id}).rowcount
+
+    assert await pg_db.run_autocommit(write) == 1
+    async with pg_db.session() as session:  # another connection: committed
+        stored = (
+            await session.execute(
+                text(
+                    "SELECT actor, action, entity_id, old_values::text, old_values IS NULL,"
+                    " details::text, created_at FROM audit_logs ORDER BY id = :raw"
+                ),
+                {"raw": raw_id},
+            )
+        ).all()
+    assert len(stored) == 2 and stored[0] == stored[1]
+    assert stored[0][3:5] == ("null", False)
+
+    def read(connection: AsyncpgConnection) -> tuple[object, ...]:
+        query = select(AuditLog.id, AuditLog.details, AuditLog.created_at).where(
+            AuditLog.id == bindparam("id", type_=AuditLog.id.type)
+        )
+        return connection.execute(query, {"id": raw_id}).one()
+
+    found = await pg_db.run_autocommit(read)
+    assert found == (raw_id, {"spam": ["link"]}, row["created_at"])
+
+
+async def test_on_postgres_callers_take_turns_first_come_first_served(pg_db):
+    """At most ``pool_size`` (2) connections are lent at once (never the pool's overflow), and
+    the others wait in the order they came (two let in together may start in either order)."""
+    entered: list[int] = []
+    inside = 0
+    most = 0
+
+    def work(connection: AsyncpgConnection, n: int) -> int:
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+        entered.append(n)
+        connection.execute(select(func.pg_sleep(0.02)), {})
+        inside -= 1
+        return n
+
+    results = await asyncio.gather(*(pg_db.run_autocommit(work, n) for n in range(8)))
+    assert results == list(range(8))
+    assert most == 2
+    assert sorted(entered) == list(range(8))
+    assert all(abs(entered.index(n) - n) < 2 for n in range(8)), entered
