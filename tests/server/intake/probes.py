@@ -22,8 +22,21 @@ REPLY_SUBJECT = "Re: Your {service} request — {business}"
 
 
 async def lead_count(ctx: ServerContext) -> int:
+    return await row_count(ctx, Lead)
+
+
+async def row_count(ctx: ServerContext, model: Any) -> int:
     async with ctx.db.session() as session:
-        return int((await session.execute(select(func.count()).select_from(Lead))).scalar_one())
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+def announcements(ctx: ServerContext) -> tuple[list[dict[uuid.UUID, int]], list[bool]]:
+    """What this process's listeners hear from now on: versions moved, and job wake-ups."""
+    published: list[dict[uuid.UUID, int]] = []
+    woken: list[bool] = []
+    ctx.db.listeners.append(published.append)
+    ctx.db.job_listeners.append(lambda: woken.append(True))
+    return published, woken
 
 
 async def only_lead_id(ctx: ServerContext) -> str:

@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from server.config import Settings
 from server.models.lead import Lead, Message, Submission
@@ -22,7 +22,7 @@ from server.models.sync import SyncCounter
 from server.models.user import RateLimitHit
 from tests.server.conftest import make_settings
 from tests.server.factories import submit
-from tests.server.intake.probes import new_email
+from tests.server.intake.probes import announcements, new_email, row_count
 from tests.server.support import SmtpSink
 
 
@@ -31,16 +31,8 @@ def settings(pg_url: str, tmp_path: Path, smtp: SmtpSink) -> Settings:
     return make_settings(pg_url, tmp_path / "data", smtp)
 
 
-async def _count(ctx, model) -> int:  # type: ignore[no-untyped-def]
-    async with ctx.db.session() as session:
-        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
-
-
 async def test_a_new_lead_and_all_its_rows_are_committed_before_the_202(ctx, client, tenant):
-    published: list[dict[uuid.UUID, int]] = []
-    woken: list[bool] = []
-    ctx.db.listeners.append(published.append)
-    ctx.db.job_listeners.append(lambda: woken.append(True))
+    published, woken = announcements(ctx)
     response = await submit(client, tenant.slug, customer_email=new_email())
     assert response.status_code == 202
     # Read on another connection from the pool: committed, not merely written.
@@ -52,8 +44,8 @@ async def test_a_new_lead_and_all_its_rows_are_committed_before_the_202(ctx, cli
     assert message[0].version == lead.version + 1
     assert head is not None and head.version == message[0].version
     assert "process_lead" in jobs
-    assert await _count(ctx, Submission) == 1
-    assert await _count(ctx, RateLimitHit) == 2  # per address and per form
+    assert await row_count(ctx, Submission) == 1
+    assert await row_count(ctx, RateLimitHit) == 2  # per address and per form
     assert published == [{lead.business_id: head.version}]
     assert woken == [True]
 
@@ -80,9 +72,9 @@ async def test_a_double_click_racing_on_the_counter_stores_one_lead_and_counts_o
         assert not any(task.done() for task in (*racing, other))
     responses = await asyncio.gather(*racing, other)
     assert [r.status_code for r in responses] == [202, 202, 202]
-    assert await _count(ctx, Lead) == 2
-    assert await _count(ctx, Submission) == 2
-    assert await _count(ctx, RateLimitHit) == 4  # two per stored submission, none for the repeat
+    assert await row_count(ctx, Lead) == 2
+    assert await row_count(ctx, Submission) == 2
+    assert await row_count(ctx, RateLimitHit) == 4  # two per stored submission, none for the repeat
 
 
 async def _until_waiting_on_locks(ctx, count: int) -> None:  # type: ignore[no-untyped-def]

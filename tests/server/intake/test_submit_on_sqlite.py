@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from server.config import Settings
@@ -26,7 +25,7 @@ from server.models.sync import SyncCounter
 from server.models.user import RateLimitHit
 from tests.server.conftest import fresh_database, make_settings
 from tests.server.factories import submit
-from tests.server.intake.probes import new_email
+from tests.server.intake.probes import announcements, new_email, row_count
 from tests.server.support import SmtpSink
 
 
@@ -51,16 +50,8 @@ def _file(ctx) -> str:  # type: ignore[no-untyped-def]
     return str(make_url(ctx.settings.database_url).database)
 
 
-async def _count(ctx, model) -> int:  # type: ignore[no-untyped-def]
-    async with ctx.db.session() as session:
-        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
-
-
 async def test_a_new_lead_and_all_its_rows_are_committed_before_the_202(ctx, client, tenant):
-    published: list[dict[uuid.UUID, int]] = []
-    woken: list[bool] = []
-    ctx.db.listeners.append(published.append)
-    ctx.db.job_listeners.append(lambda: woken.append(True))
+    published, woken = announcements(ctx)
     response = await submit(client, tenant.slug, customer_email=new_email())
     assert response.status_code == 202
     # Read by another process's connection: committed, not merely written.
@@ -77,8 +68,8 @@ async def test_a_new_lead_and_all_its_rows_are_committed_before_the_202(ctx, cli
     assert message[0].version == lead.version + 1 == head
     assert counter is not None and counter.version == head
     assert "process_lead" in jobs
-    assert await _count(ctx, Submission) == 1
-    assert await _count(ctx, RateLimitHit) == 2  # per address and per form
+    assert await row_count(ctx, Submission) == 1
+    assert await row_count(ctx, RateLimitHit) == 2  # per address and per form
     assert published == [{lead.business_id: head}]
     assert woken == [True]
 
@@ -100,7 +91,7 @@ async def test_a_submit_waits_in_a_thread_while_another_process_writes(ctx, clie
         other.close()
     response = await asyncio.wait_for(waiting, 30)
     assert response.status_code == 202
-    assert await _count(ctx, Lead) == 2
+    assert await row_count(ctx, Lead) == 2
 
 
 async def test_the_wal_is_checkpointed_in_the_background_not_by_the_loop(ctx, client, tenant):
@@ -125,6 +116,6 @@ async def test_a_returning_customer_goes_the_orm_way_and_is_attached(ctx, client
     assert (await submit(client, tenant.slug, customer_email=email)).status_code == 202
     second = await submit(client, tenant.slug, customer_email=email, message="One more thing.")
     assert second.status_code == 202
-    assert await _count(ctx, Lead) == 1
-    assert await _count(ctx, Message) == 2
-    assert await _count(ctx, Submission) == 2
+    assert await row_count(ctx, Lead) == 1
+    assert await row_count(ctx, Message) == 2
+    assert await row_count(ctx, Submission) == 2
