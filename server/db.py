@@ -69,6 +69,12 @@ def _jobs_rolled_back(session: Session) -> None:
 class Database:
     """One engine per process, plus the in-process listeners told of committed sync versions."""
 
+    # New leads written at once per process on PostgreSQL (``run_autocommit``): one business's
+    # serialize on its counter row anyway, and more only add lock waiters that compete with the
+    # lock holder for CPU. On the 2-core bench machine 2–3 slots answered 340–350 submits/s at
+    # c=100, 10 slots 300–320 (docs/BENCHMARKS.md).
+    AUTOCOMMIT_SLOTS = 3
+
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
@@ -108,7 +114,7 @@ class Database:
             self._thread_engine = None
             self._inline = None
         # The same pool, its connections lent out in autocommit (``run_autocommit``).
-        self._autocommit_turns = asyncio.Semaphore(pool_size)
+        self._autocommit_turns = asyncio.Semaphore(min(self.AUTOCOMMIT_SLOTS, pool_size))
         self._prepared: dict[Any, Prepared] = {}  # ``run_autocommit``'s compiled statements
         self._autocommit_engine: AsyncEngine | None = (
             None if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -210,10 +216,10 @@ class Database:
         """
         if self._autocommit_engine is None:
             raise RuntimeError("run_autocommit is for PostgreSQL")
-        # At most ``pool_size`` at once, queued first come first served: more would take the
-        # overflow connections, which the pool closes again as they come back (a new PostgreSQL
-        # backend per submit), and the pool's own queue lets late arrivals take a returned
-        # connection ahead of the tasks already waiting (seconds of wait for some at c=100).
+        # At most ``AUTOCOMMIT_SLOTS`` at once, queued first come first served: beyond the pool
+        # size they took the overflow connections, which the pool closes again as they come back
+        # (a new PostgreSQL backend per submit), and the pool's own queue lets late arrivals take
+        # a returned connection ahead of the tasks already waiting (seconds of wait at c=100).
         async with self._autocommit_turns, self._autocommit_engine.connect() as conn:
             pooled = await conn.get_raw_connection()
             raw = AsyncpgConnection(pooled.driver_connection, self.engine.dialect, self._prepared)
