@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -223,7 +224,12 @@ class Database:
         async with self._autocommit_turns, self._autocommit_engine.connect() as conn:
             pooled = await conn.get_raw_connection()
             raw = AsyncpgConnection(pooled.driver_connection, self.engine.dialect, self._prepared)
-            return await greenlet_spawn(work, raw, *args)
+            try:
+                return await greenlet_spawn(work, raw, *args)
+            except OperationalError as error:
+                if error.connection_invalidated:  # lost: the pool opens a new one next time
+                    await conn.invalidate()
+                raise
 
     def announce(self, bumps: dict[uuid.UUID, int] | None, *, jobs: bool) -> None:
         """After a commit outside a ``LeadflowSession`` of this loop: tell the in-process
@@ -323,8 +329,9 @@ class SqliteInlineWriter:
         process writing), with nothing done."""
         try:
             return self._transaction(self.loop_engine, work, args)
-        except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        except OperationalError as error:
+            code = getattr(error.orig, "sqlite_errorcode", 0) & 0xFF
+            if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                 return None
             raise
 

@@ -15,9 +15,12 @@ is compiled, on its first use, not with wrong values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
+import asyncpg
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -151,16 +154,31 @@ class DBAPIConnection(RawConnection):
         cursor = self._cursor
         if isinstance(values, Sequence):
             prepared = self.prepared(statement, values[0] if values else ())
-            cursor.executemany(prepared.sql, [prepared.parameters(v) for v in values])
+            many = [prepared.parameters(v) for v in values]
+            with self._translated(prepared.sql, many):
+                cursor.executemany(prepared.sql, many)
             return Result([], cursor.rowcount)
         values = values or {}
         prepared = self.prepared(statement, values)
-        cursor.execute(prepared.sql, prepared.parameters(values))
-        rows = [prepared.row(r) for r in cursor.fetchall()] if prepared.returns_rows else []
+        parameters = prepared.parameters(values)
+        with self._translated(prepared.sql, parameters):
+            cursor.execute(prepared.sql, parameters)
+            rows = [prepared.row(r) for r in cursor.fetchall()] if prepared.returns_rows else []
         return Result(rows, cursor.rowcount)
 
     def exec_driver_sql(self, sql: str) -> None:
-        self._cursor.execute(sql)
+        with self._translated(sql, ()):
+            self._cursor.execute(sql)
+
+    @contextmanager
+    def _translated(self, sql: str, parameters: Any) -> Iterator[None]:
+        """The driver's errors as SQLAlchemy's (``OperationalError``, ``IntegrityError``…), as
+        SQLAlchemy raises them: the app's handlers answer 503 or 409, not 500."""
+        base = self.dialect.loaded_dbapi.Error
+        try:
+            yield
+        except base as error:
+            raise sa_exc.DBAPIError.instance(sql, parameters, error, base) from error
 
     def close(self) -> None:
         self._cursor.close()
@@ -187,9 +205,33 @@ class AsyncpgConnection(RawConnection):
         values = values or {}
         prepared = self.prepared(statement, values)
         parameters = prepared.parameters(values)
-        if prepared.returns_rows:
-            rows = await_only(self.driver.fetch(prepared.sql, *parameters))
-            return Result([prepared.row(tuple(r)) for r in rows], len(rows))
-        status: str = await_only(self.driver.execute(prepared.sql, *parameters))
+        try:
+            if prepared.returns_rows:
+                rows = await_only(self.driver.fetch(prepared.sql, *parameters))
+                return Result([prepared.row(tuple(r)) for r in rows], len(rows))
+            status: str = await_only(self.driver.execute(prepared.sql, *parameters))
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            lost = not isinstance(error, asyncpg.PostgresError) or self.driver.is_closed()
+            raise _postgres_error(prepared.sql, parameters, error, lost=lost) from error
         count = status.rsplit(" ", 1)[-1]  # "INSERT 0 1", "UPDATE 3"
         return Result([], int(count) if count.isdigit() else -1)
+
+
+# SQLSTATE classes of a database that is down or refusing work: connection exceptions,
+# insufficient resources, operator intervention (a shutdown), transaction rollback (deadlock).
+_UNAVAILABLE_CLASSES = ("08", "53", "57", "40")
+
+
+def _postgres_error(
+    sql: str, parameters: Any, error: Exception, *, lost: bool
+) -> sa_exc.DBAPIError:
+    """An asyncpg error as SQLAlchemy would raise it: a constraint is an ``IntegrityError``
+    (409), a lost connection or a database refusing work an ``OperationalError`` (503; a lost
+    connection is marked invalidated, so the caller drops it from the pool)."""
+    if lost:
+        return sa_exc.OperationalError(sql, parameters, error, connection_invalidated=True)
+    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+        return sa_exc.IntegrityError(sql, parameters, error)
+    if str(getattr(error, "sqlstate", "") or "")[:2] in _UNAVAILABLE_CLASSES:
+        return sa_exc.OperationalError(sql, parameters, error)
+    return sa_exc.DBAPIError(sql, parameters, error)

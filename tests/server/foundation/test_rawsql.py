@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import bindparam, func, insert, literal, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from server import audit
 from server.db import Database
@@ -19,6 +20,7 @@ from server.models.base import table_of
 from server.models.ops import AuditLog, Job
 from server.rawsql import AsyncpgConnection, DBAPIConnection
 from tests.server.conftest import fresh_database
+from tests.server.support import pg_admin_execute
 
 JOB_COLUMNS = select(Job.id, Job.payload, Job.run_at, Job.attempts).where(
     Job.id == bindparam("id", type_=Job.id.type)
@@ -177,3 +179,31 @@ async def test_on_postgres_callers_take_turns_first_come_first_served(pg_url, po
     assert most == slots
     assert sorted(entered) == list(range(8))
     assert all(abs(entered.index(n) - n) < slots for n in range(8)), entered
+
+
+async def test_a_driver_error_is_sqlalchemys_error(raw):
+    """A constraint broken by a raw statement is SQLAlchemy's ``IntegrityError`` (the app
+    answers 409, not 500), as it would be through SQLAlchemy."""
+    _db, connection = raw
+    row = queue.job_row("process_lead", {})
+    connection.execute(insert(table_of(Job)), row)
+    with pytest.raises(IntegrityError):
+        connection.execute(insert(table_of(Job)), row)  # the same id again
+
+
+async def test_on_postgres_a_lost_connection_is_an_operational_error_and_is_replaced(pg_url):
+    """The server ends the backend (a restart): the next statement on it fails as SQLAlchemy's
+    ``OperationalError`` (503), and the connection is dropped, so the one after works."""
+    db = Database(pg_url, pool_size=1)
+
+    def backend(connection: AsyncpgConnection) -> int:
+        return int(connection.execute(select(func.pg_backend_pid()), {}).scalar())
+
+    try:
+        first = await db.run_autocommit(backend)
+        pg_admin_execute(pg_url, f"SELECT pg_terminate_backend({first})")
+        with pytest.raises(OperationalError):
+            await db.run_autocommit(backend)
+        assert await db.run_autocommit(backend) != first
+    finally:
+        await db.dispose()
