@@ -114,12 +114,9 @@ class Database:
             self.read_engine = self.engine
             self._thread_engine = None
             self._inline = None
-        # The same pool, its connections lent out in autocommit (``run_autocommit``).
+        # ``run_autocommit`` lends the same pool's connections, at most this many at once.
         self._autocommit_turns = asyncio.Semaphore(min(self.AUTOCOMMIT_SLOTS, pool_size))
         self._prepared: dict[Any, Prepared] = {}  # ``run_autocommit``'s compiled statements
-        self._autocommit_engine: AsyncEngine | None = (
-            None if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        )
         self.listeners: list[ChangeListener] = []
         self.job_listeners: list[Callable[[], None]] = []
         self._sessionmaker = async_sessionmaker(
@@ -215,21 +212,33 @@ class Database:
         without SQLAlchemy's per-statement layer (which cost more CPU than PostgreSQL spent on
         them). Nothing is announced: the caller calls ``announce`` with what it committed.
         """
-        if self._autocommit_engine is None:
+        if self.is_sqlite:
             raise RuntimeError("run_autocommit is for PostgreSQL")
+        pool = self.engine.sync_engine.pool
+        dialect = self.engine.dialect
+        prepared = self._prepared
+
+        def on_a_pooled_connection() -> T:
+            # Straight from the pool, in one greenlet: no SQLAlchemy ``Connection``, so nothing
+            # begins a transaction (each statement commits by itself), and the pool's reset
+            # rolls back nothing when it comes back.
+            pooled = pool.connect()
+            try:
+                raw = AsyncpgConnection(pooled.driver_connection, dialect, prepared)
+                return work(raw, *args)
+            except OperationalError as error:
+                if error.connection_invalidated:  # lost: the pool opens a new one next time
+                    pooled.invalidate(error)
+                raise
+            finally:
+                pooled.close()
+
         # At most ``AUTOCOMMIT_SLOTS`` at once, queued first come first served: beyond the pool
         # size they took the overflow connections, which the pool closes again as they come back
         # (a new PostgreSQL backend per submit), and the pool's own queue lets late arrivals take
         # a returned connection ahead of the tasks already waiting (seconds of wait at c=100).
-        async with self._autocommit_turns, self._autocommit_engine.connect() as conn:
-            pooled = await conn.get_raw_connection()
-            raw = AsyncpgConnection(pooled.driver_connection, self.engine.dialect, self._prepared)
-            try:
-                return await greenlet_spawn(work, raw, *args)
-            except OperationalError as error:
-                if error.connection_invalidated:  # lost: the pool opens a new one next time
-                    await conn.invalidate()
-                raise
+        async with self._autocommit_turns:
+            return await greenlet_spawn(on_a_pooled_connection)
 
     def announce(self, bumps: dict[uuid.UUID, int] | None, *, jobs: bool) -> None:
         """After a commit outside a ``LeadflowSession`` of this loop: tell the in-process

@@ -359,8 +359,7 @@ def _new_lead_rows(
         plan.client_ip,
         plan.now,
     )
-    message = _customer_message(business_id, lead["id"], None, plan.clean, plan.now)
-    message_row = {c.key: getattr(message, c.key) for c in table_of(Message).columns}
+    message_row = _customer_message_row(business_id, lead["id"], None, plan.clean, plan.now)
     received = audit.values(
         "lead.received",
         business_id=business_id,
@@ -371,7 +370,11 @@ def _new_lead_rows(
     )
     job = None
     if not plan.spam:
-        payload = {"lead_id": str(lead["id"]), "message_id": str(message.id), "duplicate": False}
+        payload = {
+            "lead_id": str(lead["id"]),
+            "message_id": str(message_row["id"]),
+            "duplicate": False,
+        }
         job = queue.job_row(PROCESS_LEAD, payload)
     return lead, message_row, received, job
 
@@ -523,8 +526,24 @@ def _customer_message(
     clean: CleanSubmission,
     now: datetime,
 ) -> Message:
-    """The customer's words as a message; on an existing lead (``lead_message`` given) a new
-    submission's service and preferred time are added to the text."""
+    """The customer's message as an ORM object (a returning customer's, added to the session)."""
+    row = _customer_message_row(business_id, lead_id, lead_message, clean, now)
+    return Message(**{key: value for key, value in row.items() if value is not None})
+
+
+_MESSAGE_COLUMNS = [c.key for c in table_of(Message).columns]
+
+
+def _customer_message_row(
+    business_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    lead_message: str | None,
+    clean: CleanSubmission,
+    now: datetime,
+) -> dict[str, Any]:
+    """The customer's words as a message's every column (no version yet); on an existing lead
+    (``lead_message`` given) a new submission's service and preferred time are added to the
+    text. A plain row: a new lead's message is inserted as a Core row, no ORM object needed."""
     data = clean.data
     parts = [data.message.strip()] if data.message.strip() else []
     if lead_message is not None and lead_message != data.message:
@@ -537,13 +556,13 @@ def _customer_message(
             if value
         ]
         parts = parts + extra
-    return Message(
-        id=uuid.uuid4(),
-        business_id=business_id,
-        lead_id=lead_id,
-        type=MessageType.CUSTOMER_MESSAGE.value,
-        direction=MessageDirection.INBOUND.value,
-        subject=None,
-        content="\n\n".join(parts) or "(no message)",
-        created_at=now,
-    )
+    return dict.fromkeys(_MESSAGE_COLUMNS) | {
+        "id": uuid.uuid4(),
+        "business_id": business_id,
+        "lead_id": lead_id,
+        "type": MessageType.CUSTOMER_MESSAGE.value,
+        "direction": MessageDirection.INBOUND.value,
+        "subject": None,
+        "content": "\n\n".join(parts) or "(no message)",
+        "created_at": now,
+    }
