@@ -79,6 +79,7 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._prepared: dict[Any, Prepared] = {}  # the raw writers' compiled statements
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
@@ -104,7 +105,9 @@ class Database:
                 connect_args={"timeout": 30, "check_same_thread": False},
             )
             _configure_sqlite(self._thread_engine, begin="BEGIN IMMEDIATE")
-            self._inline: SqliteInlineWriter | None = SqliteInlineWriter(url, self._thread_engine)
+            self._inline: SqliteInlineWriter | None = SqliteInlineWriter(
+                url, self._thread_engine, self._prepared
+            )
         else:
             # No ping before each checkout (a round trip per request and per job step): when
             # PostgreSQL restarts, the first statement on a dead connection fails (503, or a job
@@ -116,7 +119,6 @@ class Database:
             self._inline = None
         # ``run_autocommit`` lends the same pool's connections, at most this many at once.
         self._autocommit_turns = asyncio.Semaphore(min(self.AUTOCOMMIT_SLOTS, pool_size))
-        self._prepared: dict[Any, Prepared] = {}  # ``run_autocommit``'s compiled statements
         self.listeners: list[ChangeListener] = []
         self.job_listeners: list[Callable[[], None]] = []
         self._sessionmaker = async_sessionmaker(
@@ -199,7 +201,7 @@ class Database:
         result, info = done
         if result is not None:
             inline.committed()
-            self.announce(info.get(sync_versions.BUMPS_KEY), jobs=bool(info.get(JOBS_ENQUEUED_KEY)))
+            self._announce_info(info)
         return result
 
     async def run_autocommit(self, work: Callable[..., T], *args: Any) -> T:
@@ -210,7 +212,8 @@ class Database:
         For a write that fits in one statement (a new lead): no ``BEGIN`` and ``COMMIT`` round
         trips, and its row locks end with it. Its prebuilt statements go straight to asyncpg,
         without SQLAlchemy's per-statement layer (which cost more CPU than PostgreSQL spent on
-        them). Nothing is announced: the caller calls ``announce`` with what it committed.
+        them). What ``work`` records in ``raw.info`` (versions moved, jobs queued) is announced
+        when it returns a result, as after ``run_raw_write``; ``None`` means it stored nothing.
         """
         if self.is_sqlite:
             raise RuntimeError("run_autocommit is for PostgreSQL")
@@ -218,14 +221,14 @@ class Database:
         dialect = self.engine.dialect
         prepared = self._prepared
 
-        def on_a_pooled_connection() -> T:
+        def on_a_pooled_connection() -> tuple[T, dict[str, Any]]:
             # Straight from the pool, in one greenlet: no SQLAlchemy ``Connection``, so nothing
             # begins a transaction (each statement commits by itself), and the pool's reset
             # rolls back nothing when it comes back.
             pooled = pool.connect()
             try:
                 raw = AsyncpgConnection(pooled.driver_connection, dialect, prepared)
-                return work(raw, *args)
+                return work(raw, *args), raw.info
             except OperationalError as error:
                 if error.connection_invalidated:  # lost: the pool opens a new one next time
                     pooled.invalidate(error)
@@ -238,7 +241,14 @@ class Database:
         # (a new PostgreSQL backend per submit), and the pool's own queue lets late arrivals take
         # a returned connection ahead of the tasks already waiting (seconds of wait at c=100).
         async with self._autocommit_turns:
-            return await greenlet_spawn(on_a_pooled_connection)
+            result, info = await greenlet_spawn(on_a_pooled_connection)
+        if result is not None:
+            self._announce_info(info)
+        return result
+
+    def _announce_info(self, info: dict[str, Any]) -> None:
+        """Announce what a ``RawConnection``'s work recorded in its ``info``."""
+        self.announce(info.get(sync_versions.BUMPS_KEY), jobs=bool(info.get(JOBS_ENQUEUED_KEY)))
 
     def announce(self, bumps: dict[uuid.UUID, int] | None, *, jobs: bool) -> None:
         """After a commit outside a ``LeadflowSession`` of this loop: tell the in-process
@@ -300,7 +310,7 @@ class SqliteInlineWriter:
 
     CHECKPOINT_EVERY = 32  # commits of about 35 pages: SQLite's default is every 1,000 pages
 
-    def __init__(self, url: str, thread_engine: Engine) -> None:
+    def __init__(self, url: str, thread_engine: Engine, prepared: dict[Any, Prepared]) -> None:
         sync_url = make_url(url).set(drivername="sqlite+pysqlite")
         self.thread_engine = thread_engine
         self.loop_engine = create_engine(
@@ -324,7 +334,7 @@ class SqliteInlineWriter:
             connect_args={"timeout": 30, "check_same_thread": False},
         )
         _configure_sqlite(self.checkpoint_engine, begin="BEGIN")
-        self.prepared: dict[Any, Prepared] = {}  # compiled statements, shared by both writers
+        self.prepared = prepared  # compiled statements, shared by both writers
         self.turn = asyncio.Lock()  # first come, first served among ``run_raw_write`` callers
         self.since_checkpoint = 0
         self.checkpoints = 0  # passive checkpoints run (for tests and benchmarks)
@@ -378,8 +388,12 @@ class SqliteInlineWriter:
             self._checkpointing.add_done_callback(self._checkpoint_done)
 
     def _checkpoint(self) -> None:
-        with self.checkpoint_engine.connect() as conn:
-            row = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        pooled = self.checkpoint_engine.raw_connection()  # outside any transaction
+        connection: Any = pooled.driver_connection  # a sqlite3.Connection
+        try:
+            row = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            pooled.close()
         self.last_checkpoint = (int(row[0]), int(row[1]), int(row[2]))  # busy, in WAL, copied
         self.checkpoints += 1
 

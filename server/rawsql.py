@@ -15,6 +15,7 @@ is compiled, on its first use, not with wrong values.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
@@ -106,8 +107,9 @@ class Result:
         return self.rows[0][0] if self.rows else None
 
 
-class RawConnection:
-    """A connection running ``Prepared`` statements from synchronous code.
+class RawConnection(ABC):
+    """A connection running ``Prepared`` statements from synchronous code (an abstract base:
+    ``DBAPIConnection`` and ``AsyncpgConnection`` run them).
 
     It offers the small part of SQLAlchemy's ``Connection`` that the intake's synchronous code
     uses (``execute`` with a statement and a dict or a list of dicts, ``dialect``, ``info``), so
@@ -130,12 +132,13 @@ class RawConnection:
             found = self._cache[cache_key] = Prepared(statement, self.dialect, column_keys)
         return found
 
+    @abstractmethod
     def execute(
         self,
         statement: ClauseElement,
         values: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> Result:
-        raise NotImplementedError
+        """Run ``statement`` with one set of values (or, where supported, a list of them)."""
 
 
 class DBAPIConnection(RawConnection):

@@ -113,17 +113,12 @@ async def submit(
     args = (settings, slug, data, client_ip, too_fast)
     try:
         if isinstance(target, Database):
-            if target.is_sqlite:
-                done = await target.run_raw_write(_store_raw, *args)
-                if done is not None:
-                    return done
-            else:
-                stored = await target.run_autocommit(_store_at_once, *args)
-                if stored is not None:
-                    result, head = stored
-                    if head is not None and result.business_id is not None:
-                        target.announce({result.business_id: head}, jobs=True)
-                    return result
+            # A new lead first without the ORM (SQLite: on the event loop; PostgreSQL: one
+            # statement in autocommit); what that cannot store goes through ``_store``.
+            direct = target.run_raw_write if target.is_sqlite else target.run_autocommit
+            done = await direct(_store_directly, *args)
+            if done is not None:
+                return done
             return await target.run_write(_store, *args)
         async with target.begin_nested():  # a repeat rolls back only its own rows
             return await target.run_sync(_store, *args)
@@ -163,7 +158,7 @@ def _store(
     return _write(session, plan)
 
 
-def _store_raw(
+def _store_directly(
     raw: RawConnection,
     settings: Settings,
     slug: str,
@@ -171,47 +166,28 @@ def _store_raw(
     client_ip: str,
     too_fast: bool,
 ) -> IntakeResult | None:
-    """SQLite, on the writer's sqlite3 connection (``Database.run_raw_write``): the intake
-    query and a new lead's rows (spam included) without SQLAlchemy's per-statement layer;
-    ``None`` for a returning customer's submission, which the caller stores with ``_store``
-    (attaching goes through the ORM, and is rare)."""
+    """The intake query and a new lead's rows on a ``RawConnection``, without SQLAlchemy's
+    per-statement layer: on SQLite in the writer's transaction (``Database.run_raw_write``), on
+    PostgreSQL in autocommit (``Database.run_autocommit``), where a new lead is one statement
+    that commits by itself. ``None`` for what needs the ORM's transaction, which the caller
+    then stores with ``_store``: a returning customer's submission (attaching is rare), and on
+    PostgreSQL spam (several statements).
+
+    In autocommit there are no ``BEGIN`` and ``COMMIT`` round trips, and the business's counter
+    row is locked only while that one statement runs and commits, not while this process gets
+    round to sending ``COMMIT`` (at 100 concurrent submits that wait, in a busy event loop, was
+    most of the lock's hold time, and every submit of the business queues on that lock). The
+    intake query takes no lock, and at READ COMMITTED each statement reads its own snapshot, so
+    the checks are the same as in a transaction.
+    """
     plan = _check_and_read(raw, settings, slug, data, client_ip, too_fast)
     if isinstance(plan, IntakeResult):
         return plan
     if plan.duplicate_id is not None:
         return None
-    lead, message, received, job = _new_lead_rows(plan)
-    return _insert_new_lead(raw, plan, lead, message, received, job)
-
-
-def _store_at_once(
-    conn: RawConnection,
-    settings: Settings,
-    slug: str,
-    data: SubmissionIn,
-    client_ip: str,
-    too_fast: bool,
-) -> tuple[IntakeResult, int | None] | None:
-    """PostgreSQL, on a connection in autocommit: the intake query, then a new lead's every row
-    in one statement that commits by itself; ``None`` for a submission that needs a transaction
-    (a returning customer's, or spam), which the caller then stores with ``_store``.
-
-    No ``BEGIN`` and ``COMMIT`` round trips, and the business's counter row is locked only while
-    that one statement runs and commits, not while this process gets round to sending ``COMMIT``
-    (at 100 concurrent submits that wait, in a busy event loop, was most of the lock's hold time,
-    and every submit of the business queues on that lock). The intake query took no lock in
-    the transaction either, and at READ COMMITTED each statement reads its own snapshot, so the
-    checks are the same. Returns the result and the business's new head version.
-    """
-    plan = _check_and_read(conn, settings, slug, data, client_ip, too_fast)
-    if isinstance(plan, IntakeResult):
-        return plan, None
-    if plan.spam or plan.duplicate_id is not None:
+    if plan.spam and raw.dialect.name == "postgresql":
         return None
-    lead, message, received, job = _new_lead_rows(plan)
-    assert job is not None
-    head = _pg_insert_lead(conn, plan, lead, message, received, job)
-    return IntakeResult("stored", plan.success, lead["id"], plan.business_id), head
+    return _write_new_lead(raw, plan)
 
 
 def _check_and_read(
@@ -308,13 +284,21 @@ def _write(session: Session, plan: _Plan) -> IntakeResult:
             _attach(session, duplicate, plan.clean, plan.submission_id, now)
             _claim(session, business_id, plan.submission_id, duplicate.id, "attached", now, success)
             return IntakeResult("attached", success, duplicate.id, business_id)
+    return _write_new_lead(session, plan)
+
+
+def _write_new_lead(target: Session | RawConnection, plan: _Plan) -> IntakeResult:
+    """A new lead (spam included) with all of its rows: on PostgreSQL (but for spam, which
+    queues no job) in one statement, else as Core statements. The versions moved and the job
+    queued are recorded in ``target.info`` and announced after the commit."""
     lead, message, received, job = _new_lead_rows(plan)
-    if session.get_bind().dialect.name == "postgresql" and job is not None:
-        head = _pg_insert_lead(session, plan, lead, message, received, job)
-        session.info.setdefault(sync_versions.BUMPS_KEY, {})[business_id] = head
-        session.info[JOBS_ENQUEUED_KEY] = True
-        return IntakeResult("stored", success, lead["id"], business_id)
-    return _insert_new_lead(session, plan, lead, message, received, job)
+    dialect = target.get_bind().dialect if isinstance(target, Session) else target.dialect
+    if dialect.name == "postgresql" and job is not None:
+        head = _pg_insert_lead(target, plan, lead, message, received, job)
+        target.info.setdefault(sync_versions.BUMPS_KEY, {})[plan.business_id] = head
+        target.info[JOBS_ENQUEUED_KEY] = True
+        return IntakeResult("stored", plan.success, lead["id"], plan.business_id)
+    return _insert_new_lead(target, plan, lead, message, received, job)
 
 
 def _insert_new_lead(
