@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.leads import wire
-from server.models.lead import AIAnalysis, FollowUp, Lead, Message
+from server.models.lead import LEAD_LOCK, AIAnalysis, FollowUp, Lead, Message
 from shared.models.enums import FollowUpState, FollowUpStatus
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -251,7 +251,7 @@ async def lead_in_business(
 ) -> Lead | None:
     query = select(Lead).where(Lead.id == lead_id, Lead.business_id == business_id)
     if lock:
-        query = query.with_for_update(key_share=True)  # LEAD_LOCK (server.models.lead)
+        query = query.with_for_update(key_share=LEAD_LOCK["key_share"])
     return (await session.execute(query)).scalar_one_or_none()
 
 

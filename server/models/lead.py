@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 # stamp their versions (each foreign-key check takes KEY SHARE on the lead) while holding the
 # business's sync counter; a plain FOR UPDATE would make them wait for this transaction, which
 # needs that counter next: a deadlock on PostgreSQL. ``session.get(Lead, id,
-# with_for_update=LEAD_LOCK)`` or ``select(Lead)….with_for_update(key_share=True)``.
+# with_for_update=LEAD_LOCK)``, or in a query
+# ``.with_for_update(key_share=LEAD_LOCK["key_share"])``.
 LEAD_LOCK: dict[str, bool] = {"key_share": True}
 
 

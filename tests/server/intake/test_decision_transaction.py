@@ -30,6 +30,16 @@ def _statements(engine) -> list[str]:  # type: ignore[no-untyped-def]
     return seen
 
 
+def _commits(engine) -> list[bool]:  # type: ignore[no-untyped-def]
+    seen: list[bool] = []
+
+    @event.listens_for(engine, "commit")
+    def _record(_conn):  # type: ignore[no-untyped-def]
+        seen.append(True)
+
+    return seen
+
+
 async def _claim_process_lead(ctx, worker_id: str) -> JobRun:  # type: ignore[no-untyped-def]
     async with ctx.db.session() as session:
         job = (await session.execute(select(Job).where(Job.kind == "process_lead"))).scalar_one()
@@ -43,11 +53,14 @@ async def test_the_decision_is_written_in_one_synchronous_transaction(ctx, clien
     assert (await submit(client, tenant.slug, customer_email=email)).status_code == 202
     run = await _claim_process_lead(ctx, "decider")
     on_loop = _statements(ctx.db.engine.sync_engine)
-    in_thread = _statements(ctx.db._thread_engine) if ctx.db.is_sqlite else on_loop
+    writer = ctx.db._thread_engine if ctx.db.is_sqlite else ctx.db.engine.sync_engine
+    in_thread = _statements(writer) if ctx.db.is_sqlite else on_loop
+    commits = _commits(writer)
 
     await process_lead(ctx, run)
 
     assert run.completed
+    assert len(commits) == 1  # the analysis, the gate, the mails and the job: one transaction
     writes = [s for s in in_thread if s.startswith(("INSERT", "UPDATE"))]
     assert any(s.startswith("INSERT INTO ai_analyses") for s in writes)
     assert any(s.startswith("INSERT INTO email_events") for s in writes)

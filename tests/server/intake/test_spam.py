@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 
@@ -176,9 +177,24 @@ async def test_resubmitting_as_a_returning_customer_still_counts_against_the_lim
     assert statuses == [202, 202, 202, 429, 429]
     await worker.tick()
     assert len(smtp.to(tenant.business["contact_email"])) == 3  # no flood of owner alerts
-    # The lead's job and the attaching submits lock the lead and the business's sync counter
-    # in one order: no job was retried after a deadlock (PostgreSQL detected three a run when
-    # the job locked the lead FOR UPDATE, which blocks the submits' foreign-key checks).
+
+
+async def test_a_returning_customer_resubmitting_while_the_job_runs_deadlocks_nothing(
+    ctx, client, tenant, worker
+):
+    """The lead's job and the attaching submits lock the lead and the business's sync counter
+    at the same time, in one order: no job is retried after a deadlock (PostgreSQL detected
+    them when the job locked the lead FOR UPDATE, which blocks the submits' foreign-key
+    checks while they hold the counter)."""
+    email = new_email()
+    assert (await submit(client, tenant.slug, customer_email=email)).status_code == 202
+    _tick, *later = await asyncio.gather(
+        worker.tick(), *(submit(client, tenant.slug, customer_email=email) for _ in range(4))
+    )
+    assert [response.status_code for response in later] == [202] * 4
+    await worker.tick()  # the attached messages' jobs
+    assert await lead_count(ctx) == 1
     async with ctx.db.session() as session:
-        errors = (await session.execute(select(Job.last_error))).scalars().all()
-    assert [error for error in errors if error] == []
+        jobs = (await session.execute(select(Job.status, Job.last_error))).all()
+    assert [error for _status, error in jobs if error] == []
+    assert {status for status, _error in jobs} == {"done"}
