@@ -23,7 +23,6 @@ import asyncio
 import json
 import os
 import random
-import re
 import signal
 import sqlite3
 import subprocess
@@ -40,6 +39,8 @@ import psycopg
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
 
+from desktop.api import PAGE_HEAD
+from desktop.store import BOOTSTRAP_CHECKPOINT
 from server.admin.accounts import create_or_update_admin
 from server.auth.security import hash_password
 from server.businesses.service import create_business, set_status
@@ -130,7 +131,6 @@ SEARCHES = [
     "jade",
 ]
 SYNCED = ("lead", "message", "follow_up", "ai_analysis", "business", "form")
-BOOTSTRAP_CHECKPOINT = 50_000  # WAL pages between checkpoints while pulling from cursor 0
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -350,12 +350,9 @@ def client_store(path: Path) -> sqlite3.Connection:
     return store
 
 
-# The page's cursor and has_more, which the server writes first (desktop/api.py peeks them the
-# same way): the next page is asked for before this one is parsed.
-PAGE_HEAD = re.compile(rb'\A\s*\{\s*"cursor"\s*:\s*(\d+)\s*,\s*"has_more"\s*:\s*(true|false)')
-
-
 def page_head(body: bytes) -> tuple[int, bool]:
+    """The page's cursor and has_more, which the server writes first (peeked as the desktop app
+    does, ``desktop.api.PAGE_HEAD``): the next page is asked for before this one is parsed."""
     head = PAGE_HEAD.match(body[:200])
     if head is None:
         page = orjson.loads(body)

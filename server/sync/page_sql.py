@@ -30,20 +30,16 @@ from sqlalchemy import JSON, Boolean, Column, TextClause, Uuid, bindparam, text
 
 from server.leads import wire
 from server.leads.views import end_of_today
+from server.models import SYNCED_MODELS
 from server.models.base import UTCDateTime, table_of
-from server.models.business import Business, Form
+from server.models.business import Business
 from server.models.lead import AIAnalysis, FollowUp, Lead, Message
 from server.models.sync import SyncCounter, SyncTombstone
 from shared.models.enums import GateReason
 
 # (tag, model) in the order of ``SYNCED_MODELS``, then tombstones.
 _TABLES: tuple[tuple[str, Any], ...] = (
-    ("lead", Lead),
-    ("message", Message),
-    ("follow_up", FollowUp),
-    ("ai_analysis", AIAnalysis),
-    ("business", Business),
-    ("form", Form),
+    *((model.__sync_entity__, model) for model in SYNCED_MODELS),
     ("tombstone", SyncTombstone),
 )
 _GATE_REASONS = ", ".join(f"'{reason.value}'" for reason in GateReason)
