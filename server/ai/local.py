@@ -93,11 +93,10 @@ def analyse_lead(lead: LeadForAnalysis) -> Analysis:
     service_text = "" if service else fold(lead.service_needed or "")
     time_text = fold(lead.preferred_time or "")
     scan = "\n".join(part for part in (message, service_text, time_text) if part)
+    asked = "\n".join(part for part in (message, service_text) if part)  # what the customer wrote
 
     injection = signals.is_injection(scan) or signals.is_injection(fold(lead.customer_name))
-    topics, medication = detect_topics(
-        "\n".join(part for part in (message, service_text) if part), time_text
-    )
+    topics, medication = detect_topics(asked, time_text)
     url_count = signals.url_count(scan)
     scam = signals.is_scam(scan) or bool(service_text and signals.URL.search(service_text))
     pitch = signals.is_pitch(scan) and not scam
@@ -108,7 +107,7 @@ def analyse_lead(lead: LeadForAnalysis) -> Analysis:
     if (
         BlockedTopic.PRICE_COMMITMENT not in topics
         and BlockedTopic.REFUND_OR_DISCOUNT not in topics
-        and caution.money_asked("\n".join(part for part in (message, service_text) if part))
+        and caution.money_asked(asked)
     ):
         topics = sorted({*topics, BlockedTopic.PRICE_COMMITMENT}, key=list(BlockedTopic).index)
     if injection:
@@ -143,9 +142,7 @@ def analyse_lead(lead: LeadForAnalysis) -> Analysis:
             or intent is Intent.FOLLOW_UP
             or signals.is_emergency(scan)
         )
-        and not caution.needs_a_person(
-            "\n".join(part for part in (message, service_text) if part), time_text
-        )
+        and not caution.needs_a_person(asked, time_text)
     )
     confidence = _confidence(scan, intent, safe=safe, vague=vague, complaint=complaint)
     emergency = urgency is Urgency.HIGH and intent is Intent.BOOKING_REQUEST
