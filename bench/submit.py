@@ -203,6 +203,7 @@ class Result:
     elapsed_s: float
     server_cpu_s: float = float("nan")  # CPU time of the server process during the run
     client_cpu_s: float = float("nan")  # CPU time of this load generator during the run
+    db_cpu_s: float = float("nan")  # CPU time of every local PostgreSQL process (PostgreSQL)
 
     @property
     def rps(self) -> float:
@@ -221,7 +222,9 @@ class Result:
             f"{self.name:<22} c={self.concurrency:<4} n={len(self.latencies_ms):<6} "
             f"err={self.errors:<4} {self.rps:8.1f} req/s  p50 {self.pct(0.5):7.1f} ms  "
             f"p99 {self.pct(0.99):7.1f} ms  CPU/req server {self.cpu_ms(self.server_cpu_s):.2f} "
-            f"client {self.cpu_ms(self.client_cpu_s):.2f} ms"
+            f"client {self.cpu_ms(self.client_cpu_s):.2f}"
+            + ("" if self.db_cpu_s != self.db_cpu_s else f" db {self.cpu_ms(self.db_cpu_s):.2f}")
+            + " ms"
         )
 
 
@@ -235,14 +238,27 @@ def _body() -> dict[str, str]:
     }
 
 
-def _process_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux ``/proc``; NaN elsewhere)."""
+def _process_cpu_s(pid: int, *, named: str | None = None) -> float:
+    """User + system CPU seconds of a process so far (Linux ``/proc``; NaN elsewhere); with
+    ``named``, 0 unless the process's command is that name."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
+            head, _, tail = stat.read().rpartition(")")
     except OSError:
         return float("nan")
+    if named is not None and head.partition("(")[2] != named:
+        return 0.0
+    fields = tail.split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu_s() -> float:
+    """CPU seconds of every ``postgres`` process of this machine so far (its backends, the WAL
+    writer, the checkpointer…): the database's share of a request when PostgreSQL is local.
+    Backends that exit in between are missed, but the servers' pools keep theirs open."""
+    pids = [int(p) for p in os.listdir("/proc") if p.isdigit()] if os.path.isdir("/proc") else []
+    cpu = [_process_cpu_s(pid, named="postgres") for pid in pids]
+    return sum(c for c in cpu if c == c) if pids else float("nan")
 
 
 async def load(
@@ -291,13 +307,15 @@ async def load(
             await asyncio.to_thread(after_warm_up)
         pid = _SERVER_PIDS.get(url.split("/", 3)[2])
         server_before = _process_cpu_s(pid) if pid else float("nan")
+        db_before = _postgres_cpu_s() if "postgres" in name else float("nan")
         client_before = time.process_time()
         started = time.perf_counter()
         await asyncio.gather(*(submitter(c, started + duration_s, True) for c in clients))
         elapsed = time.perf_counter() - started
         client_cpu = time.process_time() - client_before
         server_cpu = (_process_cpu_s(pid) if pid else float("nan")) - server_before
-    return Result(name, concurrency, latencies, errors, elapsed, server_cpu, client_cpu)
+        db_cpu = (_postgres_cpu_s() if "postgres" in name else float("nan")) - db_before
+    return Result(name, concurrency, latencies, errors, elapsed, server_cpu, client_cpu, db_cpu)
 
 
 # --- databases and the LeadFlow side --------------------------------------------------------

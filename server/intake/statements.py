@@ -37,10 +37,17 @@ CLOSED = [s.value for s in CLOSED_LEAD_STATUSES]
 def _window_count(key: str, since: str, limit: str) -> Any:
     """Hits of ``key`` since ``since``, counted up to the limit: only "limit reached" matters,
     and an index range walk longer than the limit would cost time for nothing (the oldest hit
-    is read only when the limit is reached)."""
+    is read only when the limit is reached).
+
+    Newest first, in the order of the ``(key, at)`` index: PostgreSQL runs the intake query
+    with a generic plan (its parameters unknown), and without the order it took a sequential
+    scan of every hit of the last day as cheaper (the limit it assumes for ``LIMIT $n`` is a
+    tenth of the rows): 55 million rows read in 7,800 submits of the bench at c=100. With the
+    order, a scan of the whole table needs a sort on top and the index walk always wins."""
     hits = (
         select(literal_column("1"))
         .where(RateLimitHit.key == bindparam(key), RateLimitHit.at > bindparam(since))
+        .order_by(RateLimitHit.at.desc())
         .limit(bindparam(limit))
         .subquery()
     )

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from server.config import Settings
+from server.intake.statements import INTAKE
+from server.models.base import utcnow
 from server.models.lead import Lead, Message, Submission
 from server.models.ops import Job
 from server.models.sync import SyncCounter
 from server.models.user import RateLimitHit
+from server.rawsql import Prepared
 from tests.server.conftest import make_settings
 from tests.server.factories import submit
 from tests.server.intake.probes import announcements, new_email, row_count
@@ -86,3 +90,55 @@ async def _until_waiting_on_locks(ctx, count: int) -> None:  # type: ignore[no-u
                 return
         await asyncio.sleep(0.01)
     raise AssertionError(f"fewer than {count} submits waited on the counter")
+
+
+async def test_the_intake_query_counts_rate_limit_hits_through_the_index(ctx, tenant):
+    """PostgreSQL runs the intake query with a generic plan (parameters unknown). For the rate-limit
+    windows that plan must walk the ``(key, at)`` index, not read every hit of the last day: on a
+    busy form (here two keys and thousands of hits, as in the bench) a sequential scan made
+    every submit slower than the last."""
+    now = utcnow()
+    keys = ["intake:ip:203.0.113.9", f"intake:form:{tenant.slug}"]
+    hits = [
+        {"id": uuid.uuid4(), "key": key, "at": now - timedelta(seconds=n % 600)}
+        for n in range(4000)
+        for key in keys
+    ]
+    async with ctx.db.session() as session:
+        await session.execute(insert(RateLimitHit), hits)
+    async with ctx.db.engine.connect() as conn:
+        await conn.exec_driver_sql("ANALYZE rate_limit_hits")
+        prepared = Prepared(INTAKE, ctx.db.engine.dialect)
+        values = prepared.parameters(
+            {
+                "slug": tenant.slug,
+                "ip_key": keys[0],
+                "ip_since": now - timedelta(seconds=60),
+                "ip_limit": 20,
+                "form_key": keys[1],
+                "form_since": now - timedelta(seconds=60),
+                "form_limit": 300,
+                "email": None,
+                "phone": None,
+                "submission_id": uuid.uuid4(),
+            }
+        )
+        await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        await conn.exec_driver_sql(f"PREPARE intake AS {prepared.sql}")
+        arguments = ", ".join(_sql_literal(value) for value in values)
+        plan = "\n".join(
+            row[0] for row in await conn.exec_driver_sql(f"EXPLAIN EXECUTE intake({arguments})")
+        )
+    assert "Seq Scan on rate_limit_hits" not in plan, plan
+    assert plan.count("ix_rate_limit_hits_key_at") == 2, plan
+
+
+def _sql_literal(value: object) -> str:
+    """A test's parameter value written into SQL (the values here are our own)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int):
+        return str(value).lower()
+    if isinstance(value, datetime):
+        return f"'{value.isoformat()}'::timestamptz"
+    return "'" + str(value).replace("'", "''") + "'"
