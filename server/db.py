@@ -79,6 +79,9 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        # ``run_autocommit`` speaks to asyncpg itself; another PostgreSQL driver (psycopg) gets
+        # the ordinary transactions of ``run_write``.
+        self.is_asyncpg = make_url(url).get_driver_name() == "asyncpg"
         self._prepared: dict[Any, Prepared] = {}  # the raw writers' compiled statements
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
@@ -215,8 +218,8 @@ class Database:
         them). What ``work`` records in ``raw.info`` (versions moved, jobs queued) is announced
         when it returns a result, as after ``run_raw_write``; ``None`` means it stored nothing.
         """
-        if self.is_sqlite:
-            raise RuntimeError("run_autocommit is for PostgreSQL")
+        if not self.is_asyncpg:
+            raise RuntimeError("run_autocommit is for PostgreSQL through asyncpg")
         pool = self.engine.sync_engine.pool
         dialect = self.engine.dialect
         prepared = self._prepared

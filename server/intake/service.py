@@ -113,10 +113,17 @@ async def submit(
     args = (settings, slug, data, client_ip, too_fast)
     try:
         if isinstance(target, Database):
-            # A new lead first without the ORM (SQLite: on the event loop; PostgreSQL: one
-            # statement in autocommit); what that cannot store goes through ``_store``.
-            direct = target.run_raw_write if target.is_sqlite else target.run_autocommit
-            done = await direct(_store_directly, *args)
+            # A new lead first without the ORM (SQLite: on the event loop; PostgreSQL through
+            # asyncpg: one statement in autocommit); what that cannot store, or a database
+            # reached through another driver, goes through ``_store``.
+            direct = (
+                target.run_raw_write
+                if target.is_sqlite
+                else target.run_autocommit
+                if target.is_asyncpg
+                else None
+            )
+            done = None if direct is None else await direct(_store_directly, *args)
             if done is not None:
                 return done
             return await target.run_write(_store, *args)

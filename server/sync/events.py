@@ -15,6 +15,8 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from server.db import Database
 from server.sync_versions import PG_CHANNEL
 
@@ -86,7 +88,9 @@ class EventHub:
     async def _listen_forever(self) -> None:
         import asyncpg
 
-        dsn = self.db.url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        # asyncpg's own DSN, whichever driver the app's URL names.
+        url = make_url(self.db.url).set(drivername="postgresql")
+        dsn = url.render_as_string(hide_password=False)
         while not self._stopping.is_set():
             connection = None
             try:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select, text
+from sqlalchemy.engine import make_url
 
 from server.config import Settings
 from server.intake.statements import INTAKE
@@ -31,8 +32,14 @@ from tests.server.support import SmtpSink
 
 
 @pytest.fixture
-def settings(pg_url: str, tmp_path: Path, smtp: SmtpSink) -> Settings:
-    return make_settings(pg_url, tmp_path / "data", smtp)
+def driver() -> str:
+    return "asyncpg"
+
+
+@pytest.fixture
+def settings(pg_url: str, driver: str, tmp_path: Path, smtp: SmtpSink) -> Settings:
+    url = str(make_url(pg_url).set(drivername=f"postgresql+{driver}"))
+    return make_settings(url, tmp_path / "data", smtp)
 
 
 async def test_a_new_lead_and_all_its_rows_are_committed_before_the_202(ctx, client, tenant):
@@ -50,6 +57,30 @@ async def test_a_new_lead_and_all_its_rows_are_committed_before_the_202(ctx, cli
     assert "process_lead" in jobs
     assert await row_count(ctx, Submission) == 1
     assert await row_count(ctx, RateLimitHit) == 2  # per address and per form
+    assert published == [{lead.business_id: head.version}]
+    assert woken == [True]
+
+
+@pytest.mark.parametrize("driver", ["psycopg"])
+async def test_through_another_driver_a_new_lead_is_stored_in_a_transaction(
+    ctx, app, client, tenant
+):
+    """``run_autocommit`` speaks to asyncpg itself; through psycopg a submit is an ordinary
+    transaction, with the same rows and announcements (not a 500), and the ``/events`` hub
+    still hears of it from PostgreSQL."""
+    assert not ctx.db.is_asyncpg
+    published, woken = announcements(ctx)
+    heard = app.state.events.subscribe(uuid.UUID(tenant.id))
+    await _until_listening(ctx)
+    response = await submit(client, tenant.slug, customer_email=new_email())
+    assert response.status_code == 202
+    version = await asyncio.wait_for(heard.get(), timeout=5)
+    async with ctx.db.session() as session:
+        lead = (await session.execute(select(Lead))).scalar_one()
+        head = await session.get(SyncCounter, lead.business_id)
+    assert head is not None and head.version == lead.version + 1 == version
+    assert await row_count(ctx, Message) == 1
+    assert await row_count(ctx, Submission) == 1
     assert published == [{lead.business_id: head.version}]
     assert woken == [True]
 
@@ -79,6 +110,20 @@ async def test_a_double_click_racing_on_the_counter_stores_one_lead_and_counts_o
     assert await row_count(ctx, Lead) == 2
     assert await row_count(ctx, Submission) == 2
     assert await row_count(ctx, RateLimitHit) == 4  # two per stored submission, none for the repeat
+
+
+async def _until_listening(ctx) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the ``/events`` hub's connection has run its ``LISTEN``."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE query LIKE 'LISTEN %' AND datname = current_database()"
+    )
+    for _ in range(500):
+        async with ctx.db.read_session() as session:
+            if int((await session.execute(query)).scalar_one()):
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the events hub never listened")
 
 
 async def _until_waiting_on_locks(ctx, count: int) -> None:  # type: ignore[no-untyped-def]
