@@ -111,6 +111,37 @@ async def test_the_wal_is_checkpointed_in_the_background_not_by_the_loop(ctx, cl
     assert busy == 0 and copied > 0 and logged >= copied  # it copied the WAL into the database
 
 
+async def test_under_steady_submits_each_checkpoint_copies_the_whole_wal(ctx, client, tenant):
+    """The checkpoint takes the writer's turn, so it copies the WAL to its last frame and the
+    next write starts the WAL over: beside a steady stream of writers it never caught up, and
+    the WAL grew by every commit (about 200 KB a submit)."""
+    inline = _inline(ctx)
+    copies: list[tuple[int, int, int]] = []
+    checkpoint = inline._checkpoint
+
+    def observed() -> None:
+        checkpoint()
+        copies.append(inline.last_checkpoint)
+
+    inline._checkpoint = observed  # type: ignore[method-assign]
+    total, concurrent = 8 * SqliteInlineWriter.CHECKPOINT_EVERY, 20
+
+    async def submitter() -> None:
+        for _ in range(total // concurrent):
+            response = await submit(client, tenant.slug, customer_email=new_email())
+            assert response.status_code == 202
+
+    await asyncio.gather(*(submitter() for _ in range(concurrent)))
+    while inline._checkpointing is not None:
+        await asyncio.sleep(0.01)
+    assert len(copies) >= 6
+    assert all(busy == 0 and logged == copied for busy, logged, copied in copies), copies
+    # The WAL holds about one checkpoint interval of commits, not every commit of the run.
+    path = Path(make_url(ctx.db.url).database or "")
+    wal = path.with_name(path.name + "-wal").stat().st_size
+    assert wal < 3 * SqliteInlineWriter.CHECKPOINT_EVERY * 60 * 4096, wal
+
+
 async def test_a_returning_customer_goes_the_orm_way_and_is_attached(ctx, client, tenant):
     email = new_email()
     assert (await submit(client, tenant.slug, customer_email=email)).status_code == 202
