@@ -5,10 +5,11 @@ from __future__ import annotations
 import ipaddress
 import math
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import Request
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -16,22 +17,49 @@ from server.models.base import table_of, utcnow
 from server.models.user import RateLimitHit
 
 
+def window_count(key: str, since: str, limit: str) -> Any:
+    """Hits of the key (parameter ``key``) since ``since``, counted up to ``limit``: only
+    "limit reached" matters, and an index walk longer than the limit would cost time for
+    nothing (the oldest hit, for ``Retry-After``, is read only when the limit is reached).
+
+    Newest first, in the order of the ``(key, at)`` index: PostgreSQL runs a prepared query
+    with a generic plan (its parameters unknown), and without the order it took a sequential
+    scan of every hit of the last day as cheaper (the limit it assumes for ``LIMIT $n`` is a
+    tenth of the rows): 55 million rows read in 7,800 submits of the bench at c=100. With the
+    order, a scan of the whole table needs a sort on top and the index walk always wins."""
+    hits = (
+        select(literal_column("1"))
+        .where(RateLimitHit.key == bindparam(key), RateLimitHit.at > bindparam(since))
+        .order_by(RateLimitHit.at.desc())
+        .limit(bindparam(limit))
+        .subquery()
+    )
+    return select(func.count()).select_from(hits).scalar_subquery()
+
+
+COUNT_HITS = select(window_count("key", "since", "limit"))
+OLDEST_HIT = select(func.min(RateLimitHit.at)).where(
+    RateLimitHit.key == bindparam("key"),
+    RateLimitHit.at > bindparam("since", type_=RateLimitHit.at.type),
+)
+
+
+def seconds_until_allowed(oldest: datetime | None, window_s: int, now: datetime) -> int:
+    """When a key at its limit is allowed again: as its oldest hit in the window leaves it."""
+    if oldest is None:  # the hits were swept in between
+        return window_s
+    return max(1, math.ceil((oldest + timedelta(seconds=window_s) - now).total_seconds()))
+
+
 async def retry_after(session: AsyncSession, key: str, *, limit: int, window_s: int) -> int | None:
     """Seconds until ``key`` is allowed again, or ``None`` if it is under its limit."""
-    since = utcnow() - timedelta(seconds=window_s)
-    count, oldest = (
-        await session.execute(
-            select(func.count(), func.min(RateLimitHit.at)).where(
-                RateLimitHit.key == key, RateLimitHit.at > since
-            )
-        )
-    ).one()
+    now = utcnow()
+    window = {"key": key, "since": now - timedelta(seconds=window_s)}
+    count = (await session.execute(COUNT_HITS, {**window, "limit": limit})).scalar_one()
     if count < limit:
         return None
-    if oldest is None:
-        return window_s
-    wait = (oldest + timedelta(seconds=window_s) - utcnow()).total_seconds()
-    return max(1, math.ceil(wait))
+    oldest = (await session.execute(OLDEST_HIT, window)).scalar()
+    return seconds_until_allowed(oldest, window_s, now)
 
 
 def hit(session: AsyncSession, key: str) -> None:

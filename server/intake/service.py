@@ -15,7 +15,6 @@ intake query, then one statement).
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,7 +37,6 @@ from server.intake.statements import (
     INSERT_LEAD,
     INSERT_MESSAGE,
     INTAKE,
-    OLDEST_HIT,
     PG_FIELDS,
     PG_NEW_LEAD,
 )
@@ -259,9 +257,8 @@ def _check_and_read(
     ):
         if count >= limit:
             since = now - timedelta(seconds=window_s)
-            oldest = executor.execute(OLDEST_HIT, {"key": key, "since": since}).scalar()
-            wait = (oldest + timedelta(seconds=window_s) - now).total_seconds() if oldest else 60
-            raise RateLimited(math.ceil(wait), notice)
+            oldest = executor.execute(ratelimit.OLDEST_HIT, {"key": key, "since": since}).scalar()
+            raise RateLimited(ratelimit.seconds_until_allowed(oldest, window_s, now), notice)
     return _Plan(
         data,
         clean,

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
+from server import ratelimit
 from server.config import Settings
 from server.intake.statements import INTAKE
 from server.models.base import utcnow
@@ -137,11 +138,12 @@ async def _until_waiting_on_locks(ctx, count: int) -> None:  # type: ignore[no-u
     raise AssertionError(f"fewer than {count} submits waited on the counter")
 
 
-async def test_the_intake_query_counts_rate_limit_hits_through_the_index(ctx, tenant):
-    """PostgreSQL runs the intake query with a generic plan (parameters unknown). For the rate-limit
-    windows that plan must walk the ``(key, at)`` index, not read every hit of the last day: on a
-    busy form (here two keys and thousands of hits, as in the bench) a sequential scan made
-    every submit slower than the last."""
+async def test_rate_limit_hits_are_counted_through_the_index(ctx, tenant):
+    """PostgreSQL runs prepared queries with a generic plan (parameters unknown). For the
+    rate-limit windows (the intake query's two, and the sign-in limit's) that plan must walk
+    the ``(key, at)`` index, not read every hit of the last day: on a busy form (here two keys
+    and thousands of hits, as in the bench) a sequential scan made every submit slower than
+    the last."""
     now = utcnow()
     keys = ["intake:ip:203.0.113.9", f"intake:form:{tenant.slug}"]
     hits = [
@@ -151,31 +153,34 @@ async def test_the_intake_query_counts_rate_limit_hits_through_the_index(ctx, te
     ]
     async with ctx.db.session() as session:
         await session.execute(insert(RateLimitHit), hits)
+    since = now - timedelta(seconds=60)
+    intake_values = {
+        "slug": tenant.slug,
+        "ip_key": keys[0],
+        "ip_since": since,
+        "ip_limit": 20,
+        "form_key": keys[1],
+        "form_since": since,
+        "form_limit": 300,
+        "email": None,
+        "phone": None,
+        "submission_id": uuid.uuid4(),
+    }
+    login_values = {"key": keys[0], "since": since, "limit": 20}
     async with ctx.db.engine.connect() as conn:
         await conn.exec_driver_sql("ANALYZE rate_limit_hits")
-        prepared = Prepared(INTAKE, ctx.db.engine.dialect)
-        values = prepared.parameters(
-            {
-                "slug": tenant.slug,
-                "ip_key": keys[0],
-                "ip_since": now - timedelta(seconds=60),
-                "ip_limit": 20,
-                "form_key": keys[1],
-                "form_since": now - timedelta(seconds=60),
-                "form_limit": 300,
-                "email": None,
-                "phone": None,
-                "submission_id": uuid.uuid4(),
-            }
-        )
         await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
-        await conn.exec_driver_sql(f"PREPARE intake AS {prepared.sql}")
-        arguments = ", ".join(_sql_literal(value) for value in values)
-        plan = "\n".join(
-            row[0] for row in await conn.exec_driver_sql(f"EXPLAIN EXECUTE intake({arguments})")
-        )
-    assert "Seq Scan on rate_limit_hits" not in plan, plan
-    assert plan.count("ix_rate_limit_hits_key_at") == 2, plan
+        for name, statement, values, windows in (
+            ("intake", INTAKE, intake_values, 2),
+            ("login", ratelimit.COUNT_HITS, login_values, 1),
+        ):
+            prepared = Prepared(statement, ctx.db.engine.dialect)
+            await conn.exec_driver_sql(f"PREPARE {name} AS {prepared.sql}")
+            arguments = ", ".join(_sql_literal(v) for v in prepared.parameters(values))
+            explained = await conn.exec_driver_sql(f"EXPLAIN EXECUTE {name}({arguments})")
+            plan = "\n".join(row[0] for row in explained)
+            assert "Seq Scan on rate_limit_hits" not in plan, plan
+            assert plan.count("ix_rate_limit_hits_key_at") == windows, plan
 
 
 def _sql_literal(value: object) -> str:
