@@ -61,7 +61,9 @@ def rss_mb() -> tuple[float, float]:
 # -- 1. bootstrap from a real server -------------------------------------------------------------
 
 
-async def bootstrap(workdir: Path, leads: int, per_lead: int) -> tuple[Path, dict[str, float]]:
+async def bootstrap(workdir: Path, leads: int, per_lead: int) -> dict[str, float]:
+    """Seed a server, pull it into the desktop copy under ``workdir`` (which the app then
+    opens), and return the seed and bootstrap times."""
     from bench.sync import PASSWORD, Server, _free_port, seed, settings_for
     from desktop.api import ApiClient
     from desktop.outbox import Outbox
@@ -93,7 +95,7 @@ async def bootstrap(workdir: Path, leads: int, per_lead: int) -> tuple[Path, dic
     finally:
         server.stop()
     assert count == leads, f"bootstrapped {count} of {leads} leads"
-    return path, {
+    return {
         "seed_s": seeded,
         "bootstrap_s": took,
         "bootstrap_cpu_s": cpu,
@@ -359,7 +361,7 @@ def main() -> int:
                     shutil.rmtree(workdir / made, ignore_errors=True)
                 for leftover in workdir.glob("server.db*"):
                     leftover.unlink()
-            _, boot = asyncio.run(bootstrap(workdir, args.leads, args.messages_per_lead))
+            boot = asyncio.run(bootstrap(workdir, args.leads, args.messages_per_lead))
             print(
                 f"seeded {boot['leads']} leads + {boot['messages']} messages "
                 f"in {boot['seed_s']:.1f} s; bootstrap into the desktop store: "

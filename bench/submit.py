@@ -43,6 +43,8 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from bench.cpu import postgres_cpu_s, process_cpu_s
+
 ROOT = Path(__file__).resolve().parents[1]
 LOG_DIR = Path(tempfile.gettempdir()) / "leadflow-bench-logs"
 LEVELS = (1, 20, 100)
@@ -238,29 +240,6 @@ def _body() -> dict[str, str]:
     }
 
 
-def _process_cpu_s(pid: int, *, named: str | None = None) -> float:
-    """User + system CPU seconds of a process so far (Linux ``/proc``; NaN elsewhere); with
-    ``named``, 0 unless the process's command is that name."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            head, _, tail = stat.read().rpartition(")")
-    except OSError:
-        return float("nan")
-    if named is not None and head.partition("(")[2] != named:
-        return 0.0
-    fields = tail.split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _postgres_cpu_s() -> float:
-    """CPU seconds of every ``postgres`` process of this machine so far (its backends, the WAL
-    writer, the checkpointer…): the database's share of a request when PostgreSQL is local.
-    Backends that exit in between are missed, but the servers' pools keep theirs open."""
-    pids = [int(p) for p in os.listdir("/proc") if p.isdigit()] if os.path.isdir("/proc") else []
-    cpu = [_process_cpu_s(pid, named="postgres") for pid in pids]
-    return sum(c for c in cpu if c == c) if pids else float("nan")
-
-
 async def load(
     url: str,
     name: str,
@@ -306,18 +285,18 @@ async def load(
         if after_warm_up is not None:
             await asyncio.to_thread(after_warm_up)
         pid = _SERVER_PIDS.get(url.split("/", 3)[2])
-        server_before = _process_cpu_s(pid) if pid else float("nan")
+        server_before = process_cpu_s(pid) if pid else float("nan")
         # Not for the bare endpoint: its pool closes overflow connections as they come back,
         # and the CPU of a backend that exits in between is lost (its figure even went below 0).
         measure_db = "postgres" in name and not name.startswith("bare")
-        db_before = _postgres_cpu_s() if measure_db else float("nan")
+        db_before = postgres_cpu_s() if measure_db else float("nan")
         client_before = time.process_time()
         started = time.perf_counter()
         await asyncio.gather(*(submitter(c, started + duration_s, True) for c in clients))
         elapsed = time.perf_counter() - started
         client_cpu = time.process_time() - client_before
-        server_cpu = (_process_cpu_s(pid) if pid else float("nan")) - server_before
-        db_cpu = (_postgres_cpu_s() if measure_db else float("nan")) - db_before
+        server_cpu = (process_cpu_s(pid) if pid else float("nan")) - server_before
+        db_cpu = (postgres_cpu_s() if measure_db else float("nan")) - db_before
     return Result(name, concurrency, latencies, errors, elapsed, server_cpu, client_cpu, db_cpu)
 
 
@@ -526,13 +505,13 @@ async def worker_rate(kind: str, pg_url: str | None, tmp: Path, leads: int) -> N
             while (first := await done()) == 0:
                 await asyncio.sleep(0.05)
             started = time.perf_counter()
-            cpu_before = _process_cpu_s(process.pid)
+            cpu_before = process_cpu_s(process.pid)
             finished = first
             while finished < leads:
                 await asyncio.sleep(0.1)
                 finished = await done()
             elapsed = time.perf_counter() - started
-            cpu = _process_cpu_s(process.pid) - cpu_before
+            cpu = process_cpu_s(process.pid) - cpu_before
         finally:
             process.terminate()
             process.wait(timeout=30)

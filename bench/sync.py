@@ -39,6 +39,7 @@ import psycopg
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
 
+from bench.cpu import process_cpu_s
 from desktop.api import PAGE_HEAD
 from desktop.store import BOOTSTRAP_CHECKPOINT
 from server.admin.accounts import create_or_update_admin
@@ -310,7 +311,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU the server process has used so far (Linux ``/proc``)."""
-        return _cpu_seconds(self.process.pid)
+        return process_cpu_s(self.process.pid)
 
     def database_cpu_seconds(self, url: str) -> float:
         """CPU used so far by the PostgreSQL backends serving the server's database (they run
@@ -322,13 +323,8 @@ class Server:
             pids = conn.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s", (parsed.database,)
             ).fetchall()
-        total = 0.0
-        for (pid,) in pids:
-            try:
-                total += _cpu_seconds(pid)
-            except FileNotFoundError:  # a backend that ended meanwhile
-                pass
-        return total
+        cpu = [process_cpu_s(pid) for (pid,) in pids]
+        return sum(c for c in cpu if c == c)  # NaN: a backend that ended meanwhile
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -489,11 +485,6 @@ async def submit_to_event(url: str, slug: str, headers: dict[str, str], rounds: 
             await asyncio.sleep(0.05)
     listener.cancel()
     return times
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _load() -> str:
