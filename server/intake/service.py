@@ -114,14 +114,11 @@ async def submit(
             # A new lead first without the ORM (SQLite: on the event loop; PostgreSQL through
             # asyncpg: one statement in autocommit); what that cannot store, or a database
             # reached through another driver, goes through ``_store``.
-            direct = (
-                target.run_raw_write
-                if target.is_sqlite
-                else target.run_autocommit
-                if target.is_asyncpg
-                else None
-            )
-            done = None if direct is None else await direct(_store_directly, *args)
+            done = None
+            if target.is_sqlite:
+                done = await target.run_raw_write(_store_directly, *args)
+            elif target.is_asyncpg:
+                done = await target.run_autocommit(_store_directly, *args)
             if done is not None:
                 return done
             return await target.run_write(_store, *args)
