@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -292,27 +292,32 @@ def _write_new_lead(target: Session | RawConnection, plan: _Plan) -> IntakeResul
     """A new lead (spam included) with all of its rows: on PostgreSQL (but for spam, which
     queues no job) in one statement, else as Core statements. The versions moved and the job
     queued are recorded in ``target.info`` and announced after the commit."""
-    lead, message, received, job = _new_lead_rows(plan)
+    rows = _new_lead_rows(plan)
     dialect = target.get_bind().dialect if isinstance(target, Session) else target.dialect
-    if dialect.name == "postgresql" and job is not None:
-        head = _pg_insert_lead(target, plan, lead, message, received, job)
+    if dialect.name == "postgresql" and rows.job is not None:
+        head = _pg_insert_lead(target, plan, rows)
         target.info.setdefault(sync_versions.BUMPS_KEY, {})[plan.business_id] = head
         target.info[JOBS_ENQUEUED_KEY] = True
-        return IntakeResult("stored", plan.success, lead["id"], plan.business_id)
-    return _insert_new_lead(target, plan, lead, message, received, job)
+        return IntakeResult("stored", plan.success, rows.lead["id"], plan.business_id)
+    return _insert_new_lead(target, plan, rows)
+
+
+class _NewLeadRows(NamedTuple):
+    """A new lead's columns, its first message's, the audit row's and (unless spam) the job's."""
+
+    lead: dict[str, Any]
+    message: dict[str, Any]
+    received: dict[str, Any]
+    job: dict[str, Any] | None
 
 
 def _insert_new_lead(
-    target: Session | RawConnection,
-    plan: _Plan,
-    lead: dict[str, Any],
-    message: dict[str, Any],
-    received: dict[str, Any],
-    job: dict[str, Any] | None,
+    target: Session | RawConnection, plan: _Plan, rows: _NewLeadRows
 ) -> IntakeResult:
     """A new lead's rows as Core statements, on a session's connection or a ``RawConnection``
     (the ORM's execution layer, events and bulk-update checks cost more CPU than SQLite spent
     running these inserts)."""
+    lead, message, received, job = rows
     success, now, business_id = plan.success, plan.now, plan.business_id
     outcome = "spam" if plan.spam else "stored"
     conn = target.connection() if isinstance(target, Session) else target
@@ -329,10 +334,8 @@ def _insert_new_lead(
     return IntakeResult(outcome, success, lead["id"], business_id)
 
 
-def _new_lead_rows(
-    plan: _Plan,
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any] | None]:
-    """A new lead's columns, its first message's, the audit row's and (unless spam) the job's."""
+def _new_lead_rows(plan: _Plan) -> _NewLeadRows:
+    """The rows of a new lead (spam included: no job) from the plan."""
     business_id = plan.business_id
     lead = _lead_row(
         plan.form_id,
@@ -361,7 +364,7 @@ def _new_lead_rows(
             "duplicate": False,
         }
         job = queue.job_row(PROCESS_LEAD, payload)
-    return lead, message_row, received, job
+    return _NewLeadRows(lead, message_row, received, job)
 
 
 def _claim(
@@ -390,15 +393,11 @@ def _claim(
         raise _Repeat(success)
 
 
-def _pg_insert_lead(
-    executor: Session | RawConnection,
-    plan: _Plan,
-    lead: dict[str, Any],
-    message: dict[str, Any],
-    received: dict[str, Any],
-    job: dict[str, Any],
-) -> int:
-    """Run ``PG_NEW_LEAD``; the business's new head version (``_Repeat`` if nothing went in)."""
+def _pg_insert_lead(executor: Session | RawConnection, plan: _Plan, rows: _NewLeadRows) -> int:
+    """Run ``PG_NEW_LEAD`` (a lead with its job); the business's new head version
+    (``_Repeat`` if nothing went in)."""
+    lead, message, received, job = rows
+    assert job is not None  # spam, which queues no job, is written as Core rows
     business_id = lead["business_id"]
     params: dict[str, Any] = dict.fromkeys(PG_FIELDS)
     params |= {
