@@ -1,29 +1,84 @@
-"""The vocabularies of CONTRACT.md, one ``StrEnum`` each."""
+"""The vocabularies of CONTRACT.md, one ``StrEnum`` each, and the one human label of every value.
+
+Owners see labels, never the codes: ``Urgency.HIGH.label`` is "High". The desktop app and the mails
+both read them from here, so a value reads the same everywhere.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
+_LABELS: dict[StrEnum, str] = {}
 
-class UserRole(StrEnum):
+
+def _labels(mapping: Mapping[StrEnum, str]) -> None:
+    """Registers the labels of one vocabulary (a test checks that every value has one)."""
+    _LABELS.update(mapping)
+
+
+class Vocabulary(StrEnum):
+    """A contract vocabulary whose values have a human label."""
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+def label(vocabulary: type[Vocabulary], value: str | None, unknown: str = "") -> str:
+    """The label of ``value`` read as ``vocabulary``; ``unknown`` for a value outside it."""
+    try:
+        return vocabulary(value).label
+    except ValueError:
+        return unknown
+
+
+class UserRole(Vocabulary):
     SUPER_ADMIN = "super_admin"
     BUSINESS_OWNER = "business_owner"
     STAFF = "staff"
 
 
-class MemberRole(StrEnum):
+_labels(
+    {
+        UserRole.SUPER_ADMIN: "Super-admin",
+        UserRole.BUSINESS_OWNER: "Business owner",
+        UserRole.STAFF: "Staff",
+    }
+)
+
+
+class MemberRole(Vocabulary):
     OWNER = "owner"
     STAFF = "staff"
 
 
-class BusinessStatus(StrEnum):
+_labels(
+    {
+        MemberRole.OWNER: "Owner",
+        MemberRole.STAFF: "Staff",
+    }
+)
+
+
+class BusinessStatus(Vocabulary):
     PENDING = "pending"
     ACTIVE = "active"
     PAUSED = "paused"
     ARCHIVED = "archived"
 
 
-class LeadStatus(StrEnum):
+_labels(
+    {
+        BusinessStatus.PENDING: "Pending",
+        BusinessStatus.ACTIVE: "Active",
+        BusinessStatus.PAUSED: "Paused",
+        BusinessStatus.ARCHIVED: "Archived",
+    }
+)
+
+
+class LeadStatus(Vocabulary):
     NEW = "new"
     CONTACTED = "contacted"
     BOOKED = "booked"
@@ -33,10 +88,22 @@ class LeadStatus(StrEnum):
     SPAM = "spam"
 
 
+_labels(
+    {
+        LeadStatus.NEW: "New",
+        LeadStatus.CONTACTED: "Contacted",
+        LeadStatus.BOOKED: "Booked",
+        LeadStatus.FOLLOW_UP: "Follow-up",
+        LeadStatus.LOST: "Lost",
+        LeadStatus.ARCHIVED: "Archived",
+        LeadStatus.SPAM: "Spam",
+    }
+)
+
 CLOSED_LEAD_STATUSES = frozenset({LeadStatus.LOST, LeadStatus.ARCHIVED, LeadStatus.SPAM})
 
 
-class MessageType(StrEnum):
+class MessageType(Vocabulary):
     CUSTOMER_MESSAGE = "customer_message"
     ACKNOWLEDGEMENT = "acknowledgement"
     AUTO_REPLY = "auto_reply"
@@ -46,32 +113,82 @@ class MessageType(StrEnum):
     NOTE = "note"
 
 
-class MessageDirection(StrEnum):
+_labels(
+    {
+        MessageType.CUSTOMER_MESSAGE: "Customer message",
+        MessageType.ACKNOWLEDGEMENT: "Acknowledgement",
+        MessageType.AUTO_REPLY: "Automatic reply",
+        MessageType.AI_DRAFT: "Suggested reply",
+        MessageType.OWNER_REPLY: "Your reply",
+        MessageType.FOLLOW_UP: "Follow-up",
+        MessageType.NOTE: "Internal note",
+    }
+)
+
+
+class MessageDirection(Vocabulary):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
     INTERNAL = "internal"
 
 
-class CommStatus(StrEnum):
+_labels(
+    {
+        MessageDirection.INBOUND: "From the customer",
+        MessageDirection.OUTBOUND: "To the customer",
+        MessageDirection.INTERNAL: "Internal",
+    }
+)
+
+
+class CommStatus(Vocabulary):
     NEW = "new"
     ACKNOWLEDGED = "acknowledged"
     AI_REPLIED = "ai_replied"
     OWNER_REPLIED = "owner_replied"
 
 
-class Urgency(StrEnum):
+_labels(
+    {
+        CommStatus.NEW: "Not answered yet",
+        CommStatus.ACKNOWLEDGED: "Acknowledged",
+        CommStatus.AI_REPLIED: "Answered automatically",
+        CommStatus.OWNER_REPLIED: "You replied",
+    }
+)
+
+
+class Urgency(Vocabulary):
     HIGH = "high"
     NORMAL = "normal"
     LOW = "low"
 
 
-class RiskLevel(StrEnum):
+_labels(
+    {
+        Urgency.HIGH: "High",
+        Urgency.NORMAL: "Normal",
+        Urgency.LOW: "Low",
+    }
+)
+
+
+class RiskLevel(Vocabulary):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
 
 
-class Intent(StrEnum):
+_labels(
+    {
+        RiskLevel.LOW: "Low",
+        RiskLevel.MEDIUM: "Medium",
+        RiskLevel.HIGH: "High",
+    }
+)
+
+
+class Intent(Vocabulary):
     QUOTE_REQUEST = "quote_request"
     BOOKING_REQUEST = "booking_request"
     QUESTION = "question"
@@ -84,7 +201,23 @@ class Intent(StrEnum):
     OTHER = "other"
 
 
-class BlockedTopic(StrEnum):
+_labels(
+    {
+        Intent.QUOTE_REQUEST: "Asks for a quote",
+        Intent.BOOKING_REQUEST: "Wants to book",
+        Intent.QUESTION: "Has a question",
+        Intent.COMPLAINT: "Complaint",
+        Intent.CANCELLATION: "Wants to cancel",
+        Intent.FOLLOW_UP: "Follows up",
+        Intent.JOB_APPLICATION: "Job application",
+        Intent.SALES_PITCH: "Sales pitch",
+        Intent.SPAM: "Spam",
+        Intent.OTHER: "Other",
+    }
+)
+
+
+class BlockedTopic(Vocabulary):
     PRICE_COMMITMENT = "price_commitment"
     BOOKING_CONFIRMATION = "booking_confirmation"
     AVAILABILITY_PROMISE = "availability_promise"
@@ -94,12 +227,33 @@ class BlockedTopic(StrEnum):
     FINANCIAL_ADVICE = "financial_advice"
 
 
-class AnalysisStatus(StrEnum):
+_labels(
+    {
+        BlockedTopic.PRICE_COMMITMENT: "it asks about a price",
+        BlockedTopic.BOOKING_CONFIRMATION: "it asks to confirm a booking",
+        BlockedTopic.AVAILABILITY_PROMISE: "it asks when you are free",
+        BlockedTopic.REFUND_OR_DISCOUNT: "it asks for a refund or discount",
+        BlockedTopic.LEGAL_ADVICE: "it asks for legal advice",
+        BlockedTopic.MEDICAL_ADVICE: "it asks for medical advice",
+        BlockedTopic.FINANCIAL_ADVICE: "it asks for financial advice",
+    }
+)
+
+
+class AnalysisStatus(Vocabulary):
     OK = "ok"
     FALLBACK = "fallback"
 
 
-class GateReason(StrEnum):
+_labels(
+    {
+        AnalysisStatus.OK: "Read by the AI",
+        AnalysisStatus.FALLBACK: "The AI was not available",
+    }
+)
+
+
+class GateReason(Vocabulary):
     SMART_AUTO_REPLY_DISABLED = "smart_auto_reply_disabled"
     OWNER_APPROVAL_REQUIRED = "owner_approval_required"
     BUSINESS_NOT_ACTIVE = "business_not_active"
@@ -115,7 +269,26 @@ class GateReason(StrEnum):
     DUPLICATE_LEAD = "duplicate_lead"
 
 
-class FollowUpStatus(StrEnum):
+_labels(
+    {
+        GateReason.SMART_AUTO_REPLY_DISABLED: "automatic replies are off",
+        GateReason.OWNER_APPROVAL_REQUIRED: "you asked to approve every reply",
+        GateReason.BUSINESS_NOT_ACTIVE: "the business is not active",
+        GateReason.AI_UNAVAILABLE: "the AI was not available",
+        GateReason.AI_FLAGGED_UNSAFE: "the AI judged an automatic reply unsafe",
+        GateReason.RISK_NOT_LOW: "it may be sensitive",
+        GateReason.LOW_CONFIDENCE: "the AI was not sure enough",
+        GateReason.BLOCKED_TOPICS: "it touches a topic only you should answer",
+        GateReason.REPLY_CONTENT_BLOCKED: "the suggested reply contained something only you may promise",
+        GateReason.NO_CUSTOMER_EMAIL: "the customer left no e-mail address",
+        GateReason.REPLY_LIMIT_REACHED: "the daily limit of automatic replies was reached",
+        GateReason.SPAM_SUSPECTED: "it looks like spam",
+        GateReason.DUPLICATE_LEAD: "the customer had already written",
+    }
+)
+
+
+class FollowUpStatus(Vocabulary):
     """Stored status of a follow-up; ``due`` and ``overdue`` are computed from ``scheduled_at``."""
 
     SCHEDULED = "scheduled"
@@ -124,7 +297,17 @@ class FollowUpStatus(StrEnum):
     FAILED = "failed"
 
 
-class FollowUpState(StrEnum):
+_labels(
+    {
+        FollowUpStatus.SCHEDULED: "Scheduled",
+        FollowUpStatus.SENT: "Sent",
+        FollowUpStatus.CANCELED: "Cancelled",
+        FollowUpStatus.FAILED: "Failed",
+    }
+)
+
+
+class FollowUpState(Vocabulary):
     DUE = "due"
     OVERDUE = "overdue"
     SCHEDULED = "scheduled"
@@ -133,13 +316,34 @@ class FollowUpState(StrEnum):
     FAILED = "failed"
 
 
-class EmailStatus(StrEnum):
+_labels(
+    {
+        FollowUpState.DUE: "Due today",
+        FollowUpState.OVERDUE: "Overdue",
+        FollowUpState.SCHEDULED: "Scheduled",
+        FollowUpState.SENT: "Sent",
+        FollowUpState.CANCELED: "Cancelled",
+        FollowUpState.FAILED: "Failed",
+    }
+)
+
+
+class EmailStatus(Vocabulary):
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"
 
 
-class EmailKind(StrEnum):
+_labels(
+    {
+        EmailStatus.QUEUED: "Waiting to be sent",
+        EmailStatus.SENT: "Sent",
+        EmailStatus.FAILED: "Not delivered",
+    }
+)
+
+
+class EmailKind(Vocabulary):
     AUTO_REPLY = "auto_reply"
     ACKNOWLEDGEMENT = "acknowledgement"
     OWNER_REPLY = "owner_reply"
@@ -149,7 +353,20 @@ class EmailKind(StrEnum):
     PASSWORD_RESET = "password_reset"
 
 
-class SyncEntity(StrEnum):
+_labels(
+    {
+        EmailKind.AUTO_REPLY: "Automatic reply",
+        EmailKind.ACKNOWLEDGEMENT: "Acknowledgement",
+        EmailKind.OWNER_REPLY: "Owner reply",
+        EmailKind.FOLLOW_UP: "Follow-up",
+        EmailKind.OWNER_ALERT: "New-lead alert",
+        EmailKind.INVITE: "Invitation",
+        EmailKind.PASSWORD_RESET: "Password reset",
+    }
+)
+
+
+class SyncEntity(Vocabulary):
     LEAD = "lead"
     MESSAGE = "message"
     FOLLOW_UP = "follow_up"
@@ -158,7 +375,19 @@ class SyncEntity(StrEnum):
     FORM = "form"
 
 
-class MutationType(StrEnum):
+_labels(
+    {
+        SyncEntity.LEAD: "Lead",
+        SyncEntity.MESSAGE: "Message",
+        SyncEntity.FOLLOW_UP: "Follow-up",
+        SyncEntity.AI_ANALYSIS: "AI analysis",
+        SyncEntity.BUSINESS: "Business",
+        SyncEntity.FORM: "Form",
+    }
+)
+
+
+class MutationType(Vocabulary):
     REPLY = "reply"
     APPROVE_DRAFT = "approve_draft"
     SET_STATUS = "set_status"
@@ -166,7 +395,27 @@ class MutationType(StrEnum):
     UPDATE_FOLLOW_UP = "update_follow_up"
 
 
-class MutationStatus(StrEnum):
+_labels(
+    {
+        MutationType.REPLY: "Reply",
+        MutationType.APPROVE_DRAFT: "Approve and send",
+        MutationType.SET_STATUS: "Status change",
+        MutationType.ADD_NOTE: "Note",
+        MutationType.UPDATE_FOLLOW_UP: "Follow-up change",
+    }
+)
+
+
+class MutationStatus(Vocabulary):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
+
+
+_labels(
+    {
+        MutationStatus.APPLIED: "Applied",
+        MutationStatus.DUPLICATE: "Already applied",
+        MutationStatus.REJECTED: "Rejected",
+    }
+)
