@@ -36,6 +36,7 @@ STATUS_TEXT = {"online": "● Online", "offline": "○ Offline", "syncing": "↻
 class MainWindow(QMainWindow):
     sign_out_requested = Signal(bool)  # remove the local copy
     switch_business = Signal(str)
+    closed_by_user = Signal()  # the person closed the window: the app ends
 
     def __init__(
         self,
@@ -160,6 +161,8 @@ class MainWindow(QMainWindow):
         self.sync_action.triggered.connect(self.session.sync_now)
         toolbar.addAction(self.sync_action)
         self.sign_out_action = QAction("Sign out", self)
+        self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.sign_out_action.setToolTip("Sign out (Ctrl+Shift+L)")
         self.sign_out_action.triggered.connect(self.ask_sign_out)
         toolbar.addAction(self.sign_out_action)
 
@@ -284,3 +287,5 @@ class MainWindow(QMainWindow):
             return
         self.notifier.hide()
         event.accept()
+        if not self.quitting:
+            self.closed_by_user.emit()
