@@ -57,6 +57,7 @@ class Session(QObject):
     qr_ready = Signal(bytes)
     team_ready = Signal(list)
     failed = Signal(object)  # DesktopError of a one-off call
+    follow_up_failed = Signal(str, object)  # lead id, DesktopError
     auth_failed = Signal(object)
     keyring_unavailable = Signal()
     signed_out = Signal(bool)  # local copy removed
@@ -453,8 +454,9 @@ class Session(QObject):
         )
 
     def schedule_follow_up(self, lead_id: str, when: datetime) -> None:
-        """Move the lead's scheduled follow-up to ``when``; without one, mark the lead
-        ``follow_up`` (the contract has no mutation that creates a follow-up row)."""
+        """Move the lead's pending follow-up to ``when`` (an offline mutation); without one,
+        create it on the server (``POST /leads/{id}/follow-ups``: needs the connection, and a
+        failure is reported through ``failed``)."""
 
         async def work() -> None:
             groups = self.queries.follow_ups()
@@ -466,10 +468,11 @@ class Session(QObject):
             ]
             if pending:
                 self.update_follow_up(str(pending[0].id), scheduled_at=when)
-            else:
-                self.set_status(lead_id, "follow_up")
+                return
+            await self.api.schedule_follow_up(lead_id, when)
+            self.engine.wake()  # the new row comes back through the sync
 
-        self._run(work())
+        self._run(work(), None, lambda error: self.follow_up_failed.emit(lead_id, error))
 
     def retry(self, mutation_id: str) -> None:
         async def work() -> None:

@@ -6,7 +6,7 @@ import html
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDateTime
+from PySide6.QtCore import QDateTime, QLocale
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDateTimeEdit,
@@ -48,23 +48,33 @@ def rows(pairs: list[tuple[str, Any]]) -> str:
 
 
 class FollowUpDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """Asks when to send a follow-up; the time reads in the system locale's format."""
+
+    def __init__(self, parent: QWidget | None = None, start: datetime | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Schedule follow-up")
-        self.picker = QDateTimeEdit(QDateTime.currentDateTime().addDays(1))
+        first = (
+            QDateTime.fromSecsSinceEpoch(int(start.timestamp()))
+            if start is not None
+            else QDateTime.currentDateTime().addDays(1)
+        )
+        self.picker = QDateTimeEdit(first)
+        self.picker.setDisplayFormat(QLocale().dateTimeFormat(QLocale.FormatType.ShortFormat))
+        self.picker.setMinimumDateTime(QDateTime.currentDateTime())
         self.picker.setCalendarPopup(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Schedule")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Send the follow-up at:"))
+        layout.addWidget(QLabel("Send the follow-up e-mail on:"))
         layout.addWidget(self.picker)
         layout.addWidget(buttons)
 
     def when(self) -> datetime:
-        return self.picker.dateTime().toPython().astimezone(UTC)
+        return datetime.fromtimestamp(self.picker.dateTime().toSecsSinceEpoch(), UTC)
 
 
 class LeadDetailPanel(QWidget):
@@ -117,7 +127,7 @@ class LeadDetailPanel(QWidget):
             lambda: QGuiApplication.clipboard().setText(self.draft.toPlainText())
         )
         self.note_button.clicked.connect(self._add_note)
-        self.follow_button.clicked.connect(self._schedule)
+        self.follow_button.clicked.connect(self.schedule_follow_up)
         session.lead_ready.connect(self._on_lead)
         session.timeline_ready.connect(self._on_timeline)
         session.data_changed.connect(self._on_data)
@@ -247,7 +257,7 @@ class LeadDetailPanel(QWidget):
         if ok and text.strip():
             self.session.add_note(str(self.lead.id), text.strip())
 
-    def _schedule(self) -> None:
+    def schedule_follow_up(self) -> None:
         if self.lead is None:
             return
         dialog = FollowUpDialog(self)

@@ -8,10 +8,14 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QDate,
+    QDateTime,
+    QLocale,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTime,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -44,13 +48,24 @@ def bold() -> QFont:
 
 
 def short_time(value: str) -> str:
+    """Today's time, else the date, in the system locale's short formats."""
     try:
         moment = datetime.fromisoformat(value).astimezone()
     except ValueError:
         return value
+    locale = QLocale()
     if moment.date() == datetime.now().astimezone().date():
-        return moment.strftime("%H:%M")
-    return moment.strftime("%d %b %Y")
+        return locale.toString(QTime(moment.hour, moment.minute), QLocale.FormatType.ShortFormat)
+    return locale.toString(
+        QDate(moment.year, moment.month, moment.day), QLocale.FormatType.ShortFormat
+    )
+
+
+def local_time(moment: datetime) -> str:
+    """A date and time in the owner's time zone and the system locale's short format."""
+    return QLocale().toString(
+        QDateTime.fromSecsSinceEpoch(int(moment.timestamp())), QLocale.FormatType.ShortFormat
+    )
 
 
 class LeadTableModel(QAbstractTableModel):
