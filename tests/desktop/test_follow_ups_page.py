@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from desktop.ui.follow_ups import TABS
 from shared.models.enums import FollowUpState
 from tests.desktop.dialogs import answer_confirmation
-from tests.desktop.test_main_window import controller, server, sign_in  # noqa: F401 - fixtures
+from tests.desktop.test_main_window import sign_in
 
 SCHEDULED = [s for s, _ in TABS].index(FollowUpState.SCHEDULED)
 

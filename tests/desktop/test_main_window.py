@@ -2,26 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from PySide6.QtCore import QSettings, Qt
-
-from desktop.ui.controller import AppController
-from tests.desktop.fake_server import FakeOwnerServer
-
-
-@pytest.fixture
-def server():
-    return FakeOwnerServer()
-
-
-@pytest.fixture
-def controller(server, qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    app = AppController(
-        transport=server.transport(), settings=settings, poll_s=0.3, modal_login=False
-    )
-    yield app
-    app.shutdown()
+from PySide6.QtCore import Qt
 
 
 def sign_in(controller, qtbot):
