@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
@@ -18,26 +19,15 @@ from PySide6.QtCore import (
     QTime,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QFont
 
 from desktop.queries import LeadRow
+from desktop.ui.theme import STATUS_TONES, URGENCY_TONES
+from shared.models.enums import CommStatus, LeadStatus, Urgency, label
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
-
-COMM_LABELS = {
-    "new": "New",
-    "acknowledged": "Acknowledged",
-    "ai_replied": "AI replied",
-    "owner_replied": "Replied",
-}
-COMM_COLOURS = {
-    "new": "#d9534f",
-    "acknowledged": "#f0ad4e",
-    "ai_replied": "#5bc0de",
-    "owner_replied": "#5cb85c",
-}
 
 
 @cache
@@ -104,6 +94,7 @@ class LeadTableModel(QAbstractTableModel):
         old = {**self.stale, **self.blocks}
         if (today := date.today()) != self.day:  # "14:05" today is a date tomorrow
             cell_texts.cache_clear()
+            card_texts.cache_clear()
             self.day = today
         self.beginResetModel()
         self.total = total
@@ -207,12 +198,9 @@ class LeadTableModel(QAbstractTableModel):
             return row
         if role == FONT:
             return bold() if row.unread else None
-        if role == FOREGROUND:
-            colour = cell_colour(row, column)
-            return brush(colour) if colour else None
         if role == TOOLTIP:
             return (row.customer_email or "") if column == self.NAME else None
-        return "unread" if row.unread else None  # the accessible description
+        return card_texts(row).spoken  # the accessible description
 
     def _peek(self, number: int) -> LeadRow | None:
         """The row if loaded (or stale), without asking for anything."""
@@ -223,37 +211,61 @@ class LeadTableModel(QAbstractTableModel):
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 FONT = Qt.ItemDataRole.FontRole
-FOREGROUND = Qt.ItemDataRole.ForegroundRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
-ROLES = frozenset(
-    {DISPLAY, ROW_ROLE, FONT, FOREGROUND, TOOLTIP, Qt.ItemDataRole.AccessibleDescriptionRole}
-)
-
-
-@cache
-def brush(colour: str) -> QBrush:
-    return QBrush(QColor(colour))
-
-
-def cell_colour(row: LeadRow, column: int) -> str | None:
-    """The text colour of a cell, if it has its own."""
-    if column == LeadTableModel.COMM:
-        return COMM_COLOURS.get(row.comm_status, "#888888")
-    if column == LeadTableModel.URGENCY and row.urgency == "high":
-        return "#d9534f"
-    return None
+ROLES = frozenset({DISPLAY, ROW_ROLE, FONT, TOOLTIP, Qt.ItemDataRole.AccessibleDescriptionRole})
 
 
 @lru_cache(maxsize=4096)
 def cell_texts(row: LeadRow) -> tuple[str, ...]:
     """The six cells of an inbox row (``LeadTableModel`` column order)."""
     return (
-        ("● " if row.unread else "") + row.status.replace("_", " ").capitalize(),
-        COMM_LABELS.get(row.comm_status, row.comm_status),
-        (row.urgency or "").capitalize(),
+        label(LeadStatus, row.status, row.status),
+        label(CommStatus, row.comm_status),
+        label(Urgency, row.urgency),
         row.customer_name,
         row.service_needed or "",
         short_time(row.created_at),
+    )
+
+
+@dataclass(frozen=True)
+class CardTexts:
+    """What an inbox card shows: its two lines, its chips (label, tone) and a sentence for
+    screen readers."""
+
+    name: str
+    time: str
+    summary: str
+    chips: tuple[tuple[str, str], ...]
+    spoken: str
+
+
+@lru_cache(maxsize=4096)
+def card_texts(row: LeadRow) -> CardTexts:
+    """The texts of a lead's inbox card; made once per row (rows are immutable)."""
+    chips = [(label(LeadStatus, row.status, row.status), STATUS_TONES.get(row.status, "grey"))]
+    if row.urgency == "high":
+        chips.append((f"{Urgency.HIGH.label} urgency", URGENCY_TONES["high"]))
+    service = row.service_needed or "Request"
+    preview = " ".join(row.preview.split())
+    summary = f"{service} — {preview}" if preview else service
+    comm = label(CommStatus, row.comm_status)
+    spoken = ", ".join(
+        part
+        for part in (
+            "unread" if row.unread else "",
+            chips[0][0],
+            chips[1][0] if len(chips) > 1 else "",
+            comm,
+        )
+        if part
+    )
+    return CardTexts(
+        row.customer_name or "Unnamed customer",
+        short_time(row.created_at),
+        summary,
+        tuple(chips),
+        spoken,
     )
 
 

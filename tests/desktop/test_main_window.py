@@ -86,7 +86,7 @@ def test_a_search_result_is_laid_out_when_it_arrives_not_after_its_first_paint(
     window = sign_in(controller, qtbot)
     inbox = window.inbox
     qtbot.waitUntil(lambda: inbox.model.total == 80, timeout=5000)
-    bar = inbox.table.verticalScrollBar()
+    bar = inbox.list.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=3000)
     ranges: list[int] = []
     # After the inbox's own slot: the scroll range already fits the result, so the paint
@@ -97,3 +97,19 @@ def test_a_search_result_is_laid_out_when_it_arrives_not_after_its_first_paint(
     qtbot.waitUntil(lambda: inbox.model.total == 1, timeout=3000)
     assert ranges[-1] == 0
     assert names(window) == ["Lead 07"]
+
+
+def test_an_inbox_card_previews_the_latest_message_the_customer_saw_or_wrote(
+    server, controller, qtbot
+):
+    lead = server.add_lead("Ann Able", message="Can you clean the oven on Friday?")
+    window = sign_in(controller, qtbot)
+    inbox = window.inbox
+    qtbot.waitUntil(lambda: names(window) == ["Ann Able"], timeout=3000)
+    assert inbox.model.rows[0].preview == "Can you clean the oven on Friday?"
+    server.add_message(lead, "Internal: call her first", type_="note", direction="internal")
+    server.add_message(lead, "Yes, Friday at 10 works.", type_="owner_reply", direction="outbound")
+    qtbot.waitUntil(
+        lambda: inbox.model.rows and inbox.model.rows[0].preview == "Yes, Friday at 10 works.",
+        timeout=5000,
+    )
