@@ -27,8 +27,10 @@ from desktop.ui.theme import GRID, set_role
 from desktop.ui.widgets.empty import EmptyState
 from shared.models.enums import LeadStatus
 
-FILTERS = (("Open leads", "open"), ("All leads", None)) + tuple(
-    (status.label, status.value) for status in LeadStatus
+FILTERS = (
+    ("Open leads", "open"),
+    ("All leads", None),
+    *((status.label, status.value) for status in LeadStatus),
 )
 # (label, model column, order): the store sorts by the column's key.
 ORDERS = (
