@@ -260,6 +260,19 @@ class Queries:
 
     # -- thread --------------------------------------------------------------------------------
 
+    def draft_sent(self, lead_id: str) -> bool:
+        """Whether the lead's AI draft went out automatically, or an approval of it is queued
+        or applied (a rejected one leaves the draft unsent)."""
+        with self.store.lock:
+            row = self.db.execute(
+                "SELECT (SELECT comm_status FROM leads WHERE id = ?) = 'ai_replied'"
+                " OR json_extract((SELECT data FROM lead_data WHERE id = ?), '$.auto_sent')"
+                " OR EXISTS (SELECT 1 FROM outbox WHERE lead_id = ? AND type = 'approve_draft'"
+                " AND state != ?)",
+                [lead_id, lead_id, lead_id, REJECTED],
+            ).fetchone()
+        return bool(row[0])
+
     def thread(self, lead_id: str) -> list[ThreadItem]:
         from shared.models.leads import MessageOut
 

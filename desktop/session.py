@@ -43,6 +43,7 @@ class Session(QObject):
     inbox_ready = Signal(object)  # InboxWindow
     lead_ready = Signal(object)  # LeadDetail
     thread_ready = Signal(str, list)  # lead id, [ThreadItem]
+    draft_sent = Signal(str, bool)  # lead id, whether its AI draft was sent or is on its way
     timeline_ready = Signal(str, list)  # lead id, [TimelineEvent]
     follow_ups_ready = Signal(object)  # {FollowUpState: [FollowUpOut]}
     conversations_ready = Signal(list)
@@ -303,7 +304,7 @@ class Session(QObject):
             detail = self.queries.lead(lead_id)
             if detail is not None:
                 self.lead_ready.emit(detail)
-            self.thread_ready.emit(lead_id, self.queries.thread(lead_id))
+            self._emit_thread(lead_id)
             self.unread_changed.emit(self.queries.unread_count())
 
         self._run(work())
@@ -321,10 +322,15 @@ class Session(QObject):
             self.lead_ready.emit(detail)
 
     def load_thread(self, lead_id: str) -> None:
-        async def work() -> list[Any]:
-            return self.queries.thread(lead_id)
+        async def work() -> None:
+            self._emit_thread(lead_id)
 
-        self._run(work(), lambda items: self.thread_ready.emit(lead_id, items))
+        self._run(work())
+
+    def _emit_thread(self, lead_id: str) -> None:
+        """The lead's thread, and whether its draft is sent (on the service thread)."""
+        self.thread_ready.emit(lead_id, self.queries.thread(lead_id))
+        self.draft_sent.emit(lead_id, self.queries.draft_sent(lead_id))
 
     def load_timeline(self, lead_id: str) -> None:
         self._run(
@@ -417,7 +423,7 @@ class Session(QObject):
                 detail = self.queries.lead(lead_id)
                 if detail is not None:
                     self.lead_ready.emit(detail)
-                self.thread_ready.emit(lead_id, self.queries.thread(lead_id))
+                self._emit_thread(lead_id)
             self.data_changed.emit(
                 AppliedChanges(
                     self.store.cursor,

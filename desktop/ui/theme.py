@@ -162,6 +162,8 @@ QListWidget#navigation::item:selected { background: palette(highlight);
     color: palette(highlighted-text); }
 QFrame#card { background: palette(base); border: 1px solid palette(midlight);
     border-radius: 8px; }
+QWidget#banner { background: palette(alternate-base); border: 1px solid palette(mid);
+    border-radius: 6px; }
 QPushButton { padding: 4px 12px; }
 QToolBar { spacing: 4px; }
 """

@@ -4,12 +4,11 @@ no sideways scrolling, and blocks of rows asked for as they come into view."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSettings, Qt
+from PySide6.QtCore import QRect
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QListView, QStyle, QStyleOptionViewItem
 
 from desktop.queries import LeadRow
-from desktop.ui.inbox import InboxPage
 from desktop.ui.lead_delegate import LeadCardDelegate
 from desktop.ui.models import LeadTableModel, card_texts
 from desktop.ui.theme import is_dark, tone_colours
@@ -111,45 +110,3 @@ def test_rows_scrolled_into_view_are_asked_for_by_painting_them(qtbot):
     view.viewport().grab()
     assert 600 in wanted  # the block on screen, once painted
     assert 800 in wanted  # and the one ahead, going down
-
-
-class Session:
-    """Just the signals the inbox connects to; nothing is asked of it in these tests."""
-
-    def __init__(self) -> None:
-        from PySide6.QtCore import QObject, Signal
-
-        class Signals(QObject):
-            inbox_ready = Signal(object)
-            leads_ready = Signal(int, list)
-            data_changed = Signal(object)
-            lead_ready = Signal(object)
-            timeline_ready = Signal(str, list)
-            thread_ready = Signal(str, list)
-            follow_up_failed = Signal(str, object)
-
-        self.signals = Signals()
-
-    def __getattr__(self, name):
-        return getattr(self.signals, name)
-
-
-def test_the_inbox_never_scrolls_sideways_and_its_panes_remember_their_sizes(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    page = InboxPage(Session(), settings)
-    qtbot.addWidget(page)
-    page.resize(1000, 600)
-    page.show()
-    qtbot.waitExposed(page)
-    assert page.list.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
-    assert not page.splitter.childrenCollapsible()
-    page.splitter.setSizes([520, 480])
-    page.save_sizes()
-    first = page.splitter.sizes()
-    again = InboxPage(Session(), settings)
-    qtbot.addWidget(again)
-    again.resize(1000, 600)
-    again.show()
-    qtbot.waitExposed(again)
-    assert again.splitter.sizes() == first
-    assert page.empty.empty and page.empty.label.text().startswith("No leads yet")
