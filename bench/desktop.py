@@ -178,12 +178,14 @@ def run_app(data_dir: str, measure: bool) -> int:
 
 
 def on_screen_loaded(inbox) -> bool:
-    """Whether the rows the table shows are loaded (not blank rows waiting for their window)."""
-    view = inbox.table
-    top = view.rowAt(0)
+    """Whether the rows the list shows are loaded (not blank rows waiting for their window)."""
+    from PySide6.QtCore import QPoint
+
+    view = inbox.list
+    top = view.indexAt(QPoint(1, 0)).row()
     if top < 0:
         return inbox.model.total == 0
-    bottom = view.rowAt(view.viewport().height() - 1)
+    bottom = view.indexAt(QPoint(1, view.viewport().height() - 1)).row()
     return bool(inbox.model.loaded(top, bottom if bottom >= 0 else inbox.model.total - 1))
 
 
@@ -214,7 +216,7 @@ def search(inbox, session, wait) -> dict[str, object]:
             return False
 
     painted = Painted()
-    viewport = inbox.table.viewport()
+    viewport = inbox.list.viewport()
     viewport.installEventFilter(painted)
 
     def shown() -> bool:
@@ -255,7 +257,7 @@ def scroll(app, inbox, wait) -> dict[str, object]:
     """Page down through the whole inbox; each step repaints the table synchronously, and a
     step that shows rows not loaded yet lasts until they are, repainted."""
     wait_rows = inbox.proxy.rowCount()
-    bar = inbox.table.verticalScrollBar()
+    bar = inbox.list.verticalScrollBar()
     bar.setValue(0)
     app.processEvents()
     steps: list[float] = []
@@ -265,12 +267,12 @@ def scroll(app, inbox, wait) -> dict[str, object]:
         value = min(bar.maximum(), value + bar.pageStep())
         started = time.perf_counter()
         bar.setValue(value)
-        inbox.table.viewport().repaint()
+        inbox.list.viewport().repaint()
         app.processEvents()
         if not on_screen_loaded(inbox):
             late += 1
             wait(lambda: on_screen_loaded(inbox))
-            inbox.table.viewport().repaint()
+            inbox.list.viewport().repaint()
         steps.append(time.perf_counter() - started)
     return {
         "scroll_rows": wait_rows,

@@ -11,6 +11,7 @@ import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -198,6 +199,12 @@ class ApiClient:
         params = {"state": state, "limit": 500} if state else {"limit": 500}
         body = await self.json("GET", f"{OWNER}/follow-ups", params=params)
         return [FollowUpOut.model_validate(item) for item in body["items"]]
+
+    async def schedule_follow_up(self, lead_id: uuid.UUID | str, when: datetime) -> FollowUpOut:
+        body = await self.json(
+            "POST", f"{OWNER}/leads/{lead_id}/follow-ups", json={"scheduled_at": when.isoformat()}
+        )
+        return FollowUpOut.model_validate(body)
 
     async def business(self) -> BusinessOut:
         return BusinessOut.model_validate(await self.json("GET", f"{OWNER}/business"))

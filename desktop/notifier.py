@@ -33,13 +33,15 @@ def notifications_for(changes: AppliedChanges, queries: Queries) -> list[Notific
         lead = queries.lead(lead_id)
         if lead is None:
             continue
-        urgency = lead.urgency.value if lead.urgency else "normal"
-        service = lead.service_needed or "a request"
+        # The lead's own urgency, as the inbox shows it; before the AI has read the lead
+        # there is none, and the banner says nothing rather than guess "normal".
+        urgency = f" · {lead.urgency.label} urgency" if lead.urgency else ""
+        service = lead.service_needed or "A request"
         found.append(
             Notification(
                 lead_id,
                 f"New lead: {lead.customer_name}",
-                f"{service} · {urgency} urgency\n{first_words(lead.message)}",
+                f"{service}{urgency}\n{first_words(lead.message)}",
                 "new_lead",
             )
         )

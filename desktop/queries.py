@@ -39,9 +39,14 @@ SORT_KEYS = {
     "status": "{status}",
 }
 SORTS = {"newest": ("time", True), "oldest": ("time", False), "activity": ("activity", True)}
+# The preview is the start of the lead's latest message the customer saw or wrote (one indexed
+# lookup per row of the window, never per lead of the inbox).
 LEAD_ROW = (
     "SELECT l.id, {status}, l.comm_status, l.urgency, l.customer_name, l.service_needed,"
-    " l.customer_email, l.created_at, l.unread FROM leads l"
+    " l.customer_email, l.created_at, l.unread,"
+    " (SELECT substr(json_extract(m.data, '$.content'), 1, 160) FROM messages m"
+    "  WHERE m.lead_id = l.id AND m.type NOT IN ('note', 'ai_draft')"
+    "  ORDER BY m.created_at DESC LIMIT 1) FROM leads l"
 )
 
 
@@ -58,6 +63,7 @@ class LeadRow:
     customer_email: str | None
     created_at: str
     unread: bool
+    preview: str = ""  # the start of the latest message (``LEAD_ROW``)
 
 
 @dataclass(frozen=True)
@@ -156,7 +162,18 @@ class Queries:
                 params += [limit, offset]
             rows = self.db.execute(sql, params).fetchall()
         return [
-            LeadRow(r[0], r[1], r[2] or "new", r[3], r[4] or "", r[5], r[6], r[7] or "", bool(r[8]))
+            LeadRow(
+                r[0],
+                r[1],
+                r[2] or "new",
+                r[3],
+                r[4] or "",
+                r[5],
+                r[6],
+                r[7] or "",
+                bool(r[8]),
+                r[9] or "",
+            )
             for r in rows
         ]
 
@@ -242,6 +259,19 @@ class Queries:
         return detail
 
     # -- thread --------------------------------------------------------------------------------
+
+    def draft_sent(self, lead_id: str) -> bool:
+        """Whether the lead's AI draft went out automatically, or an approval of it is queued
+        or applied (a rejected one leaves the draft unsent)."""
+        with self.store.lock:
+            row = self.db.execute(
+                "SELECT (SELECT comm_status FROM leads WHERE id = ?) = 'ai_replied'"
+                " OR json_extract((SELECT data FROM lead_data WHERE id = ?), '$.auto_sent')"
+                " OR EXISTS (SELECT 1 FROM outbox WHERE lead_id = ? AND type = 'approve_draft'"
+                " AND state != ?)",
+                [lead_id, lead_id, lead_id, REJECTED],
+            ).fetchone()
+        return bool(row[0])
 
     def thread(self, lead_id: str) -> list[ThreadItem]:
         from shared.models.leads import MessageOut

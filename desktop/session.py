@@ -43,6 +43,7 @@ class Session(QObject):
     inbox_ready = Signal(object)  # InboxWindow
     lead_ready = Signal(object)  # LeadDetail
     thread_ready = Signal(str, list)  # lead id, [ThreadItem]
+    draft_sent = Signal(str, bool)  # lead id, whether its AI draft was sent or is on its way
     timeline_ready = Signal(str, list)  # lead id, [TimelineEvent]
     follow_ups_ready = Signal(object)  # {FollowUpState: [FollowUpOut]}
     conversations_ready = Signal(list)
@@ -57,6 +58,7 @@ class Session(QObject):
     qr_ready = Signal(bytes)
     team_ready = Signal(list)
     failed = Signal(object)  # DesktopError of a one-off call
+    follow_up_failed = Signal(str, object)  # lead id, DesktopError
     auth_failed = Signal(object)
     keyring_unavailable = Signal()
     signed_out = Signal(bool)  # local copy removed
@@ -302,7 +304,7 @@ class Session(QObject):
             detail = self.queries.lead(lead_id)
             if detail is not None:
                 self.lead_ready.emit(detail)
-            self.thread_ready.emit(lead_id, self.queries.thread(lead_id))
+            self._emit_thread(lead_id)
             self.unread_changed.emit(self.queries.unread_count())
 
         self._run(work())
@@ -320,10 +322,15 @@ class Session(QObject):
             self.lead_ready.emit(detail)
 
     def load_thread(self, lead_id: str) -> None:
-        async def work() -> list[Any]:
-            return self.queries.thread(lead_id)
+        async def work() -> None:
+            self._emit_thread(lead_id)
 
-        self._run(work(), lambda items: self.thread_ready.emit(lead_id, items))
+        self._run(work())
+
+    def _emit_thread(self, lead_id: str) -> None:
+        """The lead's thread, and whether its draft is sent (on the service thread)."""
+        self.thread_ready.emit(lead_id, self.queries.thread(lead_id))
+        self.draft_sent.emit(lead_id, self.queries.draft_sent(lead_id))
 
     def load_timeline(self, lead_id: str) -> None:
         self._run(
@@ -416,7 +423,7 @@ class Session(QObject):
                 detail = self.queries.lead(lead_id)
                 if detail is not None:
                     self.lead_ready.emit(detail)
-                self.thread_ready.emit(lead_id, self.queries.thread(lead_id))
+                self._emit_thread(lead_id)
             self.data_changed.emit(
                 AppliedChanges(
                     self.store.cursor,
@@ -453,8 +460,9 @@ class Session(QObject):
         )
 
     def schedule_follow_up(self, lead_id: str, when: datetime) -> None:
-        """Move the lead's scheduled follow-up to ``when``; without one, mark the lead
-        ``follow_up`` (the contract has no mutation that creates a follow-up row)."""
+        """Move the lead's pending follow-up to ``when`` (an offline mutation); without one,
+        create it on the server (``POST /leads/{id}/follow-ups``: needs the connection, and a
+        failure is reported through ``failed``)."""
 
         async def work() -> None:
             groups = self.queries.follow_ups()
@@ -466,10 +474,11 @@ class Session(QObject):
             ]
             if pending:
                 self.update_follow_up(str(pending[0].id), scheduled_at=when)
-            else:
-                self.set_status(lead_id, "follow_up")
+                return
+            await self.api.schedule_follow_up(lead_id, when)
+            self.engine.wake()  # the new row comes back through the sync
 
-        self._run(work())
+        self._run(work(), None, lambda error: self.follow_up_failed.emit(lead_id, error))
 
     def retry(self, mutation_id: str) -> None:
         async def work() -> None:

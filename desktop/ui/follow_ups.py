@@ -1,4 +1,8 @@
-"""Follow-ups: tabs Due today / Overdue / Scheduled / Sent / Canceled with counts and actions."""
+"""Follow-ups: tabs Due today / Overdue / Scheduled / Sent / Cancelled with counts and actions.
+
+Actions work on the selected follow-up only (nothing selected, nothing enabled), and the two that
+cannot be undone (sending now, cancelling) ask once.
+"""
 
 from __future__ import annotations
 
@@ -16,19 +20,36 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.lead_detail import FollowUpDialog
+from desktop.ui.models import local_time
+from desktop.ui.widgets.confirm import confirm
+from desktop.ui.widgets.empty import EmptyState
 from shared.models.enums import FollowUpState
 
 if TYPE_CHECKING:
     from shared.models.leads import FollowUpOut
 
-TABS = (
-    (FollowUpState.DUE, "Due today"),
-    (FollowUpState.OVERDUE, "Overdue"),
-    (FollowUpState.SCHEDULED, "Scheduled"),
-    (FollowUpState.SENT, "Sent"),
-    (FollowUpState.CANCELED, "Canceled"),
+TABS = tuple(
+    (state, state.label)
+    for state in (
+        FollowUpState.DUE,
+        FollowUpState.OVERDUE,
+        FollowUpState.SCHEDULED,
+        FollowUpState.SENT,
+        FollowUpState.CANCELED,
+    )
 )
 ACTIVE = {FollowUpState.DUE, FollowUpState.OVERDUE, FollowUpState.SCHEDULED}
+EMPTY = {
+    FollowUpState.DUE: "No follow-ups due today.",
+    FollowUpState.OVERDUE: "Nothing overdue.",
+    FollowUpState.SCHEDULED: "No follow-ups scheduled. Schedule one from a lead.",
+    FollowUpState.SENT: "No follow-ups sent yet.",
+    FollowUpState.CANCELED: "No cancelled follow-ups.",
+}
+
+
+def who(follow_up: FollowUpOut) -> str:
+    return follow_up.customer_name or "this customer"
 
 
 class FollowUpsPage(QWidget):
@@ -38,13 +59,18 @@ class FollowUpsPage(QWidget):
         self.open_lead = open_lead
         self.tabs = QTabWidget()
         self.lists: dict[FollowUpState, QListWidget] = {}
+        self.empty: dict[FollowUpState, EmptyState] = {}
         for state, _label in TABS:
             widget = QListWidget()
+            widget.setAccessibleName(f"{state.label} follow-ups")
+            widget.itemSelectionChanged.connect(self._enable)
+            widget.itemActivated.connect(lambda _item: self._open())
             self.lists[state] = widget
-            self.tabs.addTab(widget, "")
+            self.empty[state] = EmptyState(widget, EMPTY[state])
+            self.tabs.addTab(self.empty[state], "")
         self.send_now = QPushButton("Send now")
         self.reschedule = QPushButton("Reschedule…")
-        self.cancel = QPushButton("Cancel")
+        self.cancel = QPushButton("Cancel follow-up")
         self.open_button = QPushButton("Open lead")
         buttons = QHBoxLayout()
         for button in (self.send_now, self.reschedule, self.cancel):
@@ -54,8 +80,8 @@ class FollowUpsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
-        self.send_now.clicked.connect(lambda: self._update(status="sent"))
-        self.cancel.clicked.connect(lambda: self._update(status="canceled"))
+        self.send_now.clicked.connect(self._send_now)
+        self.cancel.clicked.connect(self._cancel)
         self.reschedule.clicked.connect(self._reschedule)
         self.open_button.clicked.connect(self._open)
         self.tabs.currentChanged.connect(lambda _: self._enable())
@@ -73,37 +99,63 @@ class FollowUpsPage(QWidget):
             items = groups.get(state, [])
             self.tabs.setTabText(number, f"{label} ({len(items)})")
             widget = self.lists[state]
+            chosen = self._selected(widget)
+            widget.blockSignals(True)
             widget.clear()
             for follow_up in items:
-                when = follow_up.scheduled_at.astimezone().strftime("%d %b %Y %H:%M")
                 entry = QListWidgetItem(
-                    f"{when} — {follow_up.customer_name or 'Lead'}"
-                    f" · {follow_up.service_needed or ''}"
+                    f"{local_time(follow_up.scheduled_at)} — {follow_up.customer_name or 'Lead'}"
+                    + (f" · {follow_up.service_needed}" if follow_up.service_needed else "")
                 )
                 entry.setData(Qt.ItemDataRole.UserRole, follow_up)
                 widget.addItem(entry)
+                if chosen is not None and follow_up.id == chosen.id:
+                    entry.setSelected(True)
+                    widget.setCurrentItem(entry)
+            widget.blockSignals(False)
         self._enable()
 
+    @staticmethod
+    def _selected(widget: QListWidget) -> FollowUpOut | None:
+        chosen = widget.selectedItems()
+        return chosen[0].data(Qt.ItemDataRole.UserRole) if chosen else None
+
     def current(self) -> FollowUpOut | None:
-        state = TABS[self.tabs.currentIndex()][0]
-        item = self.lists[state].currentItem() or self.lists[state].item(0)
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
+        """The selected follow-up of the open tab; ``None`` when nothing is selected."""
+        return self._selected(self.lists[TABS[self.tabs.currentIndex()][0]])
 
     def _enable(self) -> None:
         state = TABS[self.tabs.currentIndex()][0]
+        chosen = self.current() is not None
         for button in (self.send_now, self.reschedule, self.cancel):
-            button.setEnabled(state in ACTIVE)
+            button.setEnabled(chosen and state in ACTIVE)
+        self.open_button.setEnabled(chosen)
 
-    def _update(self, **change: Any) -> None:
+    def _send_now(self) -> None:
         follow_up = self.current()
-        if follow_up is not None:
-            self.session.update_follow_up(str(follow_up.id), **change)
+        if follow_up is not None and confirm(
+            self,
+            "Send the follow-up now",
+            f"E-mail the follow-up to {who(follow_up)} now?",
+            "Send now",
+        ):
+            self.session.update_follow_up(str(follow_up.id), status="sent")
+
+    def _cancel(self) -> None:
+        follow_up = self.current()
+        if follow_up is not None and confirm(
+            self,
+            "Cancel the follow-up",
+            f"Cancel the follow-up to {who(follow_up)}? Nothing will be sent.",
+            "Cancel follow-up",
+        ):
+            self.session.update_follow_up(str(follow_up.id), status="canceled")
 
     def _reschedule(self) -> None:
         follow_up = self.current()
         if follow_up is None:
             return
-        dialog = FollowUpDialog(self)
+        dialog = FollowUpDialog(self, follow_up.scheduled_at)
         if dialog.exec():
             self.session.update_follow_up(str(follow_up.id), scheduled_at=dialog.when())
 

@@ -1,13 +1,13 @@
-"""The lead detail panel: tabs Overview / AI / Messages / Timeline and the lead's actions."""
+"""The lead detail panel: who and what, the actions that apply (Reply first), and tabs
+Request / AI suggestion / Conversation / History. Every customer-supplied text is plain text."""
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDateTime
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QDateTime, QLocale
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
@@ -15,56 +15,93 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QListWidget,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTabWidget,
-    QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.ui.models import local_time
+from desktop.ui.theme import GRID, STATUS_TONES, URGENCY_TONES
 from desktop.ui.thread_view import ThreadPanel
+from desktop.ui.widgets.chip import Chip
+from desktop.ui.widgets.empty import EmptyState
+from desktop.ui.widgets.facts import Facts, plain_label
+from shared.models.enums import (
+    AnalysisStatus,
+    CommStatus,
+    GateReason,
+    Intent,
+    LeadStatus,
+    Urgency,
+    label,
+)
 
 if TYPE_CHECKING:
     from shared.models.leads import LeadDetail, TimelineEvent
 
-ACTIONS = (
-    ("Mark contacted", "contacted"),
-    ("Booked", "booked"),
-    ("Lost", "lost"),
-    ("Spam", "spam"),
-    ("Not spam", "new"),
-    ("Archive", "archived"),
+# The statuses the owner sets by hand, in the menu's order; spam has its own button.
+STATUS_MENU = (
+    LeadStatus.NEW,
+    LeadStatus.CONTACTED,
+    LeadStatus.BOOKED,
+    LeadStatus.FOLLOW_UP,
+    LeadStatus.LOST,
+    LeadStatus.ARCHIVED,
 )
 
 
-def rows(pairs: list[tuple[str, Any]]) -> str:
-    cells = "".join(
-        f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(str(v))}</td></tr>"
-        for k, v in pairs
-        if v not in (None, "", [])
-    )
-    return f"<table cellpadding='3'>{cells}</table>"
+def urgency_text(lead: LeadDetail) -> str:
+    """The lead's urgency, from the lead alone (the inbox and the banner read the same)."""
+    return f"{lead.urgency.label} urgency" if lead.urgency else ""
+
+
+def verdict(lead: LeadDetail) -> str:
+    """What happened to the automatic reply, in one sentence (the gate is the one source)."""
+    if lead.auto_sent:
+        return "Sent automatically."
+    gate = lead.gate
+    if gate is None:
+        return "Not decided yet."
+    if gate.allowed:
+        return "Allowed to go out automatically."
+    reasons = "; ".join(GateReason(r).label for r in gate.reasons)
+    return f"Held for you: {reasons}." if reasons else "Held for you."
 
 
 class FollowUpDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """Asks when to send a follow-up; the time reads in the system locale's format."""
+
+    def __init__(self, parent: QWidget | None = None, start: datetime | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Schedule follow-up")
-        self.picker = QDateTimeEdit(QDateTime.currentDateTime().addDays(1))
+        first = (
+            QDateTime.fromSecsSinceEpoch(int(start.timestamp()))
+            if start is not None
+            else QDateTime.currentDateTime().addDays(1)
+        )
+        self.picker = QDateTimeEdit(first)
+        self.picker.setDisplayFormat(QLocale().dateTimeFormat(QLocale.FormatType.ShortFormat))
+        self.picker.setMinimumDateTime(QDateTime.currentDateTime())
         self.picker.setCalendarPopup(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Schedule")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Send the follow-up at:"))
+        layout.addWidget(QLabel("Send the follow-up e-mail on:"))
         layout.addWidget(self.picker)
         layout.addWidget(buttons)
 
     def when(self) -> datetime:
-        return self.picker.dateTime().toPython().astimezone(UTC)
+        return datetime.fromtimestamp(self.picker.dateTime().toSecsSinceEpoch(), UTC)
 
 
 class LeadDetailPanel(QWidget):
@@ -72,56 +109,124 @@ class LeadDetailPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.lead: LeadDetail | None = None
-        self.title = QLabel("Choose a lead")
-        self.title.setStyleSheet("font-size: 16px; font-weight: 600")
+        self.sent = False  # the AI draft went out, or its approval is on its way
+        self.title = plain_label("Choose a lead", "title")
+        self.status_chip = Chip()
+        self.urgency_chip = Chip()
+        self.subtitle = plain_label("", "muted")
+        self.notice = plain_label("", "muted")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        heading = QHBoxLayout()
+        heading.setSpacing(2 * GRID)
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.status_chip)
+        heading.addWidget(self.urgency_chip)
+        # -- actions: Reply first, then what applies to this lead --------------------------
+        self.reply_button = QPushButton("Reply")
+        self.reply_button.setToolTip("Write to the customer (Ctrl+R)")
+        self.reply_button.setDefault(True)
+        self.status_button = QToolButton()
+        self.status_button.setText("Set status")
+        self.status_button.setToolTip("Change the lead's status")
+        self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.status_menu = QMenu(self.status_button)
+        self.status_actions: dict[str, QAction] = {}
+        for status in STATUS_MENU:
+            action = self.status_menu.addAction(status.label)
+            action.setCheckable(True)
+            action.triggered.connect(lambda _=False, s=status.value: self._set_status(s))
+            self.status_actions[status.value] = action
+        self.status_button.setMenu(self.status_menu)
+        self.spam_button = QPushButton("Spam")
+        self.spam_button.setToolTip("Move the lead to Spam")
+        self.spam_button.clicked.connect(self._toggle_spam)
+        self.note_button = QPushButton("Add note…")
+        self.note_button.setToolTip("An internal note: the customer never sees it")
+        self.follow_button = QPushButton("Schedule follow-up…")
+        actions = QHBoxLayout()
+        actions.setSpacing(2 * GRID)
+        actions.addWidget(self.reply_button)
+        actions.addWidget(self.follow_button)
+        actions.addWidget(self.note_button)
+        actions.addStretch(1)
+        actions.addWidget(self.status_button)
+        actions.addWidget(self.spam_button)
+        # -- tabs ----------------------------------------------------------------------------
         self.tabs = QTabWidget()
-        self.overview = QTextBrowser()
-        self.ai_info = QTextBrowser()
+        self.request = plain_label("")
+        self.request.setWordWrap(True)
+        self.details = Facts()
+        self.source = Facts()
+        request_page = QWidget()
+        request_layout = QVBoxLayout(request_page)
+        request_layout.setSpacing(3 * GRID)
+        request_layout.addWidget(plain_label("Request", "section"))
+        request_layout.addWidget(self.request)
+        request_layout.addWidget(plain_label("Details", "section"))
+        request_layout.addWidget(self.details)
+        request_layout.addWidget(plain_label("Where it came from", "section"))
+        request_layout.addWidget(self.source)
+        request_layout.addStretch(1)
+        self.overview = QScrollArea()
+        self.overview.setWidgetResizable(True)
+        self.overview.setWidget(request_page)
+        self.ai_info = Facts()
         self.draft = QPlainTextEdit()
+        self.draft.setAccessibleName("Suggested reply")
         self.approve = QPushButton("Approve && Send")
+        self.approve.setToolTip("E-mail the suggested reply, as edited here, to the customer")
         self.copy = QPushButton("Copy")
+        self.draft_note = plain_label("", "muted")
+        self.draft_note.setWordWrap(True)
         ai_tab = QWidget()
         ai_layout = QVBoxLayout(ai_tab)
-        ai_layout.addWidget(self.ai_info, 2)
-        ai_layout.addWidget(QLabel("Suggested reply (edit before sending):"))
+        ai_layout.setSpacing(2 * GRID)
+        ai_layout.addWidget(self.ai_info)
+        ai_layout.addWidget(plain_label("Suggested reply (edit it before sending)", "section"))
         ai_layout.addWidget(self.draft, 1)
         ai_buttons = QHBoxLayout()
-        ai_buttons.addStretch(1)
+        ai_buttons.addWidget(self.draft_note, 1)
         ai_buttons.addWidget(self.copy)
         ai_buttons.addWidget(self.approve)
         ai_layout.addLayout(ai_buttons)
         self.thread = ThreadPanel(session)
-        self.timeline = QTextBrowser()
-        self.tabs.addTab(self.overview, "Overview")
-        self.tabs.addTab(ai_tab, "AI")
-        self.tabs.addTab(self.thread, "Messages")
-        self.tabs.addTab(self.timeline, "Timeline")
-        actions = QHBoxLayout()
-        self.action_buttons: dict[str, QPushButton] = {}
-        for label, status in ACTIONS:
-            button = QPushButton(label)
-            button.clicked.connect(lambda _=False, s=status: self._set_status(s))
-            actions.addWidget(button)
-            self.action_buttons[status] = button
-        self.note_button = QPushButton("Add note")
-        self.follow_button = QPushButton("Schedule follow-up")
-        actions.addWidget(self.note_button)
-        actions.addWidget(self.follow_button)
-        actions.addStretch(1)
+        self.timeline = QListWidget()
+        self.timeline.setAccessibleName("History")
+        self.timeline.setWordWrap(True)
+        self.tabs.addTab(self.overview, "Request")
+        self.tabs.addTab(ai_tab, "AI suggestion")
+        self.tabs.addTab(self.thread, "Conversation")
+        self.tabs.addTab(EmptyState(self.timeline, "Nothing has happened yet."), "History")
+        self.body = QWidget()
+        body_layout = QVBoxLayout(self.body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.setSpacing(2 * GRID)
+        body_layout.addLayout(heading)
+        body_layout.addWidget(self.subtitle)
+        body_layout.addLayout(actions)
+        body_layout.addWidget(self.notice)
+        body_layout.addWidget(self.tabs, 1)
+        self.placeholder = plain_label("Pick a lead on the left to see it here.")
+        self.placeholder.setObjectName("empty-state")
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addLayout(actions)
-        layout.addWidget(self.tabs, 1)
+        layout.setContentsMargins(3 * GRID, 0, 0, 0)
+        layout.addWidget(self.placeholder, 1)
+        layout.addWidget(self.body, 1)
+        self.body.hide()
+        self.reply_button.clicked.connect(self.reply_focus)
         self.approve.clicked.connect(self._approve)
         self.copy.clicked.connect(
             lambda: QGuiApplication.clipboard().setText(self.draft.toPlainText())
         )
         self.note_button.clicked.connect(self._add_note)
-        self.follow_button.clicked.connect(self._schedule)
+        self.follow_button.clicked.connect(self.schedule_follow_up)
         session.lead_ready.connect(self._on_lead)
         session.timeline_ready.connect(self._on_timeline)
         session.data_changed.connect(self._on_data)
-        self.setEnabled(False)
+        session.draft_sent.connect(self._on_draft_sent)
+        session.follow_up_failed.connect(self._on_follow_up_failed)
+        self._enable()
 
     def _on_data(self, changes: Any) -> None:
         lead_id = self.thread.lead_id
@@ -133,98 +238,142 @@ class LeadDetailPanel(QWidget):
     # -- showing --------------------------------------------------------------------------------
 
     def show_lead(self, lead_id: str) -> None:
-        self.setEnabled(True)
+        if self.thread.lead_id != lead_id:
+            self.lead = None
+            self.sent = False
+            self.notice.hide()
+        self.placeholder.hide()
+        self.body.show()
         self.session.open_lead(lead_id)
         self.thread.lead_id = lead_id
         self.thread.setEnabled(True)
         self.session.load_timeline(lead_id)
+        self._enable()
 
     def _on_lead(self, lead: LeadDetail) -> None:
         if self.thread.lead_id not in (None, str(lead.id)):
             return
         same = self.lead is not None and self.lead.id == lead.id
         self.lead = lead
-        self.title.setText(f"{lead.customer_name} — {lead.status.value.replace('_', ' ')}")
-        self.overview.setHtml(
-            f"<h3>Request</h3><p>{html.escape(lead.message).replace(chr(10), '<br>')}</p>"
-            + (f"<h3>AI summary</h3><p>{html.escape(lead.ai.summary)}</p>" if lead.ai else "")
-            + "<h3>Details</h3>"
-            + rows(
-                [
-                    ("Email", lead.customer_email),
-                    ("Phone", lead.customer_phone),
-                    ("Service", lead.service_needed),
-                    ("Preferred time", lead.preferred_time),
-                    ("Intent", lead.ai.intent.value if lead.ai else None),
-                    ("Urgency", lead.urgency.value if lead.urgency else None),
-                    ("Status", lead.status.value),
-                    ("Reply status", lead.comm_status.value),
-                    ("Received", lead.created_at.astimezone().strftime("%d %b %Y %H:%M")),
-                ]
-            )
-            + "<h3>Source</h3>"
-            + rows(
-                [
-                    ("Source", lead.source),
-                    ("Referrer", lead.referrer),
-                    ("UTM source", lead.utm_source),
-                    ("UTM medium", lead.utm_medium),
-                    ("UTM campaign", lead.utm_campaign),
-                    ("UTM term", lead.utm_term),
-                    ("UTM content", lead.utm_content),
-                ]
+        self.title.setText(lead.customer_name)
+        self.status_chip.set_chip(lead.status.label, STATUS_TONES.get(lead.status.value, "grey"))
+        self.urgency_chip.set_chip(
+            urgency_text(lead) if lead.urgency == Urgency.HIGH else "", URGENCY_TONES["high"]
+        )
+        self.subtitle.setText(
+            " · ".join(
+                part
+                for part in (
+                    lead.service_needed or "",
+                    f"received {local_time(lead.created_at)}",
+                    lead.comm_status.label,
+                )
+                if part
             )
         )
+        self.request.setText(lead.message)
+        self.details.set_rows(
+            [
+                ("E-mail", lead.customer_email),
+                ("Phone", lead.customer_phone),
+                ("Service", lead.service_needed),
+                ("Preferred time", lead.preferred_time),
+                ("Urgency", lead.urgency.label if lead.urgency else None),
+                ("Status", lead.status.label),
+                ("Replies", label(CommStatus, lead.comm_status)),
+                ("Received", local_time(lead.created_at)),
+            ]
+        )
+        self.source.set_rows(
+            [
+                ("Source", lead.source),
+                ("Referrer", lead.referrer),
+                ("Campaign source", lead.utm_source),
+                ("Campaign medium", lead.utm_medium),
+                ("Campaign", lead.utm_campaign),
+                ("Campaign term", lead.utm_term),
+                ("Campaign content", lead.utm_content),
+            ]
+        )
+        for status, action in self.status_actions.items():
+            action.setChecked(status == lead.status.value)
+        spam = lead.status == LeadStatus.SPAM
+        self.spam_button.setText("Not spam" if spam else "Spam")
+        self.spam_button.setToolTip(
+            "Move the lead back to New" if spam else "Move the lead to Spam"
+        )
         self._show_ai(lead, keep_draft=same)
+        self._enable()
 
     def _show_ai(self, lead: LeadDetail, keep_draft: bool) -> None:
-        ai, gate = lead.ai, lead.gate
+        ai = lead.ai
         if ai is None:
-            self.ai_info.setHtml("<i>No analysis yet.</i>")
-            self.approve.setEnabled(False)
+            self.ai_info.set_rows([("Analysis", "Not analysed yet.")])
+            self.draft.clear()
             return
-        gate_text = "—"
-        if gate is not None:
-            gate_text = (
-                "auto-send allowed"
-                if gate.allowed
-                else "held for you: " + ", ".join(r.value.replace("_", " ") for r in gate.reasons)
-            )
-        self.ai_info.setHtml(
-            rows(
-                [
-                    ("Summary", ai.summary),
-                    ("Tags", ", ".join(ai.tags)),
-                    ("Next step", ai.next_step),
-                    ("Risk", ai.risk_level.value),
-                    ("Confidence", f"{ai.confidence_score:.0%}"),
-                    (
-                        "Blocked topics",
-                        ", ".join(t.value.replace("_", " ") for t in ai.blocked_topics) or "none",
-                    ),
-                    ("Gate", gate_text),
-                    ("Auto-sent", "yes" if lead.auto_sent else "no"),
-                    ("Provider", f"{ai.provider} / {ai.model} ({ai.status.value})"),
-                ]
-            )
+        self.ai_info.set_rows(
+            [
+                ("Summary", ai.summary),
+                ("Intent", label(Intent, ai.intent, "Other")),
+                ("Urgency", urgency_text(lead)),
+                ("Tags", ", ".join(ai.tags)),
+                ("Next step", ai.next_step),
+                ("Confidence", f"{ai.confidence_score:.0%}"),
+                ("Topics only you answer", ", ".join(t.label for t in ai.blocked_topics)),
+                ("Automatic reply", verdict(lead)),
+                ("AI", label(AnalysisStatus, ai.status)),
+            ]
         )
         if not keep_draft or not self.draft.toPlainText():
             self.draft.setPlainText(ai.suggested_reply)
-        self.approve.setEnabled(bool(lead.customer_email))
+
+    def _on_draft_sent(self, lead_id: str, sent: bool) -> None:
+        if lead_id == self.thread.lead_id:
+            self.sent = sent
+            self._enable()
+
+    def _enable(self) -> None:
+        """Buttons that cannot act are disabled, and say why."""
+        lead = self.lead
+        has_lead = lead is not None
+        email = bool(lead and lead.customer_email)
+        for button in (self.reply_button, self.note_button, self.status_button, self.spam_button):
+            button.setEnabled(has_lead)
+        self.reply_button.setEnabled(email)
+        self.follow_button.setEnabled(email)
+        self.follow_button.setToolTip(
+            "Send the customer a follow-up e-mail later"
+            if email or not has_lead
+            else "The customer left no e-mail address"
+        )
+        can_approve = bool(lead and lead.ai and email and not self.sent)
+        self.approve.setEnabled(can_approve)
+        self.copy.setEnabled(bool(lead and lead.ai))
+        if not has_lead or lead is None or lead.ai is None:
+            self.draft_note.setText("")
+        elif self.sent:
+            self.draft_note.setText("This suggestion has been sent.")
+        elif not email:
+            self.draft_note.setText("The customer left no e-mail address: call them instead.")
+        else:
+            self.draft_note.setText("")
 
     def _on_timeline(self, lead_id: str, events: list[TimelineEvent]) -> None:
         if lead_id != self.thread.lead_id:
             return
-        self.timeline.setHtml(
-            "".join(
-                f"<p><small>{e.at.astimezone().strftime('%d %b %H:%M')}</small> "
-                f"<b>{html.escape(e.kind.replace('_', ' '))}</b> {html.escape(e.text)}"
-                + (f" <i>({html.escape(e.actor)})</i>" if e.actor else "")
-                + "</p>"
-                for e in events
-            )
-            or "<i>Nothing yet.</i>"
-        )
+        self.timeline.clear()
+        for event in events:
+            text = event.text
+            new = (event.details or {}).get("new")
+            if event.kind == "lead.status_changed" and isinstance(new, dict):
+                text = f"Status changed to {label(LeadStatus, str(new.get('status')), 'another')}"
+            actor = f" — {event.actor}" if event.actor else ""
+            self.timeline.addItem(f"{local_time(event.at)}   {text}{actor}")
+
+    def _on_follow_up_failed(self, lead_id: str, error: Exception) -> None:
+        if lead_id == self.thread.lead_id:
+            self.notice.setText(f"The follow-up was not scheduled: {error}")
+            self.notice.show()
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -232,9 +381,18 @@ class LeadDetailPanel(QWidget):
         if self.lead is not None:
             self.session.set_status(str(self.lead.id), status)
 
+    def _toggle_spam(self) -> None:
+        if self.lead is not None:
+            spam = self.lead.status == LeadStatus.SPAM
+            self._set_status(LeadStatus.NEW.value if spam else LeadStatus.SPAM.value)
+
     def _approve(self) -> None:
-        if self.lead is None:
+        if self.lead is None or self.sent or not self.approve.isEnabled():
             return
+        # Disabled before the mutation is queued: a second click in the same instant finds
+        # the button off, so one approval is sent.
+        self.sent = True
+        self._enable()
         text = self.draft.toPlainText().strip()
         original = self.lead.ai.suggested_reply if self.lead.ai else ""
         self.session.approve_draft(str(self.lead.id), None if text == original else text)
@@ -247,11 +405,12 @@ class LeadDetailPanel(QWidget):
         if ok and text.strip():
             self.session.add_note(str(self.lead.id), text.strip())
 
-    def _schedule(self) -> None:
+    def schedule_follow_up(self) -> None:
         if self.lead is None:
             return
         dialog = FollowUpDialog(self)
         if dialog.exec():
+            self.notice.hide()
             when = max(dialog.when(), datetime.now(UTC) + timedelta(minutes=1))
             self.session.schedule_follow_up(str(self.lead.id), when)
 

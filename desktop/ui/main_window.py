@@ -58,7 +58,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.banner = InAppBanner()
         self.notifier = TrayNotifier(self.banner, self)
-        self.inbox = InboxPage(session)
+        self.inbox = InboxPage(session, self.settings)
         self.overview = OverviewPage(session, self.open_lead)
         self.messages = MessagesPage(session)
         self.follow_ups = FollowUpsPage(session, self.open_lead)

@@ -2,38 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QDate,
+    QDateTime,
+    QLocale,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTime,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QFont
 
 from desktop.queries import LeadRow
+from desktop.ui.theme import STATUS_TONES, URGENCY_TONES
+from shared.models.enums import CommStatus, LeadStatus, Urgency, label
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
-
-COMM_LABELS = {
-    "new": "New",
-    "acknowledged": "Acknowledged",
-    "ai_replied": "AI replied",
-    "owner_replied": "Replied",
-}
-COMM_COLOURS = {
-    "new": "#d9534f",
-    "acknowledged": "#f0ad4e",
-    "ai_replied": "#5bc0de",
-    "owner_replied": "#5cb85c",
-}
 
 
 @cache
@@ -44,13 +38,24 @@ def bold() -> QFont:
 
 
 def short_time(value: str) -> str:
+    """Today's time, else the date, in the system locale's short formats."""
     try:
         moment = datetime.fromisoformat(value).astimezone()
     except ValueError:
         return value
+    locale = QLocale()
     if moment.date() == datetime.now().astimezone().date():
-        return moment.strftime("%H:%M")
-    return moment.strftime("%d %b %Y")
+        return locale.toString(QTime(moment.hour, moment.minute), QLocale.FormatType.ShortFormat)
+    return locale.toString(
+        QDate(moment.year, moment.month, moment.day), QLocale.FormatType.ShortFormat
+    )
+
+
+def local_time(moment: datetime) -> str:
+    """A date and time in the owner's time zone and the system locale's short format."""
+    return QLocale().toString(
+        QDateTime.fromSecsSinceEpoch(int(moment.timestamp())), QLocale.FormatType.ShortFormat
+    )
 
 
 class LeadTableModel(QAbstractTableModel):
@@ -89,6 +94,7 @@ class LeadTableModel(QAbstractTableModel):
         old = {**self.stale, **self.blocks}
         if (today := date.today()) != self.day:  # "14:05" today is a date tomorrow
             cell_texts.cache_clear()
+            card_texts.cache_clear()
             self.day = today
         self.beginResetModel()
         self.total = total
@@ -192,12 +198,9 @@ class LeadTableModel(QAbstractTableModel):
             return row
         if role == FONT:
             return bold() if row.unread else None
-        if role == FOREGROUND:
-            colour = cell_colour(row, column)
-            return brush(colour) if colour else None
         if role == TOOLTIP:
             return (row.customer_email or "") if column == self.NAME else None
-        return "unread" if row.unread else None  # the accessible description
+        return card_texts(row).spoken  # the accessible description
 
     def _peek(self, number: int) -> LeadRow | None:
         """The row if loaded (or stale), without asking for anything."""
@@ -208,37 +211,61 @@ class LeadTableModel(QAbstractTableModel):
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 FONT = Qt.ItemDataRole.FontRole
-FOREGROUND = Qt.ItemDataRole.ForegroundRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
-ROLES = frozenset(
-    {DISPLAY, ROW_ROLE, FONT, FOREGROUND, TOOLTIP, Qt.ItemDataRole.AccessibleDescriptionRole}
-)
-
-
-@cache
-def brush(colour: str) -> QBrush:
-    return QBrush(QColor(colour))
-
-
-def cell_colour(row: LeadRow, column: int) -> str | None:
-    """The text colour of a cell, if it has its own."""
-    if column == LeadTableModel.COMM:
-        return COMM_COLOURS.get(row.comm_status, "#888888")
-    if column == LeadTableModel.URGENCY and row.urgency == "high":
-        return "#d9534f"
-    return None
+ROLES = frozenset({DISPLAY, ROW_ROLE, FONT, TOOLTIP, Qt.ItemDataRole.AccessibleDescriptionRole})
 
 
 @lru_cache(maxsize=4096)
 def cell_texts(row: LeadRow) -> tuple[str, ...]:
     """The six cells of an inbox row (``LeadTableModel`` column order)."""
     return (
-        ("● " if row.unread else "") + row.status.replace("_", " ").capitalize(),
-        COMM_LABELS.get(row.comm_status, row.comm_status),
-        (row.urgency or "").capitalize(),
+        label(LeadStatus, row.status, row.status),
+        label(CommStatus, row.comm_status),
+        label(Urgency, row.urgency),
         row.customer_name,
         row.service_needed or "",
         short_time(row.created_at),
+    )
+
+
+@dataclass(frozen=True)
+class CardTexts:
+    """What an inbox card shows: its two lines, its chips (label, tone) and a sentence for
+    screen readers."""
+
+    name: str
+    time: str
+    summary: str
+    chips: tuple[tuple[str, str], ...]
+    spoken: str
+
+
+@lru_cache(maxsize=4096)
+def card_texts(row: LeadRow) -> CardTexts:
+    """The texts of a lead's inbox card; made once per row (rows are immutable)."""
+    chips = [(label(LeadStatus, row.status, row.status), STATUS_TONES.get(row.status, "grey"))]
+    if row.urgency == "high":
+        chips.append((f"{Urgency.HIGH.label} urgency", URGENCY_TONES["high"]))
+    service = row.service_needed or "Request"
+    preview = " ".join(row.preview.split())
+    summary = f"{service} — {preview}" if preview else service
+    comm = label(CommStatus, row.comm_status)
+    spoken = ", ".join(
+        part
+        for part in (
+            "unread" if row.unread else "",
+            chips[0][0],
+            chips[1][0] if len(chips) > 1 else "",
+            comm,
+        )
+        if part
+    )
+    return CardTexts(
+        row.customer_name or "Unnamed customer",
+        short_time(row.created_at),
+        summary,
+        tuple(chips),
+        spoken,
     )
 
 

@@ -108,7 +108,7 @@ class SettingsPage(QWidget):
         profile.addRow("Brand colour", self.colour)
         profile.addRow("Automation", mode_row)
         profile.addRow("", self.mode_rules)
-        profile.addRow("Switches", self.switches)
+        profile.addRow("In short", self.switches)
         box = QGroupBox("Business")
         box.setLayout(profile)
         self.team = QListWidget()
@@ -178,8 +178,8 @@ class SettingsPage(QWidget):
         _label, smart, approval, text = MODES[number]
         self.mode_rules.setText(text)
         self.switches.setText(
-            f"smart_auto_reply = {'on' if smart else 'off'}, "
-            f"owner_approval_required = {'on' if approval else 'off'}"
+            f"Automatic replies {'on' if smart else 'off'}"
+            + (f" · your approval {'required' if approval else 'not required'}" if smart else "")
         )
 
     def changes(self) -> dict[str, Any]:

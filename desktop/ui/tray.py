@@ -47,16 +47,24 @@ class InAppBanner(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setProperty("role", "section")
         self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # a customer's words, never markup
+        self.label.setProperty("role", "muted")
         self.open_button = QPushButton("Open")
         self.close_button = QPushButton("×")
         self.close_button.setFlat(True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.title)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.open_button)
         layout.addWidget(self.close_button)
-        self.setStyleSheet("background: #2b6cb022; border-radius: 4px")
+        self.setObjectName("banner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.close_button.setAccessibleName("Dismiss")
         self.lead_id = ""
         self.open_button.clicked.connect(lambda: self.clicked.emit(self.lead_id))
         self.open_button.clicked.connect(self.hide)
@@ -69,7 +77,8 @@ class InAppBanner(QWidget):
 
     def show_note(self, note: Notification) -> None:
         self.lead_id = note.lead_id
-        self.label.setText(f"<b>{note.title}</b> — {note.body.replace(chr(10), ' · ')}")
+        self.title.setText(note.title)
+        self.label.setText(note.body.replace("\n", " · "))
         self.show()
         self._timer.start()
 

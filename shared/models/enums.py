@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-_LABELS: dict[StrEnum, str] = {}
+# Keyed by (vocabulary, value): members are strings, so ``LeadStatus.NEW == CommStatus.NEW``
+# and a dict keyed by the members would let one vocabulary's label replace another's.
+_LABELS: dict[tuple[type, str], str] = {}
 
 
 def _labels(mapping: Mapping[StrEnum, str]) -> None:
     """Registers the labels of one vocabulary (a test checks that every value has one)."""
-    _LABELS.update(mapping)
+    _LABELS.update({(type(member), member.value): text for member, text in mapping.items()})
 
 
 class Vocabulary(StrEnum):
@@ -22,7 +24,7 @@ class Vocabulary(StrEnum):
 
     @property
     def label(self) -> str:
-        return _LABELS[self]
+        return _LABELS[(type(self), self.value)]
 
 
 def label(vocabulary: type[Vocabulary], value: str | None, unknown: str = "") -> str:

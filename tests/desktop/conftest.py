@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+from PySide6.QtCore import QSettings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -70,3 +71,23 @@ def isolated_dirs(tmp_path, monkeypatch) -> None:
     """Keep the app's data dir and QSettings out of the user's home."""
     monkeypatch.setenv("LEADFLOW_DESKTOP_DATA_DIR", str(tmp_path / "desktop-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def server():
+    from tests.desktop.fake_server import FakeOwnerServer
+
+    return FakeOwnerServer()
+
+
+@pytest.fixture
+def controller(server, qtbot, tmp_path):
+    """The app over the fake owner API (the integration tests override it with a live server)."""
+    from desktop.ui.controller import AppController
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    app = AppController(
+        transport=server.transport(), settings=settings, poll_s=0.3, modal_login=False
+    )
+    yield app
+    app.shutdown()

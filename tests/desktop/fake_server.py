@@ -91,6 +91,7 @@ class FakeOwnerServer:
         status: str = "new",
         with_ai: bool = True,
         created: datetime | None = None,
+        urgency: str | None = "normal",
     ) -> str:
         lead_id = str(uuid.uuid4())
         stamp = iso(created)
@@ -109,7 +110,7 @@ class FakeOwnerServer:
                 "status": status,
                 "comm_status": "new",
                 "source": "form",
-                "urgency": "normal",
+                "urgency": urgency,
                 "auto_sent": False,
                 "created_at": stamp,
                 "updated_at": stamp,

@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
-from desktop.ui.controller import AppController
-from tests.desktop.fake_server import FakeOwnerServer
-
-
-@pytest.fixture
-def server():
-    return FakeOwnerServer()
-
-
-@pytest.fixture
-def controller(server, qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    app = AppController(
-        transport=server.transport(), settings=settings, poll_s=0.3, modal_login=False
-    )
-    yield app
-    app.shutdown()
+from desktop.ui.inbox import LIST_MIN_WIDTH
+from desktop.ui.main_window import MainWindow
 
 
 def sign_in(controller, qtbot):
@@ -92,9 +76,10 @@ def test_marking_booked_reaches_the_server(server, controller, qtbot):
     window.open_lead(lead)
     detail = window.inbox.detail
     qtbot.waitUntil(lambda: detail.lead is not None, timeout=3000)
-    qtbot.mouseClick(detail.action_buttons["booked"], Qt.MouseButton.LeftButton)
+    detail.status_actions["booked"].trigger()
     qtbot.waitUntil(lambda: server.lead(lead)["status"] == "booked", timeout=3000)
-    qtbot.waitUntil(lambda: "booked" in detail.title.text(), timeout=3000)
+    qtbot.waitUntil(lambda: detail.status_chip.text() == "Booked", timeout=3000)
+    assert detail.status_actions["booked"].isChecked()
 
 
 def test_a_search_result_is_laid_out_when_it_arrives_not_after_its_first_paint(
@@ -105,7 +90,7 @@ def test_a_search_result_is_laid_out_when_it_arrives_not_after_its_first_paint(
     window = sign_in(controller, qtbot)
     inbox = window.inbox
     qtbot.waitUntil(lambda: inbox.model.total == 80, timeout=5000)
-    bar = inbox.table.verticalScrollBar()
+    bar = inbox.list.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=3000)
     ranges: list[int] = []
     # After the inbox's own slot: the scroll range already fits the result, so the paint
@@ -116,3 +101,67 @@ def test_a_search_result_is_laid_out_when_it_arrives_not_after_its_first_paint(
     qtbot.waitUntil(lambda: inbox.model.total == 1, timeout=3000)
     assert ranges[-1] == 0
     assert names(window) == ["Lead 07"]
+
+
+def test_an_inbox_card_previews_the_latest_message_the_customer_saw_or_wrote(
+    server, controller, qtbot
+):
+    lead = server.add_lead("Ann Able", message="Can you clean the oven on Friday?")
+    window = sign_in(controller, qtbot)
+    inbox = window.inbox
+    qtbot.waitUntil(lambda: names(window) == ["Ann Able"], timeout=3000)
+    assert inbox.model.rows[0].preview == "Can you clean the oven on Friday?"
+    server.add_message(lead, "Internal: call her first", type_="note", direction="internal")
+    server.add_message(lead, "Yes, Friday at 10 works.", type_="owner_reply", direction="outbound")
+    qtbot.waitUntil(
+        lambda: inbox.model.rows and inbox.model.rows[0].preview == "Yes, Friday at 10 works.",
+        timeout=5000,
+    )
+
+
+def test_the_inbox_never_scrolls_sideways_and_its_panes_remember_their_sizes(
+    server, controller, qtbot
+):
+    server.add_lead("Bartholomew Featherstonehaugh-Wolfeschlegel", service="Oven clean")
+    window = sign_in(controller, qtbot)
+    inbox = window.inbox
+    qtbot.waitUntil(lambda: inbox.model.total == 1, timeout=3000)
+    assert inbox.list.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    assert not inbox.splitter.childrenCollapsible()
+    assert inbox.list.width() >= LIST_MIN_WIDTH
+    inbox.splitter.setSizes([520, 480])
+    inbox.save_sizes()
+    chosen = inbox.splitter.sizes()
+    window.close()  # a new window over the same settings, as at the next start
+    again = MainWindow(window.session, controller.settings)
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitExposed(again)
+    again.resize(window.size())
+    qtbot.waitUntil(lambda: again.inbox.splitter.sizes() == chosen, timeout=3000)
+
+
+def test_an_empty_inbox_says_so_and_the_detail_says_what_to_do(server, controller, qtbot):
+    window = sign_in(controller, qtbot)
+    inbox = window.inbox
+    qtbot.waitUntil(lambda: inbox.count.text() == "0 leads", timeout=3000)
+    assert inbox.empty.empty
+    assert inbox.empty.label.text().startswith("No leads yet")
+    assert inbox.detail.placeholder.isVisible() and not inbox.detail.body.isVisible()
+
+
+def test_a_new_lead_banner_states_the_urgency_the_inbox_shows_or_none(server, controller, qtbot):
+    window = sign_in(controller, qtbot)
+    shown = window.notifier.shown
+    with qtbot.waitSignal(window.session.notify, timeout=5000):
+        server.add_lead(
+            "Flo Flood", service="Plumbing", message="URGENT: office flooded", urgency="high"
+        )
+    qtbot.waitUntil(lambda: any(n.title == "New lead: Flo Flood" for n in shown), timeout=3000)
+    note = next(n for n in shown if n.title == "New lead: Flo Flood")
+    assert note.body.startswith("Plumbing · High urgency")
+    with qtbot.waitSignal(window.session.notify, timeout=5000):
+        server.add_lead("Gus Gray", service="Windows", urgency=None)
+    qtbot.waitUntil(lambda: any(n.title == "New lead: Gus Gray" for n in shown), timeout=3000)
+    unread = next(n for n in shown if n.title == "New lead: Gus Gray")
+    assert "urgency" not in unread.body  # not read by the AI yet: no guess

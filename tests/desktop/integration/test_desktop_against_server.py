@@ -111,7 +111,7 @@ def test_status_changes_sync_both_ways(controller, qtbot, live, tenant):
     window = sign_in(controller, qtbot, live, tenant)
     lead_id = open_lead_named(window, qtbot, "Dana Doe")
     detail = window.inbox.detail
-    qtbot.mouseClick(detail.action_buttons["booked"], Qt.MouseButton.LeftButton)
+    detail.status_actions["booked"].trigger()
 
     def server_status():
         response = httpx.get(
@@ -127,7 +127,7 @@ def test_status_changes_sync_both_ways(controller, qtbot, live, tenant):
         timeout=10,
     )
     assert response.status_code == 200, response.text
-    qtbot.waitUntil(lambda: "lost" in detail.title.text(), timeout=5000)
+    qtbot.waitUntil(lambda: detail.status_chip.text() == "Lost", timeout=5000)
 
 
 def test_a_taken_form_address_is_refused_inline_and_sign_out_forgets_the_token(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from PySide6.QtCore import QDateTime, Qt, QTimer
+from PySide6.QtCore import QDateTime, QLocale, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
@@ -14,8 +14,13 @@ from desktop.ui.follow_ups import TABS
 from desktop.ui.lead_detail import FollowUpDialog
 from desktop.ui.settings_page import MODES
 from shared.models.enums import FollowUpState
+from tests.desktop.dialogs import answer_confirmation
 from tests.desktop.integration.live_server import submit
-from tests.desktop.integration.test_desktop_against_server import inbox_names, sign_in
+from tests.desktop.integration.test_desktop_against_server import (
+    inbox_names,
+    open_lead_named,
+    sign_in,
+)
 from tests.server.support import body_text
 
 WAIT = 15000
@@ -62,6 +67,7 @@ def test_send_now_reschedule_and_cancel_reach_the_server(controller, qtbot, live
     assert page.tabs.tabText(2) == "Scheduled (3)"
 
     choose(page, FollowUpState.SCHEDULED, lead_of["Gina Green"])
+    answer_confirmation("Send now")
     qtbot.mouseClick(page.send_now, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
         lambda: lead_of["Gina Green"] in follow_ups_on_server(live, tenant, "sent"), timeout=WAIT
@@ -89,14 +95,56 @@ def test_send_now_reschedule_and_cancel_reach_the_server(controller, qtbot, live
     qtbot.waitUntil(rescheduled, timeout=WAIT)
 
     choose(page, FollowUpState.SCHEDULED, lead_of["Ivy Irons"])
+    answer_confirmation("Cancel follow-up")
     qtbot.mouseClick(page.cancel, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
         lambda: lead_of["Ivy Irons"] in follow_ups_on_server(live, tenant, "canceled"),
         timeout=WAIT,
     )
-    qtbot.waitUntil(lambda: page.tabs.tabText(4) == "Canceled (1)", timeout=WAIT)
+    qtbot.waitUntil(lambda: page.tabs.tabText(4) == "Cancelled (1)", timeout=WAIT)
     assert page.tabs.tabText(2) == "Scheduled (1)" and page.tabs.tabText(3) == "Sent (1)"
     assert not [m for m in smtp.to(emails["Ivy Irons"]) if "Following up" in body_text(m)]
+
+
+def test_schedule_follow_up_creates_one_at_the_chosen_time_when_none_is_pending(
+    controller, qtbot, live, tenant
+):
+    submit(live, tenant.slug, customer_name="Noor Nash")
+    qtbot.waitUntil(lambda: len(follow_ups_on_server(live, tenant, "scheduled")) == 1, timeout=WAIT)
+    automatic = next(iter(follow_ups_on_server(live, tenant, "scheduled").values()))
+    cancel = httpx.patch(
+        f"{live.url}/api/v1/owner/follow-ups/{automatic['id']}",
+        headers=tenant.headers(),
+        json={"status": "canceled"},
+        timeout=10,
+    )
+    assert cancel.status_code == 200, cancel.text
+    window = sign_in(controller, qtbot, live, tenant)
+    lead_id = open_lead_named(window, qtbot, "Noor Nash")
+    assert lead_id not in follow_ups_on_server(live, tenant, "scheduled")
+    when = (datetime.now(UTC) + timedelta(days=4)).replace(second=0, microsecond=0)
+    shown: list[str] = []
+
+    def answer_the_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, FollowUpDialog):
+            QTimer.singleShot(10, answer_the_dialog)
+            return
+        shown.append(dialog.picker.displayFormat())
+        dialog.picker.setDateTime(QDateTime.fromSecsSinceEpoch(int(when.timestamp())))
+        dialog.accept()
+
+    QTimer.singleShot(0, answer_the_dialog)
+    window.inbox.detail.schedule_follow_up()
+    qtbot.waitUntil(
+        lambda: lead_id in follow_ups_on_server(live, tenant, "scheduled"), timeout=WAIT
+    )
+    item = follow_ups_on_server(live, tenant, "scheduled")[lead_id]
+    assert datetime.fromisoformat(item["scheduled_at"]) == when
+    assert shown == [QLocale().dateTimeFormat(QLocale.FormatType.ShortFormat)]
+    page = window.follow_ups
+    window.show_page(page)
+    qtbot.waitUntil(lambda: page.lists[FollowUpState.SCHEDULED].count() == 1, timeout=WAIT)
 
 
 def test_overview_figures_are_the_servers_metrics(controller, qtbot, live, tenant):
@@ -132,7 +180,7 @@ def test_the_automation_mode_buttons_set_the_servers_switches(controller, qtbot,
         button = page.mode.button(number)
         assert button.text() == label
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-        assert "smart_auto_reply = " + ("on" if smart else "off") in page.switches.text()
+        assert page.switches.text().startswith("Automatic replies " + ("on" if smart else "off"))
         qtbot.mouseClick(page.save, Qt.MouseButton.LeftButton)
 
         def stored(smart=smart, approval=approval) -> bool:

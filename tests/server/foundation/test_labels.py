@@ -33,3 +33,12 @@ def test_a_value_outside_the_vocabulary_gets_the_fallback() -> None:
     assert label(Intent, "quote_request") == "Asks for a quote"
     assert label(Intent, "service_request", "Other") == "Other"
     assert label(Intent, None) == ""
+
+
+def test_vocabularies_sharing_a_value_keep_their_own_labels() -> None:
+    from shared.models.enums import CommStatus, LeadStatus
+
+    # "new" is both a lead status and a reply status: each keeps its own words.
+    assert LeadStatus.NEW.label == "New"
+    assert CommStatus.NEW.label == "Not answered yet"
+    assert label(LeadStatus, "follow_up") == "Follow-up" and Intent.FOLLOW_UP.label == "Follows up"

@@ -1,0 +1,1 @@
+"""Small widgets every page shares: empty states, confirmations, chips."""
