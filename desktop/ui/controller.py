@@ -228,12 +228,14 @@ class AppController(QObject):
         forget_account(account, remove)
         self.show_login(account)
 
-    def _auth_failed(self, _error: Any) -> None:
+    def _auth_failed(self, error: Any) -> None:
         owner = self.session or self.admin
         if owner is not None and self.login is None:
             account = owner.account
             self.close_session()
-            self.show_login(account, "Your sign-in has expired. Sign in again.")
+            # The server says why in words (e.g. a deactivated account); else a generic reason.
+            reason = getattr(error, "message", "") or "Your sign-in has expired. Sign in again."
+            self.show_login(account, reason)
 
     def shutdown(self) -> None:
         self.close_session()
