@@ -114,7 +114,9 @@ async def test_late_finish_of_a_taken_over_job_is_ignored(ctx):
     async with ctx.db.session() as session:
         [_taken] = await queue.claim(session, "fast", limit=1, lease_s=60)
     async with ctx.db.session() as session:
-        await queue.finish(session, job.id, "slow")  # the first worker wakes up too late
+        await queue.finish(
+            session, job.id, "slow", job.attempts
+        )  # the first worker wakes up too late
     async with ctx.db.session() as session:
         row = await session.get(Job, job.id)
     assert row.status == "running" and row.locked_by == "fast"
