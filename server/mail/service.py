@@ -220,11 +220,13 @@ async def email_gave_up(ctx: ServerContext, run: JobRun, error: str) -> None:
 def _gave_up(session: Session, event_id: uuid.UUID, error: str) -> None:
     event = session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
     if event is not None and event.status == EmailStatus.QUEUED.value:
+        # The provider's own words when there are some; the worker's when it died sending.
+        reason = event.error or error
+        if utcnow() - event.created_at >= RETRY_HORIZON:
+            reason = f"gave up after {RETRY_HORIZON.total_seconds() / 3600:.0f} hours: {reason}"
         event.status = EmailStatus.FAILED.value
         event.sending_until = None
-        if utcnow() - event.created_at >= RETRY_HORIZON and "gave up" not in (event.error or ""):
-            error = f"gave up after {RETRY_HORIZON.total_seconds() / 3600:.0f} hours: {error}"
-        event.error = error[:2000]
+        event.error = reason[:2000]
         _mirror_status_now(session, event)
 
 
