@@ -208,3 +208,43 @@ async def test_a_stopping_worker_finishes_running_jobs_and_claims_no_more(ctx):
     async with ctx.db.session() as session:
         statuses = sorted((await session.execute(select(Job.status))).scalars().all())
     assert statuses == ["done", "queued", "queued"]
+
+
+async def test_a_job_queued_while_another_runs_starts_at_once_in_a_free_slot(ctx):
+    """Committing a job wakes this process's busy worker: it does not wait for the running job
+    to end, nor for the next poll."""
+    from server.jobs.runtime import BackgroundRuntime
+
+    release = asyncio.Event()
+    started: dict[str, float] = {}
+    loop = asyncio.get_running_loop()
+
+    async def slow(_ctx, _run: JobRun) -> None:
+        started["slow"] = loop.time()
+        await release.wait()
+
+    async def fast(_ctx, _run: JobRun) -> None:
+        started["fast"] = loop.time()
+
+    runtime = BackgroundRuntime(ctx)
+    runtime.worker = Worker(ctx, {"slow": slow, "fast": fast}, worker_id="w-wake")
+    runtime.start()
+    try:
+        async with ctx.db.session() as session:
+            await queue.enqueue(session, "slow", {})
+        for _ in range(200):
+            if "slow" in started:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)  # the worker is now waiting on its running job
+        queued_at = loop.time()
+        async with ctx.db.session() as session:
+            await queue.enqueue(session, "fast", {})
+        for _ in range(100):
+            if "fast" in started:
+                break
+            await asyncio.sleep(0.01)
+        assert "fast" in started and started["fast"] - queued_at < 0.6  # the poll is 1 s
+    finally:
+        release.set()
+        await runtime.stop()

@@ -44,7 +44,7 @@ async def _retry_until(ctx, worker, clock, event_id, until: datetime) -> int:  #
     """Move the clock to each retry and run it, while the clock is before ``until``."""
     tries = 0
     while True:
-        event, job = await _state(ctx, event_id)
+        _event, job = await _state(ctx, event_id)
         if job.status != "queued" or job.run_at >= until:
             return tries
         clock.now = job.run_at
