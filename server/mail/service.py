@@ -16,14 +16,17 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from server import audit
 from server.config import Settings
 from server.context import ServerContext
+from server.errors import Conflict, NotFound
 from server.jobs import queue
 from server.jobs.worker import JobError, JobRun
 from server.mail import compose
 from server.mail.base import DeliveryError
 from server.models.base import utcnow
-from server.models.ops import EmailEvent
+from server.models.ops import AuditLog, EmailEvent
+from server.models.user import User
 from shared.models.enums import EmailKind, EmailStatus
 
 DELIVER_EMAIL = "deliver_email"
@@ -240,3 +243,86 @@ def _mirror_status_now(session: Session, event: EmailEvent) -> None:
         select(Message).where(Message.email_event_id == event.id)
     ).scalars():
         message.email_status = event.status
+
+
+# A mail the provider refused for good, or one that bounced (CONTRACT §10), may be sent again.
+RESENDABLE = (EmailStatus.FAILED.value, "bounced")
+
+
+class EmailNotResendable(Conflict):
+    code = "email_not_resendable"
+    message = "Only an email that failed or bounced can be sent again; this one is not."
+
+
+async def resend(
+    session: AsyncSession, email_id: uuid.UUID, *, actor: User, business_id: uuid.UUID | None
+) -> EmailEvent:
+    """``resend_now`` in an async session's transaction."""
+    event: EmailEvent = await session.run_sync(
+        lambda sync: resend_now(sync, email_id, actor=actor, business_id=business_id)
+    )
+    return event
+
+
+def resend_now(
+    session: Session, email_id: uuid.UUID, *, actor: User, business_id: uuid.UUID | None
+) -> EmailEvent:
+    """Send a failed or bounced mail again: a new row with the same content and thread headers
+    and its own Message-ID (each row is sent at most once), and its delivery job; the thread
+    message follows the new row. ``business_id`` (an owner's) limits it to that business.
+    Twice for one failed mail queues one resend: the second finds the mail already resent."""
+    from server.models.lead import Message
+
+    old = session.get(EmailEvent, email_id, with_for_update=True, populate_existing=True)
+    if old is None or (business_id is not None and old.business_id != business_id):
+        raise NotFound("No such email.")
+    if old.status not in RESENDABLE or session.scalar(
+        select(AuditLog.id).where(
+            AuditLog.action == "email.resent", AuditLog.entity_id == str(old.id)
+        )
+    ):
+        raise EmailNotResendable()
+    domain = old.message_id.rpartition("@")[2].rstrip(">") or "localhost"
+    new = EmailEvent(
+        id=uuid.uuid4(),
+        business_id=old.business_id,
+        lead_id=old.lead_id,
+        kind=old.kind,
+        automatic=False,
+        status=EmailStatus.QUEUED.value,
+        from_address=old.from_address,
+        to_address=old.to_address,
+        reply_to=old.reply_to,
+        subject=old.subject,
+        text_body=old.text_body,
+        html_body=old.html_body,
+        message_id=f"<{uuid.uuid4().hex}@{domain}>",
+        in_reply_to=old.in_reply_to,
+        references=old.references,
+        created_at=utcnow(),
+    )
+    session.add(new)
+    queue.enqueue_now(
+        session,
+        DELIVER_EMAIL,
+        {"email_event_id": str(new.id)},
+        dedupe_key=f"email:{new.id}",
+        max_attempts=MAIL_MAX_ATTEMPTS,
+    )
+    for message in session.execute(
+        select(Message).where(Message.email_event_id == old.id)
+    ).scalars():
+        message.email_event_id = new.id
+        message.email_message_id = new.message_id
+        message.email_status = new.status
+    audit.record(
+        session,
+        "email.resent",
+        actor=actor,
+        business_id=old.business_id,
+        lead_id=old.lead_id,
+        entity="email",
+        entity_id=old.id,
+        details={"resent_as": str(new.id), "error": old.error},
+    )
+    return new

@@ -33,7 +33,7 @@ def free_port() -> int:
 class SmtpSink:
     """An aiosmtpd server that keeps every message; ``fail_with`` makes it refuse mail,
     ``data_answers`` / ``rcpt_answers`` answer the next DATA / RCPT commands with those codes,
-    and ``delay_s`` holds each DATA answer back (a slow server)."""
+    ``refused`` refuses some addresses, and ``delay_s`` holds each DATA answer back (a slow server)."""
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -41,6 +41,7 @@ class SmtpSink:
         self.fail_with: int | None = None
         self.data_answers: list[int] = []
         self.rcpt_answers: list[int] = []
+        self.refused: dict[str, int] = {}  # address → the code every RCPT to it gets
         self.delay_s = 0.0
         self._lock = threading.Lock()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
@@ -49,7 +50,7 @@ class SmtpSink:
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
         with self._lock:
-            code = self.rcpt_answers.pop(0) if self.rcpt_answers else None
+            code = self.rcpt_answers.pop(0) if self.rcpt_answers else self.refused.get(address)
         if code is not None and code != 250:
             return f"{code} Recipient not taken now"
         envelope.rcpt_tos.append(address)
