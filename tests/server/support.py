@@ -33,7 +33,7 @@ def free_port() -> int:
 class SmtpSink:
     """An aiosmtpd server that keeps every message; ``fail_with`` makes it refuse mail,
     ``data_answers`` / ``rcpt_answers`` answer the next DATA / RCPT commands with those codes,
-    ``refused`` refuses some addresses, and ``delay_s`` holds each DATA answer back (a slow server)."""
+    ``refused`` refuses some addresses, and ``delay_s`` holds each DATA answer back."""
 
     def __init__(self) -> None:
         self.port = free_port()
