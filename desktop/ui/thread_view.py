@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -34,18 +34,31 @@ DELIVERY = {
     "rejected": "not sent",
     "sent": "sent",
     "failed": "failed",
+    "bounced": "bounced",
     "received": "",
     "internal": "",
 }
 
 
+RESEND = "resend:"  # the link scheme of a message's "Resend" action
+
+
 class ThreadView(QTextBrowser):
-    """Renders a thread; queued and rejected items say so, rejected ones offer their reason."""
+    """Renders a thread; queued and rejected items say so, rejected ones offer their reason,
+    and a mail that failed or bounced offers "Resend" (emits ``resend`` with the message id)."""
+
+    resend = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setOpenLinks(False)
         self.items: list[ThreadItem] = []
+        self.anchorClicked.connect(self._on_link)
+
+    def _on_link(self, url: QUrl) -> None:
+        link = url.toString()
+        if link.startswith(RESEND):
+            self.resend.emit(link.removeprefix(RESEND))
 
     def set_items(self, items: list[ThreadItem]) -> None:
         self.items = items
@@ -57,6 +70,8 @@ class ThreadView(QTextBrowser):
             badge = f" · <b>{html.escape(state)}</b>" if state else ""
             if item.error:
                 badge += f" — {html.escape(item.error)}"
+            if item.delivery in ("failed", "bounced"):
+                badge += f' · <a href="{RESEND}{message.id}">Resend</a>'
             align = "right" if message.direction.value == "outbound" else "left"
             shade = {
                 "inbound": "rgba(128,128,128,0.2)",
@@ -141,6 +156,7 @@ class ThreadPanel(QWidget):
         layout.addWidget(self.composer)
         self.composer.send.connect(self._reply)
         self.composer.note.connect(self._note)
+        self.view.resend.connect(self._resend)
         session.thread_ready.connect(self._on_thread)
         session.data_changed.connect(self._on_data)
         self.setEnabled(False)
@@ -168,3 +184,7 @@ class ThreadPanel(QWidget):
     def _note(self, text: str) -> None:
         if self.lead_id:
             self.session.add_note(self.lead_id, text)
+
+    def _resend(self, message_id: str) -> None:
+        if self.lead_id:
+            self.session.resend_message(self.lead_id, message_id)
