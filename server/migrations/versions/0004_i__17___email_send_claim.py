@@ -4,7 +4,7 @@ A worker writes it, committed, before it hands the mail to the provider, so a se
 takes the delivery job over (its lease expired) waits instead of sending the same mail again.
 
 Revision ID: 0004_i17
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_i17"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
