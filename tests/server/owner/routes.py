@@ -1,7 +1,8 @@
 """The table of every owner route, from which the auth and tenant-isolation matrices are made.
 
 ``{lead_id}``, ``{follow_up_id}``, ``{member_id}`` and ``{message_id}`` are filled in per test; a
-body of ``None`` sends no JSON; ``succeeds`` is what the call answers on the caller's own objects. ``test_every_owner_route_is_in_the_table`` keeps this table complete.
+body of ``None`` sends no JSON; ``succeeds`` is what the call answers on the caller's own objects.
+``test_every_owner_route_is_in_the_table`` keeps this table complete.
 """
 
 from __future__ import annotations
