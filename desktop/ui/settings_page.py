@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QSystemTrayIcon,
     QVBoxLayout,
     QWidget,
 )
@@ -126,7 +127,13 @@ class SettingsPage(QWidget):
         team_layout.addWidget(self.team)
         team_layout.addLayout(invite_row)
         self.close_to_tray = QCheckBox("Closing the window keeps LeadFlow running in the tray")
-        self.close_to_tray.setChecked(setting_on(settings, "close_to_tray"))
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.close_to_tray.setChecked(setting_on(settings, "close_to_tray"))
+        else:  # the option would do nothing here: closing always quits
+            self.close_to_tray.setEnabled(False)
+            self.close_to_tray.setToolTip(
+                "This desktop has no system tray, so closing the window quits LeadFlow."
+            )
         self.close_to_tray.toggled.connect(
             lambda on: settings.setValue("close_to_tray", "true" if on else "false")
         )
