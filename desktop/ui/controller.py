@@ -85,9 +85,10 @@ class AppController(QObject):
     def show_login(self, account: Account | None = None, note: str = "") -> None:
         self.login = LoginDialog(
             self.signin,
-            account.server_url if account else "http://127.0.0.1:8000",
+            account.server_url if account else "",
             account.email if account else "",
             note,
+            settings=self.settings,
         )
         self.login.accepted.connect(self._login_accepted)
         self.login_shown.emit(self.login)

@@ -166,6 +166,7 @@ STYLE_SHEET = """
 QLabel[role="title"] { font-size: 15pt; font-weight: 600; }
 QLabel[role="section"] { font-size: 11.5pt; font-weight: 600; }
 QLabel[role="caption"] { font-size: 8.5pt; color: palette(placeholder-text); }
+QLabel[role="error"] { color: palette(bright-text); }
 QLabel[role="muted"], QLabel#empty-state { color: palette(placeholder-text); }
 QLabel#empty-state { font-size: 11pt; padding: 24px; }
 QListWidget#navigation { border: none; background: palette(window); padding: 8px 4px; }
