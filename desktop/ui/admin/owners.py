@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QWidget
 from desktop.ui.admin.common import Dialogs, words
 from desktop.ui.admin.records import BusinessCombo
 from desktop.ui.admin.table import ListPage, RecordTableModel, iso, when
+from shared.models.enums import BusinessStatus, MemberRole, label
 
 
 class OwnerModel(RecordTableModel):
@@ -21,9 +22,9 @@ class OwnerModel(RecordTableModel):
         values = (
             row.full_name,
             row.email,
-            words(row.role),
+            label(MemberRole, row.role, words(row.role)),
             words(row.status),
-            f"{row.business_name} ({row.business_status})",
+            f"{row.business_name} ({label(BusinessStatus, row.business_status, 'unknown')})",
             when(row.last_login_at) or "never",
             when(row.created_at),
         )
