@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSplitter, Q
 from desktop.ui.admin.common import Dialogs, when, words
 from desktop.ui.admin.export_bar import ExportBar
 from desktop.ui.admin.table import ListPage, RecordTableModel, iso
-from shared.models.enums import CommStatus, EmailKind, EmailStatus, LeadStatus, label
+from shared.models.enums import CommStatus, EmailKind, EmailStatus, LeadStatus
+from shared.models.enums import label as label_of
 
 BUSINESS_TAG = "filter.businesses"
 
@@ -105,8 +106,8 @@ class LeadModel(RecordTableModel):
             row.customer_name,
             row.customer_email or "",
             row.service_needed or "",
-            label(LeadStatus, row.status, words(row.status)),
-            label(CommStatus, row.comm_status, words(row.comm_status)),
+            label_of(LeadStatus, row.status, words(row.status)),
+            label_of(CommStatus, row.comm_status, words(row.comm_status)),
         )
         return values[column]
 
@@ -141,10 +142,10 @@ class EmailModel(RecordTableModel):
         values = (
             when(row.created_at),
             row.business_name or "Platform",
-            label(EmailKind, row.kind, words(row.kind)),
+            label_of(EmailKind, row.kind, words(row.kind)),
             row.to_address,
             row.subject,
-            label(EmailStatus, row.status, words(row.status)),
+            label_of(EmailStatus, row.status, words(row.status)),
             str(row.attempts),
             " ".join((row.error or "").split()),
         )
