@@ -190,6 +190,13 @@ class ApiClient:
         items = body["items"] if isinstance(body, dict) else body
         return [MessageOut.model_validate(item) for item in items]
 
+    async def resend_message(
+        self, lead_id: uuid.UUID | str, message_id: uuid.UUID | str
+    ) -> MessageOut:
+        """Email a message whose mail failed or bounced again (409 for any other)."""
+        path = f"{OWNER}/leads/{lead_id}/messages/{message_id}/resend"
+        return MessageOut.model_validate(await self.json("POST", path))
+
     async def timeline(self, lead_id: uuid.UUID | str) -> list[TimelineEvent]:
         body = await self.json("GET", f"{OWNER}/leads/{lead_id}/timeline")
         items = body["items"] if isinstance(body, dict) else body

@@ -1,46 +1,101 @@
 """``leadflow``: the desktop app's entry point.
 
-``leadflow --smoke`` builds the main window offline, starts the event loop and exits 0 once the
-window is up (``desktop.ui.smoke``): the packaging test runs the built binary that way.
+``leadflow --help`` and ``--version`` answer without loading Qt. ``leadflow leadflow://lead/<id>``
+(the link in an owner's new-lead mail) opens that lead: in the running app if there is one
+(``desktop.links``), else after signing in. ``leadflow --smoke`` builds the main window offline,
+starts the event loop and exits 0 once the window is up (``desktop.ui.smoke``): the packaging test
+runs the built binary that way.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
+import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
+
+from desktop.links import parse_lead_link
+
+
+def _version() -> str:
+    try:
+        return version("leadflow")
+    except PackageNotFoundError:  # a PyInstaller build without the package's metadata
+        return "unknown"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leadflow",
+        description="LeadFlow: the inbox where a small business answers its leads.",
+        epilog="Sign in with the login your LeadFlow server gave you (for the demo server, the "
+        "owner login that `leadflow-server demo` prints).",
+    )
+    parser.add_argument(
+        "link", nargs="?", help="a leadflow://lead/<id> link: open that lead (from an alert mail)"
+    )
+    parser.add_argument("--version", action="version", version=f"leadflow {_version()}")
+    parser.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def _has_display() -> bool:
+    """Whether Qt has a screen to open windows on (a platform plugin chosen explicitly counts)."""
+    return bool(
+        os.environ.get("QT_QPA_PLATFORM")
+        or os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or sys.platform in ("win32", "darwin")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv if argv is None else argv)
-    smoke = "--smoke" in args
-    args = [a for a in args if a != "--smoke"]
+    # Qt's own options (-platform, -style …) pass through to the QApplication.
+    options, qt_args = _parser().parse_known_args(args[1:])
+    lead_id = None
+    if options.link:
+        lead_id = parse_lead_link(options.link)
+        if lead_id is None:
+            _parser().error(f"not a LeadFlow link: {options.link} (expected leadflow://lead/<id>)")
+    if not _has_display():
+        print(
+            "leadflow: no display found (DISPLAY is not set): start LeadFlow from a desktop "
+            "session.",
+            file=sys.stderr,
+        )
+        return 2
     from PySide6.QtWidgets import QApplication
 
     import desktop.ui  # noqa: F401 - Qt WebEngine's settings must precede the QApplication
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = QApplication(args)
+    app = QApplication([args[0], *qt_args])
     app.setApplicationName("LeadFlow")
     app.setOrganizationName("LeadFlow")
     app.setDesktopFileName("leadflow")
     app.setStyle("Fusion")  # follows the system's light or dark colour scheme (Qt ≥ 6.5)
-    if smoke:
+    if options.smoke:
         from desktop.ui.smoke import run
 
         return run(app)
     from desktop.ui.controller import AppController
+    from desktop.ui.single_instance import SingleInstance
 
-    app.setQuitOnLastWindowClosed(False)
+    instance = SingleInstance()
+    if not instance.claim():
+        # LeadFlow already runs for this user: it opens the lead (or comes to the front).
+        instance.forward(lead_id or "")
+        return 0
+    app.setQuitOnLastWindowClosed(False)  # the controller says when the app ends
     controller = AppController()
-
-    def last_window_closed() -> None:
-        window = controller.window
-        if window is None or not window.isVisible():
-            if controller.login is None or not controller.login.isVisible():
-                app.quit()
-
-    app.lastWindowClosed.connect(last_window_closed)
+    controller.quit_requested.connect(app.quit)
+    instance.received.connect(controller.open_link)
     app.aboutToQuit.connect(controller.shutdown)
+    app.aboutToQuit.connect(instance.release)
+    if lead_id:
+        controller.open_link(lead_id)
     controller.start()
     return app.exec()
 

@@ -80,7 +80,8 @@ class InboxWindow:
 @dataclass(frozen=True)
 class ThreadItem:
     """A message of a lead's thread with how far it got: ``queued`` / ``rejected`` (still in
-    the outbox), ``sent`` / ``failed`` (outbound, per the server), ``received`` or ``internal``."""
+    the outbox), ``sent`` / ``failed`` / ``bounced`` (outbound, per the server), ``received``
+    or ``internal``."""
 
     message: MessageOut
     delivery: str
@@ -323,7 +324,8 @@ class Queries:
             MessageType.AI_DRAFT,
         ):
             return ThreadItem(message, "internal")
-        return ThreadItem(message, "failed" if message.email_status == "failed" else "sent")
+        status = message.email_status or "sent"
+        return ThreadItem(message, status if status in ("failed", "bounced") else "sent")
 
     # -- conversations -------------------------------------------------------------------------
 

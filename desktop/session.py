@@ -439,6 +439,16 @@ class Session(QObject):
     def reply(self, lead_id: str, content: str) -> None:
         self._mutate(MutationType.REPLY, lead_id, content=content)
 
+    def resend_message(self, lead_id: str, message_id: str) -> None:
+        """Send a failed or bounced mail again. Online only (not an offline mutation: the
+        contract's push has no such type); the new status arrives with the next sync."""
+
+        async def work() -> None:
+            await self.api.resend_message(lead_id, message_id)
+            self.engine.wake()
+
+        self._run(work())
+
     def approve_draft(self, lead_id: str, content: str | None = None) -> None:
         self._mutate(MutationType.APPROVE_DRAFT, lead_id, content=content)
 

@@ -75,7 +75,8 @@ class Settings(BaseSettings):
     # Jobs.
     worker_concurrency: int = 16
     job_lease_s: int = 120
-    job_max_attempts: int = 8
+    # Lowers every job's own attempt limit when set (mail retries until its 24-hour horizon).
+    job_max_attempts: int | None = None
 
     # Where the secret key came from ("env" or "generated"); set by ``load_settings``.
     secret_source: str = "env"

@@ -15,6 +15,7 @@ from desktop.ui.tray import app_icon
 
 class AdminWindow(QMainWindow):
     sign_out_requested = Signal(bool)  # the owner window's signal; there is no local copy here
+    closed_by_user = Signal()  # the person closed the window: the app ends
 
     def __init__(self, mode: Any, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -54,3 +55,5 @@ class AdminWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         event.accept()
+        if not self.quitting:
+            self.closed_by_user.emit()

@@ -27,8 +27,14 @@ NO_BUSINESS = "This account has no business yet. Accept your invite, then sign i
 
 
 class AppController(QObject):
+    """Decides when the app ends: when the person closes the main window or dismisses the sign-in
+    with no window open. Windows that the controller closes itself (sign-out, switching) never end
+    it, so the app does not rely on Qt's "last window closed", which also fires between the
+    sign-in dialog closing and the main window opening."""
+
     window_opened = Signal(object)  # MainWindow or AdminWindow
     login_shown = Signal(object)  # LoginDialog
+    quit_requested = Signal()
 
     def __init__(
         self,
@@ -54,6 +60,7 @@ class AppController(QObject):
         self.window: MainWindow | AdminWindow | None = None
         self.login: LoginDialog | None = None
         self._keyring_missing = False
+        self._lead_to_open: str | None = None  # from a leadflow:// link, until a window is up
         self.keyring_notes = 0  # times the user was told (once per start, at most)
         self.signin.restored.connect(self._restored)
         self.signin.keyring_unavailable.connect(self._no_keyring)
@@ -91,6 +98,7 @@ class AppController(QObject):
             settings=self.settings,
         )
         self.login.accepted.connect(self._login_accepted)
+        self.login.rejected.connect(self._login_dismissed)
         self.login_shown.emit(self.login)
         if self.modal_login:
             self.login.open()
@@ -102,6 +110,25 @@ class AppController(QObject):
         if login is not None and login.account is not None:
             self.open_session(login.account, login.refresh_token)
             self.login = None
+
+    def open_link(self, lead_id: str) -> None:
+        """A ``leadflow://lead/<id>`` link (or a second start, with ``""``): the lead in the open
+        window, or in the next one once the person has signed in."""
+        window = self.window
+        if isinstance(window, MainWindow):
+            window.open_lead(lead_id) if lead_id else window.bring_to_front()
+        elif window is not None:
+            window.raise_()
+            window.activateWindow()
+        else:
+            self._lead_to_open = lead_id or None
+            if self.login is not None:
+                self.login.raise_()
+                self.login.activateWindow()
+
+    def _login_dismissed(self) -> None:
+        if self.window is None:
+            self.quit_requested.emit()
 
     def open_session(self, account: Account, token: str | None) -> None:
         self.close_session()
@@ -125,12 +152,16 @@ class AppController(QObject):
         )
         self.window.sign_out_requested.connect(self.sign_out)
         self.window.switch_business.connect(self.switch_business)
+        self.window.closed_by_user.connect(self.quit_requested)
         self.session.auth_failed.connect(self._auth_failed)
         self.session.keyring_unavailable.connect(self._no_keyring)
         self.session.start()
         self.window.load()
         self.window.show()
         self.window_opened.emit(self.window)
+        if self._lead_to_open:
+            self.window.open_lead(self._lead_to_open)
+            self._lead_to_open = None
         self._tell_no_keyring()
 
     def _admin_console(self) -> AdminConsole:
@@ -155,6 +186,7 @@ class AppController(QObject):
         self.admin.signed_out.connect(lambda: self._signed_out(account, True))
         window = AdminWindow(self.admin, self.settings)
         window.sign_out_requested.connect(self.sign_out)
+        window.closed_by_user.connect(self.quit_requested)
         self.window = window
         window.show()
         self.window_opened.emit(window)
@@ -201,15 +233,18 @@ class AppController(QObject):
         forget_account(account, remove)
         self.show_login(account)
 
-    def _auth_failed(self, _error: Any) -> None:
+    def _auth_failed(self, error: Any) -> None:
         owner = self.session or self.admin
         if owner is not None and self.login is None:
             account = owner.account
             self.close_session()
-            self.show_login(account, "Your sign-in has expired. Sign in again.")
+            # The server says why in words (e.g. a deactivated account); else a generic reason.
+            reason = getattr(error, "message", "") or "Your sign-in has expired. Sign in again."
+            self.show_login(account, reason)
 
     def shutdown(self) -> None:
         self.close_session()
         if self.login is not None:
+            self.login.rejected.disconnect(self._login_dismissed)
             self.login.close()
         self.service.stop()

@@ -46,6 +46,7 @@ STATUS_TEXT = {"online": "● Online", "offline": "○ Offline", "syncing": "↻
 class MainWindow(QMainWindow):
     sign_out_requested = Signal(bool)  # remove the local copy
     switch_business = Signal(str)
+    closed_by_user = Signal()  # the person closed the window: the app ends
 
     def __init__(
         self,
@@ -229,6 +230,8 @@ class MainWindow(QMainWindow):
         self.sync_action.triggered.connect(self.session.sync_now)
         toolbar.addAction(self.sync_action)
         self.sign_out_action = QAction(icon("sign_out"), "Sign out", self)
+        self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.sign_out_action.setToolTip("Sign out (Ctrl+Shift+L)")
         self.sign_out_action.triggered.connect(self.ask_sign_out)
         toolbar.addAction(self.sign_out_action)
 
@@ -243,7 +246,11 @@ class MainWindow(QMainWindow):
         """The sheet of every shortcut (Help → Keyboard shortcuts, or F1); not modal."""
         sheet = ShortcutsSheet(
             [(keys, text) for keys, text, _slot in self.shortcut_slots()]
-            + [("Ctrl+Enter", "Send the reply being written"), ("F1", "This sheet")],
+            + [
+                ("Ctrl+Enter", "Send the reply being written"),
+                ("Ctrl+Shift+L", "Sign out"),
+                ("F1", "This sheet"),
+            ],
             self,
         )
         sheet.show()
@@ -370,3 +377,5 @@ class MainWindow(QMainWindow):
             return
         self.notifier.hide()
         event.accept()
+        if not self.quitting:
+            self.closed_by_user.emit()

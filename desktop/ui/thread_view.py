@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -37,6 +37,7 @@ DELIVERY = {
     "rejected": "not sent",
     "sent": "sent",
     "failed": "not delivered",
+    "bounced": "bounced back",
     "received": "",
     "internal": "",
 }
@@ -45,16 +46,28 @@ DELIVERY = {
 TONE = {"inbound": "grey", "outbound": "blue", "internal": "yellow"}
 
 
+RESEND = "resend:"  # the link scheme of a message's "Resend" action
+
+
 class ThreadView(QTextBrowser):
     """A thread as a conversation: the customer on the left, you on the right, automatic mails
-    marked, internal notes visibly internal; queued and rejected items say so, with the reason.
+    marked, internal notes visibly internal; queued and rejected items say so, with the reason,
+    and a mail that failed or bounced offers "Resend" (emits ``resend`` with the message id).
     Every message is escaped: a customer's text is shown as typed, never as markup."""
+
+    resend = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setOpenLinks(False)
         self.setAccessibleName("Conversation")
         self.items: list[ThreadItem] = []
+        self.anchorClicked.connect(self._on_link)
+
+    def _on_link(self, url: QUrl) -> None:
+        link = url.toString()
+        if link.startswith(RESEND):
+            self.resend.emit(link.removeprefix(RESEND))
 
     def set_items(self, items: list[ThreadItem]) -> None:
         self.items = items
@@ -70,6 +83,8 @@ class ThreadView(QTextBrowser):
                 meta += f" · <b>{html.escape(state)}</b>"
             if item.error:
                 meta += f" — {html.escape(item.error)}"
+            if item.delivery in ("failed", "bounced"):
+                meta += f' · <a href="{RESEND}{message.id}">Resend</a>'
             background, foreground = tone_colours(TONE.get(direction, "grey"), dark)
             body = html.escape(message.content).replace("\n", "<br>")
             bubble = (
@@ -164,6 +179,7 @@ class ThreadPanel(QWidget):
         layout.addWidget(self.composer)
         self.composer.send.connect(self._reply)
         self.composer.note.connect(self._note)
+        self.view.resend.connect(self._resend)
         session.thread_ready.connect(self._on_thread)
         session.data_changed.connect(self._on_data)
         self.setEnabled(False)
@@ -191,3 +207,7 @@ class ThreadPanel(QWidget):
     def _note(self, text: str) -> None:
         if self.lead_id:
             self.session.add_note(self.lead_id, text)
+
+    def _resend(self, message_id: str) -> None:
+        if self.lead_id:
+            self.session.resend_message(self.lead_id, message_id)

@@ -20,6 +20,7 @@ from server.models.user import User
 from shared.models.admin import (
     AIHealth,
     DatabaseHealth,
+    DeadJob,
     EmailHealth,
     LastAnalysis,
     LastDelivery,
@@ -33,6 +34,7 @@ from shared.models.enums import AnalysisStatus, EmailStatus
 
 WORKER_ALIVE_S = 60.0  # heartbeats come every 15 s; four missed ones mean the worker is gone
 MAX_WORKERS_SHOWN = 50
+MAX_DEAD_JOBS_SHOWN = 20
 
 
 async def platform_health(session: AsyncSession, settings: Settings) -> PlatformHealth:
@@ -182,7 +184,26 @@ async def _queue(session: AsyncSession, now: datetime) -> QueueHealth:
         oldest = datetime.fromisoformat(oldest)
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)
+    dead = (
+        await session.execute(
+            select(Job)
+            .where(Job.status == queue.FAILED)
+            .order_by(Job.finished_at.desc())
+            .limit(MAX_DEAD_JOBS_SHOWN)
+        )
+    ).scalars()
     return QueueHealth(
+        dead=[
+            DeadJob(
+                id=j.id,
+                kind=j.kind,
+                attempts=j.attempts,
+                max_attempts=j.max_attempts,
+                last_error=j.last_error,
+                finished_at=j.finished_at,
+            )
+            for j in dead
+        ],
         queued=int(row[0]),
         running=int(row[1]),
         failed=int(row[2]),

@@ -100,7 +100,7 @@ async def set_active(session: AsyncSession, admin: User, user: User, active: boo
         )
         user.is_active = active
     if not active:
-        await auth_repo.revoke_user_tokens(session, user.id)
+        await auth_repo.cut_off(session, user.id, None)
     await session.flush()
     return user
 

@@ -15,6 +15,8 @@ from server.admin.records import AuditFilters, EmailFilters, LeadFilters
 from server.auth.deps import SuperAdmin
 from server.deps import Ctx, Session
 from server.errors import ValidationFailed
+from server.mail import service as mail_service
+from server.models.business import Business
 from server.models.lead import Lead
 from server.models.ops import AuditLog, EmailEvent
 from server.pagination import Paging
@@ -101,6 +103,22 @@ async def list_emails(
         limit=paging.limit,
         offset=paging.offset,
     )
+
+
+@router.post("/emails/{email_id}/resend", response_model=AdminEmailOut, status_code=201)
+async def resend_email(email_id: uuid.UUID, admin: SuperAdmin, session: Session) -> AdminEmailOut:
+    """Send a failed or bounced email again (a new row, queued); 409 for any other email."""
+    new = await mail_service.resend(session, email_id, actor=admin, business_id=None)
+    business = await session.get(Business, new.business_id) if new.business_id else None
+    return AdminEmailOut.model_validate(
+        {**_columns(new), "business_name": business.name if business else None}
+    )
+
+
+def _columns(event: EmailEvent) -> dict[str, Any]:
+    return {
+        name: getattr(event, name) for name in AdminEmailOut.model_fields if name != "business_name"
+    }
 
 
 @router.get("/audit-logs", response_model=Page[AuditLogOut])

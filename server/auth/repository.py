@@ -105,3 +105,16 @@ async def expire_open_invites(
     if business_id is not None:
         query = query.where(Invite.business_id == business_id)
     await session.execute(query.values(expires_at=utcnow()))
+
+
+async def cut_off(session: AsyncSession, user_id: uuid.UUID, business_id: uuid.UUID | None) -> None:
+    """What a deactivation ends at once: the user's logins (every device signs out on its next
+    refresh) and their unused links, of ``business_id`` only or, for the whole account, all of
+    them (password resets too), so no mail sent earlier can bring the person back."""
+    await revoke_user_tokens(session, user_id)
+    query = update(Invite).where(
+        Invite.user_id == user_id, Invite.used_at.is_(None), Invite.expires_at > utcnow()
+    )
+    if business_id is not None:
+        query = query.where(Invite.business_id == business_id)
+    await session.execute(query.values(expires_at=utcnow()))

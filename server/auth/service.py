@@ -44,6 +44,12 @@ class InvalidRefreshToken(NotAuthenticated):
     keep_changes = True  # a reused token revokes its whole login, and that must stick
 
 
+class AccountDeactivated(NotAuthenticated):
+    code = "account_deactivated"
+    message = "Your account has been deactivated. Ask the business owner or LeadFlow support."
+    keep_changes = True  # the presented token's login is revoked all the same
+
+
 class InvalidLinkToken(AppError):
     status_code = 400
     code = "invalid_token"
@@ -118,14 +124,17 @@ async def refresh(session: AsyncSession, ctx: ServerContext, token: str) -> Toke
     row = await repo.refresh_token_by_digest(session, token_digest(token))
     if row is None:
         raise InvalidRefreshToken()
+    user = await session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        # Said plainly, so the app signing out tells the person why (only a holder of one of
+        # the account's refresh tokens learns it).
+        await repo.revoke_family(session, row.family_id)
+        raise AccountDeactivated()
     if row.used_at is not None or row.revoked_at is not None:
         # A used token presented again means it leaked: end that login everywhere.
         await repo.revoke_family(session, row.family_id)
         raise InvalidRefreshToken()
     if row.expires_at <= utcnow():
-        raise InvalidRefreshToken()
-    user = await session.get(User, row.user_id)
-    if user is None or not user.is_active:
         raise InvalidRefreshToken()
     row.used_at = utcnow()
     return await _issue(session, ctx, user, family_id=row.family_id)
@@ -189,7 +198,9 @@ async def invite_details(session: AsyncSession, token: str) -> tuple[Invite, Use
         raise InvalidLinkToken()
     user = await session.get(User, invite.user_id)
     business = await session.get(Business, invite.business_id) if invite.business_id else None
-    if user is None or business is None:
+    if user is None or business is None or not user.is_active:
+        # A deactivated account comes back only through an admin's reactivation, never
+        # through a link mailed before (deactivation expires those; this is the net).
         raise InvalidLinkToken()
     return invite, user, business
 
@@ -200,7 +211,6 @@ async def accept_invite(
     invite, user, business = await invite_details(session, token)
     invite.used_at = utcnow()
     user.password_hash = await asyncio.to_thread(hash_password, password)
-    user.is_active = True
     if full_name:
         user.full_name = full_name.strip()
     member = (
@@ -215,7 +225,10 @@ async def accept_invite(
             id=uuid.uuid4(), business_id=business.id, user_id=user.id, role=invite.role or "staff"
         )
         session.add(member)
-    member.is_active = True
+    elif not member.is_active:
+        # Deactivation expired every invite it found, so this one was sent after it: the
+        # owner's new invite is the decision to take the person back (audited as team.invited).
+        member.is_active = True
     audit.record(
         session,
         "invite.accepted",

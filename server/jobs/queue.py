@@ -2,8 +2,10 @@
 
 Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers never take one job; on
 SQLite the claiming transaction holds the write lock (``BEGIN IMMEDIATE``), which is as exclusive.
-A claimed job carries a lease (``locked_until``); a job whose worker died is claimed again once its
-lease has expired, and counts as an attempt.
+A claimed job carries a lease (``locked_until``) that its worker renews while the handler runs
+(``renew``); a job whose worker died is claimed again once its lease has expired, and that claim
+counts as an attempt. A job whose lease expires on its last attempt is dead: ``failed``, kept with
+its last error, never run again.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -114,7 +116,7 @@ def enqueue_row(session: Session | RawConnection, row: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class Claimed:
-    """A job this worker has just taken."""
+    """A job this worker has just taken (or, from ``bury_expired``, one that died)."""
 
     id: uuid.UUID
     kind: str
@@ -123,57 +125,136 @@ class Claimed:
     max_attempts: int
 
 
-async def claim(
-    session: AsyncSession, worker_id: str, *, limit: int, lease_s: int
+def _limit(cap: int | None) -> Any:
+    """The job's own attempt limit, lowered to ``cap`` (``LEADFLOW_JOB_MAX_ATTEMPTS``)."""
+    if cap is None:
+        return Job.max_attempts
+    return case((Job.max_attempts < cap, Job.max_attempts), else_=cap)  # SQLite has no least()
+
+
+def _pick(session: AsyncSession, where: Any, limit: int) -> Any:
+    pick = select(Job.id).where(where).order_by(Job.run_at).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    return pick.scalar_subquery()
+
+
+_RETURNED = ("id", "kind", "payload", "attempts", "max_attempts")
+
+
+async def bury_expired(
+    session: AsyncSession, *, max_attempts: int | None = None, limit: int = 100
 ) -> list[Claimed]:
-    """Take up to ``limit`` due jobs (queued, or running with an expired lease) for this worker.
+    """Fail for good the jobs whose lease expired on their last attempt (their worker died or
+    stalled each time), keeping the last error; the caller runs their give-up handlers."""
+    now = utcnow()
+    expired_last = and_(
+        Job.status == RUNNING, Job.locked_until < now, Job.attempts >= _limit(max_attempts)
+    )
+    jobs = table_of(Job)
+    note = "the lease expired: the worker stopped or stalled during its last attempt"
+    dead = await session.execute(
+        update(jobs)
+        .where(jobs.c.id.in_(_pick(session, expired_last, limit)))
+        .values(
+            status=FAILED,
+            finished_at=now,
+            locked_until=None,
+            last_error=case(
+                (jobs.c.last_error.is_(None), note),
+                else_=func.substr(jobs.c.last_error + " / " + note, 1, 4000),
+            ),
+        )
+        .returning(*(jobs.c[name] for name in _RETURNED))
+    )
+    return [Claimed(*row) for row in dead]
+
+
+async def claim(
+    session: AsyncSession,
+    worker_id: str,
+    *,
+    limit: int,
+    lease_s: int,
+    max_attempts: int | None = None,
+) -> list[Claimed]:
+    """Take up to ``limit`` due jobs (queued, or running with an expired lease and attempts
+    left) for this worker; each claim counts as an attempt.
 
     One statement: ``UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING``.
     """
     now = utcnow()
     due = or_(
         and_(Job.status == QUEUED, Job.run_at <= now),
-        and_(Job.status == RUNNING, Job.locked_until < now),
+        and_(
+            Job.status == RUNNING,
+            Job.locked_until < now,
+            Job.attempts < _limit(max_attempts),
+        ),
     )
-    pick = select(Job.id).where(due).order_by(Job.run_at).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
     jobs = table_of(Job)
     taken = await session.execute(
         update(jobs)
-        .where(jobs.c.id.in_(pick.scalar_subquery()))
+        .where(jobs.c.id.in_(_pick(session, due, limit)))
         .values(
             status=RUNNING,
             attempts=jobs.c.attempts + 1,
             locked_by=worker_id,
             locked_until=now + timedelta(seconds=lease_s),
         )
-        .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.max_attempts)
+        .returning(*(jobs.c[name] for name in _RETURNED))
     )
     return [Claimed(*row) for row in taken]
 
 
-async def finish(session: AsyncSession, job_id: uuid.UUID, worker_id: str) -> None:
-    """Mark the job done, unless its lease expired and another worker has taken it over."""
-    await finish_many(session, [job_id], worker_id)
+async def renew(
+    session: AsyncSession, worker_id: str, held: dict[uuid.UUID, int], *, lease_s: int
+) -> set[uuid.UUID]:
+    """Extend the leases of the jobs this worker still holds (id → the attempt it claimed);
+    the ids it still holds. A job missing from the answer was taken over: its handler's result
+    will not commit (``JobRun.owned``)."""
+    if not held:
+        return set()
+    jobs = table_of(Job)
+    renewed = await session.execute(
+        update(jobs)
+        .where(_held(held, worker_id))
+        .values(locked_until=utcnow() + timedelta(seconds=lease_s))
+        .returning(jobs.c.id)
+    )
+    return set(renewed.scalars())
 
 
-async def finish_many(session: AsyncSession, job_ids: list[uuid.UUID], worker_id: str) -> None:
-    """Mark several jobs done at once (those this worker still holds)."""
-    if not job_ids:
-        return
-    await session.execute(_finished(job_ids, worker_id))
+def _held(held: dict[uuid.UUID, int], worker_id: str) -> Any:
+    """The jobs that are still this worker's own claims: running, locked by it, on the attempt
+    it claimed (a re-claim by the same worker after its lease expired is another claim)."""
+    return and_(
+        Job.status == RUNNING,
+        Job.locked_by == worker_id,
+        or_(*(and_(Job.id == job_id, Job.attempts == attempt) for job_id, attempt in held.items())),
+    )
 
 
-def finish_now(session: Session, job_id: uuid.UUID, worker_id: str) -> None:
+async def finish(session: AsyncSession, job_id: uuid.UUID, worker_id: str, attempt: int) -> None:
+    """Mark the job done, unless its lease expired and another claim has taken it over."""
+    await finish_many(session, {job_id: attempt}, worker_id)
+
+
+async def finish_many(session: AsyncSession, held: dict[uuid.UUID, int], worker_id: str) -> None:
+    """Mark several jobs done at once (id → claimed attempt; those this worker still holds)."""
+    if held:
+        await session.execute(_finished(held, worker_id))
+
+
+def finish_now(session: Session, job_id: uuid.UUID, worker_id: str, attempt: int) -> None:
     """``finish`` for synchronous code (``Database.run_write``)."""
-    session.execute(_finished([job_id], worker_id))
+    session.execute(_finished({job_id: attempt}, worker_id))
 
 
-def _finished(job_ids: list[uuid.UUID], worker_id: str) -> Any:
+def _finished(held: dict[uuid.UUID, int], worker_id: str) -> Any:
     return (
         update(table_of(Job))
-        .where(Job.id.in_(job_ids), Job.locked_by == worker_id, Job.status == RUNNING)
+        .where(_held(held, worker_id))
         .values(status=DONE, finished_at=utcnow(), locked_until=None, last_error=None)
     )
 
@@ -182,18 +263,19 @@ async def fail(
     session: AsyncSession,
     job_id: uuid.UUID,
     worker_id: str,
+    attempt: int,
     error: str,
     *,
     permanent: bool,
     max_attempts: int | None = None,
+    retry_after_s: float | None = None,
 ) -> Job | None:
-    """Record a failed attempt: retry later with backoff, or fail for good.
-
-    ``max_attempts`` (``LEADFLOW_JOB_MAX_ATTEMPTS``) caps the job's own limit.
+    """Record a failed attempt: retry later with backoff (``retry_after_s`` if given), or fail
+    for good. ``max_attempts`` (``LEADFLOW_JOB_MAX_ATTEMPTS``) caps the job's own limit.
     """
     job = await session.get(Job, job_id, with_for_update=True)
-    if job is None or job.locked_by != worker_id:
-        return None
+    if job is None or (job.status, job.locked_by, job.attempts) != (RUNNING, worker_id, attempt):
+        return None  # taken over: the new claim records its own outcome
     job.last_error = error[:4000]
     job.locked_until = None
     limit = job.max_attempts if max_attempts is None else min(job.max_attempts, max_attempts)
@@ -202,5 +284,6 @@ async def fail(
         job.finished_at = utcnow()
     else:
         job.status = QUEUED
-        job.run_at = utcnow() + timedelta(seconds=backoff_s(job.attempts))
+        delay = backoff_s(job.attempts) if retry_after_s is None else retry_after_s
+        job.run_at = utcnow() + timedelta(seconds=delay)
     return job

@@ -23,11 +23,15 @@ log = logging.getLogger(__name__)
 
 
 class JobError(Exception):
-    """A handler's failure; ``permanent`` ones are not retried."""
+    """A handler's failure; ``permanent`` ones are not retried. ``retry_after_s`` replaces the
+    queue's default backoff for this retry (a kind with its own schedule, e.g. mail)."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after_s: float | None = None
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.retry_after_s = retry_after_s
 
 
 @dataclass
@@ -35,7 +39,9 @@ class JobRun:
     """What a handler gets: the job's id, payload and attempt number, and a way to finish it.
 
     A handler that writes its result in a transaction calls ``await run.complete(session)`` in
-    that same transaction, so the result and the job's completion commit together.
+    that same transaction, so the result and the job's completion commit together; one that
+    writes anything else first checks ``owned`` in that transaction, so a handler whose lease
+    was taken over commits nothing.
     """
 
     id: uuid.UUID
@@ -51,26 +57,33 @@ class JobRun:
         return self.attempts >= self.max_attempts
 
     async def owned(self, session: AsyncSession) -> bool:
-        """Lock the job row; False if the lease expired and another worker has taken it over."""
+        """Lock the job row; False if the lease expired and another claim has taken it over."""
         return await session.run_sync(self.owned_now)
 
     async def complete(self, session: AsyncSession) -> None:
-        await queue.finish(session, self.id, self.worker_id)
+        await queue.finish(session, self.id, self.worker_id, self.attempts)
         self.completed = True
 
     def owned_now(self, session: Session) -> bool:
         """``owned`` for synchronous code (``Database.run_write``)."""
         job = session.get(Job, self.id, with_for_update=True, populate_existing=True)
-        return job is not None and job.status == queue.RUNNING and job.locked_by == self.worker_id
+        return (
+            job is not None
+            and job.status == queue.RUNNING
+            and job.locked_by == self.worker_id
+            and job.attempts == self.attempts
+        )
 
     def complete_now(self, session: Session) -> None:
         """``complete`` for synchronous code: the job is done when this transaction commits."""
-        queue.finish_now(session, self.id, self.worker_id)
+        queue.finish_now(session, self.id, self.worker_id, self.attempts)
         self.completed = True
 
 
 Handler = Callable[[ServerContext, JobRun], Awaitable[None]]
 GiveUp = Callable[[ServerContext, JobRun, str], Awaitable[None]]
+
+POLL_S = 1.0  # how often a busy worker looks for due jobs to fill its free slots
 
 
 class Worker:
@@ -88,7 +101,10 @@ class Worker:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.concurrency = ctx.settings.worker_concurrency
         self.lease_s = ctx.settings.job_lease_s
+        # Renewed three times per lease: one late renewal (a busy database) does not lose it.
+        self.renew_s = max(0.2, self.lease_s / 3)
         self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
         self._stopping = False
         self.started_at = utcnow()
 
@@ -97,47 +113,56 @@ class Worker:
         self._stopping = True
 
     async def tick(self) -> int:
-        """Run due jobs until none is left; the number run. Overlapping ticks wait their turn.
+        """Run due jobs until none is left; the number run.
 
-        Up to ``concurrency`` jobs run at once, and a free slot is filled as soon as a job ends
-        (a slow AI call does not hold back the jobs beside it). Jobs that succeeded are marked
-        done in the same transaction that claims the next ones.
+        Up to ``concurrency`` jobs run at once. A free slot is filled as soon as a job ends, when
+        this process queues a job (a ``tick`` while one is running wakes it) and every
+        ``POLL_S`` (jobs queued by other processes). While handlers run, their leases are
+        renewed every third of a lease. Jobs that succeeded are marked done in the same
+        transaction that claims the next ones.
         """
+        if self._lock.locked():
+            self._wake.set()  # the running tick claims at once; it returns only when idle
+            return 0
         async with self._lock:
             total = 0
             running: dict[asyncio.Task[bool], JobRun] = {}
-            succeeded: list[uuid.UUID] = []
+            succeeded: dict[uuid.UUID, int] = {}
+            loop = asyncio.get_running_loop()
+            next_poll = next_renew = 0.0
             try:
                 while True:
+                    self._wake.clear()
+                    now = loop.time()
                     free = 0 if self._stopping else self.concurrency - len(running)
                     if free > 0:
-                        async with self.ctx.db.session() as session:
-                            await queue.finish_many(session, succeeded, self.worker_id)
-                            succeeded = []
-                            batch = await queue.claim(
-                                session, self.worker_id, limit=free, lease_s=self.lease_s
-                            )
-                            runs = [
-                                JobRun(
-                                    job.id,
-                                    job.kind,
-                                    dict(job.payload),
-                                    job.attempts,
-                                    job.max_attempts,
-                                    self.worker_id,
-                                )
-                                for job in batch
-                            ]
+                        runs = await self._claim(free, succeeded, bury=now >= next_poll)
+                        succeeded = {}
+                        next_poll = now + POLL_S
                         for run in runs:
                             running[asyncio.create_task(self._run(run))] = run
                         total += len(runs)
+                        if not runs and not running and not self._wake.is_set():
+                            return total
+                    if running and now >= next_renew:
+                        await self._renew(list(running.values()))
+                        next_renew = now + self.renew_s
                     if not running:
-                        return total
-                    finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                    for task in finished:
+                        if self._stopping:
+                            return total
+                        continue  # woken while claiming: look again
+                    waker = asyncio.create_task(self._wake.wait())
+                    timeout = max(0.0, min(next_poll, next_renew) - loop.time())
+                    try:
+                        finished, _ = await asyncio.wait(
+                            [*running, waker], timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                        )
+                    finally:
+                        waker.cancel()
+                    for task in finished - {waker}:
                         run = running.pop(task)
                         if task.result() and not run.completed:
-                            succeeded.append(run.id)
+                            succeeded[run.id] = run.attempts
             finally:
                 if running:  # cancelled (shutdown): the leases of unfinished jobs expire
                     for task in running:
@@ -147,6 +172,48 @@ class Worker:
                     async with self.ctx.db.session() as session:
                         await queue.finish_many(session, succeeded, self.worker_id)
 
+    async def _claim(
+        self, free: int, succeeded: dict[uuid.UUID, int], *, bury: bool
+    ) -> list[JobRun]:
+        """Mark finished jobs done, bury dead ones (on a poll) and claim up to ``free`` jobs."""
+        cap = self.ctx.settings.job_max_attempts
+        async with self.ctx.db.session() as session:
+            await queue.finish_many(session, succeeded, self.worker_id)
+            dead = await queue.bury_expired(session, max_attempts=cap) if bury else []
+            batch = await queue.claim(
+                session, self.worker_id, limit=free, lease_s=self.lease_s, max_attempts=cap
+            )
+        for job in dead:
+            log.error(
+                "job %s (%s) is dead: its lease expired on attempt %d of %d",
+                job.id,
+                job.kind,
+                job.attempts,
+                job.max_attempts,
+            )
+            await self._gave_up(self._run_of(job), "the worker stopped during its last attempt")
+        return [self._run_of(job) for job in batch]
+
+    def _run_of(self, job: queue.Claimed) -> JobRun:
+        return JobRun(
+            job.id, job.kind, dict(job.payload), job.attempts, job.max_attempts, self.worker_id
+        )
+
+    async def _renew(self, runs: list[JobRun]) -> None:
+        """Extend the leases of the running jobs; a failure here only shortens them."""
+        held = {run.id: run.attempts for run in runs if not run.completed}
+        try:
+            async with self.ctx.db.session() as session:
+                kept = await queue.renew(session, self.worker_id, held, lease_s=self.lease_s)
+        except Exception:
+            log.warning("could not renew the leases of %d running jobs", len(held), exc_info=True)
+            return
+        for run in runs:
+            if run.id in held and run.id not in kept and not run.completed:
+                log.warning(
+                    "job %s was taken over by another worker; its result is dropped", run.id
+                )
+
     async def _run(self, run: JobRun) -> bool:
         """Run one job; True if it succeeded (the caller marks it done unless it did itself)."""
         handler = self.handlers.get(run.kind)
@@ -155,32 +222,49 @@ class Worker:
                 raise JobError(f"no handler for job kind {run.kind!r}", permanent=True)
             await handler(self.ctx, run)
         except Exception as error:
-            permanent = isinstance(error, JobError) and error.permanent
+            job_error = error if isinstance(error, JobError) else None
             message = f"{type(error).__name__}: {error}"
-            if not isinstance(error, JobError):
+            if job_error is None:
                 log.exception("job %s (%s) failed", run.id, run.kind)
             else:
                 log.warning("job %s (%s) failed: %s", run.id, run.kind, message)
-            await self._record_failure(run, message, permanent=permanent)
+            await self._record_failure(
+                run,
+                message,
+                permanent=job_error is not None and job_error.permanent,
+                retry_after_s=job_error.retry_after_s if job_error else None,
+            )
             return False
         return True
 
-    async def _record_failure(self, run: JobRun, message: str, *, permanent: bool) -> None:
+    async def _record_failure(
+        self, run: JobRun, message: str, *, permanent: bool, retry_after_s: float | None
+    ) -> None:
         try:
             async with self.ctx.db.session() as session:
                 job = await queue.fail(
                     session,
                     run.id,
                     self.worker_id,
+                    run.attempts,
                     message,
                     permanent=permanent,
                     max_attempts=self.ctx.settings.job_max_attempts,
+                    retry_after_s=retry_after_s,
                 )
-            if job is not None and job.status == queue.FAILED and run.kind in self.give_up:
-                await self.give_up[run.kind](self.ctx, run, message)
+            if job is not None and job.status == queue.FAILED:
+                await self._gave_up(run, message)
         except Exception:
             # The lease will expire and the job will be tried again; nothing is lost.
             log.exception("could not record the failure of job %s", run.id)
+
+    async def _gave_up(self, run: JobRun, message: str) -> None:
+        if run.kind not in self.give_up:
+            return
+        try:
+            await self.give_up[run.kind](self.ctx, run, message)
+        except Exception:
+            log.exception("the give-up step of job %s (%s) failed", run.id, run.kind)
 
     async def heartbeat(self) -> None:
         async with self.ctx.db.session() as session:

@@ -139,6 +139,18 @@ async def approve_draft(
     )
 
 
+@router.post(
+    "/leads/{lead_id}/messages/{message_id}/resend", response_model=MessageOut, status_code=201
+)
+async def resend_message(
+    lead_id: uuid.UUID, message_id: uuid.UUID, scope: Scope, session: Session
+) -> MessageOut:
+    """Email a message whose mail failed or bounced again; 409 for any other message."""
+    message = await service.resend_message(session, scope.business, scope.user, lead_id, message_id)
+    await stamp(session)  # answer with the versions this write commits
+    return views.message_out(message)
+
+
 @router.post("/leads/{lead_id}/notes", response_model=MessageOut, status_code=201)
 async def add_note(lead_id: uuid.UUID, body: NoteIn, scope: Scope, session: Session) -> MessageOut:
     """Add an internal note to the lead (never emailed)."""

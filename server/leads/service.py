@@ -12,6 +12,7 @@ from server.context import ServerContext
 from server.errors import Conflict, NotFound, ValidationFailed
 from server.jobs import queue
 from server.leads import repository as repo
+from server.mail import service as mail_service
 from server.models.base import utcnow
 from server.models.business import Business
 from server.models.lead import FollowUp, Lead, Message
@@ -160,6 +161,20 @@ async def reply(
     )
     await session.flush()
     return message, True
+
+
+async def resend_message(
+    session: AsyncSession, business: Business, user: User, lead_id: uuid.UUID, message_id: uuid.UUID
+) -> Message:
+    """The owner's "Resend" on a message whose mail failed or bounced (a new mail, queued)."""
+    lead = await get_lead(session, business, lead_id)
+    message = await session.get(Message, message_id)
+    if message is None or message.lead_id != lead.id:
+        raise NotFound("No such message.")
+    if message.email_event_id is None:
+        raise mail_service.EmailNotResendable()
+    await mail_service.resend(session, message.email_event_id, actor=user, business_id=business.id)
+    return message  # the same object: the resend pointed it at the new mail
 
 
 async def approve_draft(

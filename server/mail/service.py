@@ -6,21 +6,27 @@ Every email is an ``email_events`` row written in the caller's transaction toget
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from datetime import timedelta
+from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from server import audit
 from server.config import Settings
 from server.context import ServerContext
+from server.errors import Conflict, NotFound
 from server.jobs import queue
 from server.jobs.worker import JobError, JobRun
 from server.mail import compose
 from server.mail.base import DeliveryError
 from server.models.base import utcnow
-from server.models.ops import EmailEvent
+from server.models.ops import AuditLog, EmailEvent
+from server.models.user import User
 from shared.models.enums import EmailKind, EmailStatus
 
 DELIVER_EMAIL = "deliver_email"
@@ -92,62 +98,231 @@ def queue_email_now(
             event.references = " ".join(earlier[-MAX_REFERENCES:])
     session.add(event)  # flushed with the caller's other rows (the job insert does not flush)
     queue.enqueue_now(
-        session, DELIVER_EMAIL, {"email_event_id": str(event.id)}, dedupe_key=f"email:{event.id}"
+        session,
+        DELIVER_EMAIL,
+        {"email_event_id": str(event.id)},
+        dedupe_key=f"email:{event.id}",
+        max_attempts=MAIL_MAX_ATTEMPTS,
     )
     return event
 
 
 async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
-    """Job handler: send one queued email; a sent one is never sent again."""
+    """Job handler: send one queued email, at most once.
+
+    Three steps. First, in its own committed transaction, the mail is claimed for sending
+    (``sending_until``) by the worker that still holds the job; a mail already sent, failed or
+    claimed by another worker is not sent. Then the provider is called. Then the outcome is
+    recorded: a sent mail is recorded even when the job was taken over meanwhile, so the new
+    claimant finds it sent. Only a crash between the provider's acceptance and that record can
+    repeat a mail (after the claim expires): the provider has it, LeadFlow does not know.
+    """
     event_id = uuid.UUID(run.payload["email_event_id"])
-    async with ctx.db.read_session() as session:
-        event = await session.get(EmailEvent, event_id)
-        pending = event is not None and event.status == EmailStatus.QUEUED.value
-        message = compose.to_mime(event) if event is not None and pending else None
-    if message is None:
-        async with ctx.db.session() as session:
-            await run.complete(session)
+    limit_s = send_limit_s(ctx.settings)
+    claimed = await ctx.db.run_write(_claim_send, run, event_id, limit_s)
+    if isinstance(claimed, float):
+        raise JobError("another worker is sending this mail", retry_after_s=claimed)
+    if claimed is None:
         return
     try:
-        provider_id = await ctx.mailer.send(message)
-    except DeliveryError as error:
-        async with ctx.db.session() as session:
-            event = await session.get(EmailEvent, event_id)
-            if event is not None:
-                event.attempts = run.attempts
-                event.error = str(error)[:2000]
-                event.provider = ctx.mailer.name
-        raise JobError(str(error), permanent=error.permanent) from error
-    async with ctx.db.session() as session:
-        event = await session.get(EmailEvent, event_id)
-        if event is not None:
-            event.attempts = run.attempts
-            event.status = EmailStatus.SENT.value
-            event.provider = ctx.mailer.name
-            event.provider_message_id = provider_id[:300]
-            event.sent_at = utcnow()
-            event.error = None
-            await _mirror_status(session, event)
-        await run.complete(session)
+        provider_id = await asyncio.wait_for(ctx.mailer.send(claimed), timeout=limit_s)
+    except (DeliveryError, TimeoutError) as error:
+        reason = str(error) or f"{ctx.mailer.name} did not answer within {limit_s:.0f} s"
+        permanent = isinstance(error, DeliveryError) and error.permanent
+        permanent = await ctx.db.run_write(
+            _record_failure, run, event_id, ctx.mailer.name, reason, permanent
+        )
+        raise JobError(
+            reason, permanent=permanent, retry_after_s=retry_after_s(run.attempts)
+        ) from error
+    await ctx.db.run_write(_record_sent, run, event_id, ctx.mailer.name, provider_id)
+
+
+# Temporary failures are retried like an MTA does: 1 min, 2, 4 … then hourly, until the mail is
+# a day old; ``MAIL_MAX_ATTEMPTS`` only bounds a job whose worker dies on every attempt.
+RETRY_HORIZON = timedelta(hours=24)
+FIRST_RETRY_S = 60.0
+RETRY_CAP_S = 3600.0
+MAIL_MAX_ATTEMPTS = 60
+
+
+def retry_after_s(attempts: int) -> float:
+    """The wait after ``attempts`` failed tries: 60 s doubling up to an hour."""
+    return float(min(RETRY_CAP_S, FIRST_RETRY_S * 2 ** max(0, attempts - 1)))
+
+
+def send_limit_s(settings: Settings) -> float:
+    """How long one send may take before it counts as failed (a few provider timeouts)."""
+    return 3 * settings.smtp_timeout_s
+
+
+SEND_CLAIM_MARGIN = timedelta(seconds=30)  # the send's result is recorded well within this
+
+
+def _claim_send(
+    session: Session, run: JobRun, event_id: uuid.UUID, limit_s: float
+) -> EmailMessage | float | None:
+    """The claim step: the message to send; seconds to wait if another worker is sending it;
+    None when there is nothing to send (the job is then complete unless it was taken over)."""
+    if not run.owned_now(session):
+        return None  # our lease expired: the new claimant delivers it
+    event = session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
+    now = utcnow()
+    if event is None or event.status != EmailStatus.QUEUED.value:
+        run.complete_now(session)
+        return None
+    if event.sending_until is not None and event.sending_until > now:
+        return max(1.0, (event.sending_until - now).total_seconds())
+    event.sending_until = now + timedelta(seconds=limit_s) + SEND_CLAIM_MARGIN
+    event.attempts += 1
+    return compose.to_mime(event)
+
+
+def _record_sent(
+    session: Session, run: JobRun, event_id: uuid.UUID, provider: str, provider_id: str
+) -> None:
+    owned = run.owned_now(session)  # the job row first, then the mail: the claim's lock order
+    event = session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
+    if event is not None:
+        event.status = EmailStatus.SENT.value
+        event.provider = provider
+        event.provider_message_id = provider_id[:300]
+        event.sent_at = utcnow()
+        event.sending_until = None
+        event.error = None
+        _mirror_status_now(session, event)
+    if owned:
+        run.complete_now(session)
+
+
+def _record_failure(
+    session: Session,
+    run: JobRun,
+    event_id: uuid.UUID,
+    provider: str,
+    reason: str,
+    permanent: bool,
+) -> bool:
+    """Record a failed try on the mail; True if it is not to be retried (5xx, or the mail has
+    been failing for ``RETRY_HORIZON``)."""
+    run.owned_now(session)
+    event = session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
+    if event is None:
+        return True
+    event.error = reason[:2000]
+    event.provider = provider
+    event.sending_until = None
+    return permanent or utcnow() - event.created_at >= RETRY_HORIZON
 
 
 async def email_gave_up(ctx: ServerContext, run: JobRun, error: str) -> None:
-    """After the last attempt: the email is ``failed`` with the error, and stays on record."""
-    async with ctx.db.session() as session:
-        event = await session.get(EmailEvent, uuid.UUID(run.payload["email_event_id"]))
-        if event is not None and event.status == EmailStatus.QUEUED.value:
-            event.status = EmailStatus.FAILED.value
-            event.error = error[:2000]
-            await _mirror_status(session, event)
+    """After the last attempt: the email is ``failed`` with its reason, and stays on record."""
+    await ctx.db.run_write(_gave_up, uuid.UUID(run.payload["email_event_id"]), error)
 
 
-async def _mirror_status(session: AsyncSession, event: EmailEvent) -> None:
+def _gave_up(session: Session, event_id: uuid.UUID, error: str) -> None:
+    event = session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
+    if event is not None and event.status == EmailStatus.QUEUED.value:
+        # The provider's own words when there are some; the worker's when it died sending.
+        reason = event.error or error
+        if utcnow() - event.created_at >= RETRY_HORIZON:
+            reason = f"gave up after {RETRY_HORIZON.total_seconds() / 3600:.0f} hours: {reason}"
+        event.status = EmailStatus.FAILED.value
+        event.sending_until = None
+        event.error = reason[:2000]
+        _mirror_status_now(session, event)
+
+
+def _mirror_status_now(session: Session, event: EmailEvent) -> None:
     """Copy the delivery status onto the thread message, so desktops see "sent" or "failed"."""
     from server.models.lead import Message
 
     if event.lead_id is None:
         return
-    for message in (
-        await session.execute(select(Message).where(Message.email_event_id == event.id))
+    for message in session.execute(
+        select(Message).where(Message.email_event_id == event.id)
     ).scalars():
         message.email_status = event.status
+
+
+# A mail the provider refused for good, or one that bounced (CONTRACT §10), may be sent again.
+RESENDABLE = (EmailStatus.FAILED.value, "bounced")
+
+
+class EmailNotResendable(Conflict):
+    code = "email_not_resendable"
+    message = "Only an email that failed or bounced can be sent again; this one is not."
+
+
+async def resend(
+    session: AsyncSession, email_id: uuid.UUID, *, actor: User, business_id: uuid.UUID | None
+) -> EmailEvent:
+    """``resend_now`` in an async session's transaction."""
+    event: EmailEvent = await session.run_sync(
+        lambda sync: resend_now(sync, email_id, actor=actor, business_id=business_id)
+    )
+    return event
+
+
+def resend_now(
+    session: Session, email_id: uuid.UUID, *, actor: User, business_id: uuid.UUID | None
+) -> EmailEvent:
+    """Send a failed or bounced mail again: a new row with the same content and thread headers
+    and its own Message-ID (each row is sent at most once), and its delivery job; the thread
+    message follows the new row. ``business_id`` (an owner's) limits it to that business.
+    Twice for one failed mail queues one resend: the second finds the mail already resent."""
+    from server.models.lead import Message
+
+    old = session.get(EmailEvent, email_id, with_for_update=True, populate_existing=True)
+    if old is None or (business_id is not None and old.business_id != business_id):
+        raise NotFound("No such email.")
+    if old.status not in RESENDABLE or session.scalar(
+        select(AuditLog.id).where(
+            AuditLog.action == "email.resent", AuditLog.entity_id == str(old.id)
+        )
+    ):
+        raise EmailNotResendable()
+    domain = old.message_id.rpartition("@")[2].rstrip(">") or "localhost"
+    new = EmailEvent(
+        id=uuid.uuid4(),
+        business_id=old.business_id,
+        lead_id=old.lead_id,
+        kind=old.kind,
+        automatic=False,
+        status=EmailStatus.QUEUED.value,
+        from_address=old.from_address,
+        to_address=old.to_address,
+        reply_to=old.reply_to,
+        subject=old.subject,
+        text_body=old.text_body,
+        html_body=old.html_body,
+        message_id=f"<{uuid.uuid4().hex}@{domain}>",
+        in_reply_to=old.in_reply_to,
+        references=old.references,
+        created_at=utcnow(),
+    )
+    session.add(new)
+    queue.enqueue_now(
+        session,
+        DELIVER_EMAIL,
+        {"email_event_id": str(new.id)},
+        dedupe_key=f"email:{new.id}",
+        max_attempts=MAIL_MAX_ATTEMPTS,
+    )
+    for message in session.execute(
+        select(Message).where(Message.email_event_id == old.id)
+    ).scalars():
+        message.email_event_id = new.id
+        message.email_message_id = new.message_id
+        message.email_status = new.status
+    audit.record(
+        session,
+        "email.resent",
+        actor=actor,
+        business_id=old.business_id,
+        lead_id=old.lead_id,
+        entity="email",
+        entity_id=old.id,
+        details={"resent_as": str(new.id), "error": old.error},
+    )
+    return new

@@ -42,9 +42,14 @@ class SmtpProvider:
                 timeout=self.timeout_s,
             )
         except aiosmtplib.SMTPRecipientsRefused as error:
-            raise DeliveryError(f"recipient refused: {error}", permanent=True) from error
+            # A 4xx refusal (greylisting, a full mailbox, a rate limit) is worth a retry.
+            refused = error.recipients
+            reason = "; ".join(f"SMTP {r.code} for {r.recipient}: {r.message}" for r in refused)
+            raise DeliveryError(
+                f"recipient refused: {reason}", permanent=all(r.code >= 500 for r in refused)
+            ) from error
         except aiosmtplib.SMTPResponseException as error:
-            permanent = 500 <= error.code < 600
+            permanent = 500 <= error.code < 600  # 4xx is temporary (RFC 5321 §4.2.1)
             raise DeliveryError(
                 f"SMTP {error.code}: {error.message}", permanent=permanent
             ) from error

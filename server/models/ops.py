@@ -51,6 +51,9 @@ class EmailEvent(IdMixin, Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set, committed, just before the provider is called: another worker does not send it
+    # meanwhile (see ``server.mail.service.deliver_email``).
+    sending_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     business: Mapped[Business | None] = relationship(lazy="raise")
     lead: Mapped[Lead | None] = relationship(lazy="raise")

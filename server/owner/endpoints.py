@@ -109,6 +109,15 @@ async def deactivate_member(
     return await team.deactivate(session, scope.business, scope.user, member_id)
 
 
+@router.post("/team/{member_id}/reactivate", response_model=team.TeamMember)
+async def reactivate_member(
+    member_id: uuid.UUID, scope: Scope, session: Session
+) -> team.TeamMember:
+    """Give a deactivated member their access back (owners only)."""
+    scope.require_owner("change the team")
+    return await team.reactivate(session, scope.business, scope.user, member_id)
+
+
 def _known_zone(name: str) -> bool:
     try:
         ZoneInfo(name)

@@ -67,6 +67,11 @@ async def invite(
     ).scalar_one_or_none()
     if member is not None and member.is_active and user.password_hash is not None:
         raise Conflict("This person is already on the team.", code="already_member")
+    if not user.is_active:
+        # The platform switched this account off; an owner's invite must not switch it back on.
+        raise Conflict(
+            "This account has been deactivated by LeadFlow support.", code="account_deactivated"
+        )
     if member is None:
         member = BusinessMember(
             id=uuid.uuid4(),
@@ -92,9 +97,9 @@ async def invite(
     return await _one(session, business.id, member.id)
 
 
-async def deactivate(
-    session: AsyncSession, business: Business, owner: User, member_id: uuid.UUID
-) -> TeamMember:
+async def _member(
+    session: AsyncSession, business: Business, member_id: uuid.UUID
+) -> BusinessMember:
     member = (
         await session.execute(
             select(BusinessMember).where(
@@ -104,18 +109,47 @@ async def deactivate(
     ).scalar_one_or_none()
     if member is None:
         raise NotFound("No such team member.")
+    return member
+
+
+async def deactivate(
+    session: AsyncSession, business: Business, owner: User, member_id: uuid.UUID
+) -> TeamMember:
+    """End the member's access now: their logins and their pending invites to this business."""
+    member = await _member(session, business, member_id)
     if member.user_id == owner.id:
         raise Conflict("You cannot deactivate yourself.", code="cannot_deactivate_self")
+    if member.is_active:
+        audit.record(
+            session,
+            "team.deactivated",
+            actor=owner,
+            business_id=business.id,
+            entity="user",
+            entity_id=member.user_id,
+        )
     member.is_active = False
-    audit.record(
-        session,
-        "team.deactivated",
-        actor=owner,
-        business_id=business.id,
-        entity="user",
-        entity_id=member.user_id,
-    )
+    await auth_repo.cut_off(session, member.user_id, business.id)
     await session.flush()
+    return await _one(session, business.id, member.id)
+
+
+async def reactivate(
+    session: AsyncSession, business: Business, owner: User, member_id: uuid.UUID
+) -> TeamMember:
+    """Give a deactivated member their access back (they sign in again with their password)."""
+    member = await _member(session, business, member_id)
+    if not member.is_active:
+        audit.record(
+            session,
+            "team.reactivated",
+            actor=owner,
+            business_id=business.id,
+            entity="user",
+            entity_id=member.user_id,
+        )
+        member.is_active = True
+        await session.flush()
     return await _one(session, business.id, member.id)
 
 

@@ -181,12 +181,24 @@ class EmailHealth(BaseModel):
     queued: int
 
 
+class DeadJob(BaseModel):
+    """A job that failed for good (a permanent error, or its last attempt), kept with its error."""
+
+    id: uuid.UUID
+    kind: str
+    attempts: int
+    max_attempts: int
+    last_error: str | None
+    finished_at: datetime | None
+
+
 class QueueHealth(BaseModel):
     queued: int
     running: int
     failed: int
     due: int
     oldest_due_age_s: float | None
+    dead: list[DeadJob] = Field(default_factory=list)  # the latest, newest first
 
 
 class WorkerOut(BaseModel):

@@ -29,6 +29,8 @@ class Vocabulary(StrEnum):
 
 def label(vocabulary: type[Vocabulary], value: str | None, unknown: str = "") -> str:
     """The label of ``value`` read as ``vocabulary``; ``unknown`` for a value outside it."""
+    if value is None:
+        return unknown
     try:
         return vocabulary(value).label
     except ValueError:
@@ -281,7 +283,7 @@ _labels(
         GateReason.RISK_NOT_LOW: "it may be sensitive",
         GateReason.LOW_CONFIDENCE: "the AI was not sure enough",
         GateReason.BLOCKED_TOPICS: "it touches a topic only you should answer",
-        GateReason.REPLY_CONTENT_BLOCKED: "the suggested reply contained something only you may promise",
+        GateReason.REPLY_CONTENT_BLOCKED: "the suggested reply made a promise only you can make",
         GateReason.NO_CUSTOMER_EMAIL: "the customer left no e-mail address",
         GateReason.REPLY_LIMIT_REACHED: "the daily limit of automatic replies was reached",
         GateReason.SPAM_SUSPECTED: "it looks like spam",

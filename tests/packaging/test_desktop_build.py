@@ -1,4 +1,5 @@
-"""The desktop app builds with PyInstaller and the built binary shows its main window.
+"""The desktop app builds with PyInstaller, and the built binary shows its main window and lets
+a new user sign in as the installed command does (tests/desktop_entry).
 
 Building takes about two minutes on the CI machine (2 cores).
 """
@@ -10,9 +11,23 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.desktop_entry.walk import (
+    DesktopApp,
+    demo_server,
+    local_lead_count,
+    sign_in_again,
+    sign_in_first_time,
+    sign_out,
+    wait_until,
+    x_server,
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.timeout(900)  # the build alone takes minutes on two busy cores
 def test_the_built_app_starts_offscreen_and_shows_its_main_window(tmp_path: Path) -> None:
     dist, work = tmp_path / "dist", tmp_path / "work"
     build = subprocess.run(
@@ -58,3 +73,16 @@ def test_the_built_app_starts_offscreen_and_shows_its_main_window(tmp_path: Path
     assert "shown=True" in run.stdout
     assert "form preview rendered=True" in run.stdout
     assert not (home / ".local" / "share" / "leadflow-desktop").exists(), "smoke leaves no data"
+
+    # The same first run as the installed command's: sign in, the inbox, sign out, sign in again.
+    with demo_server(tmp_path) as server, x_server() as display:
+        app = DesktopApp([str(binary)], display, tmp_path / "walk-home")
+        try:
+            window = sign_in_first_time(app, server)
+            leads = wait_until("the inbox's leads", lambda: local_lead_count(app), timeout=30)
+            sign_out(app, window)
+            sign_in_again(app, server)
+            app.assert_running()
+            assert local_lead_count(app) == leads
+        finally:
+            app.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import os
@@ -30,18 +31,38 @@ def free_port() -> int:
 
 
 class SmtpSink:
-    """An aiosmtpd server that keeps every message; ``fail_with`` makes it refuse mail."""
+    """An aiosmtpd server that keeps every message; ``fail_with`` makes it refuse mail,
+    ``data_answers`` / ``rcpt_answers`` answer the next DATA / RCPT commands with those codes,
+    ``refused`` refuses some addresses, and ``delay_s`` holds each DATA answer back."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
         self.fail_with: int | None = None
+        self.data_answers: list[int] = []
+        self.rcpt_answers: list[int] = []
+        self.refused: dict[str, int] = {}  # address → the code every RCPT to it gets
+        self.delay_s = 0.0
         self._lock = threading.Lock()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        with self._lock:
+            code = self.rcpt_answers.pop(0) if self.rcpt_answers else self.refused.get(address)
+        if code is not None and code != 250:
+            return f"{code} Recipient not taken now"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.fail_with is not None:
-            return f"{self.fail_with} Service unavailable"
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        with self._lock:
+            code = self.data_answers.pop(0) if self.data_answers else self.fail_with
+        if code is not None and code != 250:
+            return f"{code} Service unavailable"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)  # type: ignore[arg-type]

@@ -79,9 +79,16 @@ def sections(h: PlatformHealth) -> dict[str, list[tuple[str, str]]]:
         "Job queue": [
             ("Queued", str(queue.queued)),
             ("Running", str(queue.running)),
-            ("Failed", str(queue.failed)),
+            ("Failed for good", str(queue.failed)),
             ("Due now", str(queue.due)),
             ("Oldest due job", age(queue.oldest_due_age_s)),
+        ]
+        + [  # the latest dead jobs, so an operator sees what gave up and why
+            (
+                f"Dead: {job.kind}",
+                f"{when(job.finished_at)}, {job.attempts} attempts — {job.last_error or '—'}",
+            )
+            for job in queue.dead[:5]
         ],
         "Workers": [
             ("Alive", str(h.workers.alive)),

@@ -5,13 +5,20 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import httpx
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.accounts import data_dir
 from desktop.ui.controller import AppController
 from desktop.ui.login import NO_KEYRING
-from tests.desktop.integration.live_server import OWNER_PASSWORD, onboard, submit
+from tests.desktop.integration.live_server import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    OWNER_PASSWORD,
+    onboard,
+    submit,
+)
 from tests.desktop.integration.test_desktop_against_server import inbox_names, sign_in
 
 WAIT = 15000
@@ -111,3 +118,25 @@ def test_an_owner_of_two_businesses_switches_and_each_has_its_own_local_copy(
     window = opened.args[0]
     qtbot.waitUntil(lambda: inbox_names(window) == [lead_of[first_id]], timeout=WAIT)
     qtbot.waitUntil(lambda: window.status_label.text().endswith("Offline"), timeout=WAIT)
+
+
+def test_a_deactivated_owner_is_signed_out_on_the_next_pull_and_told_why(
+    controller, qtbot, live, tenant
+):
+    sign_in(controller, qtbot, live, tenant)
+    with httpx.Client(base_url=live.url, timeout=20) as http:
+        login = http.post(
+            "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        )
+        admin = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        owners = http.get("/api/v1/admin/owners", params={"q": tenant.owner_email}, headers=admin)
+        user_id = owners.json()["items"][0]["user_id"]
+        assert (
+            http.post(f"/api/v1/admin/owners/{user_id}/deactivate", headers=admin).status_code
+            == 204
+        )
+    with qtbot.waitSignal(controller.login_shown, timeout=WAIT) as shown:
+        submit(live, tenant.slug)  # the change it announces makes the app pull: 401
+    login_window = shown.args[0]
+    assert "deactivated" in login_window.error.text()
+    assert controller.session is None

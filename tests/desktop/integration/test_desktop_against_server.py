@@ -147,3 +147,31 @@ def test_a_taken_form_address_is_refused_inline_and_sign_out_forgets_the_token(
     with qtbot.waitSignal(controller.login_shown, timeout=10000):
         window.sign_out_requested.emit(True)
     assert not memory_keyring.secrets
+
+
+def test_a_reply_that_failed_shows_failed_and_resend_emails_it_once(
+    controller, qtbot, live, tenant, smtp
+):
+    from PySide6.QtCore import QUrl
+
+    email = f"refusing-{tenant.business['id'][:8]}@example.net"
+    smtp.refused[email] = 550  # the customer's server refuses mail for good
+    submit(live, tenant.slug, customer_name="Fay Frost", customer_email=email)
+    window = sign_in(controller, qtbot, live, tenant)
+    open_lead_named(window, qtbot, "Fay Frost")
+    composer = window.inbox.detail.thread.composer
+    qtbot.keyClicks(composer.editor, "We can come on Friday.")
+    qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+    view = window.inbox.detail.thread.view
+    qtbot.waitUntil(
+        lambda: ("We can come on Friday.", "failed") in view.deliveries(), timeout=20000
+    )
+    item = next(i for i in view.items if i.message.content == "We can come on Friday.")
+    link = f"resend:{item.message.id}"
+    assert f'href="{link}"' in view.toHtml()  # the failed mail offers "Resend"
+
+    del smtp.refused[email]
+    view.anchorClicked.emit(QUrl(link))  # the owner clicks "Resend"
+    qtbot.waitUntil(lambda: ("We can come on Friday.", "sent") in view.deliveries(), timeout=20000)
+    assert len(mails_with(smtp, email, "We can come on Friday.", qtbot)) == 1
+    assert f'href="{link}"' not in view.toHtml()

@@ -114,7 +114,9 @@ async def test_late_finish_of_a_taken_over_job_is_ignored(ctx):
     async with ctx.db.session() as session:
         [_taken] = await queue.claim(session, "fast", limit=1, lease_s=60)
     async with ctx.db.session() as session:
-        await queue.finish(session, job.id, "slow")  # the first worker wakes up too late
+        await queue.finish(
+            session, job.id, "slow", job.attempts
+        )  # the first worker wakes up too late
     async with ctx.db.session() as session:
         row = await session.get(Job, job.id)
     assert row.status == "running" and row.locked_by == "fast"
@@ -206,3 +208,43 @@ async def test_a_stopping_worker_finishes_running_jobs_and_claims_no_more(ctx):
     async with ctx.db.session() as session:
         statuses = sorted((await session.execute(select(Job.status))).scalars().all())
     assert statuses == ["done", "queued", "queued"]
+
+
+async def test_a_job_queued_while_another_runs_starts_at_once_in_a_free_slot(ctx):
+    """Committing a job wakes this process's busy worker: it does not wait for the running job
+    to end, nor for the next poll."""
+    from server.jobs.runtime import BackgroundRuntime
+
+    release = asyncio.Event()
+    started: dict[str, float] = {}
+    loop = asyncio.get_running_loop()
+
+    async def slow(_ctx, _run: JobRun) -> None:
+        started["slow"] = loop.time()
+        await release.wait()
+
+    async def fast(_ctx, _run: JobRun) -> None:
+        started["fast"] = loop.time()
+
+    runtime = BackgroundRuntime(ctx)
+    runtime.worker = Worker(ctx, {"slow": slow, "fast": fast}, worker_id="w-wake")
+    runtime.start()
+    try:
+        async with ctx.db.session() as session:
+            await queue.enqueue(session, "slow", {})
+        for _ in range(200):
+            if "slow" in started:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)  # the worker is now waiting on its running job
+        queued_at = loop.time()
+        async with ctx.db.session() as session:
+            await queue.enqueue(session, "fast", {})
+        for _ in range(100):
+            if "fast" in started:
+                break
+            await asyncio.sleep(0.01)
+        assert "fast" in started and started["fast"] - queued_at < 0.6  # the poll is 1 s
+    finally:
+        release.set()
+        await runtime.stop()

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from server.jobs import queue
 from server.jobs.handlers import give_up_handlers, handlers
 from server.jobs.worker import Worker
+from server.mail import service as mail_service
 from server.mail.service import DELIVER_EMAIL
 from server.models.base import utcnow
 from server.models.ops import Job
@@ -70,7 +70,7 @@ async def test_mail_that_cannot_be_delivered_ends_failed_with_its_error(
     async with ctx.db.session() as session:
         # A short limit on the mail jobs only (the other jobs keep theirs).
         await session.execute(update(Job).where(Job.kind == DELIVER_EMAIL).values(max_attempts=3))
-    monkeypatch.setattr(queue, "backoff_s", lambda attempts: 0.0)
+    monkeypatch.setattr(mail_service, "retry_after_s", lambda attempts: 0.0)
     await make_jobs_due(ctx, DELIVER_EMAIL)
     await worker.tick()
 

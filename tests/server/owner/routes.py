@@ -45,6 +45,7 @@ OBJECT_ROUTES = [
     Route("PATCH", "/follow-ups/{follow_up_id}", {"status": "canceled"}),
     Route("PATCH", "/follow-ups/{follow_up_id}", {"scheduled_at": LATER}),
     Route("POST", "/team/{member_id}/deactivate"),
+    Route("POST", "/team/{member_id}/reactivate"),
 ]
 
 BUSINESS_ROUTES = [
