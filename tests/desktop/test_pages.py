@@ -103,3 +103,27 @@ def test_the_shortcuts_sheet_lists_every_shortcut_of_the_window(server, controll
     assert all(not window.nav.item(n).icon().isNull() for n in range(6))
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.messages, timeout=2000)
+
+
+def test_staff_see_the_owner_settings_disabled_with_the_reason(server, controller, qtbot):
+    server.member_role = "staff"
+    window = sign_in(controller, qtbot)
+    page = window.settings_page
+    assert not page.is_owner
+    for widget in (page.threshold, page.colour, page.logo_button, page.invite_button):
+        assert not widget.isEnabled()
+        assert widget.toolTip() == "Only the business owner can change this."
+    assert all(not b.isEnabled() for b in page.mode.buttons())
+    assert page.facts.isEnabled() and page.timezone.isEnabled() and page.name.isEnabled()
+
+
+def test_the_appearance_setting_switches_the_theme_and_is_kept(server, controller, qtbot):
+    from desktop.ui.theme import is_dark
+
+    window = sign_in(controller, qtbot)
+    page = window.settings_page
+    page.theme.setCurrentIndex(page.theme.findData("dark"))
+    assert is_dark(window.palette())
+    assert controller.settings.value("appearance/theme") == "dark"
+    page.theme.setCurrentIndex(page.theme.findData("light"))
+    assert not is_dark(window.palette())
