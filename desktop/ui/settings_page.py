@@ -82,6 +82,7 @@ def mode_of(business: BusinessOut) -> int:
 
 
 OWNER_ONLY = "Only the business owner can change this."
+DEFAULT_FOLLOW_UP_H = 24  # the server's delay when the business has none of its own
 TEAM_STATUS = {"invited": "Invited", "active": "Active", "deactivated": "Deactivated"}
 
 
@@ -145,6 +146,15 @@ class SettingsPage(QWidget):
             "facts in its replies; it never promises prices, dates or discounts."
         )
         self.facts.setMaximumHeight(90)
+        self.follow_up_on = QCheckBox("Send a follow-up e-mail when a lead is not answered")
+        self.follow_up_on.setAccessibleName("Automatic follow-up")
+        self.follow_up_delay = QSpinBox()
+        self.follow_up_delay.setRange(1, 24 * 60)
+        self.follow_up_delay.setSuffix(" hours later")
+        self.follow_up_delay.setAccessibleName("Follow-up delay in hours")
+        self.follow_up_on.toggled.connect(
+            lambda on: self.follow_up_delay.setEnabled(on and self.is_owner)
+        )
         self.timezone = QComboBox()
         self.timezone.setEditable(True)
         self.timezone.addItems(time_zones())
@@ -175,6 +185,11 @@ class SettingsPage(QWidget):
         replies.addRow("In short", self.switches)
         replies.addRow("Confidence needed", self.threshold)
         replies.addRow("Facts the AI may use", self.facts)
+        follow_row = QHBoxLayout()
+        follow_row.addWidget(self.follow_up_on)
+        follow_row.addWidget(self.follow_up_delay)
+        follow_row.addStretch(1)
+        replies.addRow("Follow-up", follow_row)
         replies_box = QGroupBox("Automatic replies")
         replies_box.setLayout(replies)
         self.team = QListWidget()
@@ -265,6 +280,8 @@ class SettingsPage(QWidget):
             self.colour,
             self.logo_button,
             self.threshold,
+            self.follow_up_on,
+            self.follow_up_delay,
             self.member_toggle,
             self.invite_email,
             self.invite_name,
@@ -292,6 +309,9 @@ class SettingsPage(QWidget):
         self._show_mode(mode_of(business))
         self.threshold.setValue(round(business.auto_reply_threshold * 100))
         self.facts.setPlainText(business.facts or "")
+        self.follow_up_on.setChecked(business.follow_up_enabled)
+        self.follow_up_delay.setValue(round(business.follow_up_delay_h or DEFAULT_FOLLOW_UP_H))
+        self.follow_up_delay.setEnabled(business.follow_up_enabled and self.is_owner)
         self.timezone.setCurrentText(business.timezone)
         if business.logo_url:
             self.session.load_logo(business.logo_url)
@@ -366,7 +386,11 @@ class SettingsPage(QWidget):
                 smart_auto_reply=smart,
                 owner_approval_required=approval,
                 auto_reply_threshold=self.threshold.value() / 100,
+                follow_up_enabled=self.follow_up_on.isChecked(),
             )
+            delay = float(self.follow_up_delay.value())
+            if delay != (self.business.follow_up_delay_h or DEFAULT_FOLLOW_UP_H):
+                wanted["follow_up_delay_h"] = delay
         changed = {k: v for k, v in wanted.items() if getattr(self.business, k) != v}
         if (
             "auto_reply_threshold" in changed

@@ -26,6 +26,8 @@ OWNER_ONLY_BUSINESS_FIELDS = {
     "auto_reply_threshold",
     "brand_color",
     "contact_email",
+    "follow_up_enabled",
+    "follow_up_delay_h",
 }
 
 

@@ -222,7 +222,7 @@ def test_my_form_shows_the_qr_code_saves_it_as_png_and_previews_the_real_page(
     assert not image.isNull() and image.width() >= 100 and image.width() == image.height()
 
 
-def test_the_owner_sets_facts_threshold_time_zone_and_logo(
+def test_the_owner_sets_facts_threshold_time_zone_follow_up_and_logo(
     controller, qtbot, live, tenant, tmp_path
 ):
     window = sign_in(controller, qtbot, live, tenant)
@@ -232,6 +232,7 @@ def test_the_owner_sets_facts_threshold_time_zone_and_logo(
     page.facts.setPlainText("Open Monday to Saturday. We cover Portland and South Portland.")
     page.threshold.setValue(90)
     page.timezone.setCurrentText("America/New_York")
+    page.follow_up_delay.setValue(48)
     qtbot.mouseClick(page.save, Qt.MouseButton.LeftButton)
 
     def saved() -> bool:
@@ -240,9 +241,16 @@ def test_the_owner_sets_facts_threshold_time_zone_and_logo(
             business["facts"] == "Open Monday to Saturday. We cover Portland and South Portland."
             and business["auto_reply_threshold"] == 0.9
             and business["timezone"] == "America/New_York"
+            and business["follow_up_delay_h"] == 48
         )
 
     qtbot.waitUntil(saved, timeout=WAIT)
+    qtbot.mouseClick(page.follow_up_on, Qt.MouseButton.LeftButton)  # off
+    assert not page.follow_up_delay.isEnabled()
+    qtbot.mouseClick(page.save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: server_get(live, tenant, "/business")["follow_up_enabled"] is False, timeout=WAIT
+    )
     logo = tmp_path / "logo.png"
     image = QImage(120, 60, QImage.Format.Format_RGB32)
     image.fill(QColor("#1d6fb8"))
