@@ -127,3 +127,20 @@ def test_the_appearance_setting_switches_the_theme_and_is_kept(server, controlle
     assert controller.settings.value("appearance/theme") == "dark"
     page.theme.setCurrentIndex(page.theme.findData("light"))
     assert not is_dark(window.palette())
+
+
+def test_tab_moves_from_the_search_through_the_list_to_the_lead(server, controller, qtbot):
+    lead = server.add_lead("Ann Able")
+    window = sign_in(controller, qtbot)
+    window.open_lead(lead)
+    inbox = window.inbox
+    qtbot.waitUntil(lambda: inbox.detail.lead is not None, timeout=3000)
+    qtbot.waitUntil(lambda: inbox.model.total == 1 and not inbox.empty.empty, timeout=3000)
+    chain = [inbox.search]
+    widget = inbox.search
+    for _ in range(4):
+        widget = widget.nextInFocusChain()
+        while not (widget.focusPolicy() & Qt.FocusPolicy.TabFocus) or not widget.isVisible():
+            widget = widget.nextInFocusChain()
+        chain.append(widget)
+    assert chain == [inbox.search, inbox.filter, inbox.order, inbox.list, inbox.detail.reply_button]
