@@ -234,6 +234,23 @@ class ApiClient:
         body = {"email": email, "full_name": full_name, "role": "staff"}
         return dict(await self.json("POST", f"{OWNER}/team/invites", json=body))
 
+    async def upload_logo(self, name: str, data: bytes, content_type: str) -> BusinessOut:
+        files = {"file": (name, data, content_type)}
+        return BusinessOut.model_validate(
+            await self.json("POST", f"{OWNER}/business/logo", files=files)
+        )
+
+    async def public_bytes(self, url: str) -> bytes:
+        """A public file the server links to (a logo), by its absolute URL."""
+        response = await self._send("GET", url)
+        raise_for_error(response)
+        return response.content
+
+    async def set_member_active(self, member_id: str, active: bool) -> dict[str, Any]:
+        """Reactivate or deactivate a team member (owners only)."""
+        action = "reactivate" if active else "deactivate"
+        return dict(await self.json("POST", f"{OWNER}/team/{member_id}/{action}"))
+
     async def metrics(self) -> OwnerMetrics:
         return OwnerMetrics.model_validate(await self.json("GET", f"{OWNER}/metrics"))
 

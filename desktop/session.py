@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -33,6 +34,14 @@ if TYPE_CHECKING:
     from desktop.sync import SyncEngine, SyncStatus
 
 log = logging.getLogger(__name__)
+
+
+LOGO_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+}
 
 
 class Session(QObject):
@@ -57,6 +66,7 @@ class Session(QObject):
     business_failed = Signal(object)
     qr_ready = Signal(bytes)
     team_ready = Signal(list)
+    logo_ready = Signal(bytes)
     failed = Signal(object)  # DesktopError of a one-off call
     follow_up_failed = Signal(str, object)  # lead id, DesktopError
     auth_failed = Signal(object)
@@ -382,6 +392,27 @@ class Session(QObject):
     def invite_member(self, email: str, full_name: str) -> None:
         async def work() -> list[Any]:
             await self.api.invite_member(email, full_name)
+            return await self.api.team()
+
+        self._run(work(), self.team_ready.emit, self.business_failed.emit)
+
+    def load_logo(self, url: str) -> None:
+        self._run(self._with_api(lambda api: api.public_bytes(url)), self.logo_ready.emit)
+
+    def upload_logo(self, path: str) -> None:
+        """Send the image at ``path`` as the business's logo (the server checks it)."""
+
+        async def work() -> Any:
+            file = Path(path)
+            data = file.read_bytes()  # noqa: ASYNC240 - the service thread may block
+            kind = LOGO_TYPES.get(file.suffix.lower(), "application/octet-stream")
+            return await self.api.upload_logo(file.name, data, kind)
+
+        self._run(work(), self.business_ready.emit, self.business_failed.emit)
+
+    def set_member_active(self, member_id: str, active: bool) -> None:
+        async def work() -> list[Any]:
+            await self.api.set_member_active(member_id, active)
             return await self.api.team()
 
         self._run(work(), self.team_ready.emit, self.business_failed.emit)

@@ -4,7 +4,8 @@ Starts the real server on loopback (SQLite in a temporary folder, the worker and
 on, an SMTP sink), onboards a plumbing business and fills it the way it is really used —
 customers submit the form, the AI answers the safe requests and holds the rest, the owner
 replies, books, writes notes, sends and cancels follow-ups — then signs in to the desktop app
-and saves one PNG per page into ``docs/screenshots/owner-*.png``.
+and saves one PNG per page and theme into ``docs/screenshots/owner-{light,dark}-*.png``, at the
+main window's default size.
 
     xvfb-run -a -s "-screen 0 1440x900x24" .venv/bin/python scripts/screenshots_owner.py
 """
@@ -31,6 +32,8 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 import desktop.ui  # noqa: E402, F401 - Qt WebEngine's settings precede the QApplication
+from desktop.ui.main_window import DEFAULT_SIZE  # noqa: E402
+from desktop.ui.theme import apply_theme  # noqa: E402
 from shared.models.enums import FollowUpState  # noqa: E402
 from tests.desktop_admin.live_server import (  # noqa: E402
     LiveServer,
@@ -40,7 +43,6 @@ from tests.desktop_admin.live_server import (  # noqa: E402
 from tests.server.support import body_text  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-SIZE = (1360, 860)
 OWNER = "olive@harbourplumbing.example"
 PASSWORD = "owner-password-123"
 SERVICES = ["Leak repair", "Boiler service", "Bathroom fitting", "Drain unblocking"]
@@ -327,55 +329,76 @@ def sign_in(app: QApplication, controller, live: LiveServer):
     login.server.setText(live.url)
     login.email.setText(OWNER)
     login.password.setText(PASSWORD)
-    login.resize(460, 220)
-    shoot(app, login, "sign-in")
+    for theme in ("light", "dark"):
+        apply_theme(theme)
+        shoot(app, login, f"{theme}-sign-in")
+    apply_theme("light")
     login.submit.click()
     wait_until(app, lambda: opened)
     window = opened[0]
-    window.resize(*SIZE)
+    window.resize(*DEFAULT_SIZE)
     wait_until(app, lambda: window.status_label.text().endswith("Online"))
     wait_until(app, lambda: window.inbox.model.rowCount() >= 8)
     return window
 
 
 def take_all(app: QApplication, window, live: LiveServer, leads: dict[str, str]) -> None:
+    for theme in ("light", "dark"):
+        apply_theme(theme)
+        take_pages(app, window, leads, theme)
+        sheet = window.show_shortcuts()
+        shoot(app, sheet, f"{theme}-shortcuts")
+        sheet.close()
+    apply_theme("light")
+    take_offline_queue(app, window, live, leads)
+
+
+def take_pages(app: QApplication, window, leads: dict[str, str], theme: str) -> None:
     window.show_page(window.overview)
     wait_until(app, lambda: window.overview.cards["total_leads"].value.text() != "—")
     wait_until(app, lambda: window.overview.needs_action.count() > 0)
-    shoot(app, window, "overview")
+    shoot(app, window, f"{theme}-overview")
 
     inbox, detail = window.inbox, window.inbox.detail
     window.show_page(inbox)
     window.open_lead(leads["Grace O'Neill"])
     wait_until(app, lambda: detail.lead is not None and detail.lead.ai is not None)
-    for number, name in enumerate(("overview", "ai", "messages", "timeline")):
+    for number, name in enumerate(("request", "ai", "conversation", "history")):
         detail.tabs.setCurrentIndex(number)
         settle(app, 0.6)
-        shoot(app, window, f"leads-{name}")
+        shoot(app, window, f"{theme}-leads-{name}")
+    detail.tabs.setCurrentIndex(0)
 
     window.show_page(window.messages)
     wait_until(app, lambda: window.messages.list.count() > 0)
+    window.messages.list.clearSelection()
+    window.messages.show_conversation(None)
+    shoot(app, window, f"{theme}-messages-none-chosen")
     window.messages.list.setCurrentRow(0)
-    shoot(app, window, "messages")
+    shoot(app, window, f"{theme}-messages")
 
     page = window.follow_ups
     window.show_page(page)
     wait_until(app, lambda: "(0)" not in page.tabs.tabText(2))
     page.tabs.setCurrentIndex(2)
     page.lists[FollowUpState.SCHEDULED].setCurrentRow(0)
-    shoot(app, window, "follow-ups")
+    shoot(app, window, f"{theme}-follow-ups")
 
     form = window.form_page
     window.show_page(form)
     wait_until(app, lambda: bool(form.qr_png) and form.preview.view is not None)
     settle(app, 2.5)  # the web view paints after its load
-    shoot(app, window, "my-form")
+    shoot(app, window, f"{theme}-my-form")
 
     window.show_page(window.settings_page)
     wait_until(app, lambda: window.settings_page.business is not None)
     wait_until(app, lambda: window.settings_page.team.count() > 0)
-    shoot(app, window, "settings")
+    shoot(app, window, f"{theme}-settings")
+    window.show_page(window.inbox)
 
+
+def take_offline_queue(app: QApplication, window, live: LiveServer, leads: dict[str, str]) -> None:
+    inbox, detail = window.inbox, window.inbox.detail
     # The offline queue: a reply the server refused (no email address), then the server gone
     # and two changes waiting for it.
     window.show_page(inbox)
@@ -392,7 +415,7 @@ def take_all(app: QApplication, window, live: LiveServer, leads: dict[str, str])
     session.set_status(leads["Lukas Novak"], "booked")
     detail.tabs.setCurrentIndex(2)
     wait_until(app, lambda: session.queued_count == 2)
-    shoot(app, window, "offline-queue")
+    shoot(app, window, "light-offline-queue")
 
 
 def main() -> int:
@@ -402,7 +425,6 @@ def main() -> int:
         tmp = Path(folder)
         os.environ["LEADFLOW_DESKTOP_DATA_DIR"] = str(tmp / "desktop")
         app = QApplication(sys.argv)
-        app.setStyle("Fusion")
         from desktop.ui.controller import AppController
 
         live = start_live_server(

@@ -19,6 +19,8 @@ from desktop.ui.admin import AdminConsole
 from desktop.ui.admin_window import AdminWindow
 from desktop.ui.login import NO_KEYRING, LoginDialog, keyring_note
 from desktop.ui.main_window import MainWindow
+from desktop.ui.models import use_readable_locale
+from desktop.ui.theme import apply_theme
 
 SUPER_ADMIN = "super_admin"
 NO_BUSINESS = "This account has no business yet. Accept your invite, then sign in again."
@@ -48,6 +50,8 @@ class AppController(QObject):
         self.secrets = SecretStore()
         self.transport = transport
         self.settings = settings or QSettings("LeadFlow", "LeadFlow")
+        apply_theme(str(self.settings.value("appearance/theme", "system")))
+        use_readable_locale()
         self.poll_s = poll_s
         self.modal_login = modal_login
         self.signin = SignIn(self.service, self.secrets, transport)
@@ -88,9 +92,10 @@ class AppController(QObject):
     def show_login(self, account: Account | None = None, note: str = "") -> None:
         self.login = LoginDialog(
             self.signin,
-            account.server_url if account else "http://127.0.0.1:8000",
+            account.server_url if account else "",
             account.email if account else "",
             note,
+            settings=self.settings,
         )
         self.login.accepted.connect(self._login_accepted)
         self.login.rejected.connect(self._login_dismissed)

@@ -114,6 +114,14 @@ class InboxPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
+        # Keyboard order: search, what to show, the order, the list, then the open lead.
+        for first, then in (
+            (self.search, self.filter),
+            (self.filter, self.order),
+            (self.order, self.list),
+            (self.list, self.detail.reply_button),
+        ):
+            QWidget.setTabOrder(first, then)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(120)

@@ -34,6 +34,7 @@ from desktop.ui.widgets.empty import EmptyState
 from desktop.ui.widgets.facts import Facts, plain_label
 from shared.models.enums import (
     AnalysisStatus,
+    BlockedTopic,
     CommStatus,
     GateReason,
     Intent,
@@ -59,6 +60,18 @@ STATUS_MENU = (
 def urgency_text(lead: LeadDetail) -> str:
     """The lead's urgency, from the lead alone (the inbox and the banner read the same)."""
     return f"{lead.urgency.label} urgency" if lead.urgency else ""
+
+
+def tag_text(tags: list[str]) -> str:
+    """The AI's tags in words: a vocabulary value reads as its label, and urgency (shown on
+    its own row) is not repeated."""
+    words = []
+    for tag in tags:
+        if tag.startswith("urgency_"):
+            continue
+        text = label(Intent, tag) or label(BlockedTopic, tag) or tag.replace("_", " ")
+        words.append(text[:1].upper() + text[1:])
+    return ", ".join(words)
 
 
 def verdict(lead: LeadDetail) -> str:
@@ -316,7 +329,7 @@ class LeadDetailPanel(QWidget):
                 ("Summary", ai.summary),
                 ("Intent", label(Intent, ai.intent, "Other")),
                 ("Urgency", urgency_text(lead)),
-                ("Tags", ", ".join(ai.tags)),
+                ("Tags", tag_text(ai.tags)),
                 ("Next step", ai.next_step),
                 ("Confidence", f"{ai.confidence_score:.0%}"),
                 ("Topics only you answer", ", ".join(t.label for t in ai.blocked_topics)),

@@ -6,16 +6,20 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QSplitter,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -23,12 +27,18 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.follow_ups import FollowUpsPage
 from desktop.ui.form_page import FormPage
+from desktop.ui.icons import icon
 from desktop.ui.inbox import InboxPage
 from desktop.ui.messages_page import MessagesPage
 from desktop.ui.outbox_panel import OutboxPanel
 from desktop.ui.overview import OverviewPage
 from desktop.ui.settings_page import SettingsPage, setting_on
+from desktop.ui.shortcuts import ShortcutsSheet
+from desktop.ui.theme import GRID
 from desktop.ui.tray import InAppBanner, TrayNotifier, app_icon
+
+NAV_WIDTH = 184
+DEFAULT_SIZE = (1200, 780)  # the first start's window; later starts restore the last one
 
 STATUS_TEXT = {"online": "● Online", "offline": "○ Offline", "syncing": "↻ Syncing"}
 
@@ -65,41 +75,64 @@ class MainWindow(QMainWindow):
         self.form_page = FormPage(session)
         self.settings_page = SettingsPage(session, self.settings)
         self.pages = [
-            ("Overview", self.overview),
-            ("Leads", self.inbox),
-            ("Messages", self.messages),
-            ("Follow-ups", self.follow_ups),
-            ("My form", self.form_page),
-            ("Settings", self.settings_page),
+            ("Overview", "overview", self.overview),
+            ("Leads", "leads", self.inbox),
+            ("Messages", "messages", self.messages),
+            ("Follow-ups", "follow_ups", self.follow_ups),
+            ("My form", "form", self.form_page),
+            ("Settings", "settings", self.settings_page),
         ]
         self.nav = QListWidget()
-        self.nav.setMaximumWidth(170)
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Pages")
+        self.nav.setFixedWidth(NAV_WIDTH)
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setFrameShape(QFrame.Shape.NoFrame)
         self.stack = QStackedWidget()
-        for label, page in self.pages:
-            self.nav.addItem(label)
+        for number, (label, icon_name, page) in enumerate(self.pages):
+            item = QListWidgetItem(icon(icon_name), label)
+            item.setToolTip(f"{label} (Ctrl+{number + 1})")
+            self.nav.addItem(item)
             self.stack.addWidget(page)
         self.admin_console: QWidget | None = None
         self._make_admin_console = admin_console
         self.admin_row = -1
         if admin_console is not None:
             self.admin_row = self.nav.count()
-            self.nav.addItem("Admin console")
+            self.nav.addItem(QListWidgetItem(icon("admin"), "Admin console"))
             self.stack.addWidget(QWidget())  # replaced by the console when first shown
         self.outbox = OutboxPanel(session)
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
-        centre_layout.setContentsMargins(4, 4, 4, 4)
+        centre_layout.setContentsMargins(4 * GRID, 4 * GRID, 4 * GRID, 2 * GRID)
+        centre_layout.setSpacing(2 * GRID)
         centre_layout.addWidget(self.banner)
         centre_layout.addWidget(self.stack, 1)
         centre_layout.addWidget(self.outbox)
-        splitter = QSplitter()
-        splitter.addWidget(self.nav)
-        splitter.addWidget(centre)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([self.nav.maximumWidth(), 1100])  # no gap right of the navigation
-        self.setCentralWidget(splitter)
+        product = QLabel("LeadFlow")
+        product.setProperty("role", "title")
+        business = QLabel(account.business.name if account.business else "")
+        business.setTextFormat(Qt.TextFormat.PlainText)
+        business.setProperty("role", "caption")
+        business.setWordWrap(True)
+        sidebar = QWidget()
+        sidebar.setObjectName("sidebar")
+        sidebar_layout = QVBoxLayout(sidebar)
+        sidebar_layout.setContentsMargins(3 * GRID, 4 * GRID, 2 * GRID, 2 * GRID)
+        sidebar_layout.setSpacing(GRID)
+        sidebar_layout.addWidget(product)
+        sidebar_layout.addWidget(business)
+        sidebar_layout.addSpacing(2 * GRID)
+        sidebar_layout.addWidget(self.nav, 1)
+        body = QWidget()
+        body_layout = QHBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.setSpacing(0)
+        body_layout.addWidget(sidebar)
+        body_layout.addWidget(centre, 1)
+        self.setCentralWidget(body)
         self._build_toolbar()
+        self._build_menus()
         self.status_label = QLabel(STATUS_TEXT["offline"])
         self.last_sync = QLabel("")
         self.unread_label = QLabel("")
@@ -118,22 +151,52 @@ class MainWindow(QMainWindow):
         session.notify.connect(self.notifier.show)
         self.notifier.open_lead.connect(self.open_lead)
         self.notifier.show_window.connect(self.bring_to_front)
-        for keys, slot in (
-            ("Ctrl+F", self.find),
-            ("Ctrl+N", self.inbox.next_unread),
-            ("Ctrl+R", self.reply),
-        ):
+        for keys, _text, slot in self.shortcut_slots():
             QShortcut(QKeySequence(keys), self, activated=slot)
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1200, 780)
+            self.resize(*DEFAULT_SIZE)
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
         row = int(str(self.settings.value("window/page", 1)))
         self.nav.setCurrentRow(row if 0 <= row < self.nav.count() else 1)
+
+    def shortcut_slots(self) -> list[tuple[str, str, Callable[[], None]]]:
+        """Every keyboard shortcut of the window: keys, what it does, and its slot (the
+        Help → Keyboard shortcuts sheet lists the same)."""
+        pages: list[tuple[str, str, Callable[[], None]]] = [
+            (f"Ctrl+{n + 1}", f"Go to {label}", lambda n=n: self.nav.setCurrentRow(n))
+            for n, (label, _icon, _page) in enumerate(self.pages)
+        ]
+        return [
+            ("Ctrl+F", "Search leads", self.find),
+            ("Ctrl+N", "Open the next unread lead", self.inbox.next_unread),
+            ("Ctrl+R", "Reply to the open lead", self.reply),
+            *pages,
+        ]
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "shortcuts_action"):
+            self._tint_icons()
+        super().changeEvent(event)
+
+    def _tint_icons(self) -> None:
+        """Icons are drawn in the palette's colours: a theme switch redraws them."""
+        for number, (_label, name, _page) in enumerate(self.pages):
+            item = self.nav.item(number)
+            if item is not None:
+                item.setIcon(icon(name))
+        if self.admin_row >= 0 and (item := self.nav.item(self.admin_row)) is not None:
+            item.setIcon(icon("admin"))
+        for action, name in (
+            (self.sync_action, "sync"),
+            (self.sign_out_action, "sign_out"),
+            (self.shortcuts_action, "keyboard"),
+        ):
+            action.setIcon(icon(name))
 
     def load(self) -> None:
         """Fill the pages from the local copy (call once the session has started: the
@@ -157,14 +220,41 @@ class MainWindow(QMainWindow):
             lambda i: self.switch_business.emit(self.business_box.itemData(i))
         )
         toolbar.addWidget(self.business_box)
-        self.sync_action = QAction("Sync now", self)
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        self.sync_action = QAction(icon("sync"), "Sync now", self)
+        self.sync_action.setToolTip("Fetch what changed on the server now")
         self.sync_action.triggered.connect(self.session.sync_now)
         toolbar.addAction(self.sync_action)
-        self.sign_out_action = QAction("Sign out", self)
+        self.sign_out_action = QAction(icon("sign_out"), "Sign out", self)
         self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self.sign_out_action.setToolTip("Sign out (Ctrl+Shift+L)")
         self.sign_out_action.triggered.connect(self.ask_sign_out)
         toolbar.addAction(self.sign_out_action)
+
+    def _build_menus(self) -> None:
+        help_menu = self.menuBar().addMenu("&Help")
+        self.shortcuts_action = QAction(icon("keyboard"), "Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcut(QKeySequence("F1"))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+
+    def show_shortcuts(self) -> QDialog:
+        """The sheet of every shortcut (Help → Keyboard shortcuts, or F1); not modal."""
+        sheet = ShortcutsSheet(
+            [(keys, text) for keys, text, _slot in self.shortcut_slots()]
+            + [
+                ("Ctrl+Enter", "Send the reply being written"),
+                ("Ctrl+Shift+L", "Sign out"),
+                ("F1", "This sheet"),
+            ],
+            self,
+        )
+        sheet.show()
+        return sheet
 
     # -- navigation -----------------------------------------------------------------------------
 
@@ -175,13 +265,13 @@ class MainWindow(QMainWindow):
             self.show_admin_console()
             return
         self.stack.setCurrentIndex(row)
-        page = self.pages[row][1]
+        page = self.pages[row][2]
         refresh = getattr(page, "refresh", None)
         if refresh is not None:
             refresh()
 
     def show_page(self, widget: QWidget) -> None:
-        self.nav.setCurrentRow([p for _, p in self.pages].index(widget))
+        self.nav.setCurrentRow([p for _, _, p in self.pages].index(widget))
 
     def show_admin_console(self) -> QWidget | None:
         if self._make_admin_console is None:

@@ -37,6 +37,15 @@ def bold() -> QFont:
     return font
 
 
+def use_readable_locale() -> None:
+    """Dates and times follow the system locale; a system without one (the "C" locale)
+    would show "7 12 2026 04:45", so it gets English day-month-year formats instead."""
+    if QLocale.system().language() == QLocale.Language.C:
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
+    else:
+        QLocale.setDefault(QLocale.system())
+
+
 def short_time(value: str) -> str:
     """Today's time, else the date, in the system locale's short formats."""
     try:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QPainter
+from PySide6.QtCore import QDate, QEvent, QLocale, Qt
+from PySide6.QtGui import QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -21,6 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.queries import LeadRow
+from desktop.ui.theme import is_dark, set_role
+from desktop.ui.widgets.empty import EmptyState
+from shared.models.enums import Urgency, label
 
 if TYPE_CHECKING:
     from shared.models.leads import OwnerMetrics
@@ -36,14 +40,32 @@ KPIS = (
 )
 
 
+def integer_step(top: int) -> int:
+    """A whole-number tick step that gives at most ~10 ticks up to ``top``."""
+    step, factors = 1, (2, 2.5, 2)  # 1, 2, 5, 10, 20, 50, …
+    n = 0
+    while top / step > 10:
+        step = int(step * factors[n % 3])
+        n += 1
+    return step
+
+
+def short_day(iso_date: str) -> str:
+    """``2026-12-06`` as the locale's day and month, e.g. "6 Dec"."""
+    try:
+        day = date.fromisoformat(iso_date)
+    except ValueError:
+        return iso_date
+    return QLocale().toString(QDate(day.year, day.month, day.day), "d MMM")
+
+
 class KpiCard(QFrame):
     def __init__(self, title: str) -> None:
         super().__init__()
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.value = QLabel("—")
-        self.value.setStyleSheet("font-size: 26px; font-weight: 600")
+        self.setObjectName("card")
+        self.value = set_role(QLabel("—"), "title")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(title))
+        layout.addWidget(set_role(QLabel(title), "muted"))
         layout.addWidget(self.value)
 
 
@@ -60,10 +82,12 @@ class OverviewPage(QWidget):
         self.chart = QChart()
         self.chart.setTitle("Leads per day (14 days)")
         self.chart.legend().hide()
+        self._theme_chart()
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(220)
         self.needs_action = QListWidget()
+        self.needs_action.setAccessibleName("Needs action")
         self.needs_action.itemActivated.connect(
             lambda item: open_lead(item.data(Qt.ItemDataRole.UserRole))
         )
@@ -79,8 +103,8 @@ class OverviewPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
         layout.addWidget(self.chart_view, 1)
-        layout.addWidget(QLabel("Needs action (new, not yet answered):"))
-        layout.addWidget(self.needs_action, 1)
+        layout.addWidget(set_role(QLabel("Needs action: new, not yet answered"), "section"))
+        layout.addWidget(EmptyState(self.needs_action, "Nothing waits for you. Well done."), 1)
         layout.addLayout(link)
         layout.addWidget(self.note)
         session.metrics_ready.connect(self.show_metrics)
@@ -109,14 +133,38 @@ class OverviewPage(QWidget):
         series.append(bars)
         self.chart.addSeries(series)
         days = QBarCategoryAxis()
-        days.append([day.date[5:] for day in metrics.daily])
+        days.append([short_day(day.date) for day in metrics.daily])
         values = QValueAxis()
+        top = max([d.count for d in metrics.daily] + [1])
         values.setLabelFormat("%d")
-        values.setRange(0, max([d.count for d in metrics.daily] + [1]))
+        # Ticks at whole numbers: a tick per lead up to 10, else a round step (counts are
+        # whole, so "0, 1, 2, 3, 5" evenly spaced would misstate the scale).
+        step = integer_step(top)
+        values.setRange(0, step * -(-top // step))
+        values.setTickType(QValueAxis.TickType.TicksDynamic)
+        values.setTickAnchor(0)
+        values.setTickInterval(step)
         self.chart.addAxis(days, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(days)
         series.attachAxis(values)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "chart"):
+            self._theme_chart()
+        super().changeEvent(event)
+
+    def _theme_chart(self) -> None:
+        """The chart in the window's colours (Qt Charts does not follow the palette)."""
+        palette = self.palette()
+        self.chart.setTheme(
+            QChart.ChartTheme.ChartThemeDark
+            if is_dark(palette)
+            else QChart.ChartTheme.ChartThemeLight
+        )
+        self.chart.setBackgroundBrush(palette.brush(QPalette.ColorRole.Base))
+        self.chart.setTitleBrush(palette.brush(QPalette.ColorRole.Text))
+        self.chart.legend().hide()
 
     def _on_rows(self, token: int, rows: list[LeadRow]) -> None:
         if token != self.NEEDS_ACTION_TOKEN:
@@ -125,9 +173,9 @@ class OverviewPage(QWidget):
         for row in rows:
             if row.comm_status in ("owner_replied", "ai_replied"):
                 continue
+            urgency = f" · {label(Urgency, row.urgency)} urgency" if row.urgency == "high" else ""
             item = QListWidgetItem(
-                f"{row.customer_name} — {row.service_needed or 'request'}"
-                f" ({row.urgency or 'normal'})"
+                f"{row.customer_name} — {row.service_needed or 'Request'}{urgency}"
             )
             item.setData(Qt.ItemDataRole.UserRole, row.id)
             self.needs_action.addItem(item)

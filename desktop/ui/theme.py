@@ -86,11 +86,23 @@ DARK = {
 }
 
 
-def palette_of(theme: str) -> QPalette:
-    """The palette of ``light`` or ``dark``; the style's own palette for ``system``."""
+def resolved(theme: str) -> str:
+    """``light`` or ``dark``: ``system`` follows the desktop's colour scheme."""
+    if theme in ("light", "dark"):
+        return theme
     app = QApplication.instance()
-    if theme not in ("light", "dark"):
-        return app.style().standardPalette() if isinstance(app, QApplication) else QPalette()
+    if isinstance(app, QApplication):
+        from PySide6.QtCore import Qt
+
+        if app.styleHints().colorScheme() == Qt.ColorScheme.Dark:
+            return "dark"
+    return "light"
+
+
+def palette_of(theme: str) -> QPalette:
+    """The palette of ``light``, ``dark`` or ``system`` (whichever of the two the desktop
+    prefers)."""
+    theme = resolved(theme)
     palette = QPalette()
     for role, colour in (LIGHT if theme == "light" else DARK).items():
         palette.setColor(role, QColor(colour))
@@ -154,12 +166,18 @@ STYLE_SHEET = """
 QLabel[role="title"] { font-size: 15pt; font-weight: 600; }
 QLabel[role="section"] { font-size: 11.5pt; font-weight: 600; }
 QLabel[role="caption"] { font-size: 8.5pt; color: palette(placeholder-text); }
+QLabel[role="error"] { color: palette(bright-text); }
 QLabel[role="muted"], QLabel#empty-state { color: palette(placeholder-text); }
 QLabel#empty-state { font-size: 11pt; padding: 24px; }
 QListWidget#navigation { border: none; background: palette(window); padding: 8px 4px; }
 QListWidget#navigation::item { padding: 8px 8px; border-radius: 6px; margin: 1px 0; }
 QListWidget#navigation::item:selected { background: palette(highlight);
     color: palette(highlighted-text); }
+QListWidget#cards { border: none; background: palette(window); }
+QListWidget#cards::item { background: palette(base); border: 1px solid palette(midlight);
+    border-radius: 8px; padding: 8px 10px; }
+QListWidget#cards::item:selected { background: palette(highlight);
+    color: palette(highlighted-text); border-color: palette(highlight); }
 QFrame#card { background: palette(base); border: 1px solid palette(midlight);
     border-radius: 8px; }
 QWidget#banner { background: palette(alternate-base); border: 1px solid palette(mid);

@@ -19,39 +19,48 @@ from PySide6.QtWidgets import (
 
 from desktop.queries import ThreadItem
 from desktop.ui.models import short_time
+from desktop.ui.theme import is_dark, tone_colours
+from shared.models.enums import MessageType, label
 
+# Who wrote each kind of message, as the owner reads it; automatic mails say so.
 WHO = {
     "customer_message": "Customer",
-    "acknowledgement": "Acknowledgement",
-    "auto_reply": "AI reply",
-    "ai_draft": "AI draft (not sent)",
+    "acknowledgement": "Automatic · acknowledgement",
+    "auto_reply": "Automatic · AI reply",
+    "ai_draft": "Suggested reply · not sent",
     "owner_reply": "You",
-    "follow_up": "Follow-up",
-    "note": "Note (internal)",
+    "follow_up": "Automatic · follow-up",
+    "note": "Internal note · only your team sees it",
 }
 DELIVERY = {
-    "queued": "queued",
+    "queued": "waiting to send",
     "rejected": "not sent",
     "sent": "sent",
-    "failed": "failed",
-    "bounced": "bounced",
+    "failed": "not delivered",
+    "bounced": "bounced back",
     "received": "",
     "internal": "",
 }
+# The tone of each side's bubble (``theme.tone_colours``): the customer's grey, yours blue,
+# internal notes yellow.
+TONE = {"inbound": "grey", "outbound": "blue", "internal": "yellow"}
 
 
 RESEND = "resend:"  # the link scheme of a message's "Resend" action
 
 
 class ThreadView(QTextBrowser):
-    """Renders a thread; queued and rejected items say so, rejected ones offer their reason,
-    and a mail that failed or bounced offers "Resend" (emits ``resend`` with the message id)."""
+    """A thread as a conversation: the customer on the left, you on the right, automatic mails
+    marked, internal notes visibly internal; queued and rejected items say so, with the reason,
+    and a mail that failed or bounced offers "Resend" (emits ``resend`` with the message id).
+    Every message is escaped: a customer's text is shown as typed, never as markup."""
 
     resend = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setOpenLinks(False)
+        self.setAccessibleName("Conversation")
         self.items: list[ThreadItem] = []
         self.anchorClicked.connect(self._on_link)
 
@@ -62,30 +71,34 @@ class ThreadView(QTextBrowser):
 
     def set_items(self, items: list[ThreadItem]) -> None:
         self.items = items
+        dark = is_dark(self.palette())
         parts = []
         for item in items:
             message = item.message
-            who = WHO.get(message.type.value, message.type.value)
-            state = DELIVERY.get(item.delivery, item.delivery)
-            badge = f" · <b>{html.escape(state)}</b>" if state else ""
+            direction = message.direction.value
+            who = WHO.get(message.type.value, label(MessageType, message.type.value, "Message"))
+            state = DELIVERY.get(item.delivery, "")
+            meta = f"{html.escape(who)} · {html.escape(short_time(message.created_at.isoformat()))}"
+            if state:
+                meta += f" · <b>{html.escape(state)}</b>"
             if item.error:
-                badge += f" — {html.escape(item.error)}"
+                meta += f" — {html.escape(item.error)}"
             if item.delivery in ("failed", "bounced"):
-                badge += f' · <a href="{RESEND}{message.id}">Resend</a>'
-            align = "right" if message.direction.value == "outbound" else "left"
-            shade = {
-                "inbound": "rgba(128,128,128,0.2)",
-                "outbound": "rgba(58,123,213,0.2)",
-                "internal": "rgba(240,173,78,0.2)",
-            }[message.direction.value]
+                meta += f' · <a href="{RESEND}{message.id}">Resend</a>'
+            background, foreground = tone_colours(TONE.get(direction, "grey"), dark)
             body = html.escape(message.content).replace("\n", "<br>")
-            parts.append(
-                f'<table width="100%"><tr><td align="{align}">'
-                f'<div style="background:{shade}; padding:6px; margin:4px">'
-                f"<small>{html.escape(who)} · {short_time(message.created_at.isoformat())}"
-                f"{badge}</small><br>{body}</div></td></tr></table>"
+            bubble = (
+                f'<td width="78%" bgcolor="{background.name()}" style="padding:8px">'
+                f'<span style="color:{foreground.name()}; font-size:small">{meta}</span><br>'
+                f"{body}</td>"
             )
-        self.setHtml("".join(parts) or "<i>No messages yet.</i>")
+            spacer = '<td width="22%"></td>'
+            row = spacer + bubble if direction == "outbound" else bubble + spacer
+            parts.append(
+                f'<table width="100%" cellspacing="0" cellpadding="0" style="margin:6px 0">'
+                f"<tr>{row}</tr></table>"
+            )
+        self.setHtml("".join(parts) or "<p><i>No messages yet.</i></p>")
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
 
@@ -104,8 +117,11 @@ class Composer(QWidget):
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText("Write a reply to the customer… (Ctrl+Enter sends)")
         self.editor.setMaximumHeight(110)
+        self.editor.setAccessibleName("Reply")
         self.send_button = QPushButton("Send")
-        self.note_button = QPushButton("Add note")
+        self.send_button.setToolTip("E-mail the reply to the customer (Ctrl+Enter)")
+        self.note_button = QPushButton("Save as note")
+        self.note_button.setToolTip("Keep the text as an internal note: nothing is e-mailed")
         self.hint = QLabel("")
         buttons = QHBoxLayout()
         buttons.addWidget(self.hint, 1)
@@ -117,10 +133,17 @@ class Composer(QWidget):
         layout.addLayout(buttons)
         self.send_button.clicked.connect(self._send)
         self.note_button.clicked.connect(self._note)
+        self.editor.textChanged.connect(self._enable)
+        self._enable()
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(keys), self.editor)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(self._send)
+
+    def _enable(self) -> None:
+        written = bool(self.editor.toPlainText().strip())
+        self.send_button.setEnabled(written)
+        self.note_button.setEnabled(written)
 
     def _take(self) -> str:
         text = self.editor.toPlainText().strip()

@@ -43,6 +43,8 @@ BUSINESS_FIELDS = (
     "auto_reply_threshold",
     "facts",
     "timezone",
+    "follow_up_enabled",
+    "follow_up_delay_h",
 )
 FORM_FIELDS = ("slug", "title", "description", "success_message", "services", "active")
 
@@ -199,6 +201,7 @@ async def update_business(
         "owner_approval_required",
         "auto_reply_threshold",
         "timezone",
+        "follow_up_enabled",
     ):
         if required in values and values[required] is None:
             values.pop(required)

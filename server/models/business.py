@@ -33,6 +33,9 @@ class Business(IdMixin, TimestampMixin, SyncedMixin, Base):
     auto_reply_threshold: Mapped[float] = mapped_column(Float, nullable=False, default=0.75)
     facts: Mapped[str | None] = mapped_column(Text)
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
+    # The automatic follow-up: on or off, and its delay (hours; None: LEADFLOW_FOLLOW_UP_DELAY_H).
+    follow_up_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    follow_up_delay_h: Mapped[float | None] = mapped_column(Float)
 
     @property
     def business_id(self) -> uuid.UUID:

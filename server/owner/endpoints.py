@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks, File, UploadFile
 
+from server.admin import logos
 from server.auth.deps import Scope
 from server.businesses import service as businesses
 from server.deps import Ctx, Session
@@ -24,6 +26,8 @@ OWNER_ONLY_BUSINESS_FIELDS = {
     "auto_reply_threshold",
     "brand_color",
     "contact_email",
+    "follow_up_enabled",
+    "follow_up_delay_h",
 }
 
 
@@ -60,6 +64,23 @@ async def update_business(
     return businesses.business_out(
         ctx.settings, business, await businesses.get_form(session, scope.business_id)
     )
+
+
+@router.post("/business/logo", response_model=BusinessOut)
+async def upload_logo(
+    scope: Scope,
+    ctx: Ctx,
+    session: Session,
+    background: BackgroundTasks,
+    file: Annotated[UploadFile, File(description="PNG, JPEG or WebP, at most 2 MB")],
+) -> BusinessOut:
+    """Set the business's logo (owners only; stored as a cleaned PNG, SVG refused)."""
+    scope.require_owner("change the logo")
+    data = await file.read(logos.MAX_LOGO_BYTES + 1)
+    old = await logos.replace_logo(session, ctx.data_dir, scope.user, scope.business, data)
+    background.add_task(logos.remove, ctx.data_dir, old)  # runs after the commit
+    form = await businesses.get_form(session, scope.business_id)
+    return businesses.business_out(ctx.settings, scope.business, form)
 
 
 @router.get("/form", response_model=FormOut)

@@ -395,19 +395,27 @@ def decide_and_act(
         else [],
     )
     audit.record(session, "lead.owner_alerted", business_id=business.id, lead_id=lead.id)
-    if lead.customer_email and not human_acted and not facts.follow_up_pending:
-        schedule_follow_up(ctx, session, lead)
+    if (
+        business.follow_up_enabled
+        and lead.customer_email
+        and not human_acted
+        and not facts.follow_up_pending
+    ):
+        schedule_follow_up(ctx, session, lead, business.follow_up_delay_h)
     return decision
 
 
-def schedule_follow_up(ctx: ServerContext, session: Session, lead: Lead) -> None:
-    """A follow-up ``LEADFLOW_FOLLOW_UP_DELAY_H`` from now (the caller checked none is pending)."""
+def schedule_follow_up(
+    ctx: ServerContext, session: Session, lead: Lead, delay_h: float | None = None
+) -> None:
+    """A follow-up ``delay_h`` hours from now (the business's delay; without one,
+    ``LEADFLOW_FOLLOW_UP_DELAY_H``); the caller checked none is pending."""
     follow_up = FollowUp(
         id=uuid.uuid4(),
         business_id=lead.business_id,
         lead_id=lead.id,
         status=FollowUpStatus.SCHEDULED.value,
-        scheduled_at=utcnow() + timedelta(hours=ctx.settings.follow_up_delay_h),
+        scheduled_at=utcnow() + timedelta(hours=delay_h or ctx.settings.follow_up_delay_h),
     )
     session.add(follow_up)
     audit.record(

@@ -56,6 +56,8 @@ class BusinessUpdate(BaseModel):
     auto_reply_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     facts: str | None = Field(default=None, max_length=2000)
     timezone: str | None = Field(default=None, max_length=64)
+    follow_up_enabled: bool | None = None
+    follow_up_delay_h: float | None = Field(default=None, ge=1, le=24 * 60)
 
 
 class BusinessStatusUpdate(BaseModel):
@@ -80,6 +82,8 @@ class BusinessOut(BaseModel):
     auto_reply_threshold: float
     facts: str | None
     timezone: str
+    follow_up_enabled: bool = True
+    follow_up_delay_h: float | None = None  # None: the server's default delay
     created_at: datetime
     updated_at: datetime
     form_slug: str | None = None

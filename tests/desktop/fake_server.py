@@ -38,6 +38,7 @@ class FakeOwnerServer:
         self.events_enabled = True
         self.event_queues: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[int]]] = []
         self.reject_types: dict[str, str] = {}
+        self.member_role = "owner"  # the signed-in user's role in the business
         self.business_id = BUSINESS_ID
         self.put(
             "business",
@@ -266,7 +267,7 @@ class FakeOwnerServer:
                     {
                         "business_id": BUSINESS_ID,
                         "business_name": "Sparkle Cleaning",
-                        "role": "owner",
+                        "role": self.member_role,
                     }
                 ],
             },

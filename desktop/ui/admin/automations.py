@@ -10,6 +10,8 @@ from PySide6.QtGui import QBrush, QColor
 
 from desktop.ui.admin.common import error_text, words
 from desktop.ui.admin.table import Index, ListPage, RecordTableModel
+from shared.models.enums import BusinessStatus
+from shared.models.enums import label as label_of
 
 SWITCHES = {
     "smart_auto_reply": "Smart auto-reply",
@@ -57,7 +59,7 @@ class AutomationModel(RecordTableModel):
             return ""
         values = {
             self.BUSINESS: row.business_name,
-            self.STATUS: words(row.business_status),
+            self.STATUS: label_of(BusinessStatus, row.business_status, words(row.business_status)),
             self.THRESHOLD: f"{row.auto_reply_threshold:.2f}",
             self.LEADS: str(row.lead_count),
         }

@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMenu, QPushButton, QWidge
 
 from desktop.ui.admin.common import Dialogs, words
 from desktop.ui.admin.table import ListPage, RecordTableModel, iso, when
+from shared.models.enums import BusinessStatus
+from shared.models.enums import label as label_of
 
 STATUSES = ["pending", "active", "paused", "archived"]
 
@@ -23,7 +25,7 @@ class BusinessModel(RecordTableModel):
     def display(self, row: Any, column: int) -> str:
         values = (
             row.name,
-            words(row.status),
+            label_of(BusinessStatus, row.status, words(row.status)),
             row.industry or "",
             row.contact_email,
             f"/forms/{row.form_slug}" if row.form_slug else "no form",

@@ -33,7 +33,7 @@ PAGE_NAMES = (
     "Automations",
     "Emails",
     "Audit log",
-    "Settings",
+    "Health",
 )
 
 

@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QWidget
 from desktop.ui.admin.common import Dialogs, words
 from desktop.ui.admin.records import BusinessCombo
 from desktop.ui.admin.table import ListPage, RecordTableModel, iso, when
+from shared.models.enums import BusinessStatus, MemberRole
+from shared.models.enums import label as label_of
 
 
 class OwnerModel(RecordTableModel):
@@ -21,9 +23,9 @@ class OwnerModel(RecordTableModel):
         values = (
             row.full_name,
             row.email,
-            words(row.role),
+            label_of(MemberRole, row.role, words(row.role)),
             words(row.status),
-            f"{row.business_name} ({row.business_status})",
+            f"{row.business_name} ({label_of(BusinessStatus, row.business_status, 'unknown')})",
             when(row.last_login_at) or "never",
             when(row.created_at),
         )

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSplitter, Q
 from desktop.ui.admin.common import Dialogs, when, words
 from desktop.ui.admin.export_bar import ExportBar
 from desktop.ui.admin.table import ListPage, RecordTableModel, iso
+from shared.models.enums import CommStatus, EmailKind, EmailStatus, LeadStatus
+from shared.models.enums import label as label_of
 
 BUSINESS_TAG = "filter.businesses"
 
@@ -104,8 +106,8 @@ class LeadModel(RecordTableModel):
             row.customer_name,
             row.customer_email or "",
             row.service_needed or "",
-            words(row.status),
-            words(row.comm_status),
+            label_of(LeadStatus, row.status, words(row.status)),
+            label_of(CommStatus, row.comm_status, words(row.comm_status)),
         )
         return values[column]
 
@@ -140,10 +142,10 @@ class EmailModel(RecordTableModel):
         values = (
             when(row.created_at),
             row.business_name or "Platform",
-            words(row.kind),
+            label_of(EmailKind, row.kind, words(row.kind)),
             row.to_address,
             row.subject,
-            words(row.status),
+            label_of(EmailStatus, row.status, words(row.status)),
             str(row.attempts),
             " ".join((row.error or "").split()),
         )
@@ -167,6 +169,52 @@ class EmailsPage(ExportingListPage):
     STATUSES: ClassVar[list[str]] = ["queued", "sent", "failed"]
 
 
+# What each audit action means, in words (the code stays in the details and the filter).
+ACTIONS = {
+    "admin.created": "Super-admin created",
+    "admin.updated": "Super-admin updated",
+    "automation.updated": "Automation changed",
+    "business.created": "Business created",
+    "business.updated": "Business details changed",
+    "business.status_changed": "Business status changed",
+    "business.logo_changed": "Logo changed",
+    "business.logo_removed": "Logo removed",
+    "form.updated": "Form changed",
+    "invite.accepted": "Invite accepted",
+    "owner.deactivated": "Owner deactivated",
+    "owner.reactivated": "Owner reactivated",
+    "owner.invite_resent": "Invite sent again",
+    "password.reset": "Password reset",
+    "team.invited": "Team member invited",
+    "team.deactivated": "Team member deactivated",
+    "team.reactivated": "Team member reactivated",
+    "lead.received": "Request received",
+    "lead.customer_message_added": "Customer wrote again",
+    "lead.analysed": "Analysed by AI",
+    "lead.reanalysed": "Analysed again",
+    "lead.auto_replied": "AI reply sent automatically",
+    "lead.acknowledged": "Acknowledgement sent",
+    "lead.owner_alerted": "Owner alerted",
+    "lead.automation_skipped": "Automatic mail skipped",
+    "lead.owner_replied": "Owner replied",
+    "lead.draft_approved": "AI draft approved and sent",
+    "lead.note_added": "Note added",
+    "lead.status_changed": "Lead status changed",
+    "follow_up.scheduled": "Follow-up scheduled",
+    "follow_up.rescheduled": "Follow-up rescheduled",
+    "follow_up.sent": "Follow-up sent",
+    "follow_up.canceled": "Follow-up cancelled",
+}
+
+
+def action_text(code: str) -> str:
+    """An audit action in words; an unknown one as "Subject: what happened"."""
+    if code in ACTIONS:
+        return ACTIONS[code]
+    subject, _, what = code.partition(".")
+    return f"{words(subject)}: {what.replace('_', ' ')}" if what else words(code)
+
+
 class AuditModel(RecordTableModel):
     TIME, ACTOR, ACTION, BUSINESS, ENTITY, CHANGE = range(6)
     HEADERS = ("Time", "Actor", "Action", "Business", "Entity", "Change")
@@ -175,7 +223,7 @@ class AuditModel(RecordTableModel):
         values = (
             when(row.created_at, seconds=True),
             row.actor,
-            row.action,
+            action_text(row.action),
             row.business_name or "",
             row.entity or "",
             change_summary(row),
@@ -195,7 +243,7 @@ def change_summary(row: Any) -> str:
 def audit_details(row: Any) -> str:
     """Everything of one audit row, readable: the change per field, then the raw details."""
     lines = [
-        f"{when(row.created_at, seconds=True)} — {row.action}",
+        f"{when(row.created_at, seconds=True)} — {action_text(row.action)} ({row.action})",
         f"Actor: {row.actor}",
         f"Business: {row.business_name or '—'}",
         f"Entity: {row.entity or '—'} {row.entity_id or ''}".rstrip(),

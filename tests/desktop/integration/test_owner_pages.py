@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from PySide6.QtCore import QDateTime, QLocale, Qt, QTimer
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
 from desktop.ui.follow_ups import TABS
@@ -220,3 +220,82 @@ def test_my_form_shows_the_qr_code_saves_it_as_png_and_previews_the_real_page(
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     image = QImage(str(target))
     assert not image.isNull() and image.width() >= 100 and image.width() == image.height()
+
+
+def test_the_owner_sets_facts_threshold_time_zone_follow_up_and_logo(
+    controller, qtbot, live, tenant, tmp_path
+):
+    window = sign_in(controller, qtbot, live, tenant)
+    window.show_page(window.settings_page)
+    page = window.settings_page
+    qtbot.waitUntil(lambda: page.business is not None, timeout=WAIT)
+    page.facts.setPlainText("Open Monday to Saturday. We cover Portland and South Portland.")
+    page.threshold.setValue(90)
+    page.timezone.setCurrentText("America/New_York")
+    page.follow_up_delay.setValue(48)
+    qtbot.mouseClick(page.save, Qt.MouseButton.LeftButton)
+
+    def saved() -> bool:
+        business = server_get(live, tenant, "/business")
+        return (
+            business["facts"] == "Open Monday to Saturday. We cover Portland and South Portland."
+            and business["auto_reply_threshold"] == 0.9
+            and business["timezone"] == "America/New_York"
+            and business["follow_up_delay_h"] == 48
+        )
+
+    qtbot.waitUntil(saved, timeout=WAIT)
+    qtbot.mouseClick(page.follow_up_on, Qt.MouseButton.LeftButton)  # off
+    assert not page.follow_up_delay.isEnabled()
+    qtbot.mouseClick(page.save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: server_get(live, tenant, "/business")["follow_up_enabled"] is False, timeout=WAIT
+    )
+    logo = tmp_path / "logo.png"
+    image = QImage(120, 60, QImage.Format.Format_RGB32)
+    image.fill(QColor("#1d6fb8"))
+    assert image.save(str(logo))
+    page.session.upload_logo(str(logo))
+    qtbot.waitUntil(lambda: bool(server_get(live, tenant, "/business")["logo_url"]), timeout=WAIT)
+    qtbot.waitUntil(lambda: page.logo.pixmap() is not None and not page.logo.pixmap().isNull())
+
+
+def test_the_owner_deactivates_and_reactivates_a_team_member(controller, qtbot, live, tenant):
+    window = sign_in(controller, qtbot, live, tenant)
+    window.show_page(window.settings_page)
+    page = window.settings_page
+    qtbot.waitUntil(lambda: page.team.count() == 1, timeout=WAIT)
+    page.invite_email.setText("sam.staff@example.com")
+    page.invite_name.setText("Sam Staff")
+    qtbot.mouseClick(page.invite_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.team.count() == 2, timeout=WAIT)
+
+    def choose(email: str) -> None:
+        for row in range(page.team.count()):
+            if page.team.item(row).data(Qt.ItemDataRole.UserRole)["email"] == email:
+                page.team.setCurrentRow(row)
+                return
+        raise AssertionError(email)
+
+    choose(tenant.owner_email)
+    assert not page.member_toggle.isEnabled()  # nobody deactivates themselves
+    choose("sam.staff@example.com")
+    assert page.member_toggle.text() == "Deactivate" and page.member_toggle.isEnabled()
+
+    def status() -> str:
+        team = server_get(live, tenant, "/team")
+        return next(m["status"] for m in team if m["email"] == "sam.staff@example.com")
+
+    answer_confirmation("Deactivate")
+    qtbot.mouseClick(page.member_toggle, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: status() == "deactivated", timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: (
+            "Deactivated" in page.team.item(1).text() or "Deactivated" in page.team.item(0).text()
+        ),
+        timeout=WAIT,
+    )
+    choose("sam.staff@example.com")
+    assert page.member_toggle.text() == "Reactivate"
+    qtbot.mouseClick(page.member_toggle, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: status() != "deactivated", timeout=WAIT)

@@ -160,3 +160,37 @@ async def test_a_lead_without_email_cannot_get_a_follow_up(world, tenant):
     lead = await world.lead(tenant, process=False, customer_email=None)
     response = await _schedule(world, tenant, lead["id"], datetime.now(UTC) + timedelta(days=1))
     assert response.status_code == 409 and error_code(response) == "no_customer_email"
+
+
+async def test_the_automatic_follow_up_follows_the_business_switch_and_delay(world, tenant):
+    headers = tenant.owner_headers
+    patched = await world.client.patch(
+        f"{OWNER}/business", json={"follow_up_delay_h": 48}, headers=headers
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["follow_up_enabled"] is True
+    assert patched.json()["follow_up_delay_h"] == 48
+    before = datetime.now(UTC)
+    first = await world.lead(tenant)
+    [follow_up] = [f for f in await _listed(world, tenant) if f["lead_id"] == first["id"]]
+    delay = datetime.fromisoformat(follow_up["scheduled_at"]) - before
+    assert timedelta(hours=47.9) < delay < timedelta(hours=48.1)
+
+    off = await world.client.patch(
+        f"{OWNER}/business", json={"follow_up_enabled": False}, headers=headers
+    )
+    assert off.json()["follow_up_enabled"] is False
+    second = await world.lead(tenant)
+    assert [f for f in await _listed(world, tenant) if f["lead_id"] == second["id"]] == []
+
+
+async def test_only_the_owner_changes_the_automatic_follow_up(world, tenant):
+    staff = await world.staff(tenant)
+    refused = await world.client.patch(
+        f"{OWNER}/business", json={"follow_up_enabled": False}, headers=staff
+    )
+    assert refused.status_code == 403
+    bad = await world.client.patch(
+        f"{OWNER}/business", json={"follow_up_delay_h": 0}, headers=tenant.owner_headers
+    )
+    assert bad.status_code == 422
