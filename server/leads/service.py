@@ -311,7 +311,6 @@ async def update_follow_up(
             kind=EmailKind.FOLLOW_UP,
             lead=lead,
             business=business,
-            content=customer_mail.follow_up_text(lead, business),
             automatic=False,
             author_user_id=user.id,
         )

@@ -16,6 +16,9 @@ from server.ai.base import AnalysisOutcome
 from shared.models.enums import AnalysisStatus, GateReason, RiskLevel
 
 MAX_AUTO_EMAILS_PER_DAY = 3
+# Automatic mails one address may receive per day from all businesses together, so a victim's
+# address typed into many forms cannot be mail-bombed.
+MAX_AUTO_MAILS_PER_ADDRESS_PER_DAY = 3
 MAX_REPLY_CHARS = 1200
 
 
@@ -33,6 +36,7 @@ class GateInput:
     business_emails: tuple[str, ...] = ()
     business_phones: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
+    auto_mails_to_address_today: int = 0  # automatic mails of every business to the address
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,10 @@ def decide(inp: GateInput) -> GateDecision:
             found.add(GateReason.SPAM_SUSPECTED)
     if not (inp.customer_email or "").strip():
         found.add(GateReason.NO_CUSTOMER_EMAIL)
-    if inp.auto_emails_last_24h >= MAX_AUTO_EMAILS_PER_DAY:
+    if (
+        inp.auto_emails_last_24h >= MAX_AUTO_EMAILS_PER_DAY
+        or inp.auto_mails_to_address_today >= MAX_AUTO_MAILS_PER_ADDRESS_PER_DAY
+    ):
         found.add(GateReason.REPLY_LIMIT_REACHED)
     if inp.spam_suspected:
         found.add(GateReason.SPAM_SUSPECTED)

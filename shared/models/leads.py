@@ -170,6 +170,7 @@ class FollowUpOut(BaseModel):
     scheduled_at: datetime
     sent_at: datetime | None
     canceled_at: datetime | None
+    error: str | None = None  # why a follow-up was not sent, in words
     customer_name: str | None = None
     service_needed: str | None = None
     version: int
