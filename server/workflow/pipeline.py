@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from server import audit
 from server.ai.base import AnalysisOutcome, LeadForAnalysis
 from server.ai.fallback import fallback_outcome
+from server.ai.reply_templates import first_name
 from server.businesses import repository as business_repo
 from server.context import ServerContext
 from server.jobs import queue
@@ -253,6 +254,19 @@ def gate_input(
         business_phones=(business.phone,) if business.phone else (),
         allowed_hosts=(host,) if host else (),
         auto_mails_to_address_today=auto_mails_to_address,
+        # The reply may repeat the business's own details, and greet the customer by name.
+        profile=tuple(
+            text
+            for text in (
+                business.name,
+                business.phone,
+                business.address,
+                business.facts,
+                business.contact_email,
+                first_name(lead.customer_name),
+            )
+            if text
+        ),
     )
 
 
@@ -367,6 +381,7 @@ def decide_and_act(
             "urgency": analysis.urgency.value,
             "gate_allowed": decision.allowed,
             "gate_reasons": reasons,
+            "gate_details": decision.details,
         },
     )
     reply_sent = False
