@@ -337,7 +337,7 @@ def decide_and_act(
 ) -> GateDecision:
     settings = ctx.settings
     store_analysis(session, lead, outcome)
-    store_draft(session, lead, outcome)
+    draft = store_draft(session, lead, outcome)
     facts = _lead_facts(session, lead)  # before this transaction writes anything
     auto_emails = facts.auto_emails_last_24h
     # A lead's automatic mail goes out once per quiet period. When two submissions of one
@@ -394,7 +394,7 @@ def decide_and_act(
             details={"why": "owner_acted_first"},
         )
     elif decision.allowed and lead.customer_email:
-        customer_mail.send_customer_mail_now(
+        _sent_message, sent_event = customer_mail.send_customer_mail_now(
             session,
             settings,
             kind=EmailKind.AUTO_REPLY,
@@ -405,6 +405,8 @@ def decide_and_act(
         )
         lead.auto_sent = True
         reply_sent = True
+        if draft is not None:
+            draft.email_event_id = sent_event.id  # sent: "Approve & Send" answers 409 now
         audit.record(session, "lead.auto_replied", business_id=business.id, lead_id=lead.id)
     elif lead.customer_email and not answered and not no_customer_mail:
         customer_mail.send_customer_mail_now(
