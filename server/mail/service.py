@@ -79,7 +79,7 @@ def queue_email_now(
         from_address=compose.sender(settings.email_from, display_name),
         to_address=to,
         reply_to=reply_to,
-        subject=compose.clean_display_name(subject) if "\n" in subject else subject,
+        subject=compose.clean_header(subject)[:300],
         text_body=text_body,
         html_body=html_body,
         message_id=f"<{uuid.uuid4().hex}@{domain}>",
@@ -103,7 +103,23 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
     async with ctx.db.read_session() as session:
         event = await session.get(EmailEvent, event_id)
         pending = event is not None and event.status == EmailStatus.QUEUED.value
-        message = compose.to_mime(event) if event is not None and pending else None
+        try:
+            message = compose.to_mime(event) if event is not None and pending else None
+        except Exception as error:  # the stdlib's parser raises many kinds on odd addresses
+            composed_error = f"The email could not be composed: {error}"
+            message = None
+        else:
+            composed_error = None
+    if composed_error is not None:
+        # Composing is deterministic: a retry would fail the same way, so it fails once.
+        async with ctx.db.session() as session:
+            event = await session.get(EmailEvent, event_id)
+            if event is not None:
+                event.status = EmailStatus.FAILED.value
+                event.error = composed_error[:2000]
+                await _mirror_status(session, event)
+            await run.complete(session)
+        return
     if message is None:
         async with ctx.db.session() as session:
             await run.complete(session)

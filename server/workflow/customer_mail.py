@@ -160,9 +160,9 @@ def send_customer_mail_now(
     subject = subject_for(kind, business, service)
     if content is None:
         content = STANDARD_TEXTS[kind](lead, business, service)
-    # Paragraphs of lines, so the HTML part breaks lines where the text part does.
+    # The HTML part breaks lines where the text part does (customer.html splits each one).
     paragraphs = [
-        [line.strip() for line in block.strip().splitlines()]
+        "\n".join(line.strip() for line in block.strip().splitlines())
         for block in content.replace("\r\n", "\n").split("\n\n")
         if block.strip()
     ]
