@@ -13,7 +13,7 @@ import time
 
 from server.ai import caution, signals
 from server.ai.base import Analysis, AnalysisOutcome, LeadForAnalysis
-from server.ai.reply_templates import build_reply, detect_language
+from server.ai.reply_templates import build_reply, detect_language, own_service
 from server.ai.text import fold, is_question, questions, sentences
 from server.ai.topics import MONEY, detect_topics
 from shared.models.enums import AnalysisStatus, BlockedTopic, Intent, RiskLevel, Urgency
@@ -79,11 +79,7 @@ class LocalAnalyser:
 
 def known_service(lead: LeadForAnalysis) -> str | None:
     """The business's own spelling of the requested service, if it is one of its services."""
-    wanted = fold(lead.service_needed or "")
-    for service in lead.services:
-        if wanted and fold(service) == wanted:
-            return service
-    return None
+    return own_service(lead.service_needed, lead.services)
 
 
 def analyse_lead(lead: LeadForAnalysis) -> Analysis:

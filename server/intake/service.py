@@ -40,7 +40,7 @@ from server.intake.statements import (
     PG_FIELDS,
     PG_NEW_LEAD,
 )
-from server.intake.validation import CleanSubmission, check, spam_signals
+from server.intake.validation import CleanSubmission, check, contact_signals, spam_signals
 from server.jobs import queue
 from server.models.base import table_of, utcnow
 from server.models.business import Business, Form
@@ -135,6 +135,7 @@ class _Plan:
     data: SubmissionIn
     clean: CleanSubmission
     spam: list[str]
+    suspect: list[str]  # signals that keep the lead but send the customer nothing
     client_ip: str
     now: datetime
     submission_id: uuid.UUID
@@ -260,6 +261,7 @@ def _check_and_read(
         data,
         clean,
         spam,
+        contact_signals(data),
         client_ip,
         now,
         submission_id,
@@ -282,6 +284,9 @@ def _write(session: Session, plan: _Plan) -> IntakeResult:
             and duplicate.created_at > now - DUPLICATE_WINDOW
         ):
             ratelimit.record_hits(session, plan.keys)
+            if plan.suspect:
+                duplicate.spam_suspected = True
+                duplicate.spam_reasons = [*(duplicate.spam_reasons or []), *plan.suspect]
             _attach(session, duplicate, plan.clean, plan.submission_id, now)
             _claim(session, business_id, plan.submission_id, duplicate.id, "attached", now, success)
             return IntakeResult("attached", success, duplicate.id, business_id)
@@ -343,6 +348,7 @@ def _new_lead_rows(plan: _Plan) -> _NewLeadRows:
         plan.data,
         plan.clean,
         plan.spam,
+        plan.suspect,
         plan.submission_id,
         plan.client_ip,
         plan.now,
@@ -354,7 +360,11 @@ def _new_lead_rows(plan: _Plan) -> _NewLeadRows:
         lead_id=lead["id"],
         entity="lead",
         entity_id=lead["id"],
-        details={"spam": plan.spam, "submission_id": str(plan.submission_id)},
+        details={
+            "spam": plan.spam,
+            "suspect": plan.suspect,
+            "submission_id": str(plan.submission_id),
+        },
     )
     job = None
     if not plan.spam:
@@ -460,6 +470,7 @@ def _lead_row(
     data: SubmissionIn,
     clean: CleanSubmission,
     spam: list[str],
+    suspect: list[str],
     submission_id: uuid.UUID,
     client_ip: str,
     now: datetime,
@@ -487,8 +498,8 @@ def _lead_row(
         "referrer": data.referrer or None,
         "client_ip": client_ip[:64],
         "status": LeadStatus.SPAM.value if spam else LeadStatus.NEW.value,
-        "spam_suspected": bool(spam),
-        "spam_reasons": spam,
+        "spam_suspected": bool(spam or suspect),
+        "spam_reasons": spam + suspect,
         "duplicate_of_id": None,
         "comm_status": "new",
         "urgency": None,

@@ -85,7 +85,7 @@ def queue_email_now(
         from_address=compose.sender(settings.email_from, display_name),
         to_address=to,
         reply_to=reply_to,
-        subject=compose.clean_display_name(subject) if "\n" in subject else subject,
+        subject=compose.clean_header(subject)[:300],
         text_body=text_body,
         html_body=html_body,
         message_id=f"<{uuid.uuid4().hex}@{domain}>",
@@ -173,9 +173,18 @@ def _claim_send(
         return None
     if event.sending_until is not None and event.sending_until > now:
         return max(1.0, (event.sending_until - now).total_seconds())
+    try:
+        message = compose.to_mime(event)
+    except Exception as error:  # the stdlib's parser raises many kinds on odd addresses
+        # Composing is deterministic: a retry would fail the same way, so it fails once.
+        event.status = EmailStatus.FAILED.value
+        event.error = f"The email could not be composed: {error}"[:2000]
+        _mirror_status_now(session, event)
+        run.complete_now(session)
+        return None
     event.sending_until = now + timedelta(seconds=limit_s) + SEND_CLAIM_MARGIN
     event.attempts += 1
-    return compose.to_mime(event)
+    return message
 
 
 def _record_sent(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from server import audit
 from server.ai.base import AnalysisOutcome, LeadForAnalysis
 from server.ai.fallback import fallback_outcome
+from server.ai.reply_templates import first_name
 from server.businesses import repository as business_repo
 from server.context import ServerContext
 from server.jobs import queue
@@ -31,7 +32,12 @@ from server.models.business import Business
 from server.models.lead import LEAD_LOCK, AIAnalysis, FollowUp, Lead, Message
 from server.models.ops import EmailEvent
 from server.workflow import customer_mail
-from server.workflow.gate import GateDecision, GateInput, decide
+from server.workflow.gate import (
+    MAX_AUTO_MAILS_PER_ADDRESS_PER_DAY,
+    GateDecision,
+    GateInput,
+    decide,
+)
 from shared.models.enums import (
     AnalysisStatus,
     BusinessStatus,
@@ -139,6 +145,7 @@ class _LeadFacts:
     """What the gate and the follow-up need to know about a lead's history."""
 
     auto_emails_last_24h: int  # automatic AI replies to this address by this business
+    auto_mails_to_address: int  # automatic mails to this address by every business, in 24 h
     answered: bool  # an acknowledgement or AI reply went out in the quiet period
     owner_replied: bool
     latest_customer_text: str | None
@@ -189,9 +196,14 @@ def _lead_facts_query() -> Any:
     )
     # The facts are about committed history (asked before this transaction writes anything):
     # no flush of the analysis and draft just added, so every row goes out once, batched.
-    return select(auto_emails, answered, owner_replied, latest_text, pending).execution_options(
-        autoflush=False
-    )
+    return select(
+        auto_emails,
+        answered,
+        owner_replied,
+        latest_text,
+        pending,
+        customer_mail.AUTO_MAILS_TO_ADDRESS,
+    ).execution_options(autoflush=False)
 
 
 _LEAD_FACTS = _lead_facts_query()
@@ -214,6 +226,7 @@ def _lead_facts(session: Session, lead: Lead) -> _LeadFacts:
         owner_replied=bool(row[2]),
         latest_customer_text=row[3],
         follow_up_pending=bool(row[4]),
+        auto_mails_to_address=int(row[5]) if lead.customer_email else 0,
     )
 
 
@@ -224,6 +237,7 @@ def gate_input(
     outcome: AnalysisOutcome | None,
     auto_emails: int,
     duplicate: bool,
+    auto_mails_to_address: int = 0,
 ) -> GateInput:
     host = urlsplit(settings_public_url).hostname or ""
     return GateInput(
@@ -239,6 +253,20 @@ def gate_input(
         business_emails=(business.contact_email,),
         business_phones=(business.phone,) if business.phone else (),
         allowed_hosts=(host,) if host else (),
+        auto_mails_to_address_today=auto_mails_to_address,
+        # The reply may repeat the business's own details, and greet the customer by name.
+        profile=tuple(
+            text
+            for text in (
+                business.name,
+                business.phone,
+                business.address,
+                business.facts,
+                business.contact_email,
+                first_name(lead.customer_name),
+            )
+            if text
+        ),
     )
 
 
@@ -309,7 +337,7 @@ def decide_and_act(
 ) -> GateDecision:
     settings = ctx.settings
     store_analysis(session, lead, outcome)
-    store_draft(session, lead, outcome)
+    draft = store_draft(session, lead, outcome)
     facts = _lead_facts(session, lead)  # before this transaction writes anything
     auto_emails = facts.auto_emails_last_24h
     # A lead's automatic mail goes out once per quiet period. When two submissions of one
@@ -317,7 +345,21 @@ def decide_and_act(
     # one is now the repeat: it must not send a second mail.
     answered = facts.answered
     decision = decide(
-        gate_input(settings.public_url, lead, business, outcome, auto_emails, duplicate or answered)
+        gate_input(
+            settings.public_url,
+            lead,
+            business,
+            outcome,
+            auto_emails,
+            duplicate or answered,
+            facts.auto_mails_to_address,
+        )
+    )
+    # Suspected spam (a link, address or phone number typed into the form, or the AI's verdict)
+    # and an address at its daily cap get no customer mail at all, not even the acknowledgement.
+    no_customer_mail = (
+        GateReason.SPAM_SUSPECTED in decision.reasons
+        or facts.auto_mails_to_address >= MAX_AUTO_MAILS_PER_ADDRESS_PER_DAY
     )
     human_acted = lead.status in HUMAN_STATUSES or facts.owner_replied
     reasons = [r.value for r in decision.reasons]
@@ -339,6 +381,7 @@ def decide_and_act(
             "urgency": analysis.urgency.value,
             "gate_allowed": decision.allowed,
             "gate_reasons": reasons,
+            "gate_details": decision.details,
         },
     )
     reply_sent = False
@@ -351,7 +394,7 @@ def decide_and_act(
             details={"why": "owner_acted_first"},
         )
     elif decision.allowed and lead.customer_email:
-        customer_mail.send_customer_mail_now(
+        _sent_message, sent_event = customer_mail.send_customer_mail_now(
             session,
             settings,
             kind=EmailKind.AUTO_REPLY,
@@ -362,15 +405,16 @@ def decide_and_act(
         )
         lead.auto_sent = True
         reply_sent = True
+        if draft is not None:
+            draft.email_event_id = sent_event.id  # sent: "Approve & Send" answers 409 now
         audit.record(session, "lead.auto_replied", business_id=business.id, lead_id=lead.id)
-    elif lead.customer_email and not answered:
+    elif lead.customer_email and not answered and not no_customer_mail:
         customer_mail.send_customer_mail_now(
             session,
             settings,
             kind=EmailKind.ACKNOWLEDGEMENT,
             lead=lead,
             business=business,
-            content=customer_mail.acknowledgement_text(lead, business),
             automatic=True,
         )
         audit.record(
@@ -395,10 +439,12 @@ def decide_and_act(
         else [],
     )
     audit.record(session, "lead.owner_alerted", business_id=business.id, lead_id=lead.id)
+    # The follow-up is also the owner's reminder; whether it may be mailed is decided when due.
     if (
         business.follow_up_enabled
         and lead.customer_email
         and not human_acted
+        and not no_customer_mail
         and not facts.follow_up_pending
     ):
         schedule_follow_up(ctx, session, lead, business.follow_up_delay_h)

@@ -30,7 +30,7 @@ from tests.server.intake.probes import (
     types_of,
 )
 
-REPLY = "Re: Your service request — Sparkle Cleaning"
+REPLY = "Re: Your request — Sparkle Cleaning"
 
 
 async def test_mail_waits_out_an_smtp_outage_and_is_delivered_once(

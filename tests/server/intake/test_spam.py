@@ -109,7 +109,7 @@ async def test_marking_spam_as_not_spam_runs_the_normal_workflow(ctx, client, te
     assert len(customer) == 1
     assert customer[0] in (
         "We received your request — Sparkle Cleaning",
-        "Re: Your service request — Sparkle Cleaning",
+        "Re: Your request — Sparkle Cleaning",
     )
     assert subjects(smtp, tenant.business["contact_email"]) == ["New lead: Link www.site.example"]
 
