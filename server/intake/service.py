@@ -202,8 +202,7 @@ def _check_and_read(
 ) -> _Plan | IntakeResult:
     """The field checks and the intake query; raises for an unavailable form, invalid fields or
     a reached limit, returns the result of a submission that stores nothing, else the plan."""
-    clean = check(data)
-    spam = spam_signals(data) + (["too_fast"] if too_fast else [])
+    clean = check(data)  # the contact fields only; the free text is read after the limits
     now = utcnow()
     submission_id = data.submission_id or uuid.uuid4()
     keys = [f"intake:ip:{client_ip[:64]}", f"intake:form:{slug}"]
@@ -217,9 +216,9 @@ def _check_and_read(
             "form_key": keys[1],
             "form_since": now - timedelta(seconds=settings.intake_form_window_s),
             "form_limit": settings.intake_form_limit,
-            # NULL equals nothing: an absent key, or a spam submission, finds no duplicate.
-            "email": None if spam else clean.email_normalized,
-            "phone": None if spam else clean.phone_normalized,
+            # NULL equals nothing: an absent key finds no duplicate.
+            "email": clean.email_normalized,
+            "phone": clean.phone_normalized,
             "submission_id": submission_id,
         },
     ).first()
@@ -256,6 +255,11 @@ def _check_and_read(
             since = now - timedelta(seconds=window_s)
             oldest = executor.execute(ratelimit.OLDEST_HIT, {"key": key, "since": since}).scalar()
             raise RateLimited(ratelimit.seconds_until_allowed(oldest, window_s, now), notice)
+    # The content signals read the free text, so only for a submission the limits let through;
+    # spam is never attached to a customer's open lead.
+    spam = spam_signals(data) + (["too_fast"] if too_fast else [])
+    if spam:
+        duplicate_id = None
     return _Plan(
         data,
         clean,

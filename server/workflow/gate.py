@@ -105,7 +105,8 @@ _COMMITMENT = re.compile(
     re.IGNORECASE,
 )
 _CLOCK = re.compile(r"\b\d{1,2}(:\d{2})?\s?(am|pm|a\.m\.|p\.m\.)(?!\w)|\b\d{1,2}:\d{2}\b", re.I)
-_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(\.[\w-]+)+", re.UNICODE)
+# From where an address starts only: from every position of a long word it was quadratic.
+_EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(\.[\w-]+)+", re.UNICODE)
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"']+|\bwww\.[^\s<>\"']+", re.IGNORECASE)
 _DOMAIN = re.compile(
     r"(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,23}\b(?:/\S*)?",
