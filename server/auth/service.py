@@ -30,6 +30,7 @@ from shared.models.enums import EmailKind, MemberRole
 INVITE = "invite"
 RESET = "reset"
 IP_FAILURE_LIMIT_FACTOR = 4
+RESET_MAILS_PER_HOUR = 3
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -100,22 +101,29 @@ async def login(
 ) -> TokenResponse:
     settings = ctx.settings
     email = email.strip().lower()
-    keys = (f"login:email:{email}", f"login:ip:{ip}")
-    limits = (settings.login_max_failures, settings.login_max_failures * IP_FAILURE_LIMIT_FACTOR)
-    for key, limit in zip(keys, limits, strict=True):
-        wait = await ratelimit.retry_after(
-            session, key, limit=limit, window_s=settings.login_window_s
+    email_key = f"login:email:{email}"
+    limits = [
+        (email_key, settings.login_max_failures),
+        (f"login:ip:{ratelimit.sender(ip)}", settings.login_max_failures * IP_FAILURE_LIMIT_FACTOR),
+    ]
+    # Each attempt is counted before the password is checked, in a short transaction of its
+    # own: parallel guesses cannot all pass a count taken before any of them failed, and no
+    # write transaction (on SQLite: the one writer) waits for argon2.
+    async with ctx.db.session() as counting:
+        attempt = await ratelimit.take(
+            counting, limits, settings.login_window_s, "Too many failed sign-ins. Try again later."
         )
-        if wait is not None:
-            raise RateLimited(wait, "Too many failed sign-ins. Try again later.")
-    user = await repo.user_by_email(session, email)
+    async with ctx.db.read_session() as reading:
+        found = await repo.user_by_email(reading, email)
+        password_hash = found.password_hash if found is not None and found.is_active else None
     # argon2 is deliberately slow: verify off the event loop so other requests keep moving.
-    valid = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
-    if not valid or user is None or not user.is_active:
-        for key in keys:
-            ratelimit.hit(session, key)
+    if not await asyncio.to_thread(verify_password, password_hash, password):
+        raise InvalidCredentials()  # the attempt stays counted as a failure
+    user = await repo.user_by_email(session, email)
+    if user is None or not user.is_active:  # switched off while the password was checked
         raise InvalidCredentials()
-    await ratelimit.clear(session, keys[0])
+    await ratelimit.clear(session, email_key)
+    await ratelimit.forget(session, attempt)
     user.last_login_at = utcnow()
     return await _issue(session, ctx, user)
 
@@ -241,8 +249,31 @@ async def accept_invite(
     return await _issue(session, ctx, user)
 
 
-async def forgot_password(session: AsyncSession, ctx: ServerContext, email: str) -> None:
-    """Mail a reset link if the account exists; the caller answers 202 either way."""
+async def forgot_password(session: AsyncSession, ctx: ServerContext, email: str, ip: str) -> None:
+    """Mail a reset link if the account exists; the caller answers 202 either way.
+
+    Per client address the route is limited like sign-in (429); per email address at most
+    ``RESET_MAILS_PER_HOUR`` links go out, counted whether the account exists or not, and the
+    answer is the same past it."""
+    settings = ctx.settings
+    email = email.strip().lower()
+    await ratelimit.take(
+        session,
+        [
+            (
+                f"forgot:ip:{ratelimit.sender(ip)}",
+                settings.login_max_failures * IP_FAILURE_LIMIT_FACTOR,
+            )
+        ],
+        settings.login_window_s,
+        "Too many requests. Try again later.",
+    )
+    try:
+        await ratelimit.take(
+            session, [(f"forgot:email:{email}", RESET_MAILS_PER_HOUR)], 3600, "no more mail"
+        )
+    except RateLimited:
+        return
     user = await repo.user_by_email(session, email)
     if user is None or not user.is_active:
         return
