@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,13 @@ def new_token() -> str:
 def token_digest(token: str) -> str:
     """What is stored for an opaque token: its SHA-256, so a database leak holds no usable token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def purpose_key(secret: str, purpose: str) -> str:
+    """A key for one purpose only, derived from the server's secret (HMAC-SHA256): what is
+    signed with it (e.g. the form tokens every visitor receives) cannot be used to test a
+    guess of the key that signs access tokens, and one cannot stand in for the other."""
+    return hmac.new(secret.encode(), f"leadflow:{purpose}".encode(), hashlib.sha256).hexdigest()
 
 
 def create_access_token(secret: str, user_id: uuid.UUID, ttl_s: int) -> str:

@@ -34,13 +34,19 @@ async def test_a_filled_honeypot_answers_202_and_stores_and_sends_nothing(
     assert smtp.messages == []
 
 
+async def _page_token(client, slug: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    page = await client.get(f"/forms/{slug}")
+    token = re.search(r'name="form_token" value="([^"]+)"', page.text)
+    submission = re.search(r'name="submission_id" value="([^"]+)"', page.text)
+    assert token and submission
+    return token.group(1), submission.group(1)
+
+
 @pytest.mark.settings(form_min_fill_s=30.0)
 async def test_a_form_sent_faster_than_a_person_types_is_stored_as_spam_and_sends_no_mail(
     ctx, client, tenant, smtp, worker
 ):
-    page = await client.get(f"/forms/{tenant.slug}")
-    token = re.search(r'name="form_token" value="([^"]+)"', page.text)
-    assert token
+    token, submission_id = await _page_token(client, tenant.slug)
     email = new_email()
     response = await client.post(
         f"/forms/{tenant.slug}",
@@ -48,8 +54,8 @@ async def test_a_form_sent_faster_than_a_person_types_is_stored_as_spam_and_send
             "customer_name": "Quick Bot",
             "customer_email": email,
             "message": "Please clean my flat.",
-            "form_token": token.group(1),
-            "submission_id": str(uuid.uuid4()),
+            "form_token": token,
+            "submission_id": submission_id,
         },
     )
     assert response.status_code == 200 and "Request received" in response.text
