@@ -15,6 +15,7 @@ from server.auth.security import (
     create_access_token,
     hash_password,
     new_token,
+    successor_token,
     token_digest,
     verify_password,
 )
@@ -31,6 +32,7 @@ INVITE = "invite"
 RESET = "reset"
 IP_FAILURE_LIMIT_FACTOR = 4
 RESET_MAILS_PER_HOUR = 3
+REFRESH_REUSE_GRACE_S = 30
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -69,25 +71,39 @@ async def me(session: AsyncSession, user: User) -> MeResponse:
 
 
 async def _issue(
-    session: AsyncSession, ctx: ServerContext, user: User, family_id: uuid.UUID | None = None
+    session: AsyncSession,
+    ctx: ServerContext,
+    user: User,
+    family_id: uuid.UUID | None = None,
+    refresh: str | None = None,
 ) -> TokenResponse:
-    settings = ctx.settings
-    refresh = new_token()
     now = utcnow()
-    session.add(
-        RefreshToken(
-            id=uuid.uuid4(),
-            user_id=user.id,
-            family_id=family_id or uuid.uuid4(),
-            token_hash=token_digest(refresh),
-            created_at=now,
-            expires_at=now + timedelta(seconds=settings.refresh_token_ttl_s),
-        )
+    row = RefreshToken(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        family_id=family_id or uuid.uuid4(),
+        token_hash=token_digest(refresh := refresh or new_token()),
+        created_at=now,
+        expires_at=now + timedelta(seconds=ctx.settings.refresh_token_ttl_s),
     )
+    session.add(row)
+    return await _pair(session, ctx, user, row, refresh)
+
+
+async def _pair(
+    session: AsyncSession, ctx: ServerContext, user: User, row: RefreshToken, refresh: str
+) -> TokenResponse:
+    """The answer for the refresh token ``row``: its access token is made from the row (its
+    time and id), so answering for the same row again gives the same pair."""
+    settings = ctx.settings
     profile = await me(session, user)
     return TokenResponse(
         access_token=create_access_token(
-            settings.secret_key.get_secret_value(), user.id, settings.access_token_ttl_s
+            settings.secret_key.get_secret_value(),
+            user.id,
+            settings.access_token_ttl_s,
+            issued_at=row.created_at,
+            jti=row.id.hex[:16],
         ),
         refresh_token=refresh,
         expires_in=settings.access_token_ttl_s,
@@ -138,6 +154,15 @@ async def refresh(session: AsyncSession, ctx: ServerContext, token: str) -> Toke
         # the account's refresh tokens learns it).
         await repo.revoke_family(session, row.family_id)
         raise AccountDeactivated()
+    secret = ctx.settings.secret_key.get_secret_value()
+    successor = successor_token(secret, token)
+    if row.used_at is not None and row.revoked_at is None:
+        if utcnow() - row.used_at <= timedelta(seconds=REFRESH_REUSE_GRACE_S):
+            # The answer to the trade was lost (a dropped connection): the same pair again.
+            # Only the successor that was never used counts, as Auth0's reuse interval does.
+            new = await repo.refresh_token_by_digest(session, token_digest(successor))
+            if new is not None and new.used_at is None and new.revoked_at is None:
+                return await _pair(session, ctx, user, new, successor)
     if row.used_at is not None or row.revoked_at is not None:
         # A used token presented again means it leaked: end that login everywhere.
         await repo.revoke_family(session, row.family_id)
@@ -145,7 +170,7 @@ async def refresh(session: AsyncSession, ctx: ServerContext, token: str) -> Toke
     if row.expires_at <= utcnow():
         raise InvalidRefreshToken()
     row.used_at = utcnow()
-    return await _issue(session, ctx, user, family_id=row.family_id)
+    return await _issue(session, ctx, user, family_id=row.family_id, refresh=successor)
 
 
 async def logout(session: AsyncSession, token: str) -> None:
