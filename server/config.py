@@ -117,7 +117,9 @@ def to_sync_url(url: str) -> str:
 def load_settings(**overrides: object) -> Settings:
     """Build the settings, create the data dir and fill in the generated secret if none is set."""
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    from server.private_files import private_dir
+
+    private_dir(settings.data_dir)
     if not settings.database_url:
         settings.database_url = f"sqlite+aiosqlite:///{settings.data_dir / 'leadflow.db'}"
     if not settings.secret_key.get_secret_value():

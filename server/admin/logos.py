@@ -22,6 +22,7 @@ from server import audit
 from server.errors import AppError, PayloadTooLarge
 from server.models.business import Business
 from server.models.user import User
+from server.private_files import private_dir, write_private
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 MAX_SOURCE_PIXELS = 40_000_000  # refuses decompression bombs before the pixels are decoded
@@ -77,11 +78,10 @@ def clean_png(data: bytes) -> bytes:
 
 def store(data_dir: Path, business_id: uuid.UUID, png: bytes) -> str:
     """Write ``png`` under a new unguessable name and return that name."""
-    directory = logo_dir(data_dir)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_dir(logo_dir(data_dir))
     name = f"{business_id}-{secrets.token_hex(8)}.png"
     partial = directory / f".{name}.part"
-    partial.write_bytes(png)
+    write_private(partial, png)
     os.replace(partial, directory / name)
     return name
 
