@@ -23,9 +23,11 @@ from server.deps import Ctx, ReadSession
 from server.errors import RateLimited, ValidationFailed, field_errors
 from server.intake import service
 from server.web import message_page, page
+from shared.models.enums import BusinessStatus
 from shared.models.leads import SubmissionIn
 
 router = APIRouter(include_in_schema=False)
+CLOSED_BUSINESS = frozenset({BusinessStatus.PAUSED.value, BusinessStatus.ARCHIVED.value})
 
 SlugPath = Annotated[str, Path(max_length=80)]
 FIELDS = (
@@ -206,9 +208,11 @@ def _friendly(field: str | None) -> str:
 
 
 async def _qr_target(ctx: Ctx, session: ReadSession, slug: str) -> str:
-    """Any existing form has a QR code (an owner prints it before activating the form)."""
+    """A form has a QR code before it takes requests (an owner prints it before the business
+    or the form is switched on), but not once its business is paused or archived: the form
+    answers 404 then, and so does its code."""
     found = await business_repo.form_by_slug(session, slug)
-    if found is None:
+    if found is None or found[1].status in CLOSED_BUSINESS:
         raise service.FormUnavailable()
     return form_url(ctx.settings, found[0].slug)
 
