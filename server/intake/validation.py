@@ -13,9 +13,11 @@ from shared.models.common import normalise_email
 from shared.models.leads import SubmissionIn
 
 _LINK = re.compile(
-    r"(https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|ru|cn|info|biz|xyz|top|io|co)\b/?)",
+    r"(https?://|www\.|(?<![a-z0-9-])[a-z0-9-]+\.(?:com|net|org|ru|cn|info|biz|xyz|top|io|co)\b/?)",
     re.IGNORECASE,
 )
+# A domain is read from where its name starts: from every position of "-a-a-a…" the engine
+# re-read the run (quadratic).
 _HTML_LINK = re.compile(r"<a\s|\[url", re.IGNORECASE)
 MAX_LINKS_IN_MESSAGE = 2
 # Seven or more digits joined by spaces, dots, dashes or brackets: a phone number. Each repeat

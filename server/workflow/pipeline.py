@@ -8,6 +8,7 @@ marked it spam meanwhile, the human action wins and nothing automatic goes out.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -93,7 +94,8 @@ async def analyse(ctx: ServerContext, subject: LeadForAnalysis) -> AnalysisOutco
         return await ctx.ai.analyse(subject)
     except Exception as error:  # a provider must not raise, but an outage must not drop a lead
         log.exception("AI provider %s raised", getattr(ctx.ai, "name", "?"))
-        return fallback_outcome(
+        return await asyncio.to_thread(  # the built-in rules' CPU work stays off the loop
+            fallback_outcome,
             subject,
             provider=getattr(ctx.ai, "name", "unknown"),
             model=getattr(ctx.ai, "model", "unknown"),
