@@ -156,9 +156,6 @@ def send_limit_s(settings: Settings) -> float:
     return 3 * settings.smtp_timeout_s
 
 
-SEND_CLAIM_MARGIN = timedelta(seconds=30)  # the send's result is recorded well within this
-
-
 def _claim_send(
     session: Session, run: JobRun, event_id: uuid.UUID, limit_s: float
 ) -> EmailMessage | float | None:
@@ -173,7 +170,8 @@ def _claim_send(
         return None
     if event.sending_until is not None and event.sending_until > now:
         return max(1.0, (event.sending_until - now).total_seconds())
-    event.sending_until = now + timedelta(seconds=limit_s) + SEND_CLAIM_MARGIN
+    # Twice the send's limit: its result is recorded well within the second half.
+    event.sending_until = now + timedelta(seconds=2 * limit_s)
     event.attempts += 1
     return compose.to_mime(event)
 
