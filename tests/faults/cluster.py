@@ -161,7 +161,9 @@ async def submit_load(
     outcome = outcome or Outcome()
     gap = seconds / max(1, leads)
     gate = asyncio.Semaphore(clients)
-    async with httpx.AsyncClient(timeout=10) as http:
+    # No keep-alive: a reused connection the server just closed would look like a fault.
+    limits = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=10, limits=limits) as http:
 
         async def one(n: int) -> None:
             await asyncio.sleep(n * gap)

@@ -6,7 +6,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from tests.faults.cluster import check_history, query, submit_load, wait_settled
+
+pytestmark = pytest.mark.timeout(240)  # real processes on a shared machine: start-up is slow
 
 
 async def test_a_worker_killed_mid_batch_loses_no_lead_and_sends_no_mail_twice(
