@@ -20,7 +20,7 @@ async def test_a_worker_killed_mid_batch_loses_no_lead_and_sends_no_mail_twice(
     cluster.start()
     urls = [api.url for api in cluster.apis]
     load = asyncio.create_task(submit_load(urls, tenant.slug, leads=40, clients=10, seconds=4.0))
-    await asyncio.sleep(3.0)
+    await asyncio.sleep(2.0)
     victim = cluster.workers[0]
     victim.kill()
     await asyncio.sleep(1.0)
