@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     # Jobs.
     worker_concurrency: int = 16
     job_lease_s: int = 120
+    # The first retry of a mail after a temporary failure; it doubles up to an hour.
+    mail_retry_first_s: float = 60.0
     # Lowers every job's own attempt limit when set (mail retries until its 24-hour horizon).
     job_max_attempts: int | None = None
 
