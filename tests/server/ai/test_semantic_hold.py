@@ -85,6 +85,23 @@ def test_the_model_loads_once_per_process_even_when_threads_race_for_it() -> Non
     assert found[0] is semantic.semantic_hold()
 
 
+def test_worker_threads_sharing_the_model_get_the_scores_one_thread_gets() -> None:
+    leads = [_lead(c) for c in ROUNDS[-1].unsafe[:4] + ROUNDS[-1].safe[:4]]
+    hold = semantic.semantic_hold()
+    alone = [hold.score(lead) for lead in leads]
+    together: dict[int, float] = {}
+
+    def score(index: int) -> None:
+        together[index] = hold.score(leads[index])
+
+    threads = [threading.Thread(target=score, args=(i,)) for i in range(len(leads))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [together[i] for i in range(len(leads))] == pytest.approx(alone, abs=1e-6)
+
+
 def test_the_head_is_a_few_hundred_numbers_for_the_model_s_384() -> None:
     head = semantic.Head.load()
     assert head.weights.shape == (384,)
