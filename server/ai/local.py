@@ -12,7 +12,7 @@ import asyncio
 import re
 import time
 
-from server.ai import caution, signals
+from server.ai import caution, semantic, signals
 from server.ai.base import Analysis, AnalysisOutcome, LeadForAnalysis
 from server.ai.reply_templates import build_reply, detect_language, own_service
 from server.ai.text import fold, is_question, questions, sentences
@@ -73,6 +73,8 @@ class LocalAnalyser:
         started = time.perf_counter()
         # Pure CPU work (some milliseconds per thousand characters): never on the event loop.
         analysis = await asyncio.to_thread(analyse_lead, lead)
+        if analysis.auto_send_allowed:  # the model can only hold: it reads only what may go out
+            analysis = await asyncio.to_thread(second_look, lead, analysis)
         return AnalysisOutcome(
             analysis=analysis,
             provider=self.name,
@@ -81,6 +83,21 @@ class LocalAnalyser:
             status=AnalysisStatus.OK,
             latency_ms=int((time.perf_counter() - started) * 1000),
         )
+
+
+def second_look(lead: LeadForAnalysis, analysis: Analysis) -> Analysis:
+    """The rules' analysis, with the reply held if the semantic check reads the lead as one an
+    automatic reply must not answer (blocking: the model loads and runs here)."""
+    if not semantic.semantic_hold().holds(lead):
+        return analysis
+    return analysis.model_copy(
+        update={
+            "auto_send_allowed": False,
+            "tags": [*analysis.tags, "semantic_hold"],
+            "next_step": "Reply personally: the message may ask for something an automatic "
+            "reply cannot promise (a price, a time, advice or a change).",
+        }
+    )
 
 
 def known_service(lead: LeadForAnalysis) -> str | None:

@@ -18,11 +18,11 @@ from server.ai.base import LeadForAnalysis
 from server.ai.local import LocalAnalyser
 from server.workflow.gate import GateInput, decide
 from shared.models.enums import BlockedTopic
+from tests.server.support import require_shared_data
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "leads-labelled.jsonl"
 
-if not DATA.exists():
-    pytest.skip(f"labelled leads not found at {DATA}", allow_module_level=True)
+require_shared_data(DATA)
 
 
 def _records() -> list[dict[str, Any]]:
@@ -141,8 +141,8 @@ def test_no_unsafe_lead_is_ever_sent_automatically(figures: dict[str, Any]) -> N
     assert figures["false_safe_allowed"] == 0, figures["false_safe_ids"]
 
 
-def test_most_safe_leads_with_an_email_are_sent(figures: dict[str, Any]) -> None:
-    assert figures["safe_allowed_share"] >= 0.75
+def test_nine_in_ten_safe_leads_with_an_email_are_sent(figures: dict[str, Any]) -> None:
+    assert figures["safe_allowed_share"] >= 0.90
 
 
 def test_every_expected_blocked_topic_is_caught(figures: dict[str, Any]) -> None:
