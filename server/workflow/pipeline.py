@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -240,6 +241,7 @@ def gate_input(
     auto_emails: int,
     duplicate: bool,
     auto_mails_to_address: int = 0,
+    services: Sequence[str] = (),
 ) -> GateInput:
     host = urlsplit(settings_public_url).hostname or ""
     return GateInput(
@@ -256,7 +258,8 @@ def gate_input(
         business_phones=(business.phone,) if business.phone else (),
         allowed_hosts=(host,) if host else (),
         auto_mails_to_address_today=auto_mails_to_address,
-        # The reply may repeat the business's own details, and greet the customer by name.
+        # The reply may repeat the business's own details and services, and greet the customer
+        # by name.
         profile=tuple(
             text
             for text in (
@@ -265,6 +268,7 @@ def gate_input(
                 business.address,
                 business.facts,
                 business.contact_email,
+                *services,
                 first_name(lead.customer_name),
             )
             if text
@@ -296,7 +300,7 @@ async def process_lead(ctx: ServerContext, run: JobRun) -> None:
 
     # The decision is one write transaction of synchronous code: on SQLite one thread hand-off
     # for all of its statements instead of several per statement through aiosqlite.
-    await ctx.db.run_write(_decide, ctx, run, lead_id, outcome, duplicate)
+    await ctx.db.run_write(_decide, ctx, run, lead_id, outcome, duplicate, subject.services)
 
 
 def _decide(
@@ -306,6 +310,7 @@ def _decide(
     lead_id: uuid.UUID,
     outcome: AnalysisOutcome,
     duplicate: bool,
+    services: list[str],
 ) -> None:
     """The second half of ``process_lead``: re-read the lead, decide and act, complete the job."""
     if not run.owned_now(session):
@@ -315,7 +320,7 @@ def _decide(
     if lead is None or business is None or lead.status == LeadStatus.SPAM.value:
         run.complete_now(session)
         return
-    decide_and_act(ctx, session, lead, business, outcome, duplicate=duplicate)
+    decide_and_act(ctx, session, lead, business, outcome, duplicate=duplicate, services=services)
     if outcome.status is not AnalysisStatus.OK:
         queue.enqueue_now(
             session,
@@ -336,6 +341,7 @@ def decide_and_act(
     outcome: AnalysisOutcome,
     *,
     duplicate: bool,
+    services: Sequence[str] = (),
 ) -> GateDecision:
     settings = ctx.settings
     store_analysis(session, lead, outcome)
@@ -355,6 +361,7 @@ def decide_and_act(
             auto_emails,
             duplicate or answered,
             facts.auto_mails_to_address,
+            services,
         )
     )
     # Suspected spam (a link, address or phone number typed into the form, or the AI's verdict)

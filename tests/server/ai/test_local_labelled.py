@@ -16,6 +16,7 @@ import pytest
 
 from server.ai.base import LeadForAnalysis
 from server.ai.local import LocalAnalyser
+from server.ai.reply_templates import first_name
 from server.workflow.gate import GateInput, decide
 from shared.models.enums import BlockedTopic
 from tests.server.support import require_shared_data
@@ -56,7 +57,8 @@ async def _measure() -> dict[str, Any]:
     safe_with_email = safe_allowed = safe_total = safe_analysed = 0
     for record in records:
         expected = record["expected"]
-        outcome = await analyser.analyse(_lead(record))
+        lead = _lead(record)
+        outcome = await analyser.analyse(lead)
         analysis = outcome.analysis
         decision = decide(
             GateInput(
@@ -69,6 +71,20 @@ async def _measure() -> dict[str, Any]:
                 auto_emails_last_24h=0,
                 spam_suspected=False,
                 duplicate=False,
+                # What the pipeline lets a reply repeat: the business's own words, its
+                # services and the customer's first name.
+                profile=tuple(
+                    text
+                    for text in (
+                        lead.business_name,
+                        lead.business_phone,
+                        lead.facts,
+                        lead.business_email,
+                        *lead.services,
+                        first_name(lead.customer_name),
+                    )
+                    if text
+                ),
             )
         )
         if decision.allowed and not expected["auto_send_safe"]:

@@ -68,7 +68,8 @@ async def test_the_phishing_reproduction_through_the_html_form_mails_the_victim_
 ):
     page = await client.get(f"/forms/{tenant.slug}")
     token = re.search(r'name="form_token" value="([^"]+)"', page.text)
-    assert token
+    submission = re.search(r'name="submission_id" value="([^"]+)"', page.text)
+    assert token and submission  # the token is signed for the page's own submission id
     victim = new_email()
     response = await client.post(
         f"/forms/{tenant.slug}",
@@ -78,7 +79,7 @@ async def test_the_phishing_reproduction_through_the_html_form_mails_the_victim_
             "service_needed": PHISH,
             "message": PHISH_MESSAGE,
             "form_token": token.group(1),
-            "submission_id": str(uuid.uuid4()),
+            "submission_id": submission.group(1),
         },
     )
     assert response.status_code == 200 and "Request received" in response.text
