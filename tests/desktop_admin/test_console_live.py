@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
 from desktop.ui.admin import AdminConsole
+from shared.models.enums import EmailStatus
 from tests.desktop_admin.conftest import AnsweredDialogs
 from tests.desktop_admin.live_server import LiveServer, create_business, submit_lead
 from tests.server.support import body_text
@@ -289,7 +290,7 @@ def test_a_failed_mail_in_the_email_log_is_resent_once_with_resend(
         for row in range(page.proxy.rowCount()):
             to = page.proxy.index(row, page.model.TO).data()
             status = page.proxy.index(row, page.model.STATUS).data()
-            if to == owner and status == "Failed":
+            if to == owner and status == EmailStatus.FAILED.label:
                 return row
         return -1
 
