@@ -109,9 +109,10 @@ class LoginDialog(QDialog):
         self.forgot.setFlat(True)
         form = QFormLayout()
         form.setVerticalSpacing(8)
+        # The server first, as self-hosted apps ask it: the address the rest is sent to.
+        form.addRow("Server", self.server)
         form.addRow("E-mail", self.email)
         form.addRow("Password", self.password)
-        form.addRow("Server", self.server)
         buttons = QHBoxLayout()
         buttons.addWidget(self.forgot)
         buttons.addStretch(1)
@@ -123,10 +124,10 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
+        self.setTabOrder(self.server, self.email)
         self.setTabOrder(self.email, self.password)
         self.setTabOrder(self.password, self.submit)
-        self.setTabOrder(self.submit, self.server)
-        self.setTabOrder(self.server, self.forgot)
+        self.setTabOrder(self.submit, self.forgot)
         self.account: Any = None
         self.refresh_token = ""
         self.submit.clicked.connect(self._submit)
