@@ -29,6 +29,9 @@ from desktop.outbox import Outbox, OutboxItem
 from desktop.store import AppliedChanges, LocalStore
 from desktop.wire import SyncPage
 
+# What the server answers once this person's membership was deactivated (CONTRACT §4).
+ACCESS_ENDED = frozenset({"no_business"})
+
 log = logging.getLogger(__name__)
 
 
@@ -65,7 +68,7 @@ class SyncCallbacks:
     progress: Callable[[int, int], None] = lambda done, target: None
     applied: Callable[[AppliedChanges], None] = lambda changes: None
     pushed: Callable[[list[OutboxItem]], None] = lambda rejected: None
-    auth_failed: Callable[[AuthError], None] = lambda error: None
+    auth_failed: Callable[[ApiError], None] = lambda error: None  # signed out: why
     error: Callable[[Exception], None] = lambda error: None
 
 
@@ -231,10 +234,14 @@ class SyncEngine:
                 self.cb.auth_failed(error)
                 wait = 3600.0
             except ApiError as error:
-                failures += 1
                 self._set_status(SyncStatus.OFFLINE)
-                self.cb.error(error)
-                wait = backoff(failures, self.backoff_base, self.backoff_cap)
+                if error.code in ACCESS_ENDED:  # removed from the business: sign out, say why
+                    self.cb.auth_failed(error)
+                    wait = 3600.0
+                else:
+                    failures += 1
+                    self.cb.error(error)
+                    wait = backoff(failures, self.backoff_base, self.backoff_cap)
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
             # arrives together with the wake-up, and the engine would never stop.
             with contextlib.suppress(TimeoutError):

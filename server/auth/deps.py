@@ -89,13 +89,13 @@ async def _business_scope(
     """
     user, rows = await repo.user_with_memberships(session, _token_user_id(request, ctx))
     user = _require_active(user)
+    if not rows:  # also with X-Business-Id: a removed member's app learns why, and signs out
+        raise NotFound("You are not a member of any active business.", code="no_business")
     wanted = request.headers.get("x-business-id")
     if wanted is None:
         if len(rows) == 1:
             member, business = rows[0]
             return BusinessScope(user, business, MemberRole(member.role))
-        if not rows:
-            raise NotFound("You are not a member of any active business.", code="no_business")
         raise BusinessRequired()
     try:
         wanted_id = uuid.UUID(wanted.strip())

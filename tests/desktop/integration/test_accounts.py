@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -16,10 +17,12 @@ from tests.desktop.integration.live_server import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     OWNER_PASSWORD,
+    Tenant,
     onboard,
     submit,
 )
 from tests.desktop.integration.test_desktop_against_server import inbox_names, sign_in
+from tests.server.support import body_text
 
 WAIT = 15000
 
@@ -139,4 +142,40 @@ def test_a_deactivated_owner_is_signed_out_on_the_next_pull_and_told_why(
         submit(live, tenant.slug)  # the change it announces makes the app pull: 401
     login_window = shown.args[0]
     assert "deactivated" in login_window.error.text()
+    assert controller.session is None
+
+
+def test_a_member_the_owner_deactivates_is_signed_out_on_the_next_pull_and_told_why(
+    controller, qtbot, live, tenant, smtp
+):
+    staff_email = "desk-staff@example.com"
+    with httpx.Client(base_url=live.url, timeout=20) as http:
+        invited = http.post(
+            "/api/v1/owner/team/invites",
+            json={"email": staff_email, "role": "staff"},
+            headers=tenant.headers(),
+        )
+        assert invited.status_code == 201, invited.text
+        token = re.search(r"/invite/([A-Za-z0-9_\-]+)", body_text(smtp.wait_for(staff_email)[-1]))
+        assert token
+        accepted = http.post(
+            "/api/v1/auth/invites/accept",
+            json={"token": token.group(1), "password": OWNER_PASSWORD},
+        )
+        assert accepted.status_code == 200, accepted.text
+    staff = Tenant(tenant.business, staff_email, accepted.json()["access_token"])
+    sign_in(controller, qtbot, live, staff)
+    with httpx.Client(base_url=live.url, timeout=20) as http:
+        member = next(
+            m
+            for m in http.get("/api/v1/owner/team", headers=tenant.headers()).json()
+            if m["email"] == staff_email
+        )
+        removed = http.post(
+            f"/api/v1/owner/team/{member['member_id']}/deactivate", headers=tenant.headers()
+        )
+        assert removed.status_code == 200
+    with qtbot.waitSignal(controller.login_shown, timeout=WAIT) as shown:
+        submit(live, tenant.slug)  # the change it announces makes the app pull: no business
+    assert "not a member" in shown.args[0].error.text()
     assert controller.session is None
