@@ -16,6 +16,7 @@ from server.models.base import utcnow
 from server.models.business import Business, Form
 from server.models.lead import Lead, Message
 from server.models.ops import EmailEvent
+from server.workflow.owner_alert import owner_alert_context
 from shared.models.enums import (
     CommStatus,
     EmailKind,
@@ -217,7 +218,10 @@ def alert_owner_now(
     urgency: str | None,
     reply: str | None,
     auto_sent: bool,
+    acknowledged: bool,
     reasons: list[str],
+    blocked_topics: list[str],
+    details: dict[str, list[str]],
 ) -> EmailEvent:
     """Queue the owner's new-lead alert in the caller's transaction (synchronous code)."""
     return queue_email_now(
@@ -227,22 +231,19 @@ def alert_owner_now(
         to=business.contact_email,
         subject=f"New lead: {lead.customer_name}",
         template="owner_alert",
-        context={
-            "header": business.name,
-            "brand_color": business.brand_color,
-            "business_name": business.name,
-            "customer_name": lead.customer_name,
-            "customer_email": lead.customer_email,
-            "customer_phone": lead.customer_phone,
-            "service": lead.service_needed,
-            "preferred_time": lead.preferred_time,
-            "urgency": urgency,
-            "message": message_text,
-            "summary": summary,
-            "reply": reply,
-            "auto_sent": auto_sent,
-            "reasons": reasons,
-        },
+        context=owner_alert_context(
+            lead=lead,
+            business=business,
+            message_text=message_text,
+            summary=summary,
+            urgency=urgency,
+            reply=reply,
+            auto_sent=auto_sent,
+            acknowledged=acknowledged,
+            reasons=reasons,
+            blocked_topics=blocked_topics,
+            details=details,
+        ),
         business_id=business.id,
         lead_id=lead.id,
         reply_to=lead.customer_email,

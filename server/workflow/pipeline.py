@@ -384,7 +384,7 @@ def decide_and_act(
             "gate_details": decision.details,
         },
     )
-    reply_sent = False
+    reply_sent = acknowledged = False
     if human_acted:
         audit.record(
             session,
@@ -409,6 +409,7 @@ def decide_and_act(
             draft.email_event_id = sent_event.id  # sent: "Approve & Send" answers 409 now
         audit.record(session, "lead.auto_replied", business_id=business.id, lead_id=lead.id)
     elif lead.customer_email and not answered and not no_customer_mail:
+        acknowledged = True
         customer_mail.send_customer_mail_now(
             session,
             settings,
@@ -434,9 +435,10 @@ def decide_and_act(
         urgency=analysis.urgency.value,
         reply=analysis.suggested_reply,
         auto_sent=reply_sent,
-        reasons=[r for r in reasons if r != GateReason.DUPLICATE_LEAD.value]
-        if not reply_sent
-        else [],
+        acknowledged=acknowledged,
+        reasons=reasons,
+        blocked_topics=[topic.value for topic in analysis.blocked_topics],
+        details=decision.details,
     )
     audit.record(session, "lead.owner_alerted", business_id=business.id, lead_id=lead.id)
     # The follow-up is also the owner's reminder; whether it may be mailed is decided when due.

@@ -67,7 +67,7 @@ async def test_a_long_outage_acknowledges_then_analyses_later_without_a_second_m
     assert lead["ai"]["status"] == "fallback"
     assert "ai_unavailable" in lead["gate"]["reasons"]
     assert subjects(smtp, email) == [ACK]
-    assert "ai_unavailable" in body_text(smtp.to(tenant.business["contact_email"])[0])
+    assert "the AI was not available" in body_text(smtp.to(tenant.business["contact_email"])[0])
 
     await make_jobs_due(ctx, REANALYSE_LEAD)  # the AI is back by the time the re-run is due
     await worker.tick()
