@@ -9,7 +9,7 @@ from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from server.ai.reply_templates import first_name, own_service
+from server.ai.reply_templates import first_name, in_sentence, own_service
 from server.config import Settings
 from server.mail.service import queue_email_now
 from server.models.base import utcnow
@@ -86,15 +86,8 @@ def named_service(session: Session, lead: Lead) -> str | None:
     return own_service(lead.service_needed, services or [])
 
 
-def _in_sentence(service: str) -> str:
-    """ "Deep clean" reads "deep clean" inside a sentence; "HVAC repair" keeps its capitals."""
-    if len(service) > 1 and service[0].isupper() and service[1].islower():
-        return service[0].lower() + service[1:]
-    return service
-
-
 def _your_request(service: str | None) -> str:
-    return f"your {_in_sentence(service)} request" if service else "your request"
+    return f"your {in_sentence(service)} request" if service else "your request"
 
 
 def subject_for(kind: EmailKind, business: Business, service: str | None) -> str:
@@ -130,6 +123,23 @@ STANDARD_TEXTS = {
 }
 
 
+def customer_context(business: Business, content: str) -> dict[str, Any]:
+    """The ``customer`` template's context for ``content``, a text of paragraphs."""
+    # The HTML part breaks lines where the text part does (customer.html splits each one).
+    paragraphs = [
+        "\n".join(line.strip() for line in block.strip().splitlines())
+        for block in content.replace("\r\n", "\n").split("\n\n")
+        if block.strip()
+    ]
+    return {
+        "header": business.name,
+        "brand_color": business.brand_color,
+        "paragraphs": paragraphs,
+        "business_name": business.name,
+        "business_phone": business.phone,
+    }
+
+
 async def send_customer_mail(
     session: AsyncSession, settings: Settings, **fields: Any
 ) -> tuple[Message, EmailEvent]:
@@ -161,12 +171,6 @@ def send_customer_mail_now(
     subject = subject_for(kind, business, service)
     if content is None:
         content = STANDARD_TEXTS[kind](lead, business, service)
-    # The HTML part breaks lines where the text part does (customer.html splits each one).
-    paragraphs = [
-        "\n".join(line.strip() for line in block.strip().splitlines())
-        for block in content.replace("\r\n", "\n").split("\n\n")
-        if block.strip()
-    ]
     event = queue_email_now(
         session,
         settings,
@@ -174,13 +178,7 @@ def send_customer_mail_now(
         to=lead.customer_email,
         subject=subject,
         template="customer",
-        context={
-            "header": business.name,
-            "brand_color": business.brand_color,
-            "paragraphs": paragraphs,
-            "business_name": business.name,
-            "business_phone": business.phone,
-        },
+        context=customer_context(business, content),
         business_id=business.id,
         lead_id=lead.id,
         display_name=business.name,
