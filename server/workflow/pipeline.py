@@ -238,6 +238,7 @@ def gate_input(
     auto_emails: int,
     duplicate: bool,
     auto_mails_to_address: int = 0,
+    latest_customer_text: str | None = None,
 ) -> GateInput:
     host = urlsplit(settings_public_url).hostname or ""
     return GateInput(
@@ -264,6 +265,17 @@ def gate_input(
                 business.facts,
                 business.contact_email,
                 first_name(lead.customer_name),
+            )
+            if text
+        ),
+        submitted=tuple(
+            text
+            for text in (
+                lead.customer_name,
+                lead.service_needed,
+                lead.preferred_time,
+                lead.message,
+                latest_customer_text,
             )
             if text
         ),
@@ -353,6 +365,7 @@ def decide_and_act(
             auto_emails,
             duplicate or answered,
             facts.auto_mails_to_address,
+            facts.latest_customer_text,
         )
     )
     # Suspected spam (a link, address or phone number typed into the form, or the AI's verdict)
