@@ -103,13 +103,12 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
     async with ctx.db.read_session() as session:
         event = await session.get(EmailEvent, event_id)
         pending = event is not None and event.status == EmailStatus.QUEUED.value
+        composed_error: str | None = None
         try:
             message = compose.to_mime(event) if event is not None and pending else None
         except Exception as error:  # the stdlib's parser raises many kinds on odd addresses
             composed_error = f"The email could not be composed: {error}"
             message = None
-        else:
-            composed_error = None
     if composed_error is not None:
         # Composing is deterministic: a retry would fail the same way, so it fails once.
         async with ctx.db.session() as session:
