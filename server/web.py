@@ -9,8 +9,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from server.context import SERVER_DIR
+from server.mail.compose import text_on
 
 templates = Jinja2Templates(directory=str(SERVER_DIR / "templates"))
+
+
+templates.env.filters["text_on"] = text_on
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:

@@ -50,6 +50,8 @@ class Analysis(BaseModel):
     blocked_topics: list[BlockedTopic]
     auto_send_allowed: bool
     spam: bool = False
+    # The model's own intent word when it was not one of ``Intent`` (then ``intent`` is other).
+    intent_word: str | None = Field(default=None, max_length=80)
 
 
 class AnalysisOutcome(BaseModel):

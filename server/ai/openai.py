@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 from server.ai.base import Analysis, AnalysisOutcome, LeadForAnalysis
 from server.ai.fallback import MAX_RAW_OUTPUT_CHARS, fallback_outcome
 from server.ai.prompt import PROMPT_VERSION, messages
-from shared.models.enums import AnalysisStatus
+from shared.models.enums import AnalysisStatus, Intent
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,35 @@ class _Retryable(Exception):
         self.final = final
 
 
+_INTENTS = frozenset(Intent._value2member_map_)
+MAX_TAGS = 10
+
+
+def _descriptive_fields_normalised(known: dict[str, Any]) -> dict[str, Any]:
+    """Real models drift on the descriptive fields, which decide nothing: an intent off the
+    list becomes ``other`` with the model's word kept, tags become a short list of words, and
+    long texts are cut. The safety fields (``auto_send_allowed``, ``risk_level``,
+    ``confidence_score``, ``blocked_topics``) are left as they came, for strict validation."""
+    intent = known.get("intent")
+    if isinstance(intent, str):
+        word = re.sub(r"[\s\-]+", "_", intent.strip().lower())
+        if word in _INTENTS:
+            known["intent"] = word
+        elif intent.strip():
+            known["intent"], known["intent_word"] = Intent.OTHER.value, intent.strip()[:80]
+    tags = known.get("tags")
+    if isinstance(tags, str):
+        tags = [tags]
+    if isinstance(tags, list):
+        known["tags"] = [str(t).strip()[:40] for t in tags if str(t).strip()][:MAX_TAGS]
+    if "next_step" not in known or known["next_step"] is None:
+        known["next_step"] = ""
+    for name, limit in (("summary", 2000), ("next_step", 1000)):
+        if isinstance(known.get(name), str):
+            known[name] = known[name][:limit]
+    return known
+
+
 def parse_analysis(content: str) -> Analysis:
     """Strictly validate the model's content; unknown keys are dropped, nothing is coerced."""
     try:
@@ -46,7 +76,9 @@ def parse_analysis(content: str) -> Analysis:
         raise _Retryable(f"model output is not JSON: {exc.msg}", content) from exc
     if not isinstance(data, dict):
         raise _Retryable("model output is not a JSON object", content)
-    known = {key: value for key, value in data.items() if key in _FIELDS}
+    known = _descriptive_fields_normalised(
+        {key: value for key, value in data.items() if key in _FIELDS and key != "intent_word"}
+    )
     try:
         # JSON mode: enum values arrive as strings, and strictness still refuses "false" for a bool.
         return Analysis.model_validate_json(json.dumps(known), strict=True)

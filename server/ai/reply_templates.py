@@ -177,6 +177,14 @@ def own_service(service_needed: str | None, services: list[str] | tuple[str, ...
     return None
 
 
+def in_sentence(service: str) -> str:
+    """A service name inside a sentence: "Deep clean" reads "deep clean", "HVAC repair" keeps
+    its capitals."""
+    if len(service) > 1 and service[0].isupper() and service[1].islower():
+        return service[0].lower() + service[1:]
+    return service
+
+
 def build_reply(
     *, kind: str, language: str, customer_name: str, business_name: str, service: str | None
 ) -> str:
@@ -184,7 +192,7 @@ def build_reply(
     lang = _LANGUAGES.get(language, _LANGUAGES["en"])
     name = first_name(customer_name)
     hello = lang.hello_name.format(name=name) if name else lang.hello
-    subject = lang.service.format(service=service) if service else lang.no_service
+    subject = lang.service.format(service=in_sentence(service)) if service else lang.no_service
     body = getattr(lang, kind).format(business=business_name, subject=subject)
     sign_off = lang.sign_off.format(business=business_name)
     reply = f"{hello}\n\n{body}\n\n{sign_off}"

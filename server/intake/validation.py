@@ -24,6 +24,7 @@ MAX_LINKS_IN_MESSAGE = 2
 # consumes a digit, so the match is linear in the text's length.
 _PHONE = re.compile(r"(?<![\w])\+?\d(?:[ ().\-]{0,2}\d){6,}")
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[t ]\d{2}:\d{2})?\b")
+NO_CONTACT = "Please enter an email address or a phone number, so the business can reach you."
 CONTACT_FIELDS = ("customer_name", "service_needed", "preferred_time", "message")
 
 
@@ -77,6 +78,9 @@ def check(data: SubmissionIn) -> CleanSubmission:
             errors["customer_phone"] = "Please enter a valid phone number."
         else:
             phone, phone_normalized = normalise_phone(phone)
+    if email is None and phone is None:
+        # The business must be able to answer: one way to reach the customer is required.
+        errors["customer_email"] = errors["customer_phone"] = NO_CONTACT
     return CleanSubmission(
         data=data,
         email=email,

@@ -129,6 +129,8 @@ def analysis_row(row: Row) -> dict[str, Any]:
             data[field] = float(parsed[field])
         elif field == "spam":
             data[field] = parsed.get("spam", False)
+        elif field == "intent_word":  # analyses stored before it existed have none
+            data[field] = parsed.get(field)
         else:
             data[field] = parsed[field]
     data["id"], data["lead_id"] = id_, lead_id

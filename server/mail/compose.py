@@ -46,15 +46,31 @@ def safe_colour(colour: str | None) -> str:
     return colour if colour and _HEX_COLOUR.match(colour) else DEFAULT_COLOUR
 
 
+def text_on(colour: str | None) -> str:
+    """White or near-black, whichever reads on ``colour`` (WCAG AA for a business's brand
+    colour on its own buttons: a pale brand colour gets dark text)."""
+    if not colour or len(colour) != 7 or not colour.startswith("#"):
+        return "#ffffff"
+    try:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    except ValueError:
+        return "#ffffff"
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#ffffff" if (1.05 / (luminance + 0.05)) >= 4.5 else "#111827"
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["text_on"] = text_on
+    return environment
 
 
 def render(kind: str, context: dict[str, Any]) -> tuple[str, str]:

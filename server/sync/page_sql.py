@@ -47,7 +47,9 @@ _DATABASE_WRITTEN = ("lead", "message", "follow_up", "ai_analysis")
 # The AI output fields an analysis row must hold for the database to write it (``spam`` may be
 # missing: it is then false); a row without one of them is left to Python, as is one whose
 # confidence is not a number (``wire.analysis_row`` would convert it).
-_AI_REQUIRED = tuple(name for name in wire.AI_PARSED if name not in ("created_at", "spam"))
+_AI_REQUIRED = tuple(
+    name for name in wire.AI_PARSED if name not in ("created_at", "spam", "intent_word")
+)
 _FOLLOW_UP_STATE = (
     "CASE WHEN t.status != 'scheduled' THEN t.status"
     " WHEN t.scheduled_at < :now THEN 'overdue'"

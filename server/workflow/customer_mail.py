@@ -9,13 +9,14 @@ from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from server.ai.reply_templates import first_name, own_service
+from server.ai.reply_templates import first_name, in_sentence, own_service
 from server.config import Settings
 from server.mail.service import queue_email_now
 from server.models.base import utcnow
 from server.models.business import Business, Form
 from server.models.lead import Lead, Message
 from server.models.ops import EmailEvent
+from server.workflow.owner_alert import owner_alert_context
 from shared.models.enums import (
     CommStatus,
     EmailKind,
@@ -85,15 +86,8 @@ def named_service(session: Session, lead: Lead) -> str | None:
     return own_service(lead.service_needed, services or [])
 
 
-def _in_sentence(service: str) -> str:
-    """ "Deep clean" reads "deep clean" inside a sentence; "HVAC repair" keeps its capitals."""
-    if len(service) > 1 and service[0].isupper() and service[1].islower():
-        return service[0].lower() + service[1:]
-    return service
-
-
 def _your_request(service: str | None) -> str:
-    return f"your {_in_sentence(service)} request" if service else "your request"
+    return f"your {in_sentence(service)} request" if service else "your request"
 
 
 def subject_for(kind: EmailKind, business: Business, service: str | None) -> str:
@@ -129,6 +123,23 @@ STANDARD_TEXTS = {
 }
 
 
+def customer_context(business: Business, content: str) -> dict[str, Any]:
+    """The ``customer`` template's context for ``content``, a text of paragraphs."""
+    # The HTML part breaks lines where the text part does (customer.html splits each one).
+    paragraphs = [
+        "\n".join(line.strip() for line in block.strip().splitlines())
+        for block in content.replace("\r\n", "\n").split("\n\n")
+        if block.strip()
+    ]
+    return {
+        "header": business.name,
+        "brand_color": business.brand_color,
+        "paragraphs": paragraphs,
+        "business_name": business.name,
+        "business_phone": business.phone,
+    }
+
+
 async def send_customer_mail(
     session: AsyncSession, settings: Settings, **fields: Any
 ) -> tuple[Message, EmailEvent]:
@@ -160,12 +171,6 @@ def send_customer_mail_now(
     subject = subject_for(kind, business, service)
     if content is None:
         content = STANDARD_TEXTS[kind](lead, business, service)
-    # The HTML part breaks lines where the text part does (customer.html splits each one).
-    paragraphs = [
-        "\n".join(line.strip() for line in block.strip().splitlines())
-        for block in content.replace("\r\n", "\n").split("\n\n")
-        if block.strip()
-    ]
     event = queue_email_now(
         session,
         settings,
@@ -173,13 +178,7 @@ def send_customer_mail_now(
         to=lead.customer_email,
         subject=subject,
         template="customer",
-        context={
-            "header": business.name,
-            "brand_color": business.brand_color,
-            "paragraphs": paragraphs,
-            "business_name": business.name,
-            "business_phone": business.phone,
-        },
+        context=customer_context(business, content),
         business_id=business.id,
         lead_id=lead.id,
         display_name=business.name,
@@ -217,7 +216,10 @@ def alert_owner_now(
     urgency: str | None,
     reply: str | None,
     auto_sent: bool,
+    acknowledged: bool,
     reasons: list[str],
+    blocked_topics: list[str],
+    details: dict[str, list[str]],
 ) -> EmailEvent:
     """Queue the owner's new-lead alert in the caller's transaction (synchronous code)."""
     return queue_email_now(
@@ -227,22 +229,19 @@ def alert_owner_now(
         to=business.contact_email,
         subject=f"New lead: {lead.customer_name}",
         template="owner_alert",
-        context={
-            "header": business.name,
-            "brand_color": business.brand_color,
-            "business_name": business.name,
-            "customer_name": lead.customer_name,
-            "customer_email": lead.customer_email,
-            "customer_phone": lead.customer_phone,
-            "service": lead.service_needed,
-            "preferred_time": lead.preferred_time,
-            "urgency": urgency,
-            "message": message_text,
-            "summary": summary,
-            "reply": reply,
-            "auto_sent": auto_sent,
-            "reasons": reasons,
-        },
+        context=owner_alert_context(
+            lead=lead,
+            business=business,
+            message_text=message_text,
+            summary=summary,
+            urgency=urgency,
+            reply=reply,
+            auto_sent=auto_sent,
+            acknowledged=acknowledged,
+            reasons=reasons,
+            blocked_topics=blocked_topics,
+            details=details,
+        ),
         business_id=business.id,
         lead_id=lead.id,
         reply_to=lead.customer_email,

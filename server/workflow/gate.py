@@ -36,6 +36,7 @@ class GateInput:
     allowed_hosts: tuple[str, ...] = ()
     auto_mails_to_address_today: int = 0  # automatic mails of every business to the address
     profile: tuple[str, ...] = ()  # the business's own words (name, address, facts, …)
+    submitted: tuple[str, ...] = ()  # what the submitter typed (a reply must not repeat it)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def decide(inp: GateInput) -> GateDecision:
             business_phones=inp.business_phones,
             allowed_hosts=inp.allowed_hosts,
             profile=inp.profile,
+            submitted=inp.submitted,
         )
         if problems:
             found.add(GateReason.REPLY_CONTENT_BLOCKED)

@@ -242,6 +242,7 @@ def gate_input(
     duplicate: bool,
     auto_mails_to_address: int = 0,
     services: Sequence[str] = (),
+    latest_customer_text: str | None = None,
 ) -> GateInput:
     host = urlsplit(settings_public_url).hostname or ""
     return GateInput(
@@ -270,6 +271,17 @@ def gate_input(
                 business.contact_email,
                 *services,
                 first_name(lead.customer_name),
+            )
+            if text
+        ),
+        submitted=tuple(
+            text
+            for text in (
+                lead.customer_name,
+                lead.service_needed,
+                lead.preferred_time,
+                lead.message,
+                latest_customer_text,
             )
             if text
         ),
@@ -362,6 +374,7 @@ def decide_and_act(
             duplicate or answered,
             facts.auto_mails_to_address,
             services,
+            facts.latest_customer_text,
         )
     )
     # Suspected spam (a link, address or phone number typed into the form, or the AI's verdict)
@@ -393,7 +406,7 @@ def decide_and_act(
             "gate_details": decision.details,
         },
     )
-    reply_sent = False
+    reply_sent = acknowledged = False
     if human_acted:
         audit.record(
             session,
@@ -418,6 +431,7 @@ def decide_and_act(
             draft.email_event_id = sent_event.id  # sent: "Approve & Send" answers 409 now
         audit.record(session, "lead.auto_replied", business_id=business.id, lead_id=lead.id)
     elif lead.customer_email and not answered and not no_customer_mail:
+        acknowledged = True
         customer_mail.send_customer_mail_now(
             session,
             settings,
@@ -443,9 +457,10 @@ def decide_and_act(
         urgency=analysis.urgency.value,
         reply=analysis.suggested_reply,
         auto_sent=reply_sent,
-        reasons=[r for r in reasons if r != GateReason.DUPLICATE_LEAD.value]
-        if not reply_sent
-        else [],
+        acknowledged=acknowledged,
+        reasons=reasons,
+        blocked_topics=[topic.value for topic in analysis.blocked_topics],
+        details=decision.details,
     )
     audit.record(session, "lead.owner_alerted", business_id=business.id, lead_id=lead.id)
     # The follow-up is also the owner's reminder; whether it may be mailed is decided when due.

@@ -176,6 +176,14 @@ class _Profile:
         return _host_allowed(host, self.hosts) or host in self.text
 
 
+ECHO_WORDS = 5  # this many words in a row from the submission is repeating the customer
+
+
+def _runs(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text)
+    return {tuple(words[i : i + ECHO_WORDS]) for i in range(len(words) - ECHO_WORDS + 1)}
+
+
 def reply_content_problems(
     reply: str,
     *,
@@ -183,6 +191,7 @@ def reply_content_problems(
     business_phones: Iterable[str] = (),
     allowed_hosts: Iterable[str] = (),
     profile: Iterable[str] = (),
+    submitted: Iterable[str] = (),
 ) -> list[str]:
     """What makes ``reply`` unfit to send unseen, each naming its token (empty when fine)."""
     text = reply or ""
@@ -231,6 +240,12 @@ def reply_content_problems(
         label = _WORDS.get(word)
         if label and word not in own.words:
             found(label, word)
+    # Automatic mail never carries what the submitter typed (CONTRACT §9): a model told to
+    # "repeat this notice" would otherwise relay it in the business's name.
+    typed = set().union(*(_runs(normalise(t)) for t in submitted if t)) - _runs(own.text)
+    echoed = [run for run in _runs(normalise(text)) if run in typed]
+    if echoed:
+        found("the customer's own words", " ".join(min(echoed)))
     commitment = _COMMITMENT.search(rest)
     if commitment:
         problems.append(f'it promises what only the owner can ("{commitment.group(0)}")')

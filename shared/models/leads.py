@@ -75,6 +75,7 @@ class AIOut(BaseModel):
     blocked_topics: list[BlockedTopic]
     auto_send_allowed: bool
     spam: bool = False
+    intent_word: str | None = None  # the model's own intent word when ``intent`` is other
     provider: str
     model: str
     status: AnalysisStatus

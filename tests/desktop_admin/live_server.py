@@ -128,6 +128,9 @@ def create_business(
 
 
 def submit_lead(http: httpx.Client, slug: str, **fields: Any) -> None:
-    body = {"submission_id": str(uuid.uuid4()), **fields}
+    # A submission needs a way to reach the customer (CONTRACT §5); each its own, so no two
+    # submissions are taken for one returning customer.
+    phone = f"+44 7700 9{uuid.uuid4().int % 100000:05d}"
+    body = {"submission_id": str(uuid.uuid4()), "customer_phone": phone, **fields}
     response = http.post(f"/api/v1/public/forms/{slug}/submit", json=body)
     assert response.status_code == 202, response.text

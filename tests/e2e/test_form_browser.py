@@ -192,3 +192,51 @@ async def test_a_customer_submits_the_real_form_and_gets_an_answer(live_server, 
     [alert] = await asyncio.to_thread(smtp.wait_for, "desk@harbour.example")
     assert alert["Subject"] == "New lead: Tom Tester"
     assert "small leak under the kitchen sink" in body_text(alert)
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+async def _axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's WCAG 2 A/AA violations on the page, as "rule: target" lines."""
+    assert AXE.exists(), "axe-core is missing: run scripts/dev setup (it installs node_modules)"
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    )
+    return [f"{v['id']}: {node['target']}" for v in result["violations"] for node in v["nodes"]]
+
+
+async def test_the_form_its_errors_and_its_success_page_have_no_accessibility_violations(
+    live_server, http
+):
+    slug, owner = await _business(live_server, http)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page()
+            await page.goto(f"{live_server.url}/forms/{slug}")
+            assert await _axe_violations(page) == []
+            assert "email or phone, at least one" in await page.content()
+
+            # No way to reach the customer: the form comes back with both fields marked.
+            await page.get_by_label("Your name").fill("Tom Tester")
+            await page.get_by_label("How can we help?").fill("A leak under the sink.")
+            await page.wait_for_timeout(MIN_FILL_S * 1000 + 200)
+            await page.get_by_role("button", name="Send request").click()
+            await page.wait_for_selector("#customer_email-error")
+            assert await page.locator("#customer_phone-error").is_visible()
+            invalid = page.locator("[aria-invalid=true]")
+            assert await invalid.count() == 2
+            assert await _axe_violations(page) == []
+
+            await page.get_by_label("Phone").fill("+1 202 555 0147")
+            await page.wait_for_timeout(MIN_FILL_S * 1000 + 200)
+            await page.get_by_role("button", name="Send request").click()
+            await page.wait_for_selector("text=Request received")
+            assert await _axe_violations(page) == []
+        finally:
+            await browser.close()
+    lead = await _processed_lead(http, owner)
+    assert lead["customer_phone"] == "+12025550147" and lead["customer_email"] is None

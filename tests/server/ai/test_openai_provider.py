@@ -276,3 +276,57 @@ async def test_the_raw_output_is_truncated(fake) -> None:
 
 def test_the_api_key_is_not_in_the_repr() -> None:
     assert API_KEY not in repr(_analyser("http://127.0.0.1:1"))
+
+
+@pytest.mark.parametrize(
+    ("changes", "intent", "word"),
+    [
+        ({"intent": "service_request"}, Intent.OTHER, "service_request"),
+        ({"intent": "Booking Request"}, Intent.BOOKING_REQUEST, None),
+        ({"intent": "quote-request"}, Intent.QUOTE_REQUEST, None),
+        ({"intent": "question"}, Intent.QUESTION, None),
+    ],
+)
+async def test_an_intent_off_the_list_is_other_with_the_model_word_kept(
+    fake, changes: dict[str, Any], intent: Intent, word: str | None
+) -> None:
+    model, url = fake
+    model.replies = [Reply(content=_answer(**changes))]
+    outcome = await _analyser(url).analyse(_lead())
+    assert outcome.status is AnalysisStatus.OK and len(model.requests) == 1
+    assert outcome.analysis.intent is intent
+    assert outcome.analysis.intent_word == word
+    assert outcome.analysis.auto_send_allowed is True  # the reply is not thrown away
+
+
+async def test_descriptive_fields_are_normalised_not_refused(fake) -> None:
+    model, url = fake
+    model.replies = [
+        Reply(content=_answer(tags="cleaning", summary="x" * 3000, next_step=_MISSING))
+    ]
+    outcome = await _analyser(url).analyse(_lead())
+    assert outcome.status is AnalysisStatus.OK
+    assert outcome.analysis.tags == ["cleaning"]
+    assert len(outcome.analysis.summary) == 2000
+    assert outcome.analysis.next_step == ""
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"auto_send_allowed": "yes"},
+        {"auto_send_allowed": 1},
+        {"risk_level": "minimal"},
+        {"risk_level": None},
+        {"confidence_score": "high"},
+        {"confidence_score": 1.5},
+        {"blocked_topics": "price_commitment"},
+        {"blocked_topics": ["pricing"]},
+    ],
+)
+async def test_safety_fields_stay_strict_and_hold_the_reply(fake, changes) -> None:
+    model, url = fake
+    model.replies = [Reply(content=_answer(intent="service_request", **changes))]
+    outcome = await _analyser(url).analyse(_lead())
+    assert outcome.status is AnalysisStatus.FALLBACK
+    assert outcome.analysis.auto_send_allowed is False

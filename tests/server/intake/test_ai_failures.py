@@ -67,7 +67,7 @@ async def test_a_long_outage_acknowledges_then_analyses_later_without_a_second_m
     assert lead["ai"]["status"] == "fallback"
     assert "ai_unavailable" in lead["gate"]["reasons"]
     assert subjects(smtp, email) == [ACK]
-    assert "ai_unavailable" in body_text(smtp.to(tenant.business["contact_email"])[0])
+    assert "the AI was not available" in body_text(smtp.to(tenant.business["contact_email"])[0])
 
     await make_jobs_due(ctx, REANALYSE_LEAD)  # the AI is back by the time the re-run is due
     await worker.tick()
@@ -160,3 +160,17 @@ def _no_discount_reached(smtp, email: str) -> None:  # type: ignore[no-untyped-d
     assert [m["Subject"] for m in mails] == [ACK]
     for mail in mails:
         assert "50%" not in body_text(mail) and "discount" not in body_text(mail).lower()
+
+
+@pytest.mark.settings(openai=True)
+async def test_a_model_intent_off_the_list_still_drafts_and_sends_the_reply(
+    ctx, client, tenant, smtp, worker, ai
+):
+    ai.answer = {**ai.answer, "intent": "service_request"}
+    email = new_email()
+    await submit(client, tenant.slug, customer_email=email)
+    await worker.tick()
+    lead = await detail(client, tenant, await only_lead_id(ctx))
+    assert lead["ai"]["status"] == "ok" and ai.calls == 1
+    assert lead["ai"]["intent"] == "other" and lead["ai"]["intent_word"] == "service_request"
+    assert lead["auto_sent"] is True and subjects(smtp, email) == [REPLY]

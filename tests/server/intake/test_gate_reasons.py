@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from shared.models.enums import GateReason
 from tests.server.factories import Tenant, submit
 from tests.server.intake.probes import (
     detail,
@@ -52,7 +53,11 @@ async def _held(ctx, client, tenant, smtp, lead_id: str, email: str | None, reas
     alerts = smtp.to(tenant.business["contact_email"])
     assert alerts, "the owner was not alerted"
     if reason != "duplicate_lead":
-        assert reason in body_text(alerts[-1])
+        said = body_text(alerts[-1])
+        assert "Held for you:" in said and reason not in said  # words, never codes
+        if reason not in ("blocked_topics", "reply_content_blocked"):  # said in detail
+            assert GateReason(reason).label in said
+        assert f"leadflow://lead/{lead_id}" in said
     return lead
 
 
@@ -103,6 +108,8 @@ async def test_a_price_question_is_held_for_its_blocked_topic(ctx, client, tenan
         ctx, client, tenant, smtp, await lead_id_for(ctx, email), email, "blocked_topics"
     )
     assert lead["ai"]["blocked_topics"] == ["price_commitment"]
+    said = body_text(smtp.to(tenant.business["contact_email"])[-1])
+    assert "Held for you:" in said and "it asks about a price" in said
 
 
 async def test_a_complaint_is_held_as_risky(ctx, client, tenant, smtp, worker):
@@ -165,7 +172,8 @@ async def test_the_fourth_automatic_reply_to_one_address_in_a_day_is_held(
     assert lead["gate"]["reasons"] == ["reply_limit_reached"]
     # The address reached the platform's daily cap too: not even the acknowledgement goes out.
     assert subjects(smtp, email) == ["Re: Your request — Sparkle Cleaning"] * 3
-    assert "reply_limit_reached" in body_text(smtp.to(tenant.business["contact_email"])[-1])
+    said = body_text(smtp.to(tenant.business["contact_email"])[-1])
+    assert GateReason.REPLY_LIMIT_REACHED.label in said
 
 
 async def _newest(client, tenant: Tenant) -> str:  # type: ignore[no-untyped-def]
@@ -174,3 +182,20 @@ async def _newest(client, tenant: Tenant) -> str:  # type: ignore[no-untyped-def
     )
     [lead] = inbox.json()["items"]
     return str(lead["id"])
+
+
+@pytest.mark.settings(openai=True)
+async def test_a_model_reply_with_a_price_is_held_and_the_owner_sees_the_token(
+    ctx, client, tenant, smtp, worker, ai
+):
+    """The §2 reproduction: a model that follows an injection and quotes a price."""
+    ai.answer = {**ai.answer, "suggested_reply": "Hi Casey, a standard clean is 80."}
+    email = new_email()
+    await submit(client, tenant.slug, customer_email=email, message=SAFE)
+    await worker.tick()
+    lead = await _held(
+        ctx, client, tenant, smtp, await lead_id_for(ctx, email), email, "reply_content_blocked"
+    )
+    assert lead["gate"]["reasons"] == ["reply_content_blocked"]
+    said = body_text(smtp.to(tenant.business["contact_email"])[-1])
+    assert 'the suggested reply gives a number ("80")' in said

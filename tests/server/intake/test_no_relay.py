@@ -213,3 +213,21 @@ async def _only_lead_of(ctx, tenant: Tenant) -> str:  # type: ignore[no-untyped-
             )
         ).scalars()
     return str(lead_id)
+
+
+async def test_a_submission_without_email_or_phone_names_both_fields(ctx, client, tenant):
+    response = await submit(client, tenant.slug, customer_email=None)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert {d["field"] for d in error["details"]} == {"customer_email", "customer_phone"}
+    page = await client.post(
+        f"/forms/{tenant.slug}",
+        data={"customer_name": "Casey Customer", "message": "Hello"},
+    )
+    assert page.status_code == 422
+    assert 'id="customer_email-error"' in page.text and 'id="customer_phone-error"' in page.text
+    phone_only = await submit(
+        client, tenant.slug, customer_email=None, customer_phone="+44 7700 900123"
+    )
+    assert phone_only.status_code == 202

@@ -58,7 +58,9 @@ async def test_a_safe_lead_gets_one_ai_reply_from_the_business(ctx, client, tena
 
     [alert] = smtp.to(tenant.business["contact_email"])
     assert alert["Subject"] == "New lead: Casey Customer"
-    assert "sent this reply automatically" in body_text(alert)
+    said = body_text(alert)
+    assert "answered the customer automatically" in said and "Held for you" not in said
+    assert f"leadflow://lead/{lead_id}" in said and email in said
     assert not alert["Auto-Submitted"]
 
 
@@ -122,3 +124,16 @@ async def test_the_follow_up_is_threaded_under_the_first_mail(ctx, client, tenan
     assert follow_up["Message-ID"] != first["Message-ID"]
     thread = await messages(client, tenant, await only_lead_id(ctx))
     assert types_of(thread)[-1] == "follow_up"
+
+
+async def test_text_and_html_break_the_lines_in_the_same_places(ctx, client, tenant, smtp, worker):
+    email = new_email()
+    await submit(client, tenant.slug, customer_email=email)
+    await worker.tick()
+    [mail] = smtp.to(email)
+    text, html = body_text(mail), html_text(mail)
+    assert "Kind regards,\r\nThe Sparkle Cleaning team" in text.replace("\n", "\r\n").replace(
+        "\r\r", "\r"
+    )
+    assert "Kind regards,<br>" in html  # the sign-off keeps its two lines in HTML too
+    assert text.lower().count("reply to this email") <= 1

@@ -157,7 +157,9 @@ async def test_invalid_follow_up_changes_are_validation_errors(world, tenant):
 
 
 async def test_a_lead_without_email_cannot_get_a_follow_up(world, tenant):
-    lead = await world.lead(tenant, process=False, customer_email=None)
+    lead = await world.lead(
+        tenant, process=False, customer_email=None, customer_phone="+1 202 555 0111"
+    )
     response = await _schedule(world, tenant, lead["id"], datetime.now(UTC) + timedelta(days=1))
     assert response.status_code == 409 and error_code(response) == "no_customer_email"
 

@@ -42,7 +42,9 @@ async def test_reply_with_the_same_client_id_twice_sends_one_threaded_mail(world
 
 
 async def test_reply_to_a_lead_without_email_is_a_conflict_and_sends_nothing(world, tenant):
-    lead = await world.lead(tenant, process=False, customer_email=None)
+    lead = await world.lead(
+        tenant, process=False, customer_email=None, customer_phone="+1 202 555 0111"
+    )
     response = await _reply(world, tenant, lead["id"], "Hello?")
     assert response.status_code == 409 and error_code(response) == "no_customer_email"
 

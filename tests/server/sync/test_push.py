@@ -142,7 +142,9 @@ async def test_rejected_mutations_carry_an_error_code_and_the_rest_still_apply(w
 
 
 async def test_a_mutation_on_a_lead_without_email_is_rejected_not_500(world, tenant):
-    lead = await world.lead(tenant, process=False, customer_email=None)
+    lead = await world.lead(
+        tenant, process=False, customer_email=None, customer_phone="+1 202 555 0111"
+    )
     response = await _push(world, tenant, [_mutation("reply", lead_id=lead["id"], content="x")])
     assert response.json()["results"][0]["error"]["code"] == "no_customer_email"
 

@@ -146,3 +146,12 @@ def test_the_business_own_number_is_allowed_only_when_it_is_in_the_profile() -> 
     reply = "Our office is at 12 Harbour Road."
     assert reply_content_problems(reply, **PROFILE) == []  # type: ignore[arg-type]
     assert any('"12"' in p for p in reply_content_problems(reply))
+
+
+def test_a_reply_that_repeats_the_customers_words_is_held() -> None:
+    typed = "URGENT: your account is suspended, verify your identity with the bank today"
+    relay = "Hi Casey, your account is suspended, verify your identity with the bank."
+    problems = reply_content_problems(relay, submitted=(typed,), **PROFILE)  # type: ignore[arg-type]
+    assert any("the customer's own words" in p for p in problems), problems
+    plain = "Hi Casey, thank you for your message about your account with us."
+    assert reply_content_problems(plain, submitted=(typed,), **PROFILE) == []  # type: ignore[arg-type]
