@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from server.config import Settings
+from server.inbound.addresses import reply_to_for
 from server.mail.service import queue_email_now
 from server.models.business import Business
 from server.models.lead import Lead, Message
@@ -107,7 +108,7 @@ def send_customer_mail_now(
         business_id=business.id,
         lead_id=lead.id,
         display_name=business.name,
-        reply_to=business.contact_email,
+        reply_to=reply_to_for(settings, lead, business),
         automatic=automatic,
     )
     message = Message(

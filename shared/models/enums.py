@@ -57,6 +57,17 @@ class CommStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     AI_REPLIED = "ai_replied"
     OWNER_REPLIED = "owner_replied"
+    CUSTOMER_REPLIED = "customer_replied"
+
+
+# What an owner reads for each ``comm_status`` (desktop lists, filters and the admin console).
+COMM_STATUS_LABELS: dict[CommStatus, str] = {
+    CommStatus.NEW: "New",
+    CommStatus.ACKNOWLEDGED: "Acknowledged",
+    CommStatus.AI_REPLIED: "AI replied",
+    CommStatus.OWNER_REPLIED: "Replied",
+    CommStatus.CUSTOMER_REPLIED: "Customer replied",
+}
 
 
 class Urgency(StrEnum):
@@ -137,6 +148,7 @@ class EmailStatus(StrEnum):
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"
+    BOUNCED = "bounced"
 
 
 class EmailKind(StrEnum):
@@ -145,6 +157,7 @@ class EmailKind(StrEnum):
     OWNER_REPLY = "owner_reply"
     FOLLOW_UP = "follow_up"
     OWNER_ALERT = "owner_alert"
+    REPLY_ALERT = "reply_alert"
     INVITE = "invite"
     PASSWORD_RESET = "password_reset"
 
@@ -170,3 +183,22 @@ class MutationStatus(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
+
+
+class InboundOutcome(StrEnum):
+    """What an arriving mail turned out to be (CONTRACT §10, the webhook's ``status``)."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    UNMATCHED = "unmatched"
+    AUTO_REPLY = "auto_reply"
+    BOUNCE = "bounce"
+
+
+class InboundMatch(StrEnum):
+    """How an arriving mail found its lead, in the order they are tried."""
+
+    TOKEN = "token"
+    THREAD = "thread"
+    SENDER = "sender"
+    ADMIN = "admin"
