@@ -261,8 +261,17 @@ def shown_text(text: str) -> str:
         shown = replies[0].body.strip() if replies else ""
     except Exception:
         shown = ""
-    shown = _SENT_FROM.sub("", "\n" + shown).strip() if shown else ""
+    shown = _SENT_FROM.sub("", "\n" + _without_trailing_quote(shown)).strip() if shown else ""
     return shown or text
+
+
+def _without_trailing_quote(text: str) -> str:
+    """Cut a block of ``>`` lines that ends the text (a quote with no "wrote:" line above)."""
+    lines = text.rstrip().split("\n")
+    end = len(lines)
+    while end > 0 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith(">")):
+        end -= 1
+    return "\n".join(lines[:end]) if end else text
 
 
 def attachments(mail: Message) -> list[Attachment]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -12,12 +13,14 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from server.config import Settings
 from server.context import ServerContext
 from server.jobs.worker import Worker
 from tests.server.conftest import make_settings
 from tests.server.factories import Tenant, admin_headers, onboard, submit
+from tests.server.inbound.dovecot import PASSWORD, USER, Dovecot
 from tests.server.support import SmtpSink
 
 DOMAIN = "in.leadflow.test"
@@ -25,9 +28,31 @@ SECRET = "inbound-secret-for-the-tests"
 
 
 @pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    server = Dovecot()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def settings(db_url: str, tmp_path: Path, smtp: SmtpSink) -> Settings:
     return make_settings(
         db_url, tmp_path / "data", smtp, inbound_domain=DOMAIN, inbound_secret=SECRET
+    )
+
+
+def imap_settings(settings: Settings, dovecot: Dovecot) -> Settings:
+    """The same settings with the IMAP channel pointed at the test's Dovecot."""
+    return settings.model_copy(
+        update={
+            "imap_host": "127.0.0.1",
+            "imap_port": dovecot.port,
+            "imap_username": USER,
+            "imap_password": SecretStr(PASSWORD),
+            "imap_ssl": False,
+            "imap_poll_s": 2.0,
+        }
     )
 
 

@@ -7,6 +7,7 @@ import httpx
 
 from server.context import ServerContext
 from server.jobs.worker import Worker
+from tests.server.factories import admin_headers, onboard
 from tests.server.inbound.conftest import DOMAIN, post_mail, replying_lead, sign
 from tests.server.inbound.mails import reply, unique_id
 from tests.server.support import SmtpSink, body_text
@@ -125,8 +126,6 @@ async def test_reply_from_another_address_is_kept_on_a_token_match(
 async def test_unmatched_mail_is_kept_and_can_be_attached_by_the_admin(
     ctx: ServerContext, client: httpx.AsyncClient, smtp: SmtpSink, worker: Worker
 ) -> None:
-    from tests.server.factories import admin_headers
-
     lead = await replying_lead(ctx, client, smtp, worker)
     raw = reply(sender="stranger@example.org", to="someone@elsewhere.example", text="Who am I?")
     response = await post_mail(client, raw)
@@ -184,6 +183,15 @@ async def test_attachments_are_listed_downloadable_and_capped(
         f"/api/v1/owner/leads/{lead.lead_id}/attachments/{lead.lead_id}", headers=headers
     )
     assert other.status_code == 404
+    # Another business's owner cannot reach it, through their own lead or this one.
+    admin = await admin_headers(ctx, client)
+    stranger = await onboard(ctx, client, smtp, worker, admin, name="Other Trade")
+    for lead_id in (lead.lead_id, str(attachment["id"])):
+        denied = await client.get(
+            f"/api/v1/owner/leads/{lead_id}/attachments/{attachment['id']}",
+            headers=stranger.owner_headers,
+        )
+        assert denied.status_code == 404
 
 
 async def test_auto_reply_changes_nothing(
