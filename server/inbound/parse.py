@@ -32,6 +32,11 @@ AUTO_SUBJECT = re.compile(
 DAEMON = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 _SENT_FROM = re.compile(r"\n+\s*(sent from my \w+|get outlook for \w+)[^\n]*\s*$", re.IGNORECASE)
+_SEPARATOR = re.compile(r"^([*_\-=]\s*){3,}$")
+_QUOTE_HEADER = re.compile(
+    r"(wrote|escribi[óo]|a [ée]crit|schrieb|ha scritto|schreef|napisa[łl]|skrev|escreveu)\s*:$",
+    re.IGNORECASE,
+)
 MAX_TEXT = 20_000
 
 
@@ -116,7 +121,7 @@ def read(raw: bytes) -> ParsedMail:
         setattr(parsed, name, getattr(parsed, name).replace("\x00", ""))
     parsed.bounce = delivery_report(mail)
     parsed.auto_reply = parsed.bounce is None and is_auto_reply(mail, parsed)
-    parsed.text = shown_text(full_text) if parsed.bounce is None else full_text
+    parsed.text = shown_text(parsed.full_text) if parsed.bounce is None else parsed.full_text
     if parsed.bounce is None and not parsed.auto_reply:
         parsed.attachments = attachments(mail)
     return parsed
@@ -216,7 +221,6 @@ def _html_converter() -> html2text.HTML2Text:
     converter.ignore_emphasis = True
     converter.ignore_tables = True
     converter.unicode_snob = True
-    converter.single_line_break = True
     return converter
 
 
@@ -225,6 +229,7 @@ def html_to_text(html: str) -> str:
     converter = _html_converter()
     text = converter.handle(html)
     converter.reset()  # handle() keeps state between documents otherwise
+    text = re.sub(r"[ \t]+\n", "\n", text)  # Markdown's two-space line breaks
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
@@ -266,11 +271,19 @@ def shown_text(text: str) -> str:
 
 
 def _without_trailing_quote(text: str) -> str:
-    """Cut a block of ``>`` lines that ends the text (a quote with no "wrote:" line above)."""
+    """Cut what ends the text after the parser: a block of ``>`` lines, the "… wrote:" line
+    above it (in the forms the parser missed, e.g. Gmail's Spanish with the address in
+    parentheses), and separator lines (``* * *`` of an HTML rule, underscores, dashes)."""
     lines = text.rstrip().split("\n")
     end = len(lines)
-    while end > 0 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith(">")):
-        end -= 1
+    while end > 0:
+        line = lines[end - 1].strip()
+        if not line or line.startswith(">") or _SEPARATOR.match(line):
+            end -= 1
+        elif _QUOTE_HEADER.search(line) and end < len(lines):
+            end -= 1
+        else:
+            break
     return "\n".join(lines[:end]) if end else text
 
 
