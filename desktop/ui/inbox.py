@@ -33,6 +33,7 @@ FILTERS = (
     ("Lost", "lost"),
     ("Archived", "archived"),
     ("Spam", "spam"),
+    ("Customer replied", "customer_replied"),
 )
 
 

@@ -27,12 +27,14 @@ COMM_LABELS = {
     "acknowledged": "Acknowledged",
     "ai_replied": "AI replied",
     "owner_replied": "Replied",
+    "customer_replied": "Customer replied",
 }
 COMM_COLOURS = {
     "new": "#d9534f",
     "acknowledged": "#f0ad4e",
     "ai_replied": "#5bc0de",
     "owner_replied": "#5cb85c",
+    "customer_replied": "#9b59b6",
 }
 
 

@@ -36,16 +36,34 @@ DELIVERY = {
     "failed": "failed",
     "received": "",
     "internal": "",
+    "bounced": "bounced: the address did not take it",
 }
+ATTACHMENT_LINK = "attachment:"
 
 
 class ThreadView(QTextBrowser):
-    """Renders a thread; queued and rejected items say so, rejected ones offer their reason."""
+    """Renders a thread; queued and rejected items say so, rejected ones offer their reason.
+    A customer's reply shows its files as links (``attachment_clicked``), an unread mark, and
+    the address it came from when that is not the lead's."""
+
+    attachment_clicked = Signal(str, str)  # attachment id, file name
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setOpenLinks(False)
         self.items: list[ThreadItem] = []
+        self.anchorClicked.connect(self._on_anchor)
+
+    def _on_anchor(self, url: Any) -> None:
+        text = url.toString()
+        if not text.startswith(ATTACHMENT_LINK):
+            return
+        wanted = text.removeprefix(ATTACHMENT_LINK)
+        for item in self.items:
+            for attachment in item.message.attachments:
+                if str(attachment.id) == wanted:
+                    self.attachment_clicked.emit(wanted, attachment.filename)
+                    return
 
     def set_items(self, items: list[ThreadItem]) -> None:
         self.items = items
@@ -64,11 +82,20 @@ class ThreadView(QTextBrowser):
                 "internal": "rgba(240,173,78,0.2)",
             }[message.direction.value]
             body = html.escape(message.content).replace("\n", "<br>")
+            if item.unread:
+                badge += " · <b>unread</b>"
+            if item.other_sender:
+                badge += f" · from another address: {html.escape(item.other_sender)}"
+            files = "".join(
+                f'<br>📎 <a href="{ATTACHMENT_LINK}{a.id}">{html.escape(a.filename)}</a>'
+                f" ({file_size(a.size)})"
+                for a in message.attachments
+            )
             parts.append(
                 f'<table width="100%"><tr><td align="{align}">'
                 f'<div style="background:{shade}; padding:6px; margin:4px">'
                 f"<small>{html.escape(who)} · {short_time(message.created_at.isoformat())}"
-                f"{badge}</small><br>{body}</div></td></tr></table>"
+                f"{badge}</small><br>{body}{files}</div></td></tr></table>"
             )
         self.setHtml("".join(parts) or "<i>No messages yet.</i>")
         bar = self.verticalScrollBar()
@@ -76,6 +103,14 @@ class ThreadView(QTextBrowser):
 
     def deliveries(self) -> list[tuple[str, str]]:
         return [(i.message.content, i.delivery) for i in self.items]
+
+
+def file_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 class Composer(QWidget):
@@ -141,6 +176,8 @@ class ThreadPanel(QWidget):
         layout.addWidget(self.composer)
         self.composer.send.connect(self._reply)
         self.composer.note.connect(self._note)
+        self.view.attachment_clicked.connect(self._download)
+        session.attachment_saved.connect(self._saved)
         session.thread_ready.connect(self._on_thread)
         session.data_changed.connect(self._on_data)
         self.setEnabled(False)
@@ -160,6 +197,14 @@ class ThreadPanel(QWidget):
     def _on_thread(self, lead_id: str, items: list[ThreadItem]) -> None:
         if lead_id == self.lead_id:
             self.view.set_items(items)
+
+    def _download(self, attachment_id: str, filename: str) -> None:
+        if self.lead_id:
+            self.composer.hint.setText(f"Downloading {filename}…")
+            self.session.download_attachment(self.lead_id, attachment_id, filename)
+
+    def _saved(self, path: str) -> None:
+        self.composer.hint.setText(f"Saved to {path}")
 
     def _reply(self, text: str) -> None:
         if self.lead_id:

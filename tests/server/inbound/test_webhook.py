@@ -233,3 +233,19 @@ async def test_signature_size_and_switch_are_enforced(
     ctx.settings.inbound_domain = ""
     off = await client.post("/api/v1/inbound/email", content=raw, headers=sign(raw))
     assert off.status_code == 404
+
+
+async def test_the_health_page_reports_the_inbound_channels(
+    ctx: ServerContext, client: httpx.AsyncClient, smtp: SmtpSink, worker: Worker
+) -> None:
+    lead = await replying_lead(ctx, client, smtp, worker)
+    await post_mail(client, reply(sender=lead.customer, to=lead.reply_to))
+    await post_mail(client, reply(sender="nobody@example.org", to="x@example.org"))
+    admin = await admin_headers(ctx, client)
+    health = (await client.get("/api/v1/admin/settings", headers=admin)).json()["inbound"]
+    assert health["enabled"] is True and health["domain"] == DOMAIN
+    assert health["unmatched"] == 1
+    channels = {c["name"]: c for c in health["channels"]}
+    assert channels["webhook"]["configured"] is True and channels["webhook"]["processed"] == 2
+    assert channels["webhook"]["last_mail_at"] is not None
+    assert channels["imap"]["configured"] is False
