@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     imap_folder: str = "INBOX"
     imap_poll_s: float = 30.0
     imap_batch: int = 50
+    imap_concurrency: int = 8
 
     # Operator switches for production (each one must be explicit).
     allow_generated_secret: bool = False

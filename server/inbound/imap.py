@@ -29,6 +29,7 @@ CHANNEL = "imap"
 DONE = "$LeadflowDone"
 IDLE_SLICE_S = 5.0  # an IDLE wait is cut into slices so that a stop is noticed quickly
 _UID = re.compile(rb"UID (\d+)")
+_FROM = re.compile(rb"(?im)^from:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)")
 T = TypeVar("T")
 
 
@@ -75,12 +76,27 @@ class ImapChannel:
         for start in range(0, len(uids), self.settings.imap_batch):
             batch = uids[start : start + self.settings.imap_batch]
             fetched = await self._call(_fetch_raw, mailbox, batch)
-            for _, raw in fetched:
-                await receive(self.ctx, raw, CHANNEL)
+            await self._receive_all([raw for _, raw in fetched])
             await self._call(lambda b=[u for u, _ in fetched]: _flag(mailbox, b))
             done += len(fetched)
             await self._health(backlog=len(uids) - done, error=None)
         return done
+
+    async def _receive_all(self, raws: list[bytes]) -> None:
+        """Receive a batch, up to ``imap_concurrency`` mails at once: each is a transaction of
+        round trips, which on PostgreSQL wait more than they compute. One sender's mails go
+        one after the other, in mailbox order, so a customer's replies keep their order."""
+        by_sender: dict[bytes, list[bytes]] = {}
+        for raw in raws:
+            by_sender.setdefault(_sender_key(raw), []).append(raw)
+        slots = asyncio.Semaphore(max(1, self.settings.imap_concurrency))
+
+        async def in_order(mails: list[bytes]) -> None:
+            async with slots:
+                for raw in mails:
+                    await receive(self.ctx, raw, CHANNEL)
+
+        await asyncio.gather(*(in_order(mails) for mails in by_sender.values()))
 
     async def _wait_for_mail(self) -> None:
         """Until new mail may be there: IDLE where offered, else the poll interval."""
@@ -149,6 +165,12 @@ def _fetch_raw(mailbox: BaseMailBox, uids: list[str]) -> list[tuple[str, bytes]]
             if found:
                 out.append((found.group(1).decode(), bytes(item[1])))
     return out
+
+
+def _sender_key(raw: bytes) -> bytes:
+    """The ``From`` header's bytes (enough to keep one sender's mails in order)."""
+    found = _FROM.search(raw, 0, 65536)
+    return found.group(1).strip().lower() if found else b""
 
 
 def _flag(mailbox: BaseMailBox, uids: list[str]) -> None:

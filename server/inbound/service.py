@@ -1,10 +1,10 @@
 """Receive one raw mail from any channel: keep it once, match it, and apply its effects.
 
-The original is written under the data dir first, then one write transaction claims the mail's
-``dedupe_key`` (its Message-ID, or a digest of its bytes) before anything else: a second
-delivery of the same mail, by the same or another channel or process, fails that insert and is
-answered ``duplicate`` with nothing changed. A crash before the commit leaves only a file that a
-later delivery overwrites.
+The original is written under the data dir first, then one write transaction stores the mail
+under its unique ``dedupe_key`` (its Message-ID, or a digest of its bytes) with all its effects:
+a second delivery of the same mail, by the same or another channel or process, fails that
+insert, its transaction rolls back whole, and it is answered ``duplicate``. A crash before the
+commit leaves only the written files behind.
 """
 
 from __future__ import annotations
@@ -41,8 +41,6 @@ async def receive(ctx: ServerContext, raw: bytes, channel: str) -> Received:
     """Keep, match and apply one mail; never raises for what the mail contains."""
     mail = read(raw)
     key = mail.dedupe_key(raw)
-    if await _seen(ctx, key):
-        return Received(InboundOutcome.DUPLICATE, None)
     mail_id = uuid.uuid4()
     chosen, note = keep_attachments(ctx, mail)
     kept = [kept_file for kept_file, _ in chosen]
@@ -53,8 +51,10 @@ async def receive(ctx: ServerContext, raw: bytes, channel: str) -> Received:
             _store, ctx, mail, key, mail_id, channel, len(raw), kept, note
         )
     except IntegrityError:
-        # The same mail committed meanwhile (another channel, process or delivery).
         await asyncio.to_thread(files.remove, ctx.data_dir, written)
+        if not await _seen(ctx, key):
+            raise
+        # The same mail was committed first (another channel, process or delivery).
         return Received(InboundOutcome.DUPLICATE, None)
     except BaseException:
         await asyncio.to_thread(files.remove, ctx.data_dir, written)
@@ -122,6 +122,9 @@ def _store(
     kept: list[KeptFile],
     note: str | None,
 ) -> Received:
+    """The receiving transaction. Its rows go out in one flush at commit (no autoflush before
+    each query: none of them reads what this mail writes); a second copy of the mail fails
+    the ``dedupe_key`` insert there and the whole transaction rolls back."""
     row = InboundMail(
         id=mail_id,
         dedupe_key=key,
@@ -137,33 +140,46 @@ def _store(
         size=size,
         received_at=utcnow(),
     )
+    with session.no_autoflush:
+        received = _apply(session, ctx, mail, row, kept, note)
     session.add(row)
-    session.flush()  # claims the dedupe key before anything else is written
     session.execute(
         update(InboundChannel)
         .where(InboundChannel.name == channel)
         .values(processed=InboundChannel.processed + 1, last_mail_at=row.received_at)
     )
+    return received
+
+
+def _apply(
+    session: Session,
+    ctx: ServerContext,
+    mail: ParsedMail,
+    row: InboundMail,
+    kept: list[KeptFile],
+    note: str | None,
+) -> Received:
+    """Match the mail and apply its effects, recording the outcome on ``row``."""
     if mail.bounce is not None:
         event = mark_bounced(session, mail, mail.bounce)
         row.outcome = InboundOutcome.BOUNCE.value
         row.note = mail.bounce.reason
         if event is not None:
             row.lead_id, row.business_id = event.lead_id, event.business_id
-        return Received(InboundOutcome.BOUNCE, row.lead_id, mail_id)
+        return Received(InboundOutcome.BOUNCE, row.lead_id, row.id)
     match = find_lead(session, ctx.settings, mail)
     row.business_id, row.lead_id = match.business_id, match.lead_id
     row.matched_by = match.matched_by.value if match.matched_by else None
     if mail.auto_reply:
         row.outcome = InboundOutcome.AUTO_REPLY.value
-        return Received(InboundOutcome.AUTO_REPLY, match.lead_id, mail_id)
+        return Received(InboundOutcome.AUTO_REPLY, match.lead_id, row.id)
     if match.lead_id is None or match.matched_by is None:
-        return Received(InboundOutcome.UNMATCHED, None, mail_id)
+        return Received(InboundOutcome.UNMATCHED, None, row.id)
     message = store_reply(session, ctx.settings, match.lead_id, mail, kept, note, match.matched_by)
     if message is None:
         row.lead_id = None
-        return Received(InboundOutcome.UNMATCHED, None, mail_id)
+        return Received(InboundOutcome.UNMATCHED, None, row.id)
     row.outcome = InboundOutcome.STORED.value
-    row.thread_message_id = message.id
+    row.thread_message = message
     row.note = note
-    return Received(InboundOutcome.STORED, match.lead_id, mail_id)
+    return Received(InboundOutcome.STORED, match.lead_id, row.id)

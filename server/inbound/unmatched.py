@@ -103,6 +103,6 @@ async def attach(
     row.outcome = InboundOutcome.STORED.value
     row.matched_by = InboundMatch.ADMIN.value
     row.lead_id, row.business_id = lead_id, message.business_id
-    row.thread_message_id = message.id
+    row.thread_message = message
     row.note = note
     return Received(InboundOutcome.STORED, lead_id, mail_id)

@@ -51,6 +51,8 @@ class InboundMail(IdMixin, Base):
 
     business: Mapped[Business | None] = relationship(lazy="raise")
     lead: Mapped[Lead | None] = relationship(lazy="raise")
+    # Set as an object so that the flush inserts the thread message before this row.
+    thread_message: Mapped[Message | None] = relationship(lazy="raise")
 
 
 class MessageAttachment(IdMixin, Base):

@@ -372,6 +372,31 @@ Content-Transfer-Encoding: base64
         ["Bad für Jane.png"],
     ),
     Case(
+        "a forwarded mail attached as a file",
+        HEAD
+        + """Content-Type: multipart/mixed; boundary="mix04"
+
+--mix04
+Content-Type: text/plain; charset=utf-8
+
+Here is the other company's offer.
+--mix04
+Content-Type: message/rfc822
+Content-Disposition: attachment
+
+From: Other Plumbers <offers@other.example>
+To: jane.doe@example.net
+Subject: Old quote
+Message-ID: <old-quote@other.example>
+
+We can do it for 200.
+--mix04--
+""",
+        "stored",
+        "Here is the other company's offer.",
+        ["Old quote.eml"],
+    ),
+    Case(
         "attachment only",
         HEAD
         + """Content-Type: multipart/mixed; boundary="mix03"
