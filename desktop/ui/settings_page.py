@@ -96,6 +96,9 @@ class SettingsPage(QWidget):
         self.mode_rules = QLabel()
         self.mode_rules.setWordWrap(True)
         self.switches = QLabel()
+        self.reply_alerts = QCheckBox("Email me when a customer replies")
+        self.inbound = QLabel()
+        self.inbound.setWordWrap(True)
         self.save = QPushButton("Save business settings")
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -109,6 +112,8 @@ class SettingsPage(QWidget):
         profile.addRow("Automation", mode_row)
         profile.addRow("", self.mode_rules)
         profile.addRow("Switches", self.switches)
+        profile.addRow("Customer replies", self.inbound)
+        profile.addRow("", self.reply_alerts)
         box = QGroupBox("Business")
         box.setLayout(profile)
         self.team = QListWidget()
@@ -159,6 +164,13 @@ class SettingsPage(QWidget):
         self._set_colour(business.brand_color)
         self.mode.button(mode_of(business)).setChecked(True)
         self._show_mode(mode_of(business))
+        self.reply_alerts.setChecked(business.reply_alerts)
+        self.inbound.setText(
+            "Customers' e-mail answers come back into each lead's thread."
+            if business.inbound_enabled
+            else "Inbound mail is off on this server: customers' answers go to your contact"
+            " email and do not appear in LeadFlow."
+        )
         self.status.setText("")
 
     def _set_colour(self, value: str) -> None:
@@ -195,6 +207,7 @@ class SettingsPage(QWidget):
             "brand_color": self.colour_value,
             "smart_auto_reply": smart,
             "owner_approval_required": approval,
+            "reply_alerts": self.reply_alerts.isChecked(),
         }
         changed = {k: v for k, v in wanted.items() if getattr(self.business, k) != v}
         if self._mode_chosen or "smart_auto_reply" in changed:

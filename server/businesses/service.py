@@ -43,6 +43,7 @@ BUSINESS_FIELDS = (
     "auto_reply_threshold",
     "facts",
     "timezone",
+    "reply_alerts",
 )
 FORM_FIELDS = ("slug", "title", "description", "success_message", "services", "active")
 
@@ -60,6 +61,7 @@ def logo_url(settings: Settings, business: Business) -> str | None:
 def business_out(settings: Settings, business: Business, form: Form | None) -> BusinessOut:
     out = BusinessOut.model_validate(business)
     out.logo_url = logo_url(settings, business)
+    out.inbound_enabled = settings.inbound_enabled
     if form is not None:
         out.form_slug = form.slug
         out.form_url = form_url(settings, form.slug)
@@ -199,6 +201,7 @@ async def update_business(
         "owner_approval_required",
         "auto_reply_threshold",
         "timezone",
+        "reply_alerts",
     ):
         if required in values and values[required] is None:
             values.pop(required)

@@ -103,6 +103,20 @@ def store_reply(
         entity_id=message.id,
         details={"matched_by": why, "attachments": len(files)},
     )
+    if business.reply_alerts:
+        _alert_owner(session, settings, lead, business, mail, content, files)
+    return message
+
+
+def _alert_owner(
+    session: Session,
+    settings: Settings,
+    lead: Lead,
+    business: Business,
+    mail: ParsedMail,
+    content: str,
+    files: list[KeptFile],
+) -> None:
     other = mail.from_address if mail.from_address != (lead.email_normalized or "") else None
     queue_email_now(
         session,
@@ -125,7 +139,6 @@ def store_reply(
         lead_id=lead.id,
         reply_to=mail.from_address or lead.customer_email,
     )
-    return message
 
 
 def mark_bounced(session: Session, mail: ParsedMail, bounce: Bounce) -> EmailEvent | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, IdMixin, JSONType, SyncedMixin, TimestampMixin
@@ -33,6 +33,10 @@ class Business(IdMixin, TimestampMixin, SyncedMixin, Base):
     auto_reply_threshold: Mapped[float] = mapped_column(Float, nullable=False, default=0.75)
     facts: Mapped[str | None] = mapped_column(Text)
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
+    # Whether the owner is mailed "Reply from <customer>" when a customer's reply arrives.
+    reply_alerts: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )
 
     @property
     def business_id(self) -> uuid.UUID:

@@ -24,6 +24,7 @@ OWNER_ONLY_BUSINESS_FIELDS = {
     "auto_reply_threshold",
     "brand_color",
     "contact_email",
+    "reply_alerts",
 }
 
 

@@ -56,6 +56,7 @@ class BusinessUpdate(BaseModel):
     auto_reply_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     facts: str | None = Field(default=None, max_length=2000)
     timezone: str | None = Field(default=None, max_length=64)
+    reply_alerts: bool | None = None
 
 
 class BusinessStatusUpdate(BaseModel):
@@ -84,6 +85,9 @@ class BusinessOut(BaseModel):
     updated_at: datetime
     form_slug: str | None = None
     form_url: str | None = None
+    reply_alerts: bool = True
+    # Whether customers' replies come back into LeadFlow (the server's inbound mail is on).
+    inbound_enabled: bool = False
 
 
 class FormOut(BaseModel):

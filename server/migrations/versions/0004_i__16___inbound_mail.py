@@ -125,10 +125,15 @@ def upgrade() -> None:
         "messages", sa.Column("attachments", sa.JSON(), server_default="[]", nullable=False)
     )
     op.add_column("messages", sa.Column("sender", sa.String(length=320), nullable=True))
+    op.add_column(
+        "businesses",
+        sa.Column("reply_alerts", sa.Boolean(), server_default=sa.true(), nullable=False),
+    )
 
 
 def downgrade() -> None:
     # Plain ``DROP COLUMN`` (SQLite 3.35+): a batch rebuild of ``leads`` would drop its triggers.
+    op.drop_column("businesses", "reply_alerts")
     op.drop_column("messages", "sender")
     op.drop_column("messages", "attachments")
     op.drop_index(op.f("ix_leads_reply_token"), table_name="leads")

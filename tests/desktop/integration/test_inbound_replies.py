@@ -99,6 +99,10 @@ def test_a_reply_delivered_into_the_mailbox_shows_in_the_running_app(
     filters.setCurrentIndex(filters.findData("customer_replied"))
     qtbot.waitUntil(lambda: inbox_names(window) == ["Dana Drip"], timeout=5000)
 
+    window.show_page(window.settings_page)
+    qtbot.waitUntil(lambda: window.settings_page.business is not None, timeout=5000)
+    assert "come back into each lead's thread" in window.settings_page.inbound.text()
+
     follow_ups = httpx.get(
         f"{live.url}/api/v1/owner/follow-ups", headers=tenant.headers(), timeout=10
     ).json()["items"]

@@ -172,3 +172,19 @@ def test_my_form_shows_the_qr_code_saves_it_as_png_and_previews_the_real_page(
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     image = QImage(str(target))
     assert not image.isNull() and image.width() >= 100 and image.width() == image.height()
+
+
+def test_the_settings_page_says_inbound_is_off_and_switches_the_reply_alert(
+    controller, qtbot, live, tenant
+):
+    window = sign_in(controller, qtbot, live, tenant)
+    window.show_page(window.settings_page)
+    page = window.settings_page
+    qtbot.waitUntil(lambda: page.business is not None, timeout=WAIT)
+    assert "Inbound mail is off" in page.inbound.text()
+    assert page.reply_alerts.isChecked()
+    page.reply_alerts.setChecked(False)
+    qtbot.mouseClick(page.save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: server_get(live, tenant, "/business")["reply_alerts"] is False, timeout=WAIT
+    )

@@ -249,3 +249,23 @@ async def test_the_health_page_reports_the_inbound_channels(
     assert channels["webhook"]["configured"] is True and channels["webhook"]["processed"] == 2
     assert channels["webhook"]["last_mail_at"] is not None
     assert channels["imap"]["configured"] is False
+
+
+async def test_an_owner_who_switched_reply_alerts_off_gets_no_alert(
+    ctx: ServerContext, client: httpx.AsyncClient, smtp: SmtpSink, worker: Worker
+) -> None:
+    lead = await replying_lead(ctx, client, smtp, worker)
+    headers = lead.tenant.owner_headers
+    business = (await client.get("/api/v1/owner/business", headers=headers)).json()
+    assert business["reply_alerts"] is True and business["inbound_enabled"] is True
+    patched = await client.patch(
+        "/api/v1/owner/business", json={"reply_alerts": False}, headers=headers
+    )
+    assert patched.status_code == 200 and patched.json()["reply_alerts"] is False
+    desk = lead.tenant.business["contact_email"]
+    alerts_before = len(smtp.to(desk))
+    assert (await post_mail(client, reply(sender=lead.customer, to=lead.reply_to))).json()[
+        "status"
+    ] == "stored"
+    await worker.tick()
+    assert len(smtp.to(desk)) == alerts_before
