@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from server import audit
 from server.context import ServerContext
 from server.inbound import files
 from server.inbound.effects import KeptFile, mark_bounced, store_reply
@@ -172,6 +173,17 @@ def _apply(
     row.matched_by = match.matched_by.value if match.matched_by else None
     if mail.auto_reply:
         row.outcome = InboundOutcome.AUTO_REPLY.value
+        if match.lead_id is not None:
+            # Only the timeline hears of it: the lead, its follow-ups and its desktops do not.
+            audit.record(
+                session,
+                "lead.auto_reply_received",
+                business_id=match.business_id,
+                lead_id=match.lead_id,
+                entity="inbound_mail",
+                entity_id=row.id,
+                details={"subject": mail.subject[:200]},
+            )
         return Received(InboundOutcome.AUTO_REPLY, match.lead_id, row.id)
     if match.lead_id is None or match.matched_by is None:
         return Received(InboundOutcome.UNMATCHED, None, row.id)

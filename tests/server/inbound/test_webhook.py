@@ -62,6 +62,9 @@ async def test_reply_by_token_lands_in_the_thread_with_its_effects(
     assert mine and all(f["status"] == "canceled" for f in mine)
     listed = await client.get("/api/v1/owner/leads", headers=headers)
     assert listed.json()["items"][0]["id"] == lead.lead_id
+    timeline = await client.get(f"/api/v1/owner/leads/{lead.lead_id}/timeline", headers=headers)
+    texts = [event["text"] for event in timeline.json()]
+    assert "The customer replied by email" in texts and "Follow-up canceled" in texts
 
     sent_before = len(smtp.to(lead.customer))
     await worker.tick()
@@ -214,6 +217,10 @@ async def test_auto_reply_changes_nothing(
     assert detail["comm_status"] != "customer_replied"
     follow_ups = (await client.get("/api/v1/owner/follow-ups", headers=headers)).json()["items"]
     assert any(f["lead_id"] == lead.lead_id and f["status"] == "scheduled" for f in follow_ups)
+    timeline = await client.get(f"/api/v1/owner/leads/{lead.lead_id}/timeline", headers=headers)
+    assert "An automatic answer came back (e.g. out of office)" in [
+        event["text"] for event in timeline.json()
+    ]
 
 
 async def test_signature_size_and_switch_are_enforced(
