@@ -254,6 +254,12 @@ class ApiClient:
     async def metrics(self) -> OwnerMetrics:
         return OwnerMetrics.model_validate(await self.json("GET", f"{OWNER}/metrics"))
 
+    async def attachment(self, lead_id: uuid.UUID | str, attachment_id: uuid.UUID | str) -> bytes:
+        """The bytes of one file of a customer's reply."""
+        response = await self._send("GET", f"{OWNER}/leads/{lead_id}/attachments/{attachment_id}")
+        raise_for_error(response)
+        return response.content
+
     async def form_qr_png(self, slug: str) -> bytes:
         response = await self._send("GET", f"/forms/{slug}/qr.png")
         raise_for_error(response)

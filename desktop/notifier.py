@@ -54,7 +54,10 @@ def notifications_for(changes: AppliedChanges, queries: Queries) -> list[Notific
         if lead is not None:
             found.append(
                 Notification(
-                    lead_id, f"{lead.customer_name} wrote", first_words(text), "customer_message"
+                    lead_id,
+                    f"Reply from {lead.customer_name}",
+                    first_words(text),
+                    "customer_message",
                 )
             )
     return found

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +87,8 @@ class ThreadItem:
     delivery: str
     outbox_id: str | None = None
     error: str | None = None
+    unread: bool = False  # a customer's message the owner has not opened the lead since
+    other_sender: str | None = None  # an inbound reply from an address not the lead's
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,10 @@ def sort_order(sort: str) -> tuple[str, bool]:
         return SORTS[sort]
     key, _, direction = sort.partition(":")
     return (key if key in SORT_KEYS else "time"), direction != "asc"
+
+
+# Inbox filters on what happened last in the conversation rather than on the lead's status.
+COMM_FILTERS = frozenset({"customer_replied"})
 
 
 def search_match(q: str, status: str | None = None) -> str:
@@ -195,7 +201,7 @@ class Queries:
         with self.store.lock:
             status_sql = self._status_sql()
             match = search_match(q, status if status_sql == "l.status" else None)
-            if match and status_sql == "l.status":
+            if match and status_sql == "l.status" and status not in COMM_FILTERS:
                 # Counted inside the index: its ``state`` column holds each lead's status.
                 sql = "SELECT COUNT(*) FROM leads_fts WHERE leads_fts MATCH ?"
                 return int(self.db.execute(sql, [match]).fetchone()[0])
@@ -217,6 +223,10 @@ class Queries:
         # Only constant SQL fragments are joined here; every value is a bound parameter.
         where: list[str] = ["l.unread = 1"] if unread else []
         params: list[Any] = []
+        if status in COMM_FILTERS:
+            where.append("l.comm_status = ?")
+            params.append(status)
+            status = None
         if status == "open":
             where.append(f"{status_sql} NOT IN {CLOSED}")
         elif status:
@@ -293,6 +303,7 @@ class Queries:
                 [lead_id, QUEUED, REJECTED, APPLIED],
             ).fetchall()
         items = [self._synced_item(MessageOut.model_validate_json(blob)) for blob in synced]
+        items = self._mark_inbound(lead_id, items)
         for mutation_id, kind, payload, state, error, created in pending:
             content = json.loads(payload).get("content")
             if not content and kind == "approve_draft":
@@ -315,10 +326,36 @@ class Queries:
             items.append(ThreadItem(message, delivery, mutation_id, error))
         return items
 
+    def _mark_inbound(self, lead_id: str, items: list[ThreadItem]) -> list[ThreadItem]:
+        """Mark a customer's messages since the last outbound or internal one unread while the
+        lead is unread, and name a reply's sender when it is not the lead's address."""
+        with self.store.lock:
+            row = self.db.execute(
+                "SELECT unread, customer_email FROM leads WHERE id = ?", [lead_id]
+            ).fetchone()
+        unread, email = (bool(row[0]), (row[1] or "").lower()) if row else (False, "")
+        answered = max(
+            (n for n, i in enumerate(items) if i.message.direction != MessageDirection.INBOUND),
+            default=-1,
+        )
+        marked = []
+        for n, item in enumerate(items):
+            sender = (item.message.sender or "").lower()
+            if item.message.direction == MessageDirection.INBOUND:
+                item = replace(
+                    item,
+                    unread=unread and n > answered,
+                    other_sender=sender if sender and email and sender != email else None,
+                )
+            marked.append(item)
+        return marked
+
     @staticmethod
     def _synced_item(message: MessageOut) -> ThreadItem:
         if message.direction == MessageDirection.INBOUND:
             return ThreadItem(message, "received")
+        if message.email_status == "bounced":
+            return ThreadItem(message, "bounced")
         if message.direction == MessageDirection.INTERNAL or message.type in (
             MessageType.NOTE,
             MessageType.AI_DRAFT,

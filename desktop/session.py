@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from platformdirs import user_downloads_dir
 from PySide6.QtCore import QObject, Signal
 
 import desktop.qt_workarounds  # noqa: F401 - must patch before any signal is emitted
@@ -65,6 +66,7 @@ class Session(QObject):
     form_failed = Signal(object)
     business_failed = Signal(object)
     qr_ready = Signal(bytes)
+    attachment_saved = Signal(str)  # the path of a downloaded attachment
     team_ready = Signal(list)
     logo_ready = Signal(bytes)
     failed = Signal(object)  # DesktopError of a one-off call
@@ -105,6 +107,7 @@ class Session(QObject):
         self._first_read: asyncio.Event | None = None
         self.read_before_sync_s = 0.0
         self.started = False
+        self.downloads_dir = Path(user_downloads_dir()) / "LeadFlow"
 
     @property
     def secrets(self) -> SecretStore:
@@ -310,11 +313,14 @@ class Session(QObject):
         """Show a lead: marks it read (locally only; its status stays as it is)."""
 
         async def work() -> None:
+            # The thread is read first, so the messages that made the lead unread show it.
+            thread = self.queries.thread(lead_id)
             self.store.mark_read(lead_id)
             detail = self.queries.lead(lead_id)
             if detail is not None:
                 self.lead_ready.emit(detail)
-            self._emit_thread(lead_id)
+            self.thread_ready.emit(lead_id, thread)
+            self.draft_sent.emit(lead_id, self.queries.draft_sent(lead_id))
             self.unread_changed.emit(self.queries.unread_count())
 
         self._run(work())
@@ -341,6 +347,15 @@ class Session(QObject):
         """The lead's thread, and whether its draft is sent (on the service thread)."""
         self.thread_ready.emit(lead_id, self.queries.thread(lead_id))
         self.draft_sent.emit(lead_id, self.queries.draft_sent(lead_id))
+
+    def download_attachment(self, lead_id: str, attachment_id: str, filename: str) -> None:
+        """Save a file of a customer's reply into the downloads folder (``attachment_saved``)."""
+
+        async def work() -> str:
+            data = await self.api.attachment(lead_id, attachment_id)
+            return str(await asyncio.to_thread(save_download, self.downloads_dir, filename, data))
+
+        self._run(work(), self.attachment_saved.emit)
 
     def load_timeline(self, lead_id: str) -> None:
         self._run(
@@ -538,3 +553,18 @@ class Session(QObject):
 
     def sync_now(self) -> None:
         self.service.call(lambda: self.engine.wake())
+
+
+def save_download(folder: Path, filename: str, data: bytes) -> Path:
+    """Write ``data`` under ``folder`` with the file's own name made safe, never over another
+    file (``name (2).ext`` and so on)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = "".join(c for c in Path(filename.replace("\\", "/")).name if c.isprintable())
+    safe = safe.strip(" .") or "attachment"
+    stem, suffix = Path(safe).stem, Path(safe).suffix
+    target, n = folder / safe, 1
+    while target.exists():
+        n += 1
+        target = folder / f"{stem} ({n}){suffix}"
+    target.write_bytes(data)
+    return target

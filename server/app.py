@@ -18,6 +18,7 @@ from server.middleware import BodyLimitMiddleware
 log = logging.getLogger(__name__)
 
 UPLOAD_PATH_SUFFIXES = ("/logo",)
+INBOUND_PATH = "/api/v1/inbound/email"
 
 
 # CPU work in threads (the built-in analyser, run_write) holds the interpreter lock; the event
@@ -76,6 +77,8 @@ def create_app(
     install_error_handlers(app)
 
     def limit_for(path: str) -> int:
+        if path == INBOUND_PATH:
+            return settings.inbound_max_bytes
         if path.endswith(UPLOAD_PATH_SUFFIXES):
             return settings.max_upload_bytes
         return settings.max_body_bytes
@@ -85,6 +88,7 @@ def create_app(
     from server.admin.endpoints import router as admin_router
     from server.auth.endpoints import router as auth_router
     from server.auth.pages import router as auth_pages
+    from server.inbound.endpoints import router as inbound_router
     from server.intake.endpoints import router as intake_router
     from server.intake.pages import router as intake_pages
     from server.leads.endpoints import router as leads_router
@@ -104,6 +108,7 @@ def create_app(
         owner_router,
         sync_router,
         media_router,
+        inbound_router,
     ):
         app.include_router(router)
 

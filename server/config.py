@@ -53,6 +53,22 @@ class Settings(BaseSettings):
 
     follow_up_delay_h: float = 24.0
 
+    # Inbound mail (CONTRACT §10): off without the domain. The webhook needs the secret; the
+    # IMAP channel runs in the worker when a host is set.
+    inbound_domain: str = ""
+    inbound_secret: SecretStr = SecretStr("")
+    inbound_max_bytes: int = 25 * 1_048_576
+    inbound_attachments_max_bytes: int = 10 * 1_048_576
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_username: str = ""
+    imap_password: SecretStr = SecretStr("")
+    imap_ssl: bool = True
+    imap_folder: str = "INBOX"
+    imap_poll_s: float = 30.0
+    imap_batch: int = 50
+    imap_concurrency: int = 8
+
     # Operator switches for production (each one must be explicit).
     allow_generated_secret: bool = False
     allow_local_ai: bool = False
@@ -102,6 +118,15 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("inbound_domain")
+    @classmethod
+    def _bare_domain(cls, value: str) -> str:
+        return value.strip().lstrip("@").lower()
+
+    @property
+    def inbound_enabled(self) -> bool:
+        return bool(self.inbound_domain)
 
     @property
     def is_sqlite(self) -> bool:

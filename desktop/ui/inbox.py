@@ -25,12 +25,13 @@ from desktop.ui.lead_detail import LeadDetailPanel
 from desktop.ui.models import ROW_ROLE, LeadSortProxy, LeadTableModel
 from desktop.ui.theme import GRID, set_role
 from desktop.ui.widgets.empty import EmptyState
-from shared.models.enums import LeadStatus
+from shared.models.enums import CommStatus, LeadStatus
 
 FILTERS = (
     ("Open leads", "open"),
     ("All leads", None),
     *((status.label, status.value) for status in LeadStatus),
+    (CommStatus.CUSTOMER_REPLIED.label, CommStatus.CUSTOMER_REPLIED.value),
 )
 # (label, model column, order): the store sorts by the column's key.
 ORDERS = (

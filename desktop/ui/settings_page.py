@@ -159,6 +159,9 @@ class SettingsPage(QWidget):
         self.timezone.setEditable(True)
         self.timezone.addItems(time_zones())
         self.timezone.setAccessibleName("Time zone")
+        self.reply_alerts = QCheckBox("Email me when a customer replies")
+        self.inbound = QLabel()
+        self.inbound.setWordWrap(True)
         self.save = QPushButton("Save business settings")
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -177,6 +180,8 @@ class SettingsPage(QWidget):
         logo_row.addStretch(1)
         profile.addRow("Logo", logo_row)
         profile.addRow("Time zone", self.timezone)
+        profile.addRow("Customer replies", self.inbound)
+        profile.addRow("", self.reply_alerts)
         box = QGroupBox("Business")
         box.setLayout(profile)
         replies = QFormLayout()
@@ -282,6 +287,7 @@ class SettingsPage(QWidget):
             self.threshold,
             self.follow_up_on,
             self.follow_up_delay,
+            self.reply_alerts,
             self.member_toggle,
             self.invite_email,
             self.invite_name,
@@ -318,6 +324,13 @@ class SettingsPage(QWidget):
         else:
             self.logo.setPixmap(QPixmap())
             self.logo.setText("No logo")
+        self.reply_alerts.setChecked(business.reply_alerts)
+        self.inbound.setText(
+            "Customers' e-mail answers come back into each lead's thread."
+            if business.inbound_enabled
+            else "Inbound mail is off on this server: customers' answers go to your contact"
+            " email and do not appear in LeadFlow."
+        )
         self.status.setText("")
 
     def _show_logo(self, data: bytes) -> None:
@@ -387,6 +400,7 @@ class SettingsPage(QWidget):
                 owner_approval_required=approval,
                 auto_reply_threshold=self.threshold.value() / 100,
                 follow_up_enabled=self.follow_up_on.isChecked(),
+                reply_alerts=self.reply_alerts.isChecked(),
             )
             delay = float(self.follow_up_delay.value())
             if delay != (self.business.follow_up_delay_h or DEFAULT_FOLLOW_UP_H):

@@ -37,9 +37,9 @@ DELIVERY = {
     "rejected": "not sent",
     "sent": "sent",
     "failed": "not delivered",
-    "bounced": "bounced back",
     "received": "",
     "internal": "",
+    "bounced": "bounced: the address did not take it",
 }
 # The tone of each side's bubble (``theme.tone_colours``): the customer's grey, yours blue,
 # internal notes yellow.
@@ -47,15 +47,19 @@ TONE = {"inbound": "grey", "outbound": "blue", "internal": "yellow"}
 
 
 RESEND = "resend:"  # the link scheme of a message's "Resend" action
+ATTACHMENT_LINK = "attachment:"  # the link scheme of a file of a customer's reply
 
 
 class ThreadView(QTextBrowser):
     """A thread as a conversation: the customer on the left, you on the right, automatic mails
     marked, internal notes visibly internal; queued and rejected items say so, with the reason,
     and a mail that failed or bounced offers "Resend" (emits ``resend`` with the message id).
-    Every message is escaped: a customer's text is shown as typed, never as markup."""
+    A customer's reply shows its files as links (``attachment_clicked``), an unread mark, and
+    the address it came from when that is not the lead's. Every message is escaped: a
+    customer's text is shown as typed, never as markup."""
 
     resend = Signal(str)
+    attachment_clicked = Signal(str, str)  # attachment id, file name
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +72,13 @@ class ThreadView(QTextBrowser):
         link = url.toString()
         if link.startswith(RESEND):
             self.resend.emit(link.removeprefix(RESEND))
+        elif link.startswith(ATTACHMENT_LINK):
+            wanted = link.removeprefix(ATTACHMENT_LINK)
+            for item in self.items:
+                for attachment in item.message.attachments:
+                    if str(attachment.id) == wanted:
+                        self.attachment_clicked.emit(wanted, attachment.filename)
+                        return
 
     def set_items(self, items: list[ThreadItem]) -> None:
         self.items = items
@@ -87,10 +98,19 @@ class ThreadView(QTextBrowser):
                 meta += f' · <a href="{RESEND}{message.id}">Resend</a>'
             background, foreground = tone_colours(TONE.get(direction, "grey"), dark)
             body = html.escape(message.content).replace("\n", "<br>")
+            if item.unread:
+                meta += " · <b>unread</b>"
+            if item.other_sender:
+                meta += f" · from another address: {html.escape(item.other_sender)}"
+            files = "".join(
+                f'<br>📎 <a href="{ATTACHMENT_LINK}{a.id}">{html.escape(a.filename)}</a>'
+                f" ({file_size(a.size)})"
+                for a in message.attachments
+            )
             bubble = (
                 f'<td width="78%" bgcolor="{background.name()}" style="padding:8px">'
                 f'<span style="color:{foreground.name()}; font-size:small">{meta}</span><br>'
-                f"{body}</td>"
+                f"{body}{files}</td>"
             )
             spacer = '<td width="22%"></td>'
             row = spacer + bubble if direction == "outbound" else bubble + spacer
@@ -104,6 +124,14 @@ class ThreadView(QTextBrowser):
 
     def deliveries(self) -> list[tuple[str, str]]:
         return [(i.message.content, i.delivery) for i in self.items]
+
+
+def file_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 class Composer(QWidget):
@@ -180,6 +208,8 @@ class ThreadPanel(QWidget):
         self.composer.send.connect(self._reply)
         self.composer.note.connect(self._note)
         self.view.resend.connect(self._resend)
+        self.view.attachment_clicked.connect(self._download)
+        session.attachment_saved.connect(self._saved)
         session.thread_ready.connect(self._on_thread)
         session.data_changed.connect(self._on_data)
         self.setEnabled(False)
@@ -199,6 +229,14 @@ class ThreadPanel(QWidget):
     def _on_thread(self, lead_id: str, items: list[ThreadItem]) -> None:
         if lead_id == self.lead_id:
             self.view.set_items(items)
+
+    def _download(self, attachment_id: str, filename: str) -> None:
+        if self.lead_id:
+            self.composer.hint.setText(f"Downloading {filename}…")
+            self.session.download_attachment(self.lead_id, attachment_id, filename)
+
+    def _saved(self, path: str) -> None:
+        self.composer.hint.setText(f"Saved to {path}")
 
     def _reply(self, text: str) -> None:
         if self.lead_id:

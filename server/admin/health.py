@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.admin.metrics import count_if
 from server.config import Settings
+from server.inbound.health import inbound_health
 from server.jobs import queue
 from server.migrate import head_revision
 from server.models.business import Business
@@ -49,6 +50,7 @@ async def platform_health(session: AsyncSession, settings: Settings) -> Platform
         queue=await _queue(session, now),
         workers=await _workers(session, now),
         totals=await _totals(session),
+        inbound=await inbound_health(session, settings),
     )
 
 

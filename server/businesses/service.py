@@ -45,6 +45,7 @@ BUSINESS_FIELDS = (
     "timezone",
     "follow_up_enabled",
     "follow_up_delay_h",
+    "reply_alerts",
 )
 FORM_FIELDS = ("slug", "title", "description", "success_message", "services", "active")
 
@@ -62,6 +63,7 @@ def logo_url(settings: Settings, business: Business) -> str | None:
 def business_out(settings: Settings, business: Business, form: Form | None) -> BusinessOut:
     out = BusinessOut.model_validate(business)
     out.logo_url = logo_url(settings, business)
+    out.inbound_enabled = settings.inbound_enabled
     if form is not None:
         out.form_slug = form.slug
         out.form_url = form_url(settings, form.slug)
@@ -202,6 +204,7 @@ async def update_business(
         "auto_reply_threshold",
         "timezone",
         "follow_up_enabled",
+        "reply_alerts",
     ):
         if required in values and values[required] is None:
             values.pop(required)

@@ -560,5 +560,6 @@ def _customer_message_row(
         "direction": MessageDirection.INBOUND.value,
         "subject": None,
         "content": "\n\n".join(parts) or "(no message)",
+        "attachments": [],
         "created_at": now,
     }

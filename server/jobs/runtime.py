@@ -30,6 +30,8 @@ class BackgroundRuntime:
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._kick_task: asyncio.Task[None] | None = None
         self._pending_kick = False
+        self._inbound: Any = None  # the IMAP channel, when LEADFLOW_IMAP_HOST is set
+        self._inbound_task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         from server.ratelimit import sweep
@@ -68,6 +70,11 @@ class BackgroundRuntime:
         )
         self.ctx.db.job_listeners.append(self.kick)
         self.scheduler.start()
+        if self.ctx.settings.inbound_enabled and self.ctx.settings.imap_host:
+            from server.inbound.imap import ImapChannel
+
+            self._inbound = ImapChannel(self.ctx)
+            self._inbound_task = asyncio.get_running_loop().create_task(self._inbound.run())
         log.info("background worker %s started", self.worker.worker_id)
 
     def kick(self) -> None:
@@ -103,6 +110,9 @@ class BackgroundRuntime:
         if self.kick in self.ctx.db.job_listeners:
             self.ctx.db.job_listeners.remove(self.kick)
         self.worker.stop_claiming()
+        if self._inbound_task is not None:
+            await self._inbound.stop()
+            await asyncio.gather(self._inbound_task, return_exceptions=True)
         if self._kick_task is not None:
             await asyncio.gather(self._kick_task, return_exceptions=True)
         async with self.worker._lock:

@@ -26,6 +26,9 @@ TEXTS = {
     "follow_up.rescheduled": "Follow-up rescheduled",
     "follow_up.sent": "Follow-up sent",
     "follow_up.canceled": "Follow-up canceled",
+    "lead.customer_replied": "The customer replied by email",
+    "lead.auto_reply_received": "An automatic answer came back (e.g. out of office)",
+    "email.bounced": "An email bounced: the address did not take it",
 }
 
 

@@ -2,6 +2,7 @@
 
 from server.models.base import Base
 from server.models.business import Business, BusinessMember, Form
+from server.models.inbound import InboundChannel, InboundMail, MessageAttachment
 from server.models.lead import AIAnalysis, FollowUp, Lead, Message, Submission
 from server.models.ops import AuditLog, EmailEvent, Job, WorkerHeartbeat
 from server.models.sync import AppliedMutation, SyncCounter, SyncTombstone
@@ -20,10 +21,13 @@ __all__ = [
     "EmailEvent",
     "FollowUp",
     "Form",
+    "InboundChannel",
+    "InboundMail",
     "Invite",
     "Job",
     "Lead",
     "Message",
+    "MessageAttachment",
     "RateLimitHit",
     "RefreshToken",
     "Submission",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, IdMixin, JSONType, SyncedMixin, TimestampMixin
@@ -36,6 +36,10 @@ class Business(IdMixin, TimestampMixin, SyncedMixin, Base):
     # The automatic follow-up: on or off, and its delay (hours; None: LEADFLOW_FOLLOW_UP_DELAY_H).
     follow_up_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     follow_up_delay_h: Mapped[float | None] = mapped_column(Float)
+    # Whether the owner is mailed "Reply from <customer>" when a customer's reply arrives.
+    reply_alerts: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )
 
     @property
     def business_id(self) -> uuid.UUID:

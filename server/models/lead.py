@@ -6,7 +6,17 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, IdMixin, JSONType, SyncedMixin, TimestampMixin, UTCDateTime
@@ -38,6 +48,9 @@ class Lead(IdMixin, TimestampMixin, SyncedMixin, Base):
         Index(None, "business_id", "email_normalized"),
         Index(None, "business_id", "phone_normalized"),
         Index(None, "client_ip", "created_at"),
+        # A unique index, not a constraint: adding a constraint would make SQLite rebuild the
+        # table, and with it drop the search triggers of migration 0003.
+        Index(None, "reply_token", unique=True),
         UniqueConstraint("business_id", "submission_id"),
     )
 
@@ -76,6 +89,9 @@ class Lead(IdMixin, TimestampMixin, SyncedMixin, Base):
     auto_sent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     last_customer_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The secret of the lead's reply address ``reply+<token>@<inbound domain>`` (CONTRACT §10),
+    # made when the first mail to the customer is composed with inbound configured.
+    reply_token: Mapped[str | None] = mapped_column(String(40))
 
     business: Mapped[Business] = relationship(lazy="raise")
     form: Mapped[Form | None] = relationship(lazy="raise")
@@ -112,6 +128,13 @@ class Message(IdMixin, SyncedMixin, Base):
     )
     email_message_id: Mapped[str | None] = mapped_column(String(300))
     email_status: Mapped[str | None] = mapped_column(String(16))
+    # ``[{id, filename, content_type, size}]`` of an inbound reply's files, as the wire lists
+    # them (plain JSON, not JSONB: the pull writes it as stored, keys in this order).
+    attachments: Mapped[list[Any]] = mapped_column(
+        JSON, nullable=False, default=list, server_default="[]"
+    )
+    # The address an inbound reply came from (shown when it is not the lead's own).
+    sender: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     business: Mapped[Business] = relationship(lazy="raise")

@@ -28,6 +28,7 @@ OWNER_ONLY_BUSINESS_FIELDS = {
     "contact_email",
     "follow_up_enabled",
     "follow_up_delay_h",
+    "reply_alerts",
 }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from server.ai.reply_templates import first_name, in_sentence, own_service
 from server.config import Settings
+from server.inbound.addresses import reply_to_for
 from server.mail.service import queue_email_now
 from server.models.base import utcnow
 from server.models.business import Business, Form
@@ -182,7 +183,7 @@ def send_customer_mail_now(
         business_id=business.id,
         lead_id=lead.id,
         display_name=business.name,
-        reply_to=business.contact_email,
+        reply_to=reply_to_for(settings, lead, business),
         automatic=automatic,
     )
     message = Message(

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from server import audit
 from server.context import ServerContext
@@ -68,13 +69,18 @@ async def queue_now(session: AsyncSession, follow_up: FollowUp) -> None:
 
 
 async def cancel_for_lead(session: AsyncSession, lead: Lead, why: str) -> int:
-    """Cancel the lead's scheduled follow-ups (an owner reply, or booked/lost/archived/spam)."""
+    """``cancel_for_lead_now`` in an async session's transaction."""
+    canceled: int = await session.run_sync(cancel_for_lead_now, lead, why)
+    return canceled
+
+
+def cancel_for_lead_now(session: Session, lead: Lead, why: str) -> int:
+    """Cancel the lead's scheduled follow-ups (an owner reply, a customer's reply, or
+    booked/lost/archived/spam)."""
     pending = list(
-        (
-            await session.execute(
-                select(FollowUp).where(
-                    FollowUp.lead_id == lead.id, FollowUp.status == FollowUpStatus.SCHEDULED.value
-                )
+        session.execute(
+            select(FollowUp).where(
+                FollowUp.lead_id == lead.id, FollowUp.status == FollowUpStatus.SCHEDULED.value
             )
         ).scalars()
     )

@@ -17,6 +17,7 @@ from shared.models.enums import (
     LeadStatus,
     MemberRole,
 )
+from shared.models.inbound import InboundHealth
 from shared.models.leads import DailyCount
 
 
@@ -240,3 +241,4 @@ class PlatformHealth(BaseModel):
     queue: QueueHealth
     workers: WorkersHealth
     totals: PlatformTotals
+    inbound: InboundHealth | None = None

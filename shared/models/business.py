@@ -62,6 +62,7 @@ class BusinessUpdate(BaseModel):
     timezone: str | None = Field(default=None, max_length=64)
     follow_up_enabled: bool | None = None
     follow_up_delay_h: float | None = Field(default=None, ge=1, le=24 * 60)
+    reply_alerts: bool | None = None
 
 
 class BusinessStatusUpdate(BaseModel):
@@ -92,6 +93,9 @@ class BusinessOut(BaseModel):
     updated_at: datetime
     form_slug: str | None = None
     form_url: str | None = None
+    reply_alerts: bool = True
+    # Whether customers' replies come back into LeadFlow (the server's inbound mail is on).
+    inbound_enabled: bool = False
 
 
 class FormOut(BaseModel):

@@ -150,6 +150,17 @@ class CommStatus(Vocabulary):
     ACKNOWLEDGED = "acknowledged"
     AI_REPLIED = "ai_replied"
     OWNER_REPLIED = "owner_replied"
+    CUSTOMER_REPLIED = "customer_replied"
+
+
+# What an owner reads for each ``comm_status`` (desktop lists, filters and the admin console).
+COMM_STATUS_LABELS: dict[CommStatus, str] = {
+    CommStatus.NEW: "New",
+    CommStatus.ACKNOWLEDGED: "Acknowledged",
+    CommStatus.AI_REPLIED: "AI replied",
+    CommStatus.OWNER_REPLIED: "Replied",
+    CommStatus.CUSTOMER_REPLIED: "Customer replied",
+}
 
 
 _labels(
@@ -336,6 +347,7 @@ class EmailStatus(Vocabulary):
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"
+    BOUNCED = "bounced"
 
 
 _labels(
@@ -343,6 +355,7 @@ _labels(
         EmailStatus.QUEUED: "Waiting to be sent",
         EmailStatus.SENT: "Sent",
         EmailStatus.FAILED: "Not delivered",
+        EmailStatus.BOUNCED: "Bounced",
     }
 )
 
@@ -353,6 +366,7 @@ class EmailKind(Vocabulary):
     OWNER_REPLY = "owner_reply"
     FOLLOW_UP = "follow_up"
     OWNER_ALERT = "owner_alert"
+    REPLY_ALERT = "reply_alert"
     INVITE = "invite"
     PASSWORD_RESET = "password_reset"
 
@@ -421,5 +435,39 @@ _labels(
         MutationStatus.APPLIED: "Applied",
         MutationStatus.DUPLICATE: "Already applied",
         MutationStatus.REJECTED: "Rejected",
+    }
+)
+
+
+class InboundOutcome(Vocabulary):
+    """What an arriving mail turned out to be (CONTRACT §10, the webhook's ``status``)."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    UNMATCHED = "unmatched"
+    AUTO_REPLY = "auto_reply"
+    BOUNCE = "bounce"
+
+
+class InboundMatch(Vocabulary):
+    """How an arriving mail found its lead, in the order they are tried."""
+
+    TOKEN = "token"
+    THREAD = "thread"
+    SENDER = "sender"
+    ADMIN = "admin"
+
+
+_labels(
+    {
+        InboundOutcome.STORED: "Added to the lead",
+        InboundOutcome.DUPLICATE: "Already received",
+        InboundOutcome.UNMATCHED: "Matched no lead",
+        InboundOutcome.AUTO_REPLY: "Automatic answer",
+        InboundOutcome.BOUNCE: "Delivery report",
+        InboundMatch.TOKEN: "By its reply address",
+        InboundMatch.THREAD: "By the conversation it answers",
+        InboundMatch.SENDER: "By the sender's address",
+        InboundMatch.ADMIN: "Attached by hand",
     }
 )

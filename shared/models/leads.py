@@ -126,6 +126,13 @@ class StatusUpdate(BaseModel):
     status: LeadStatus
 
 
+class AttachmentOut(BaseModel):
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+
+
 class MessageOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -137,6 +144,8 @@ class MessageOut(BaseModel):
     content: str
     client_id: str | None = None
     email_status: str | None = None
+    attachments: list[AttachmentOut] = Field(default_factory=list)
+    sender: str | None = None
     created_at: datetime
     version: int
 

@@ -198,6 +198,9 @@ def test_the_health_page_shows_platform_health(qtbot, console: AdminConsole) -> 
         page.boxes["Email"].itemAt(i).widget().text() for i in range(page.boxes["Email"].count())
     ]
     assert "smtp" in labels
+    inbound = page.boxes["Inbound mail"]
+    texts = [inbound.itemAt(i).widget().text() for i in range(inbound.count())]
+    assert "off (no inbound domain set)" in texts
 
 
 def test_editing_a_business_saves_only_what_changed_and_shows_its_logo(

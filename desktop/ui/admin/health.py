@@ -98,6 +98,7 @@ def sections(h: PlatformHealth) -> dict[str, list[tuple[str, str]]]:
             (w.worker_id[:24], f"{'alive' if w.alive else 'silent'}, seen {age(w.age_s)} ago")
             for w in h.workers.workers[:4]
         ],
+        "Inbound mail": inbound_rows(h),
         "Totals": [
             ("Businesses", str(h.totals.businesses)),
             ("Users", str(h.totals.users)),
@@ -106,6 +107,28 @@ def sections(h: PlatformHealth) -> dict[str, list[tuple[str, str]]]:
             ("Audit entries", str(h.totals.audit_logs)),
         ],
     }
+
+
+def inbound_rows(h: PlatformHealth) -> list[tuple[str, str]]:
+    inbound = h.inbound
+    if inbound is None or not inbound.enabled:
+        return [("Status", "off (no inbound domain set)")]
+    rows = [("Domain", inbound.domain or "—"), ("Unmatched mail", str(inbound.unmatched))]
+    for channel in inbound.channels:
+        if not channel.configured:
+            rows.append((channel.name.upper() if channel.name == "imap" else "Webhook", "off"))
+            continue
+        name = "IMAP" if channel.name == "imap" else "Webhook"
+        state = f"{channel.processed} processed, last mail {when(channel.last_mail_at) or 'never'}"
+        if channel.name == "imap":
+            state += (
+                f", last poll {when(channel.last_poll_at, seconds=True) or 'never'},"
+                f" backlog {channel.backlog}"
+            )
+        if channel.last_error:
+            state += f" — last error {when(channel.last_error_at)}: {channel.last_error}"
+        rows.append((name, state))
+    return rows
 
 
 class HealthPage(QWidget):
@@ -122,7 +145,8 @@ class HealthPage(QWidget):
         top.addWidget(refresh)
         self.grid = QGridLayout()
         self.boxes: dict[str, QFormLayout] = {}
-        for n, title in enumerate(("Database", "AI", "Email", "Job queue", "Workers", "Totals")):
+        titles = ("Database", "AI", "Email", "Job queue", "Workers", "Inbound mail", "Totals")
+        for n, title in enumerate(titles):
             box = QGroupBox(title)
             form = QFormLayout(box)
             self.boxes[title] = form

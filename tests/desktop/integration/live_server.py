@@ -28,7 +28,7 @@ OWNER_PASSWORD = "owner-password-123"
 
 
 class LiveServer:
-    def __init__(self, tmp_path: Path, smtp: SmtpSink) -> None:
+    def __init__(self, tmp_path: Path, smtp: SmtpSink, **overrides: Any) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         db = tmp_path / "server.db"
@@ -45,6 +45,7 @@ class LiveServer:
             smtp_host="127.0.0.1",
             smtp_port=smtp.port,
             intake_ip_limit=1000,
+            **overrides,
         )
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None

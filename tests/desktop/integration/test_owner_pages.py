@@ -260,6 +260,22 @@ def test_the_owner_sets_facts_threshold_time_zone_follow_up_and_logo(
     qtbot.waitUntil(lambda: page.logo.pixmap() is not None and not page.logo.pixmap().isNull())
 
 
+def test_the_settings_page_says_inbound_is_off_and_switches_the_reply_alert(
+    controller, qtbot, live, tenant
+):
+    window = sign_in(controller, qtbot, live, tenant)
+    window.show_page(window.settings_page)
+    page = window.settings_page
+    qtbot.waitUntil(lambda: page.business is not None, timeout=WAIT)
+    assert "Inbound mail is off" in page.inbound.text()
+    assert page.reply_alerts.isChecked()
+    page.reply_alerts.setChecked(False)
+    qtbot.mouseClick(page.save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: server_get(live, tenant, "/business")["reply_alerts"] is False, timeout=WAIT
+    )
+
+
 def test_the_owner_deactivates_and_reactivates_a_team_member(controller, qtbot, live, tenant):
     window = sign_in(controller, qtbot, live, tenant)
     window.show_page(window.settings_page)

@@ -29,7 +29,13 @@ class Route:
         return f"{self.method} {self.path}{suffix}"
 
     def url(self, **ids: str) -> str:
-        return OWNER + self.path.format(**ids)
+        # Ids a test does not fill in (an attachment, an unmatched mail) name nothing that exists.
+        return OWNER + self.path.format_map(_Ids(ids))
+
+
+class _Ids(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "00000000-0000-4000-8000-0000000000ff"
 
 
 OBJECT_ROUTES = [
@@ -66,9 +72,16 @@ BUSINESS_ROUTES = [
     Route("GET", "/sync"),
     Route("POST", "/sync/push", {"device_id": DEVICE, "mutations": []}),
     Route("GET", "/events"),
+    Route("GET", "/inbound/unmatched"),
 ]
 
-ALL_ROUTES = OBJECT_ROUTES + BUSINESS_ROUTES
+# Objects of inbound mail (tests/server/inbound checks their isolation with real mail).
+INBOUND_ROUTES = [
+    Route("GET", "/leads/{lead_id}/attachments/{attachment_id}"),
+    Route("POST", "/inbound/unmatched/{mail_id}/attach", {"lead_id": DEVICE}),
+]
+
+ALL_ROUTES = OBJECT_ROUTES + BUSINESS_ROUTES + INBOUND_ROUTES
 
 # One push mutation of each type, aimed at the objects whose ids are filled in.
 PUSH_MUTATIONS: list[dict[str, Any]] = [

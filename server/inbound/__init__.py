@@ -1,0 +1,1 @@
+"""Inbound mail (CONTRACT §10): customers' replies reach the lead's thread by IMAP or webhook."""

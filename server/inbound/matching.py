@@ -1,0 +1,81 @@
+"""Which lead an arriving mail answers (CONTRACT §10), tried in order: the reply token in any
+recipient; ``In-Reply-To``/``References`` against the Message-IDs sent for a lead; the sender
+against an open lead of the business the mail was addressed to."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.config import Settings
+from server.inbound.addresses import token_of
+from server.inbound.parse import ParsedMail
+from server.mail.service import CUSTOMER_KINDS
+from server.models.business import Business
+from server.models.lead import Lead
+from server.models.ops import EmailEvent
+from shared.models.enums import CLOSED_LEAD_STATUSES, InboundMatch
+
+MAX_THREAD_IDS = 50
+
+
+@dataclass
+class Match:
+    lead_id: uuid.UUID | None
+    matched_by: InboundMatch | None
+    business_id: uuid.UUID | None
+
+
+def find_lead(session: Session, settings: Settings, mail: ParsedMail) -> Match:
+    tokens = [token for r in mail.recipients if (token := token_of(settings, r))]
+    if tokens:
+        row = session.execute(
+            select(Lead.id, Lead.business_id).where(Lead.reply_token.in_(tokens)).limit(1)
+        ).first()
+        if row is not None:
+            return Match(row[0], InboundMatch.TOKEN, row[1])
+    sent = sent_mail(session, mail.thread_ids)
+    if sent is not None and sent.lead_id is not None:
+        return Match(sent.lead_id, InboundMatch.THREAD, sent.business_id)
+    businesses = (
+        list(
+            session.execute(
+                select(Business.id).where(func.lower(Business.contact_email).in_(mail.recipients))
+            ).scalars()
+        )
+        if mail.recipients
+        else []
+    )
+    if businesses and mail.from_address:
+        row = session.execute(
+            select(Lead.id, Lead.business_id)
+            .where(
+                Lead.business_id.in_(businesses),
+                Lead.email_normalized == mail.from_address,
+                Lead.status.not_in([s.value for s in CLOSED_LEAD_STATUSES]),
+            )
+            .order_by(Lead.last_activity_at.desc())
+            .limit(1)
+        ).first()
+        if row is not None:
+            return Match(row[0], InboundMatch.SENDER, row[1])
+    return Match(None, None, businesses[0] if len(businesses) == 1 else None)
+
+
+def sent_mail(
+    session: Session, thread_ids: list[str], *, customer_only: bool = True
+) -> EmailEvent | None:
+    """The newest mail LeadFlow sent (to a customer, unless ``customer_only`` is false) among
+    these Message-IDs (stored with their angle brackets)."""
+    if not thread_ids:
+        return None
+    wanted = [f"<{m}>" for m in thread_ids[:MAX_THREAD_IDS]]
+    query = select(EmailEvent).where(EmailEvent.message_id.in_(wanted))
+    if customer_only:
+        query = query.where(EmailEvent.kind.in_([k.value for k in CUSTOMER_KINDS]))
+    return session.execute(
+        query.order_by(EmailEvent.created_at.desc()).limit(1)
+    ).scalar_one_or_none()

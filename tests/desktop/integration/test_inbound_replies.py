@@ -1,0 +1,109 @@
+"""A customer's e-mail answer reaches a running desktop app: the reply is delivered into a real
+Dovecot, the server's worker fetches it over IMAP, and the app's thread, tray note, unread mark,
+"Customer replied" filter and attachment download follow, while the follow-up is canceled."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from PySide6.QtCore import QUrl
+
+from tests.desktop.integration.live_server import LiveServer, onboard, submit
+from tests.desktop.integration.test_desktop_against_server import inbox_names, sign_in
+from tests.server.inbound.dovecot import PASSWORD, USER, Dovecot
+from tests.server.inbound.mails import reply
+
+PHOTO = b"\x89PNG\r\n\x1a\n" + b"tap photo" * 40
+
+
+@pytest.fixture
+def dovecot():
+    server = Dovecot()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live(tmp_path, smtp, dovecot):
+    server = LiveServer(
+        tmp_path,
+        smtp,
+        inbound_domain="in.leadflow.test",
+        inbound_secret="inbound-secret",
+        imap_host="127.0.0.1",
+        imap_port=dovecot.port,
+        imap_username=USER,
+        imap_password=PASSWORD,
+        imap_ssl=False,
+        imap_poll_s=1.0,
+    )
+    server.create_admin()
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_reply_delivered_into_the_mailbox_shows_in_the_running_app(
+    controller, qtbot, live, smtp, dovecot, tmp_path: Path
+):
+    tenant = onboard(live, smtp, name="Acme Plumbing")
+    customer = submit(
+        live,
+        tenant.slug,
+        customer_name="Dana Drip",
+        customer_email="dana@example.net",
+        message="Do you also fix leaking taps in the kitchen?",
+    )
+    first = smtp.wait_for(customer, timeout=20)[-1]
+    assert "reply+" in str(first["Reply-To"])
+    window = sign_in(controller, qtbot, live, tenant)
+    session = window.session
+    session.downloads_dir = tmp_path / "downloads"
+    qtbot.waitUntil(lambda: "Dana Drip" in inbox_names(window), timeout=10000)
+
+    with qtbot.waitSignal(session.notify, timeout=5000) as note:
+        started = time.monotonic()
+        dovecot.deliver(
+            reply(
+                sender="Dana Drip <dana@example.net>",
+                to="noreply@leadflow.test",
+                in_reply_to=str(first["Message-ID"]),
+                text="Yes, the hot tap. Photo attached.\n\nOn Sun, Acme Plumbing wrote:\n> Hi",
+                attachments=[("tap.png", "image/png", PHOTO)],
+            )
+        )
+    assert time.monotonic() - started < 5
+    assert note.args[0].title == "Reply from Dana Drip"
+
+    lead = next(r for r in window.inbox.model.rows if r.customer_name == "Dana Drip")
+    window.open_lead(lead.id)
+    view = window.inbox.detail.thread.view
+    qtbot.waitUntil(
+        lambda: ("Yes, the hot tap. Photo attached.", "received") in view.deliveries(),
+        timeout=5000,
+    )
+    last = view.items[-1]
+    assert last.unread and "unread" in view.toPlainText()
+    assert "tap.png" in view.toPlainText()
+
+    with qtbot.waitSignal(session.attachment_saved, timeout=10000) as saved:
+        view.anchorClicked.emit(QUrl(f"attachment:{last.message.attachments[0].id}"))
+    assert Path(saved.args[0]).read_bytes() == PHOTO
+
+    # The inbox can show only the leads whose customer answered last.
+    filters = window.inbox.filter
+    filters.setCurrentIndex(filters.findData("customer_replied"))
+    qtbot.waitUntil(lambda: inbox_names(window) == ["Dana Drip"], timeout=5000)
+
+    window.show_page(window.settings_page)
+    qtbot.waitUntil(lambda: window.settings_page.business is not None, timeout=5000)
+    assert "come back into each lead's thread" in window.settings_page.inbound.text()
+
+    follow_ups = httpx.get(
+        f"{live.url}/api/v1/owner/follow-ups", headers=tenant.headers(), timeout=10
+    ).json()["items"]
+    assert follow_ups and all(f["status"] == "canceled" for f in follow_ups)
