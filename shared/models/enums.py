@@ -153,22 +153,13 @@ class CommStatus(Vocabulary):
     CUSTOMER_REPLIED = "customer_replied"
 
 
-# What an owner reads for each ``comm_status`` (desktop lists, filters and the admin console).
-COMM_STATUS_LABELS: dict[CommStatus, str] = {
-    CommStatus.NEW: "New",
-    CommStatus.ACKNOWLEDGED: "Acknowledged",
-    CommStatus.AI_REPLIED: "AI replied",
-    CommStatus.OWNER_REPLIED: "Replied",
-    CommStatus.CUSTOMER_REPLIED: "Customer replied",
-}
-
-
 _labels(
     {
         CommStatus.NEW: "Not answered yet",
         CommStatus.ACKNOWLEDGED: "Acknowledged",
         CommStatus.AI_REPLIED: "Answered automatically",
         CommStatus.OWNER_REPLIED: "You replied",
+        CommStatus.CUSTOMER_REPLIED: "Customer replied",
     }
 )
 
@@ -378,6 +369,7 @@ _labels(
         EmailKind.OWNER_REPLY: "Owner reply",
         EmailKind.FOLLOW_UP: "Follow-up",
         EmailKind.OWNER_ALERT: "New-lead alert",
+        EmailKind.REPLY_ALERT: "Reply alert",
         EmailKind.INVITE: "Invitation",
         EmailKind.PASSWORD_RESET: "Password reset",
     }
