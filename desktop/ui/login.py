@@ -109,9 +109,9 @@ class LoginDialog(QDialog):
         self.forgot.setFlat(True)
         form = QFormLayout()
         form.setVerticalSpacing(8)
+        form.addRow("Server", self.server)
         form.addRow("E-mail", self.email)
         form.addRow("Password", self.password)
-        form.addRow("Server", self.server)
         buttons = QHBoxLayout()
         buttons.addWidget(self.forgot)
         buttons.addStretch(1)
@@ -123,10 +123,14 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
-        self.setTabOrder(self.email, self.password)
-        self.setTabOrder(self.password, self.submit)
-        self.setTabOrder(self.submit, self.server)
-        self.setTabOrder(self.server, self.forgot)
+        # Keyboard order: server, e-mail, password, Sign in, then "Forgot password?".
+        for first, then in (
+            (self.server, self.email),
+            (self.email, self.password),
+            (self.password, self.submit),
+            (self.submit, self.forgot),
+        ):
+            self.setTabOrder(first, then)
         self.account: Any = None
         self.refresh_token = ""
         self.submit.clicked.connect(self._submit)
