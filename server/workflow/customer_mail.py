@@ -12,7 +12,15 @@ from server.mail.service import queue_email_now
 from server.models.business import Business
 from server.models.lead import Lead, Message
 from server.models.ops import EmailEvent
-from shared.models.enums import CommStatus, EmailKind, MessageDirection, MessageType
+from shared.models.enums import (
+    CommStatus,
+    EmailKind,
+    GateReason,
+    MessageDirection,
+    MessageType,
+    Urgency,
+    label,
+)
 
 SUBJECTS = {
     EmailKind.AUTO_REPLY: "Re: Your {service} request — {business}",
@@ -160,12 +168,13 @@ def alert_owner_now(
             "customer_phone": lead.customer_phone,
             "service": lead.service_needed,
             "preferred_time": lead.preferred_time,
-            "urgency": urgency,
+            # Words, never codes: the same labels as the desktop app (shared.models.enums).
+            "urgency": label(Urgency, urgency) or None,
             "message": message_text,
             "summary": summary,
             "reply": reply,
             "auto_sent": auto_sent,
-            "reasons": reasons,
+            "reasons": [label(GateReason, reason, reason) for reason in reasons],
         },
         business_id=business.id,
         lead_id=lead.id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from server.workflow.pipeline import AI_JOB_ATTEMPTS, PROCESS_LEAD, REANALYSE_LEAD
+from shared.models.enums import GateReason
 from tests.server.factories import submit
 from tests.server.intake import ai_stand_in as stand_in
 from tests.server.intake.probes import (
@@ -67,7 +68,8 @@ async def test_a_long_outage_acknowledges_then_analyses_later_without_a_second_m
     assert lead["ai"]["status"] == "fallback"
     assert "ai_unavailable" in lead["gate"]["reasons"]
     assert subjects(smtp, email) == [ACK]
-    assert "ai_unavailable" in body_text(smtp.to(tenant.business["contact_email"])[0])
+    alert = body_text(smtp.to(tenant.business["contact_email"])[0])
+    assert GateReason.AI_UNAVAILABLE.label in alert  # in words, not the code
 
     await make_jobs_due(ctx, REANALYSE_LEAD)  # the AI is back by the time the re-run is due
     await worker.tick()

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from shared.models.enums import GateReason
 from tests.server.factories import Tenant, submit
 from tests.server.intake.probes import (
     detail,
@@ -49,7 +50,7 @@ async def _held(ctx, client, tenant, smtp, lead_id: str, email: str | None, reas
     alerts = smtp.to(tenant.business["contact_email"])
     assert alerts, "the owner was not alerted"
     if reason != "duplicate_lead":
-        assert reason in body_text(alerts[-1])
+        assert GateReason(reason).label in body_text(alerts[-1])  # in words, not the code
     return lead
 
 
@@ -161,7 +162,8 @@ async def test_the_fourth_automatic_reply_to_one_address_in_a_day_is_held(
     lead = await detail(client, tenant, lead_id)
     assert lead["gate"]["reasons"] == ["reply_limit_reached"]
     assert subjects(smtp, email) == ["Re: Your service request — Sparkle Cleaning"] * 3 + [ACK]
-    assert "reply_limit_reached" in body_text(smtp.to(tenant.business["contact_email"])[-1])
+    alert = body_text(smtp.to(tenant.business["contact_email"])[-1])
+    assert GateReason.REPLY_LIMIT_REACHED.label in alert
 
 
 async def _newest(client, tenant: Tenant) -> str:  # type: ignore[no-untyped-def]

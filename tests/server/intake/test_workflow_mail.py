@@ -118,3 +118,25 @@ async def test_the_follow_up_is_threaded_under_the_first_mail(ctx, client, tenan
     assert follow_up["Message-ID"] != first["Message-ID"]
     thread = await messages(client, tenant, await only_lead_id(ctx))
     assert types_of(thread)[-1] == "follow_up"
+
+
+async def test_the_owner_alert_says_in_words_why_the_reply_was_held(
+    ctx, client, tenant, smtp, worker
+):
+    await submit(
+        client,
+        tenant.slug,
+        customer_email=new_email(),
+        message="How much would a deep clean of a 3-bedroom house cost?",
+    )
+    await worker.tick()
+    [alert] = smtp.to(tenant.business["contact_email"])
+    text = body_text(alert)
+    assert "Held for you: " in text
+    assert (
+        "it touches a topic only you should answer" in text or "automatic replies are off" in text
+    )
+    for code in ("blocked_topics", "smart_auto_reply_disabled", "owner_approval_required", "_"):
+        held = text.split("Held for you", 1)[1].split("Suggested draft", 1)[0]
+        assert code not in held, held
+    assert "Urgency: Normal" in text or "Urgency: High" in text or "Urgency: Low" in text
