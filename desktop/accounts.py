@@ -6,6 +6,7 @@ to read: the server URL, the email, the businesses and which one is open.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -25,8 +26,22 @@ ACCOUNT_FILE = "account.json"
 def data_dir() -> Path:
     override = os.environ.get("LEADFLOW_DESKTOP_DATA_DIR")
     path = Path(override) if override else Path(user_data_dir("leadflow-desktop", "LeadFlow"))
-    path.mkdir(parents=True, exist_ok=True)
+    private_dir(path)
     return path
+
+
+def private_dir(path: Path) -> None:
+    """Create ``path`` owner-only (the local copies hold customers' personal data)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(PermissionError):
+        os.chmod(path, 0o700)
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` owner-only before a library writes it (SQLite's WAL files follow)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    with contextlib.suppress(PermissionError):
+        os.chmod(path, 0o600)
 
 
 @dataclass
@@ -84,6 +99,7 @@ def load_account() -> Account | None:
 def save_account(account: Account) -> None:
     path = data_dir() / ACCOUNT_FILE
     tmp = path.with_suffix(".tmp")
+    private_file(tmp)
     tmp.write_text(json.dumps(asdict(account), indent=2), "utf-8")
     tmp.replace(path)
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
+from desktop.accounts import private_dir, private_file
 from desktop.changes import AppliedChanges, apply_changes
 
 if TYPE_CHECKING:
@@ -94,7 +95,8 @@ class LocalStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
+        private_file(self.path)
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()

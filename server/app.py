@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +20,12 @@ log = logging.getLogger(__name__)
 UPLOAD_PATH_SUFFIXES = ("/logo",)
 
 
+# CPU work in threads (the built-in analyser, run_write) holds the interpreter lock; the event
+# loop waits for it up to this long per hand-off (Python's default 5 ms made /health take
+# 60-150 ms while a long lead was analysed, the 1 ms here keeps it under 50 ms).
+GIL_SWITCH_INTERVAL_S = 0.001
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -26,6 +33,7 @@ def create_app(
     run_worker: bool = False,
 ) -> FastAPI:
     """Build the app. With ``run_worker`` the process also runs the background jobs."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     if ctx is None:
         if settings is None:
             from server.config import load_settings

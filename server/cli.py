@@ -10,7 +10,7 @@ import signal
 import sys
 from typing import Any
 
-from server.config import Settings, load_settings, production_problems
+from server.config import Settings, load_settings, new_secret_key, production_problems
 
 log = logging.getLogger("leadflow")
 GRACEFUL_SHUTDOWN_S = 5
@@ -189,6 +189,11 @@ def cmd_worker(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_secret(_args: argparse.Namespace) -> int:
+    print(new_secret_key())
+    return 0
+
+
 def run_loop(main: Any) -> Any:
     """Run a coroutine on uvloop where it is installed (less overhead per await), else asyncio."""
     try:
@@ -220,8 +225,18 @@ def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("leadflow")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="leadflow-server", description="The LeadFlow server.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply the database migrations").set_defaults(fn=cmd_migrate)
     admin = sub.add_parser("create-admin", help="create or update a super-admin")
@@ -240,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--no-worker", action="store_true")
         p.set_defaults(fn=fn)
     sub.add_parser("worker", help="run only the background jobs").set_defaults(fn=cmd_worker)
+    sub.add_parser("secret", help="print a fresh LEADFLOW_SECRET_KEY").set_defaults(fn=cmd_secret)
     args = parser.parse_args(argv)
     return int(args.fn(args))
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import math
 import os
 import secrets
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_BITS = 256  # 32 bytes of entropy: what ``new_secret_key`` gives
+# Words of the placeholders that examples and tutorials ship; a key containing one was typed.
+PLACEHOLDER_WORDS = ("changeme", "replaceme", "yoursecret", "secretkey", "placeholder", "example")
 
 
 class Settings(BaseSettings):
@@ -75,6 +81,8 @@ class Settings(BaseSettings):
     # Jobs.
     worker_concurrency: int = 16
     job_lease_s: int = 120
+    # The first retry of a mail after a temporary failure; it doubles up to an hour.
+    mail_retry_first_s: float = 60.0
     # Lowers every job's own attempt limit when set (mail retries until its 24-hour horizon).
     job_max_attempts: int | None = None
 
@@ -112,7 +120,9 @@ def to_sync_url(url: str) -> str:
 def load_settings(**overrides: object) -> Settings:
     """Build the settings, create the data dir and fill in the generated secret if none is set."""
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    from server.private_files import private_dir
+
+    private_dir(settings.data_dir)
     if not settings.database_url:
         settings.database_url = f"sqlite+aiosqlite:///{settings.data_dir / 'leadflow.db'}"
     if not settings.secret_key.get_secret_value():
@@ -136,6 +146,48 @@ def _generated_secret(data_dir: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def new_secret_key() -> str:
+    """A fresh signing key (``leadflow-server secret``): 48 random bytes, URL-safe."""
+    return secrets.token_urlsafe(48)
+
+
+def secret_key_bits(key: str) -> float:
+    """An upper estimate of a key's entropy: its length times the bits of the character
+    classes it uses; a key of few distinct characters ("ssss…") counts as none."""
+    if len(set(key)) < 16:
+        return 0.0
+    alphabet = sum(
+        size
+        for size, present in (
+            (26, any(c.islower() for c in key)),
+            (26, any(c.isupper() for c in key)),
+            (10, any(c.isdigit() for c in key)),
+            (33, any(not c.isalnum() for c in key)),
+        )
+        if present
+    )
+    return len(key) * math.log2(alphabet)
+
+
+def _weak_secret(key: str) -> bool:
+    folded = "".join(c for c in key.lower() if c.isalnum())
+    return secret_key_bits(key) < MIN_SECRET_BITS or any(w in folded for w in PLACEHOLDER_WORDS)
+
+
+def _public_url_problem(url: str) -> str | None:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https":
+        return "LEADFLOW_PUBLIC_URL must start with https:// (links carry sign-in tokens)"
+    try:
+        local = ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        local = host == "localhost" or host.endswith(".localhost") or not host
+    if local:
+        return "LEADFLOW_PUBLIC_URL names this machine (customers and owners could not open it)"
+    return None
+
+
 def production_problems(settings: Settings) -> list[str]:
     """What keeps a production server from starting; empty when it may start."""
     if settings.env != "production":
@@ -145,6 +197,14 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append(
             "LEADFLOW_SECRET_KEY is not set (set it, or LEADFLOW_ALLOW_GENERATED_SECRET=true)"
         )
+    elif settings.secret_source == "env" and _weak_secret(settings.secret_key.get_secret_value()):
+        problems.append(
+            "LEADFLOW_SECRET_KEY is a placeholder or too short to be secret "
+            "(use the output of `leadflow-server secret`)"
+        )
+    url_problem = _public_url_problem(settings.public_url)
+    if url_problem:
+        problems.append(url_problem)
     if settings.ai_provider == "local" and not settings.allow_local_ai:
         problems.append(
             "LEADFLOW_AI_PROVIDER is 'local' (use 'openai', or LEADFLOW_ALLOW_LOCAL_AI=true)"

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.util import greenlet_spawn
 
 from server import sync_versions
+from server.private_files import private_sqlite_file
 from server.rawsql import AsyncpgConnection, DBAPIConnection, Prepared
 
 T = TypeVar("T")
@@ -85,6 +86,7 @@ class Database:
         self._prepared: dict[Any, Prepared] = {}  # the raw writers' compiled statements
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
+            private_sqlite_file(url)
             kwargs["connect_args"] = {"timeout": 30}
             kwargs["pool_reset_on_return"] = None  # ``_configure_sqlite`` resets what needs it
             # One writing connection per process: SQLite has one write lock anyway, and waiting

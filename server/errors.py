@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -118,6 +119,29 @@ _STATUS_CODES = {
 }
 
 
+# The raw pool paths (the form submit) meet the driver's errors unwrapped, or wrapped in the
+# asyncpg adapter's own classes: a refused connection while PostgreSQL restarts, "the database
+# system is starting up", a connection closed under a statement.
+_UNREACHABLE = (
+    ConnectionError,
+    InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+)
+
+
+def _database_unreachable(exc: BaseException | None) -> bool:
+    """True if the error, or one it was raised from, says the database cannot be reached."""
+    for _ in range(10):
+        if exc is None:
+            return False
+        if isinstance(exc, _UNREACHABLE):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
@@ -173,6 +197,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        if _database_unreachable(exc):
+            log.error("database unreachable: %s: %s", type(exc).__name__, exc)
+            return _unavailable()
         log.exception("unhandled error", exc_info=exc)
         return JSONResponse(
             error_body("internal_error", "Something went wrong on our side. Please try again."),

@@ -11,6 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from server.private_files import private_sqlite_file
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -29,6 +31,7 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    private_sqlite_file(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import bindparam, delete, func, insert, literal_column, select
+from sqlalchemy import bindparam, delete, func, insert, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from server.errors import RateLimited
 from server.models.base import table_of, utcnow
 from server.models.user import RateLimitHit
 
@@ -62,8 +63,37 @@ async def retry_after(session: AsyncSession, key: str, *, limit: int, window_s: 
     return seconds_until_allowed(oldest, window_s, now)
 
 
-def hit(session: AsyncSession, key: str) -> None:
-    session.add(RateLimitHit(id=uuid.uuid4(), key=key, at=utcnow()))
+async def take(
+    session: AsyncSession, limits: list[tuple[str, int]], window_s: int, notice: str
+) -> list[uuid.UUID]:
+    """Count one attempt on each ``(key, limit)`` now, or raise ``RateLimited`` (nothing counted)
+    if a key is at its limit; the ids of the hits written, so a success can take its own back.
+
+    Exact under concurrency: on PostgreSQL each key's count and hit happen under a transaction
+    advisory lock on the key (held until the caller commits, which it does at once); on SQLite
+    the write transaction (``BEGIN IMMEDIATE``) already orders them."""
+    if session.get_bind().dialect.name == "postgresql":
+        for key, _ in sorted(limits):  # one order everywhere: two takes never wait on each other
+            await session.execute(LOCK_KEY, {"key": key})
+    for key, limit in limits:
+        wait = await retry_after(session, key, limit=limit, window_s=window_s)
+        if wait is not None:
+            raise RateLimited(wait, notice)
+    now = utcnow()
+    ids = [uuid.uuid4() for _ in limits]
+    await session.execute(
+        insert(table_of(RateLimitHit)),
+        [{"id": i, "key": key, "at": now} for i, (key, _) in zip(ids, limits, strict=True)],
+    )
+    return ids
+
+
+LOCK_KEY = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+
+
+async def forget(session: AsyncSession, hit_ids: list[uuid.UUID]) -> None:
+    """Take back hits counted by ``take`` (an attempt that turned out to be no abuse)."""
+    await session.execute(delete(RateLimitHit).where(RateLimitHit.id.in_(hit_ids)))
 
 
 def record_hits(session: Session, keys: list[str]) -> None:
@@ -82,6 +112,20 @@ async def sweep(session: AsyncSession, older_than_s: int = 86_400) -> None:
     await session.execute(
         delete(RateLimitHit).where(RateLimitHit.at < utcnow() - timedelta(seconds=older_than_s))
     )
+
+
+def sender(address: str) -> str:
+    """Whom a per-sender limit counts: the address, or for IPv6 its /64 (one host or home
+    network gets a whole /64, so counting each address would hand a sender 2^64 limits)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 def client_ip(request: Request, trusted_proxies: list[str]) -> str:

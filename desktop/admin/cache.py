@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from desktop.accounts import data_dir
+from desktop.accounts import data_dir, private_dir, private_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS admin_pages (
@@ -45,7 +45,8 @@ class PageCache:
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
+            private_file(self.path)
             self._conn = sqlite3.connect(self.path, check_same_thread=False)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute(SCHEMA)

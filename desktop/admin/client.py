@@ -137,6 +137,9 @@ class AdminClient:
     async def resend_invite(self, business_id: uuid.UUID | str) -> None:
         await self.api.request("POST", f"{ADMIN}/businesses/{business_id}/resend-invite")
 
+    async def resend_email(self, email_id: uuid.UUID | str) -> None:
+        await self.api.request("POST", f"{ADMIN}/emails/{email_id}/resend")
+
     async def upload_logo(self, business_id: uuid.UUID | str, path: str | Path) -> BusinessOut:
         file = Path(path)
         content_type = LOGO_TYPES.get(file.suffix.lower(), "application/octet-stream")

@@ -265,6 +265,13 @@ class AdminService(QObject):
             lambda _: self.done.emit("resend_invite", "A fresh invite is on its way."),
         )
 
+    def resend_email(self, email_id: str) -> None:
+        self._act(
+            "resend_email",
+            self.client.resend_email(email_id),
+            lambda _: self.done.emit("resend_email", "The email is queued to be sent again."),
+        )
+
     def owner_action(self, user_id: str, action: str) -> None:
         words = {
             "deactivate": "The account is deactivated.",

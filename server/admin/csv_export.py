@@ -13,14 +13,18 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.responses import StreamingResponse
 from sqlalchemy import and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import audit
 from server.admin.records import RowQuery
 from server.context import ServerContext
+from server.models.user import User
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +75,22 @@ def keyset_batches(
             last = (rows[-1].created_at, rows[-1].id)
 
     return walk()
+
+
+def record_export(session: AsyncSession, admin: User, name: str, filters: Any) -> None:
+    """Write to the audit log who exported what with which filters (the request's session
+    commits it before the first row is sent): an export is tenants' personal data leaving
+    the platform."""
+    chosen = {key: value for key, value in asdict(filters).items() if value not in (None, "")}
+    audit.record(
+        session,
+        "export.downloaded",
+        actor=admin,
+        business_id=chosen.get("business_id"),
+        entity="export",
+        entity_id=name,
+        details={"export": name, "filters": chosen},
+    )
 
 
 def csv_response(

@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from server import audit
-from server.errors import AppError, PayloadTooLarge
+from server.errors import PayloadTooLarge, ValidationFailed
 from server.models.business import Business
 from server.models.user import User
+from server.private_files import private_dir, write_private
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 MAX_SOURCE_PIXELS = 40_000_000  # refuses decompression bombs before the pixels are decoded
@@ -32,10 +33,14 @@ UUID_TEXT = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 LOGO_NAME = re.compile(rf"{UUID_TEXT}-[0-9a-f]{{16}}\.png")
 
 
-class InvalidLogo(AppError):
-    status_code = 422
-    code = "invalid_logo"
+class InvalidLogo(ValidationFailed):
+    """422 ``validation_error`` naming the multipart field ``file`` (CONTRACT §3)."""
+
     message = "The logo must be a PNG, JPEG or WebP image."
+
+    def __init__(self, message: str | None = None) -> None:
+        text = message or type(self).message
+        super().__init__(text, details=[{"field": "file", "type": "value_error", "message": text}])
 
 
 class LogoTooLarge(PayloadTooLarge):
@@ -77,11 +82,10 @@ def clean_png(data: bytes) -> bytes:
 
 def store(data_dir: Path, business_id: uuid.UUID, png: bytes) -> str:
     """Write ``png`` under a new unguessable name and return that name."""
-    directory = logo_dir(data_dir)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_dir(logo_dir(data_dir))
     name = f"{business_id}-{secrets.token_hex(8)}.png"
     partial = directory / f".{name}.part"
-    partial.write_bytes(png)
+    write_private(partial, png)
     os.replace(partial, directory / name)
     return name
 

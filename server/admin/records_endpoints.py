@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from server.admin import records
-from server.admin.csv_export import csv_response
+from server.admin.csv_export import csv_response, record_export
 from server.admin.records import AuditFilters, EmailFilters, LeadFilters
 from server.auth.deps import SuperAdmin
 from server.deps import Ctx, Session
@@ -204,9 +204,13 @@ def _by_header(header: tuple[str, ...]) -> Any:
 
 @router.get("/leads/export", response_class=StreamingResponse)
 async def export_leads(
-    admin: SuperAdmin, ctx: Ctx, filters: Annotated[LeadFilters, Depends(lead_filters)]
+    admin: SuperAdmin,
+    ctx: Ctx,
+    session: Session,
+    filters: Annotated[LeadFilters, Depends(lead_filters)],
 ) -> StreamingResponse:
     """The filtered leads as CSV (streamed)."""
+    record_export(session, admin, "leads", filters)
     return csv_response(
         ctx,
         records.leads_query(filters),
@@ -219,9 +223,13 @@ async def export_leads(
 
 @router.get("/emails/export", response_class=StreamingResponse)
 async def export_emails(
-    admin: SuperAdmin, ctx: Ctx, filters: Annotated[EmailFilters, Depends(email_filters)]
+    admin: SuperAdmin,
+    ctx: Ctx,
+    session: Session,
+    filters: Annotated[EmailFilters, Depends(email_filters)],
 ) -> StreamingResponse:
     """The filtered emails as CSV (streamed, without bodies)."""
+    record_export(session, admin, "emails", filters)
     return csv_response(
         ctx,
         records.emails_query(filters),
@@ -234,9 +242,13 @@ async def export_emails(
 
 @router.get("/audit-logs/export", response_class=StreamingResponse)
 async def export_audit_logs(
-    admin: SuperAdmin, ctx: Ctx, filters: Annotated[AuditFilters, Depends(audit_filters)]
+    admin: SuperAdmin,
+    ctx: Ctx,
+    session: Session,
+    filters: Annotated[AuditFilters, Depends(audit_filters)],
 ) -> StreamingResponse:
     """The filtered audit log as CSV (streamed); old/new values as JSON text."""
+    record_export(session, admin, "audit-logs", filters)
     return csv_response(
         ctx,
         records.audit_query(filters),

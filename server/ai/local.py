@@ -8,12 +8,13 @@ product cannot make, while a held reply only costs the owner a click.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 
-from server.ai import caution, signals
+from server.ai import caution, semantic, signals
 from server.ai.base import Analysis, AnalysisOutcome, LeadForAnalysis
-from server.ai.reply_templates import build_reply, detect_language
+from server.ai.reply_templates import build_reply, detect_language, own_service
 from server.ai.text import fold, is_question, questions, sentences
 from server.ai.topics import MONEY, detect_topics
 from shared.models.enums import AnalysisStatus, BlockedTopic, Intent, RiskLevel, Urgency
@@ -58,6 +59,10 @@ _TOPIC_STEP = {
 }
 
 
+READ_CHARS = 2_000
+FIELD_CHARS = 200
+
+
 class LocalAnalyser:
     """``AIProvider`` implementation that needs no network and gives the same answer every time."""
 
@@ -66,7 +71,10 @@ class LocalAnalyser:
 
     async def analyse(self, lead: LeadForAnalysis) -> AnalysisOutcome:
         started = time.perf_counter()
-        analysis = analyse_lead(lead)
+        # Pure CPU work (some milliseconds per thousand characters): never on the event loop.
+        analysis = await asyncio.to_thread(analyse_lead, lead)
+        if analysis.auto_send_allowed:  # the model can only hold: it reads only what may go out
+            analysis = await asyncio.to_thread(second_look, lead, analysis)
         return AnalysisOutcome(
             analysis=analysis,
             provider=self.name,
@@ -77,25 +85,44 @@ class LocalAnalyser:
         )
 
 
+def second_look(lead: LeadForAnalysis, analysis: Analysis) -> Analysis:
+    """The rules' analysis, with the reply held if the semantic check reads the lead as one an
+    automatic reply must not answer (blocking: the model loads and runs here)."""
+    if not semantic.semantic_hold().holds(lead):
+        return analysis
+    return analysis.model_copy(
+        update={
+            "auto_send_allowed": False,
+            "tags": [*analysis.tags, "semantic_hold"],
+            "next_step": "Reply personally: the message may ask for something an automatic "
+            "reply cannot promise (a price, a time, advice or a change).",
+        }
+    )
+
+
 def known_service(lead: LeadForAnalysis) -> str | None:
     """The business's own spelling of the requested service, if it is one of its services."""
-    wanted = fold(lead.service_needed or "")
-    for service in lead.services:
-        if wanted and fold(service) == wanted:
-            return service
-    return None
+    return own_service(lead.service_needed, lead.services)
 
 
 def analyse_lead(lead: LeadForAnalysis) -> Analysis:
-    """Read one lead with the local rules (pure and deterministic)."""
+    """Read one lead with the local rules (pure and deterministic).
+
+    At most ``READ_CHARS`` of the messages and ``FIELD_CHARS`` of each short field are read, so
+    the time per lead is bounded whatever a sender writes; a longer text is never answered
+    automatically (a person reads what the rules did not)."""
     service = known_service(lead)
-    message = fold("\n".join([lead.message, *lead.extra_messages]))
-    service_text = "" if service else fold(lead.service_needed or "")
-    time_text = fold(lead.preferred_time or "")
+    written = "\n".join([lead.message, *lead.extra_messages])
+    too_long = len(written) > READ_CHARS
+    message = fold(written[:READ_CHARS])
+    service_text = "" if service else fold((lead.service_needed or "")[:FIELD_CHARS])
+    time_text = fold((lead.preferred_time or "")[:FIELD_CHARS])
     scan = "\n".join(part for part in (message, service_text, time_text) if part)
     asked = "\n".join(part for part in (message, service_text) if part)  # what the customer wrote
 
-    injection = signals.is_injection(scan) or signals.is_injection(fold(lead.customer_name))
+    injection = signals.is_injection(scan) or signals.is_injection(
+        fold(lead.customer_name[:FIELD_CHARS])
+    )
     topics, medication = detect_topics(asked, time_text)
     url_count = signals.url_count(scan)
     scam = signals.is_scam(scan) or bool(service_text and signals.URL.search(service_text))
@@ -130,7 +157,8 @@ def analyse_lead(lead: LeadForAnalysis) -> Analysis:
     )
     spam = scam or pitch or intent in (Intent.SPAM, Intent.SALES_PITCH)
     safe = (
-        not topics
+        not too_long
+        and not topics
         and risk is RiskLevel.LOW
         and not spam
         and not injection

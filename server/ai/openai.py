@@ -111,7 +111,8 @@ class OpenAICompatibleAnalyser:
                 raw_output=raw[:MAX_RAW_OUTPUT_CHARS],
                 latency_ms=_elapsed_ms(started),
             )
-        return fallback_outcome(
+        return await asyncio.to_thread(  # the built-in rules' CPU work stays off the loop
+            fallback_outcome,
             lead,
             provider=self.name,
             model=self.model,

@@ -167,6 +167,16 @@ def first_name(customer_name: str) -> str | None:
     return None
 
 
+def own_service(service_needed: str | None, services: list[str] | tuple[str, ...]) -> str | None:
+    """The business's own spelling of ``service_needed`` when it is one of its services (equal
+    after folding case, accents and spacing), else None: mail never repeats a submitter's text."""
+    wanted = fold(service_needed or "")
+    for service in services:
+        if wanted and isinstance(service, str) and fold(service) == wanted:
+            return service
+    return None
+
+
 def build_reply(
     *, kind: str, language: str, customer_name: str, business_name: str, service: str | None
 ) -> str:

@@ -11,11 +11,13 @@ import re
 
 from server.ai.text import any_match, compile_all, words
 
+# Names and addresses are read from where they start, never from inside a run of their letters:
+# from every position of "-a-a-a…" the engine re-read the run (quadratic, 4 s on 5,000 chars).
 URL = re.compile(
-    r"\bhttps?://\S+|\bwww\.\S+|\b[a-z0-9-]+(\.[a-z0-9-]+)*\.(com|net|org|io|co|info|biz|xyz|"
+    r"\bhttps?://\S+|\bwww\.\S+|(?<![a-z0-9-])(?<![a-z0-9-]\.)[a-z0-9-]+(\.[a-z0-9-]+)*\.(com|net|org|io|co|info|biz|xyz|"
     r"example|ru|cn|top|site|online|shop|link|click|ly|me|app|dev|uk|de|fr|es|pt|br)\b(/\S*)?"
 )
-EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}")
+EMAIL = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}")
 
 _INJECTION = compile_all(
     [
@@ -25,8 +27,8 @@ _INJECTION = compile_all(
         r"assistant|bot|model|system|llm|gpt|chatbot|language model|automated)\b",
         r"\b(ai|assistant|bot|model|llm|gpt|chatbot)s? (reading|processing|handling|analy[sz]ing) "
         r"this\b|\bdear (ai|assistant|bot|model|chatbot)\b|\bas an ai\b|\byou are now\b",
-        r"(^|\n)\W*(system|admin|developer|assistant|operator)\s*(:|override)|\bsystem (prompt|"
-        r"message|override)\b",
+        r"(^|\n)[^\w\n]*(system|admin|developer|assistant|operator)\s*(:|override)|"
+        r"\bsystem (prompt|message|override)\b",
         r"\[\s*/?\s*(system|inst|instructions?|admin|prompt)\s*\]|<\s*/?\s*(system|instructions?|"
         r"prompt|admin|assistant|inst|rules|im_start|im_end)\b",
         r"\b(auto[_ -]?send\w*|risk[_ ]level|confidence[_ ]score|blocked[_ ]topics|suggested[_ ]re"
@@ -266,7 +268,7 @@ _CONTACT_ME = re.compile(
 # complaint, an instruction to the assistant, a pitch or a cancellation is still read as one.
 _INJECTION += compile_all(
     [
-        r"(^|\n)\W*(assistant|ai|bot|chatbot|gpt|system|computer|model)\s*[,;:-]",
+        r"(^|\n)[^\w\n]*(assistant|ai|bot|chatbot|gpt|system|computer|model)\s*[,;:-]",
         r"\b(respond|reply|answer|write back|answer back) (with|using|by saying)\b|\bwhoever (re"
         r"ads|is reading|processes|handles|automates)\b|\b(your|the) (reply|response|answer|email)"
         r" (must|should|has to|needs to|will) (say|include|contain|state|mention|confirm|read)\b|"

@@ -14,9 +14,9 @@ from server.ai.text import any_match, compile_all, questions, sentences
 from shared.models.enums import BlockedTopic
 
 MONEY = re.compile(
-    r"[$€£¥₹₩]\s?\d|\d\s?[$€£¥₹₩]|\b\d[\d,.]*\s?(k\s)?(usd|eur|gbp|cad|aud|dollars?|euros?|bucks|"
+    r"[$€£¥₹₩]\s?\d|\d\s?[$€£¥₹₩]|\b(?<![\d,.])\d[\d,.]*\s?(k\s)?(usd|eur|gbp|cad|aud|dollars?|euros?|bucks|"
     r"quid|pounds?|reais|pesos|francs?)\b"
-)
+)  # a number is read from where it starts (not from each of its digits: quadratic on "1.1.1.")
 _WEEKDAY = (
     r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|"
     r"thurs|fri|sat|sun)s?"

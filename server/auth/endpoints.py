@@ -54,9 +54,12 @@ async def accept_invite(body: InviteAcceptRequest, ctx: Ctx, session: Session) -
 
 
 @router.post("/password/forgot", status_code=202)
-async def forgot_password(body: PasswordForgotRequest, ctx: Ctx, session: Session) -> Response:
-    """Mail a password-reset link if the account exists (always 202)."""
-    await service.forgot_password(session, ctx, body.email)
+async def forgot_password(
+    body: PasswordForgotRequest, request: Request, ctx: Ctx, session: Session
+) -> Response:
+    """Mail a password-reset link if the account exists (202 whether it does or not)."""
+    ip = ratelimit.client_ip(request, ctx.settings.trusted_proxies)
+    await service.forgot_password(session, ctx, body.email, ip)
     return Response(status_code=202)
 
 

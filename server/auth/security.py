@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -58,14 +60,37 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_access_token(secret: str, user_id: uuid.UUID, ttl_s: int) -> str:
-    now = datetime.now(UTC)
+def purpose_key(secret: str, purpose: str) -> str:
+    """A key for one purpose only, derived from the server's secret (HMAC-SHA256): what is
+    signed with it (e.g. the form tokens every visitor receives) cannot be used to test a
+    guess of the key that signs access tokens, and one cannot stand in for the other."""
+    return hmac.new(secret.encode(), f"leadflow:{purpose}".encode(), hashlib.sha256).hexdigest()
+
+
+def successor_token(secret: str, token: str) -> str:
+    """The refresh token that replaces ``token`` when it is traded: derived from it with a key
+    of its own, so a retry of a trade whose answer was lost can be given the same one (only
+    digests are stored)."""
+    digest = hmac.new(purpose_key(secret, "refresh-successor").encode(), token.encode(), "sha256")
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
+def create_access_token(
+    secret: str,
+    user_id: uuid.UUID,
+    ttl_s: int,
+    *,
+    issued_at: datetime | None = None,
+    jti: str | None = None,
+) -> str:
+    """A signed access token; the same ``issued_at`` and ``jti`` give the same token again."""
+    now = issued_at or datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": str(user_id),
         "typ": "access",
         "iat": now,
         "exp": now + timedelta(seconds=ttl_s),
-        "jti": secrets.token_hex(8),
+        "jti": jti or secrets.token_hex(8),
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 

@@ -15,6 +15,7 @@ from server.auth.security import (
     create_access_token,
     hash_password,
     new_token,
+    successor_token,
     token_digest,
     verify_password,
 )
@@ -30,6 +31,8 @@ from shared.models.enums import EmailKind, MemberRole
 INVITE = "invite"
 RESET = "reset"
 IP_FAILURE_LIMIT_FACTOR = 4
+RESET_MAILS_PER_HOUR = 3
+REFRESH_REUSE_GRACE_S = 30
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -68,25 +71,39 @@ async def me(session: AsyncSession, user: User) -> MeResponse:
 
 
 async def _issue(
-    session: AsyncSession, ctx: ServerContext, user: User, family_id: uuid.UUID | None = None
+    session: AsyncSession,
+    ctx: ServerContext,
+    user: User,
+    family_id: uuid.UUID | None = None,
+    refresh: str | None = None,
 ) -> TokenResponse:
-    settings = ctx.settings
-    refresh = new_token()
     now = utcnow()
-    session.add(
-        RefreshToken(
-            id=uuid.uuid4(),
-            user_id=user.id,
-            family_id=family_id or uuid.uuid4(),
-            token_hash=token_digest(refresh),
-            created_at=now,
-            expires_at=now + timedelta(seconds=settings.refresh_token_ttl_s),
-        )
+    row = RefreshToken(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        family_id=family_id or uuid.uuid4(),
+        token_hash=token_digest(refresh := refresh or new_token()),
+        created_at=now,
+        expires_at=now + timedelta(seconds=ctx.settings.refresh_token_ttl_s),
     )
+    session.add(row)
+    return await _pair(session, ctx, user, row, refresh)
+
+
+async def _pair(
+    session: AsyncSession, ctx: ServerContext, user: User, row: RefreshToken, refresh: str
+) -> TokenResponse:
+    """The answer for the refresh token ``row``: its access token is made from the row (its
+    time and id), so answering for the same row again gives the same pair."""
+    settings = ctx.settings
     profile = await me(session, user)
     return TokenResponse(
         access_token=create_access_token(
-            settings.secret_key.get_secret_value(), user.id, settings.access_token_ttl_s
+            settings.secret_key.get_secret_value(),
+            user.id,
+            settings.access_token_ttl_s,
+            issued_at=row.created_at,
+            jti=row.id.hex[:16],
         ),
         refresh_token=refresh,
         expires_in=settings.access_token_ttl_s,
@@ -100,22 +117,29 @@ async def login(
 ) -> TokenResponse:
     settings = ctx.settings
     email = email.strip().lower()
-    keys = (f"login:email:{email}", f"login:ip:{ip}")
-    limits = (settings.login_max_failures, settings.login_max_failures * IP_FAILURE_LIMIT_FACTOR)
-    for key, limit in zip(keys, limits, strict=True):
-        wait = await ratelimit.retry_after(
-            session, key, limit=limit, window_s=settings.login_window_s
+    email_key = f"login:email:{email}"
+    limits = [
+        (email_key, settings.login_max_failures),
+        (f"login:ip:{ratelimit.sender(ip)}", settings.login_max_failures * IP_FAILURE_LIMIT_FACTOR),
+    ]
+    # Each attempt is counted before the password is checked, in a short transaction of its
+    # own: parallel guesses cannot all pass a count taken before any of them failed, and no
+    # write transaction (on SQLite: the one writer) waits for argon2.
+    async with ctx.db.session() as counting:
+        attempt = await ratelimit.take(
+            counting, limits, settings.login_window_s, "Too many failed sign-ins. Try again later."
         )
-        if wait is not None:
-            raise RateLimited(wait, "Too many failed sign-ins. Try again later.")
-    user = await repo.user_by_email(session, email)
+    async with ctx.db.read_session() as reading:
+        found = await repo.user_by_email(reading, email)
+        password_hash = found.password_hash if found is not None and found.is_active else None
     # argon2 is deliberately slow: verify off the event loop so other requests keep moving.
-    valid = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
-    if not valid or user is None or not user.is_active:
-        for key in keys:
-            ratelimit.hit(session, key)
+    if not await asyncio.to_thread(verify_password, password_hash, password):
+        raise InvalidCredentials()  # the attempt stays counted as a failure
+    user = await repo.user_by_email(session, email)
+    if user is None or not user.is_active:  # switched off while the password was checked
         raise InvalidCredentials()
-    await ratelimit.clear(session, keys[0])
+    await ratelimit.clear(session, email_key)
+    await ratelimit.forget(session, attempt)
     user.last_login_at = utcnow()
     return await _issue(session, ctx, user)
 
@@ -130,6 +154,15 @@ async def refresh(session: AsyncSession, ctx: ServerContext, token: str) -> Toke
         # the account's refresh tokens learns it).
         await repo.revoke_family(session, row.family_id)
         raise AccountDeactivated()
+    secret = ctx.settings.secret_key.get_secret_value()
+    successor = successor_token(secret, token)
+    if row.used_at is not None and row.revoked_at is None:
+        if utcnow() - row.used_at <= timedelta(seconds=REFRESH_REUSE_GRACE_S):
+            # The answer to the trade was lost (a dropped connection): the same pair again.
+            # Only the successor that was never used counts, as Auth0's reuse interval does.
+            new = await repo.refresh_token_by_digest(session, token_digest(successor))
+            if new is not None and new.used_at is None and new.revoked_at is None:
+                return await _pair(session, ctx, user, new, successor)
     if row.used_at is not None or row.revoked_at is not None:
         # A used token presented again means it leaked: end that login everywhere.
         await repo.revoke_family(session, row.family_id)
@@ -137,7 +170,7 @@ async def refresh(session: AsyncSession, ctx: ServerContext, token: str) -> Toke
     if row.expires_at <= utcnow():
         raise InvalidRefreshToken()
     row.used_at = utcnow()
-    return await _issue(session, ctx, user, family_id=row.family_id)
+    return await _issue(session, ctx, user, family_id=row.family_id, refresh=successor)
 
 
 async def logout(session: AsyncSession, token: str) -> None:
@@ -241,8 +274,31 @@ async def accept_invite(
     return await _issue(session, ctx, user)
 
 
-async def forgot_password(session: AsyncSession, ctx: ServerContext, email: str) -> None:
-    """Mail a reset link if the account exists; the caller answers 202 either way."""
+async def forgot_password(session: AsyncSession, ctx: ServerContext, email: str, ip: str) -> None:
+    """Mail a reset link if the account exists; the caller answers 202 either way.
+
+    Per client address the route is limited like sign-in (429); per email address at most
+    ``RESET_MAILS_PER_HOUR`` links go out, counted whether the account exists or not, and the
+    answer is the same past it."""
+    settings = ctx.settings
+    email = email.strip().lower()
+    await ratelimit.take(
+        session,
+        [
+            (
+                f"forgot:ip:{ratelimit.sender(ip)}",
+                settings.login_max_failures * IP_FAILURE_LIMIT_FACTOR,
+            )
+        ],
+        settings.login_window_s,
+        "Too many requests. Try again later.",
+    )
+    try:
+        await ratelimit.take(
+            session, [(f"forgot:email:{email}", RESET_MAILS_PER_HOUR)], 3600, "no more mail"
+        )
+    except RateLimited:
+        return
     user = await repo.user_by_email(session, email)
     if user is None or not user.is_active:
         return

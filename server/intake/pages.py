@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from server import ratelimit
-from server.auth.security import ALGORITHM
+from server.auth.security import ALGORITHM, purpose_key
 from server.businesses import repository as business_repo
 from server.businesses.service import form_url, logo_url
 from server.context import ServerContext
@@ -23,9 +23,11 @@ from server.deps import Ctx, ReadSession
 from server.errors import RateLimited, ValidationFailed, field_errors
 from server.intake import service
 from server.web import message_page, page
+from shared.models.enums import BusinessStatus
 from shared.models.leads import SubmissionIn
 
 router = APIRouter(include_in_schema=False)
+CLOSED_BUSINESS = frozenset({BusinessStatus.PAUSED.value, BusinessStatus.ARCHIVED.value})
 
 SlugPath = Annotated[str, Path(max_length=80)]
 FIELDS = (
@@ -46,27 +48,43 @@ FIELDS = (
 )
 
 
-def _form_token(ctx: ServerContext, slug: str) -> str:
-    """When the page was rendered, signed, so a submit can prove a person had time to fill it."""
+FORM_TOKEN_TTL_S = 86_400
+EXPIRED_NOTICE = "This page was open for a long time. Please check your details and send it again."
+
+
+def _form_key(ctx: ServerContext) -> str:
+    return purpose_key(ctx.settings.secret_key.get_secret_value(), "form-token")
+
+
+def _form_token(ctx: ServerContext, slug: str, submission_id: str) -> str:
+    """When the page was rendered, for which form and which submission, signed: a submit can
+    prove a person had time to fill it, and one page stores at most one lead (a token is
+    good only with its own ``submission_id``, which is stored once however often it comes)."""
+    now = time.time()
     return jwt.encode(
-        {"f": slug, "t": time.time()},
-        ctx.settings.secret_key.get_secret_value(),
+        {"f": slug, "s": submission_id, "t": now, "exp": int(now + FORM_TOKEN_TTL_S)},
+        _form_key(ctx),
         algorithm=ALGORITHM,
     )
 
 
-def _filled_too_fast(ctx: ServerContext, slug: str, token: str | None) -> bool:
+class _StaleToken(Exception):
+    """A form token that is expired, forged, for another form or replayed with another
+    submission: the visitor gets the form back (nothing is stored)."""
+
+
+def _filled_too_fast(ctx: ServerContext, slug: str, submission_id: str, token: str) -> bool:
     if not token:
-        return True
+        return True  # no page was rendered: a script posting straight to the form
     try:
         claims = jwt.decode(
-            token, ctx.settings.secret_key.get_secret_value(), algorithms=[ALGORITHM]
+            token, _form_key(ctx), algorithms=[ALGORITHM], options={"require": ["exp", "t"]}
         )
     except jwt.PyJWTError:
-        return True
-    if claims.get("f") != slug:
-        return True
-    return bool(time.time() - float(claims.get("t", 0)) < ctx.settings.form_min_fill_s)
+        raise _StaleToken() from None
+    if claims.get("f") != slug or claims.get("s") != submission_id:
+        raise _StaleToken()
+    return bool(time.time() - float(claims["t"]) < ctx.settings.form_min_fill_s)
 
 
 def _unavailable(request: Request) -> HTMLResponse:
@@ -90,6 +108,7 @@ async def _render(
 ) -> HTMLResponse:
     form, business = await service.available_form(session, slug)
     values = {**values, "referrer": values.get("referrer") or request.headers.get("referer", "")}
+    submission_id = values.get("submission_id") or str(uuid.uuid4())
     return page(
         request,
         "form.html",
@@ -101,8 +120,8 @@ async def _render(
             "values": values,
             "errors": errors,
             "notice": notice,
-            "submission_id": values.get("submission_id") or uuid.uuid4(),
-            "form_token": _form_token(ctx, slug),
+            "submission_id": submission_id,
+            "form_token": _form_token(ctx, slug, submission_id),
         },
         status,
     )
@@ -143,7 +162,15 @@ async def form_submit(
             for e in field_errors([dict(e) for e in error.errors()])
         }
         return await _render(request, ctx, session, slug, values, errors, status=422)
-    too_fast = _filled_too_fast(ctx, slug, str(raw.get("form_token") or ""))
+    try:
+        too_fast = _filled_too_fast(
+            ctx, slug, values["submission_id"], str(raw.get("form_token") or "")
+        )
+    except _StaleToken:
+        fresh = {**values, "submission_id": str(uuid.uuid4())}
+        return await _render(
+            request, ctx, session, slug, fresh, {}, status=422, notice=EXPIRED_NOTICE
+        )
     ip = ratelimit.client_ip(request, ctx.settings.trusted_proxies)
     try:
         result = await service.submit(
@@ -181,9 +208,11 @@ def _friendly(field: str | None) -> str:
 
 
 async def _qr_target(ctx: Ctx, session: ReadSession, slug: str) -> str:
-    """Any existing form has a QR code (an owner prints it before activating the form)."""
+    """A form has a QR code before it takes requests (an owner prints it before the business
+    or the form is switched on), but not once its business is paused or archived: the form
+    answers 404 then, and so does its code."""
     found = await business_repo.form_by_slug(session, slug)
-    if found is None:
+    if found is None or found[1].status in CLOSED_BUSINESS:
         raise service.FormUnavailable()
     return form_url(ctx.settings, found[0].slug)
 

@@ -40,7 +40,7 @@ from server.intake.statements import (
     PG_FIELDS,
     PG_NEW_LEAD,
 )
-from server.intake.validation import CleanSubmission, check, spam_signals
+from server.intake.validation import CleanSubmission, check, contact_signals, spam_signals
 from server.jobs import queue
 from server.models.base import table_of, utcnow
 from server.models.business import Business, Form
@@ -75,7 +75,7 @@ class FormUnavailable(NotFound):
 
 @dataclass
 class IntakeResult:
-    outcome: str  # "stored", "attached", "spam", "honeypot", "repeat"
+    outcome: str  # "stored", "attached", "spam", "held", "honeypot", "repeat"
     success_message: str
     lead_id: uuid.UUID | None = None
     business_id: uuid.UUID | None = None
@@ -135,6 +135,7 @@ class _Plan:
     data: SubmissionIn
     clean: CleanSubmission
     spam: list[str]
+    suspect: list[str]  # signals that keep the lead but send the customer nothing
     client_ip: str
     now: datetime
     submission_id: uuid.UUID
@@ -143,6 +144,7 @@ class _Plan:
     form_id: uuid.UUID
     business_id: uuid.UUID
     duplicate_id: uuid.UUID | None
+    held: bool = False  # the form is past its threshold: suspected spam, no job
 
 
 def _store(
@@ -187,7 +189,7 @@ def _store_directly(
         return plan
     if plan.duplicate_id is not None:
         return None
-    if plan.spam and raw.dialect.name == "postgresql":
+    if (plan.spam or plan.held) and raw.dialect.name == "postgresql":
         return None
     return _write_new_lead(raw, plan)
 
@@ -202,11 +204,10 @@ def _check_and_read(
 ) -> _Plan | IntakeResult:
     """The field checks and the intake query; raises for an unavailable form, invalid fields or
     a reached limit, returns the result of a submission that stores nothing, else the plan."""
-    clean = check(data)
-    spam = spam_signals(data) + (["too_fast"] if too_fast else [])
+    clean = check(data)  # the contact fields only; the free text is read after the limits
     now = utcnow()
     submission_id = data.submission_id or uuid.uuid4()
-    keys = [f"intake:ip:{client_ip[:64]}", f"intake:form:{slug}"]
+    keys = [f"intake:ip:{ratelimit.sender(client_ip)}", f"intake:form:{slug}"]
     row = executor.execute(
         INTAKE,
         {
@@ -217,9 +218,9 @@ def _check_and_read(
             "form_key": keys[1],
             "form_since": now - timedelta(seconds=settings.intake_form_window_s),
             "form_limit": settings.intake_form_limit,
-            # NULL equals nothing: an absent key, or a spam submission, finds no duplicate.
-            "email": None if spam else clean.email_normalized,
-            "phone": None if spam else clean.phone_normalized,
+            # NULL equals nothing: an absent key finds no duplicate.
+            "email": clean.email_normalized,
+            "phone": clean.phone_normalized,
             "submission_id": submission_id,
         },
     ).first()
@@ -235,31 +236,29 @@ def _check_and_read(
     if seen:  # a double click or a retried request: stored once already
         return IntakeResult("repeat", success)
     # Every accepted submission counts (a new lead, spam, or one attached to an open lead), per
-    # client address and per form, so resubmitting as a returning customer is limited too.
-    for count, key, window_s, limit, notice in (
-        (
-            ip_count,
-            keys[0],
-            settings.intake_ip_window_s,
-            settings.intake_ip_limit,
+    # sender and per form, so resubmitting as a returning customer is limited too. A sender
+    # past its limit is refused; a form past its threshold is never closed to customers (else
+    # a few addresses could close it for an hour): its submissions are held, below.
+    if ip_count >= settings.intake_ip_limit:
+        window_s = settings.intake_ip_window_s
+        since = now - timedelta(seconds=window_s)
+        oldest = executor.execute(ratelimit.OLDEST_HIT, {"key": keys[0], "since": since}).scalar()
+        raise RateLimited(
+            ratelimit.seconds_until_allowed(oldest, window_s, now),
             "Too many requests from your connection. Please try again later.",
-        ),
-        (
-            form_count,
-            keys[1],
-            settings.intake_form_window_s,
-            settings.intake_form_limit,
-            "This form is receiving too many requests. Please try again soon.",
-        ),
-    ):
-        if count >= limit:
-            since = now - timedelta(seconds=window_s)
-            oldest = executor.execute(ratelimit.OLDEST_HIT, {"key": key, "since": since}).scalar()
-            raise RateLimited(ratelimit.seconds_until_allowed(oldest, window_s, now), notice)
+        )
+    # The content signals read the free text, so only for a submission the limits let through;
+    # spam is never attached to a customer's open lead.
+    spam = spam_signals(data) + (["too_fast"] if too_fast else [])
+    if spam:
+        duplicate_id = None
+    # Held: stored and shown to the owner as suspected spam, but nothing is mailed or analysed.
+    held = form_count >= settings.intake_form_limit
     return _Plan(
         data,
         clean,
         spam,
+        contact_signals(data),
         client_ip,
         now,
         submission_id,
@@ -268,6 +267,7 @@ def _check_and_read(
         form_id,
         business_id,
         duplicate_id,
+        held,
     )
 
 
@@ -282,6 +282,9 @@ def _write(session: Session, plan: _Plan) -> IntakeResult:
             and duplicate.created_at > now - DUPLICATE_WINDOW
         ):
             ratelimit.record_hits(session, plan.keys)
+            if plan.suspect:
+                duplicate.spam_suspected = True
+                duplicate.spam_reasons = [*(duplicate.spam_reasons or []), *plan.suspect]
             _attach(session, duplicate, plan.clean, plan.submission_id, now)
             _claim(session, business_id, plan.submission_id, duplicate.id, "attached", now, success)
             return IntakeResult("attached", success, duplicate.id, business_id)
@@ -319,7 +322,7 @@ def _insert_new_lead(
     running these inserts)."""
     lead, message, received, job = rows
     success, now, business_id = plan.success, plan.now, plan.business_id
-    outcome = "spam" if plan.spam else "stored"
+    outcome = "spam" if plan.spam else "held" if plan.held else "stored"
     conn = target.connection() if isinstance(target, Session) else target
     conn.execute(INSERT_HITS, [{"id": uuid.uuid4(), "key": k, "at": now} for k in plan.keys])
     version = sync_versions.reserve_versions(target, business_id, 2)  # lead and message
@@ -343,9 +346,11 @@ def _new_lead_rows(plan: _Plan) -> _NewLeadRows:
         plan.data,
         plan.clean,
         plan.spam,
+        plan.suspect,
         plan.submission_id,
         plan.client_ip,
         plan.now,
+        held=plan.held,
     )
     message_row = _customer_message_row(business_id, lead["id"], None, plan.clean, plan.now)
     received = audit.values(
@@ -354,10 +359,14 @@ def _new_lead_rows(plan: _Plan) -> _NewLeadRows:
         lead_id=lead["id"],
         entity="lead",
         entity_id=lead["id"],
-        details={"spam": plan.spam, "submission_id": str(plan.submission_id)},
+        details={
+            "spam": plan.spam,
+            "suspect": plan.suspect,
+            "submission_id": str(plan.submission_id),
+        },
     )
     job = None
-    if not plan.spam:
+    if not plan.spam and not plan.held:
         payload = {
             "lead_id": str(lead["id"]),
             "message_id": str(message_row["id"]),
@@ -460,9 +469,12 @@ def _lead_row(
     data: SubmissionIn,
     clean: CleanSubmission,
     spam: list[str],
+    suspect: list[str],
     submission_id: uuid.UUID,
     client_ip: str,
     now: datetime,
+    *,
+    held: bool = False,
 ) -> dict[str, Any]:
     """Every column of a new lead but its version."""
     return {
@@ -487,8 +499,8 @@ def _lead_row(
         "referrer": data.referrer or None,
         "client_ip": client_ip[:64],
         "status": LeadStatus.SPAM.value if spam else LeadStatus.NEW.value,
-        "spam_suspected": bool(spam),
-        "spam_reasons": spam,
+        "spam_suspected": bool(spam or suspect) or held,
+        "spam_reasons": [*spam, *suspect, *(["form_busy"] if held else [])],
         "duplicate_of_id": None,
         "comm_status": "new",
         "urgency": None,

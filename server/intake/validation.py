@@ -7,15 +7,24 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
+from server.ai import signals
+from server.ai.text import fold
 from shared.models.common import normalise_email
 from shared.models.leads import SubmissionIn
 
 _LINK = re.compile(
-    r"(https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|ru|cn|info|biz|xyz|top|io|co)\b/?)",
+    r"(https?://|www\.|(?<![a-z0-9-])[a-z0-9-]+\.(?:com|net|org|ru|cn|info|biz|xyz|top|io|co)\b/?)",
     re.IGNORECASE,
 )
+# A domain is read from where its name starts: from every position of "-a-a-a…" the engine
+# re-read the run (quadratic).
 _HTML_LINK = re.compile(r"<a\s|\[url", re.IGNORECASE)
 MAX_LINKS_IN_MESSAGE = 2
+# Seven or more digits joined by spaces, dots, dashes or brackets: a phone number. Each repeat
+# consumes a digit, so the match is linear in the text's length.
+_PHONE = re.compile(r"(?<![\w])\+?\d(?:[ ().\-]{0,2}\d){6,}")
+_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[t ]\d{2}:\d{2})?\b")
+CONTACT_FIELDS = ("customer_name", "service_needed", "preferred_time", "message")
 
 
 @dataclass
@@ -87,3 +96,21 @@ def spam_signals(data: SubmissionIn) -> list[str]:
     if links > MAX_LINKS_IN_MESSAGE:
         reasons.append("many_links")
     return reasons
+
+
+def contact_signals(data: SubmissionIn) -> list[str]:
+    """Links, e-mail addresses and phone numbers typed into a free-text field (the payload of
+    a phishing relay): the lead is kept for the owner but marked ``spam_suspected``, so no
+    automatic mail goes to the address the submitter typed."""
+    found = []
+    for name in CONTACT_FIELDS:
+        text = fold(getattr(data, name) or "")
+        if not text:
+            continue
+        if signals.URL.search(text):
+            found.append(f"link_in_{name}")
+        if signals.EMAIL.search(text):
+            found.append(f"email_in_{name}")
+        if _PHONE.search(_ISO_DATE.sub(" ", text)):
+            found.append(f"phone_in_{name}")
+    return found

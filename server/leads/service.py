@@ -40,6 +40,11 @@ class NoDraft(NotFound):
     message = "This lead has no AI draft to approve."
 
 
+class DraftAlreadySent(Conflict):
+    code = "draft_already_sent"
+    message = "This AI draft has already been sent to the customer."
+
+
 class InvalidState(Conflict):
     code = "invalid_state"
 
@@ -187,16 +192,34 @@ async def approve_draft(
     *,
     client_id: str | None = None,
 ) -> tuple[Message, bool]:
-    """ "Approve & send": the AI draft, optionally edited, goes out as the owner's reply."""
-    if content is None:
-        draft = await repo.latest_draft(session, lead_id)
-        lead = await get_lead(session, business, lead_id)
-        if draft is None or draft.lead_id != lead.id:
-            raise NoDraft()
-        content = draft.content
-    return await reply(
-        session, ctx, business, user, lead_id, content, client_id=client_id, from_draft=True
+    """ "Approve & send": the AI draft, optionally edited, goes out as the owner's reply, once.
+
+    A draft that went out (sent automatically, or by an earlier approval) answers
+    ``draft_already_sent``; a retry with the same ``client_id`` answers the first reply."""
+    # The lead's lock first: a second approval waits here and then sees the draft sent.
+    lead = await get_lead(session, business, lead_id, lock=True)
+    if client_id:
+        existing = await repo.message_by_client_id(session, lead.id, client_id)
+        if existing is not None:
+            return existing, False
+    draft = await repo.latest_draft(session, lead.id)
+    if draft is None and content is None:
+        raise NoDraft()
+    if draft is not None and draft.email_event_id is not None:
+        raise DraftAlreadySent()
+    message, created = await reply(
+        session,
+        ctx,
+        business,
+        user,
+        lead_id,
+        content if content is not None else draft.content,  # type: ignore[union-attr]
+        client_id=client_id,
+        from_draft=True,
     )
+    if draft is not None:
+        draft.email_event_id = message.email_event_id  # the draft is sent: never again
+    return message, created
 
 
 async def add_note(
@@ -326,7 +349,6 @@ async def update_follow_up(
             kind=EmailKind.FOLLOW_UP,
             lead=lead,
             business=business,
-            content=customer_mail.follow_up_text(lead, business),
             automatic=False,
             author_user_id=user.id,
         )

@@ -90,6 +90,7 @@ def follow_up_out(
             "scheduled_at": follow_up.scheduled_at,
             "sent_at": follow_up.sent_at,
             "canceled_at": follow_up.canceled_at,
+            "error": follow_up.error,
             "version": follow_up.version,
         }
     )

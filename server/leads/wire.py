@@ -29,7 +29,15 @@ Builder = Callable[[Row], dict[str, Any]]
 
 LEAD_FIELDS = tuple(LeadOut.model_fields)
 MESSAGE_FIELDS = tuple(MessageOut.model_fields)
-_FOLLOW_UP_FIELDS = ("id", "lead_id", "status", "scheduled_at", "sent_at", "canceled_at")
+_FOLLOW_UP_FIELDS = (
+    "id",
+    "lead_id",
+    "status",
+    "scheduled_at",
+    "sent_at",
+    "canceled_at",
+    "error",
+)
 _ANALYSIS_FIELDS = ("id", "lead_id", "parsed", "provider", "model", "status", "created_at")
 # The AI output fields of ``AIOut`` in order; provider, model, status and created_at come from
 # the row's columns, the rest from its ``parsed`` JSON.
@@ -80,7 +88,7 @@ def follow_up_builder() -> Builder:
     today_ends = end_of_today(now, "UTC")
 
     def build(row: Row) -> dict[str, Any]:
-        id_, lead_id, status, scheduled_at, sent_at, canceled_at, version = row
+        id_, lead_id, status, scheduled_at, sent_at, canceled_at, error, version = row
         state = follow_up_state(_FollowUpTimes(status, scheduled_at), now, today_ends)  # type: ignore[arg-type]
         return {
             "id": id_,
@@ -90,6 +98,7 @@ def follow_up_builder() -> Builder:
             "scheduled_at": scheduled_at,
             "sent_at": sent_at,
             "canceled_at": canceled_at,
+            "error": error,
             "customer_name": None,
             "service_needed": None,
             "version": version,

@@ -12,16 +12,24 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from server.models.ops import EmailEvent
+from shared.models.common import is_control
 
 TEMPLATES = Path(__file__).parent / "templates"
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_COLOUR = "#2563eb"
 
 
+def clean_header(value: str) -> str:
+    """A header value on one line: every Unicode line, paragraph, control or bidirectional
+    control character becomes a space (``EmailMessage`` refuses a value that breaks a line,
+    and a forged header must never be possible)."""
+    cleaned = "".join(" " if is_control(character) else character for character in value)
+    return re.sub(r"\s+", " ", cleaned).strip()
+
+
 def clean_display_name(name: str) -> str:
     """A display name with no quotes, angle brackets or line breaks (no header injection)."""
-    cleaned = re.sub(r"[\"<>\r\n\t\\]", " ", name)
-    return re.sub(r"\s+", " ", cleaned).strip()[:120]
+    return clean_header(re.sub(r"[\"<>\\]", " ", name))[:120]
 
 
 def platform_address(email_from: str) -> str:
@@ -59,20 +67,22 @@ def render(kind: str, context: dict[str, Any]) -> tuple[str, str]:
 
 
 def to_mime(event: EmailEvent) -> EmailMessage:
+    """The MIME message of a stored email; every header value is cleaned here, in one place."""
+    headers = {
+        "From": event.from_address,
+        "To": event.to_address,
+        "Reply-To": event.reply_to,
+        "Subject": event.subject,
+        "Date": format_datetime(event.created_at),
+        "Message-ID": event.message_id,
+        "In-Reply-To": event.in_reply_to,
+        "References": event.references,
+        "Auto-Submitted": "auto-replied" if event.automatic else None,
+    }
     message = EmailMessage()
-    message["From"] = event.from_address
-    message["To"] = event.to_address
-    if event.reply_to:
-        message["Reply-To"] = event.reply_to
-    message["Subject"] = event.subject
-    message["Date"] = format_datetime(event.created_at)
-    message["Message-ID"] = event.message_id
-    if event.in_reply_to:
-        message["In-Reply-To"] = event.in_reply_to
-    if event.references:
-        message["References"] = event.references
-    if event.automatic:
-        message["Auto-Submitted"] = "auto-replied"
+    for name, value in headers.items():
+        if value:
+            message[name] = clean_header(value)
     message.set_content(event.text_body)
     message.add_alternative(event.html_body, subtype="html")
     return message

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from server.mail.base import DeliveryError
+from server.private_files import private_dir, write_private
 
 
 class OutboxProvider:
@@ -22,13 +23,13 @@ class OutboxProvider:
 
     def _write(self, message: EmailMessage) -> str:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            private_dir(self.directory)  # the mails hold live invite and reset links
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
             message_id = str(message["Message-ID"]).strip("<>")
             safe = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in message_id)
             path = self.directory / f"{stamp}-{safe}.eml"
             tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(message.as_bytes())
+            write_private(tmp, message.as_bytes())
             os.replace(tmp, path)  # a reader never sees half a message
         except OSError as error:
             raise DeliveryError(f"outbox write failed: {error}") from error

@@ -85,7 +85,7 @@ def queue_email_now(
         from_address=compose.sender(settings.email_from, display_name),
         to_address=to,
         reply_to=reply_to,
-        subject=compose.clean_display_name(subject) if "\n" in subject else subject,
+        subject=compose.clean_header(subject)[:300],
         text_body=text_body,
         html_body=html_body,
         message_id=f"<{uuid.uuid4().hex}@{domain}>",
@@ -133,7 +133,9 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
             _record_failure, run, event_id, ctx.mailer.name, reason, permanent
         )
         raise JobError(
-            reason, permanent=permanent, retry_after_s=retry_after_s(run.attempts)
+            reason,
+            permanent=permanent,
+            retry_after_s=retry_after_s(run.attempts, ctx.settings.mail_retry_first_s),
         ) from error
     await ctx.db.run_write(_record_sent, run, event_id, ctx.mailer.name, provider_id)
 
@@ -141,22 +143,19 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
 # Temporary failures are retried like an MTA does: 1 min, 2, 4 … then hourly, until the mail is
 # a day old; ``MAIL_MAX_ATTEMPTS`` only bounds a job whose worker dies on every attempt.
 RETRY_HORIZON = timedelta(hours=24)
-FIRST_RETRY_S = 60.0
 RETRY_CAP_S = 3600.0
 MAIL_MAX_ATTEMPTS = 60
 
 
-def retry_after_s(attempts: int) -> float:
-    """The wait after ``attempts`` failed tries: 60 s doubling up to an hour."""
-    return float(min(RETRY_CAP_S, FIRST_RETRY_S * 2 ** max(0, attempts - 1)))
+def retry_after_s(attempts: int, first_s: float = 60.0) -> float:
+    """The wait after ``attempts`` failed tries: ``first_s`` (``LEADFLOW_MAIL_RETRY_FIRST_S``)
+    doubling up to an hour."""
+    return float(min(RETRY_CAP_S, first_s * 2 ** max(0, attempts - 1)))
 
 
 def send_limit_s(settings: Settings) -> float:
     """How long one send may take before it counts as failed (a few provider timeouts)."""
     return 3 * settings.smtp_timeout_s
-
-
-SEND_CLAIM_MARGIN = timedelta(seconds=30)  # the send's result is recorded well within this
 
 
 def _claim_send(
@@ -173,9 +172,19 @@ def _claim_send(
         return None
     if event.sending_until is not None and event.sending_until > now:
         return max(1.0, (event.sending_until - now).total_seconds())
-    event.sending_until = now + timedelta(seconds=limit_s) + SEND_CLAIM_MARGIN
+    try:
+        message = compose.to_mime(event)
+    except Exception as error:  # the stdlib's parser raises many kinds on odd addresses
+        # Composing is deterministic: a retry would fail the same way, so it fails once.
+        event.status = EmailStatus.FAILED.value
+        event.error = f"The email could not be composed: {error}"[:2000]
+        _mirror_status_now(session, event)
+        run.complete_now(session)
+        return None
+    # Twice the send's limit: its result is recorded well within the second half.
+    event.sending_until = now + timedelta(seconds=2 * limit_s)
     event.attempts += 1
-    return compose.to_mime(event)
+    return message
 
 
 def _record_sent(

@@ -19,6 +19,7 @@ from shared.models.sync import PullResponse, PushRequest, PushResponse
 router = APIRouter(prefix="/api/v1/owner", tags=["sync"])
 
 HEARTBEAT_S = 15.0
+MAX_CURSOR = 2**63 - 1  # versions are BIGINT: a larger cursor is a bad request, not a 500
 
 
 @router.get("/sync", response_model=PullResponse)
@@ -26,7 +27,7 @@ async def pull(
     scope: ReadScope,
     ctx: Ctx,
     session: ReadSession,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=MAX_CURSOR)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 500,
 ) -> PullResponse:
     """Changes after ``cursor``, in version order; store the returned cursor after applying."""

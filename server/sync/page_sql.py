@@ -87,6 +87,7 @@ def _fields(tag: str) -> list[Field]:
         ("scheduled_at", table.c.scheduled_at),
         ("sent_at", table.c.sent_at),
         ("canceled_at", table.c.canceled_at),
+        ("error", table.c.error),
         ("customer_name", "NULL"),
         ("service_needed", "NULL"),
         ("version", table.c.version),

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from server.ai.reply_templates import first_name, own_service
 from server.config import Settings
 from server.mail.service import queue_email_now
-from server.models.business import Business
+from server.models.base import utcnow
+from server.models.business import Business, Form
 from server.models.lead import Lead, Message
 from server.models.ops import EmailEvent
 from shared.models.enums import (
     CommStatus,
     EmailKind,
+    EmailStatus,
     GateReason,
     MessageDirection,
     MessageType,
@@ -28,6 +33,7 @@ SUBJECTS = {
     EmailKind.ACKNOWLEDGEMENT: "We received your request — {business}",
     EmailKind.FOLLOW_UP: "Following up on your request — {business}",
 }
+SUBJECT_WITHOUT_SERVICE = "Re: Your request — {business}"
 COMM_STATUS = {
     EmailKind.AUTO_REPLY: CommStatus.AI_REPLIED,
     EmailKind.OWNER_REPLY: CommStatus.OWNER_REPLIED,
@@ -39,36 +45,91 @@ MESSAGE_TYPES = {
     EmailKind.ACKNOWLEDGEMENT: MessageType.ACKNOWLEDGEMENT,
     EmailKind.FOLLOW_UP: MessageType.FOLLOW_UP,
 }
+# Mail LeadFlow sends by itself; counted per recipient address across all businesses.
+AUTOMATIC_KINDS = (EmailKind.AUTO_REPLY, EmailKind.ACKNOWLEDGEMENT, EmailKind.FOLLOW_UP)
+_FORM_SERVICES = (
+    select(Form.services)
+    .where(Form.business_id == bindparam("business_id", type_=Form.business_id.type))
+    .limit(1)
+    .execution_options(autoflush=False)
+)
+AUTO_MAILS_TO_ADDRESS = (
+    select(func.count())
+    .select_from(EmailEvent)
+    .where(
+        func.lower(EmailEvent.to_address) == bindparam("address", type_=String()),
+        EmailEvent.automatic.is_(True),
+        EmailEvent.kind.in_([k.value for k in AUTOMATIC_KINDS]),
+        EmailEvent.status != EmailStatus.FAILED.value,
+        EmailEvent.created_at > bindparam("day_ago", type_=EmailEvent.created_at.type),
+    )
+    .scalar_subquery()
+)
 
 
-def first_name(lead: Lead) -> str:
-    name = lead.customer_name.strip().split()
-    return name[0] if name else "there"
+def auto_mails_to_address_today(session: Session, address: str | None) -> int:
+    """Automatic customer mails any business sent ``address`` in the last 24 hours."""
+    if not address:
+        return 0
+    params = {"address": address.lower(), "day_ago": utcnow() - timedelta(hours=24)}
+    statement = select(AUTO_MAILS_TO_ADDRESS).execution_options(autoflush=False)
+    return int(session.execute(statement, params).scalar() or 0)
 
 
-def subject_for(kind: EmailKind, lead: Lead, business: Business) -> str:
-    return SUBJECTS[kind].format(service=lead.service_needed or "service", business=business.name)
+def greeting_name(lead: Lead) -> str:
+    """The customer's first name when it is plain letters, else "there" (never other text)."""
+    return first_name(lead.customer_name) or "there"
 
 
-def acknowledgement_text(lead: Lead, business: Business) -> str:
-    about = f" about {lead.service_needed}" if lead.service_needed else ""
+def named_service(session: Session, lead: Lead) -> str | None:
+    """The business's own spelling of the lead's service when it is one of the form's services;
+    free text a submitter typed is never put into a mail."""
+    services = session.execute(_FORM_SERVICES, {"business_id": lead.business_id}).scalar()
+    return own_service(lead.service_needed, services or [])
+
+
+def _in_sentence(service: str) -> str:
+    """ "Deep clean" reads "deep clean" inside a sentence; "HVAC repair" keeps its capitals."""
+    if len(service) > 1 and service[0].isupper() and service[1].islower():
+        return service[0].lower() + service[1:]
+    return service
+
+
+def _your_request(service: str | None) -> str:
+    return f"your {_in_sentence(service)} request" if service else "your request"
+
+
+def subject_for(kind: EmailKind, business: Business, service: str | None) -> str:
+    template = SUBJECTS[kind]
+    if "{service}" in template and not service:
+        template = SUBJECT_WITHOUT_SERVICE
+    return template.format(service=service, business=business.name)
+
+
+def acknowledgement_text(lead: Lead, business: Business, service: str | None) -> str:
     return (
-        f"Hi {first_name(lead)},\n\n"
-        f"Thank you for contacting {business.name}. We received your request{about} and a member "
-        "of our team will get back to you as soon as possible.\n\n"
-        "If you want to add anything, simply reply to this email.\n\n"
+        f"Hi {greeting_name(lead)},\n\n"
+        f"Thank you for contacting {business.name}. We have received {_your_request(service)}, "
+        "and someone from our team will get back to you as soon as we can.\n\n"
+        "If you would like to add anything, just reply to this email.\n\n"
         f"Kind regards,\n{business.name}"
     )
 
 
-def follow_up_text(lead: Lead, business: Business) -> str:
-    about = f" about {lead.service_needed}" if lead.service_needed else ""
+def follow_up_text(lead: Lead, business: Business, service: str | None) -> str:
     return (
-        f"Hi {first_name(lead)},\n\n"
-        f"We wanted to follow up on your request{about} to {business.name}. If you still need "
-        "help, just reply to this email and we will take it from there.\n\n"
+        f"Hi {greeting_name(lead)},\n\n"
+        f"We are checking in on {_your_request(service)}. If you still need help, or there is "
+        "anything we have not answered yet, just reply to this email and we will take it from "
+        "there.\n\n"
         f"Kind regards,\n{business.name}"
     )
+
+
+STANDARD_TEXTS = {
+    EmailKind.ACKNOWLEDGEMENT: acknowledgement_text,
+    EmailKind.FOLLOW_UP: follow_up_text,
+}
 
 
 async def send_customer_mail(
@@ -88,16 +149,26 @@ def send_customer_mail_now(
     kind: EmailKind,
     lead: Lead,
     business: Business,
-    content: str,
     automatic: bool,
+    content: str | None = None,
     author_user_id: object = None,
     client_id: str | None = None,
 ) -> tuple[Message, EmailEvent]:
-    """Queue a customer email and record it in the lead's thread, in the caller's transaction."""
+    """Queue a customer email and record it in the lead's thread, in the caller's transaction.
+    The acknowledgement and the follow-up are written here (``content`` None); an AI or owner
+    reply brings its ``content``."""
     if not lead.customer_email:
         raise ValueError("the lead has no email address")
-    subject = subject_for(kind, lead, business)
-    paragraphs = [p.strip() for p in content.split("\n\n") if p.strip()]
+    service = named_service(session, lead)
+    subject = subject_for(kind, business, service)
+    if content is None:
+        content = STANDARD_TEXTS[kind](lead, business, service)
+    # The HTML part breaks lines where the text part does (customer.html splits each one).
+    paragraphs = [
+        "\n".join(line.strip() for line in block.strip().splitlines())
+        for block in content.replace("\r\n", "\n").split("\n\n")
+        if block.strip()
+    ]
     event = queue_email_now(
         session,
         settings,

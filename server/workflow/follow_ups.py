@@ -14,11 +14,13 @@ from server.jobs import queue
 from server.jobs.worker import JobRun
 from server.models.base import utcnow
 from server.models.business import Business
-from server.models.lead import FollowUp, Lead
+from server.models.lead import FollowUp, Lead, Message
 from server.workflow import customer_mail
-from shared.models.enums import EmailKind, FollowUpStatus, LeadStatus
+from server.workflow.gate import MAX_AUTO_MAILS_PER_ADDRESS_PER_DAY
+from shared.models.enums import EmailKind, FollowUpStatus, LeadStatus, MessageType
 
 SEND_FOLLOW_UP = "send_follow_up"
+UNANSWERED = "Not sent: the customer has not had an answer yet. Reply first, then follow up."
 TICK_BATCH = 500
 STOPPING_STATUSES = {
     LeadStatus.BOOKED.value,
@@ -91,6 +93,14 @@ async def cancel_for_lead(session: AsyncSession, lead: Lead, why: str) -> int:
     return len(pending)
 
 
+async def _customer_was_answered(session: AsyncSession, lead: Lead) -> bool:
+    answer = select(Message.id).where(
+        Message.lead_id == lead.id,
+        Message.type.in_([MessageType.AUTO_REPLY.value, MessageType.OWNER_REPLY.value]),
+    )
+    return (await session.execute(answer.limit(1))).first() is not None
+
+
 async def send_follow_up(ctx: ServerContext, run: JobRun) -> None:
     follow_up_id = uuid.UUID(run.payload["follow_up_id"])
     async with ctx.db.session() as session:
@@ -115,13 +125,37 @@ async def send_follow_up(ctx: ServerContext, run: JobRun) -> None:
             await cancel_for_lead(session, lead, f"lead_{lead.status}")
             await run.complete(session)
             return
+        address = lead.customer_email
+        sent_today = await session.run_sync(
+            lambda sync: customer_mail.auto_mails_to_address_today(sync, address)
+        )
+        if lead.spam_suspected or sent_today >= MAX_AUTO_MAILS_PER_ADDRESS_PER_DAY:
+            why = "spam_suspected" if lead.spam_suspected else "address_daily_limit"
+            await cancel_for_lead(session, lead, why)
+            await run.complete(session)
+            return
+        if not await _customer_was_answered(session, lead):
+            # "Following up" on a question nobody answered reads as being ignored: the owner
+            # answers first (and sees this follow-up as not sent, with why).
+            follow_up.status = FollowUpStatus.FAILED.value
+            follow_up.error = UNANSWERED
+            audit.record(
+                session,
+                "follow_up.held",
+                business_id=lead.business_id,
+                lead_id=lead.id,
+                entity="follow_up",
+                entity_id=follow_up.id,
+                details={"why": "unanswered"},
+            )
+            await run.complete(session)
+            return
         await customer_mail.send_customer_mail(
             session,
             ctx.settings,
             kind=EmailKind.FOLLOW_UP,
             lead=lead,
             business=business,
-            content=customer_mail.follow_up_text(lead, business),
             automatic=True,
         )
         follow_up.status = FollowUpStatus.SENT.value

@@ -8,15 +8,16 @@ a link or someone else's phone number.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field
 
 from server.ai.base import AnalysisOutcome
+from server.workflow.reply_check import reply_content_problems
 from shared.models.enums import AnalysisStatus, GateReason, RiskLevel
 
 MAX_AUTO_EMAILS_PER_DAY = 3
-MAX_REPLY_CHARS = 1200
+# Automatic mails one address may receive per day from all businesses together, so a victim's
+# address typed into many forms cannot be mail-bombed.
+MAX_AUTO_MAILS_PER_ADDRESS_PER_DAY = 3
 
 
 @dataclass(frozen=True)
@@ -33,17 +34,22 @@ class GateInput:
     business_emails: tuple[str, ...] = ()
     business_phones: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
+    auto_mails_to_address_today: int = 0  # automatic mails of every business to the address
+    profile: tuple[str, ...] = ()  # the business's own words (name, address, facts, …)
 
 
 @dataclass(frozen=True)
 class GateDecision:
     allowed: bool
     reasons: list[GateReason]
+    # Why, in words, per reason that has more to say (the reply check's offending tokens).
+    details: dict[str, list[str]] = field(default_factory=dict)
 
 
 def decide(inp: GateInput) -> GateDecision:
     """Every reason that holds the automatic reply; ``allowed`` only when there is none."""
     found: set[GateReason] = set()
+    details: dict[str, list[str]] = {}
     if not inp.smart_auto_reply:
         found.add(GateReason.SMART_AUTO_REPLY_DISABLED)
     if inp.owner_approval_required:
@@ -68,115 +74,23 @@ def decide(inp: GateInput) -> GateDecision:
             business_emails=inp.business_emails,
             business_phones=inp.business_phones,
             allowed_hosts=inp.allowed_hosts,
+            profile=inp.profile,
         )
         if problems:
             found.add(GateReason.REPLY_CONTENT_BLOCKED)
+            details[GateReason.REPLY_CONTENT_BLOCKED.value] = problems
         if analysis.spam:
             found.add(GateReason.SPAM_SUSPECTED)
     if not (inp.customer_email or "").strip():
         found.add(GateReason.NO_CUSTOMER_EMAIL)
-    if inp.auto_emails_last_24h >= MAX_AUTO_EMAILS_PER_DAY:
+    if (
+        inp.auto_emails_last_24h >= MAX_AUTO_EMAILS_PER_DAY
+        or inp.auto_mails_to_address_today >= MAX_AUTO_MAILS_PER_ADDRESS_PER_DAY
+    ):
         found.add(GateReason.REPLY_LIMIT_REACHED)
     if inp.spam_suspected:
         found.add(GateReason.SPAM_SUSPECTED)
     if inp.duplicate:
         found.add(GateReason.DUPLICATE_LEAD)
     reasons = [reason for reason in GateReason if reason in found]
-    return GateDecision(allowed=not reasons, reasons=reasons)
-
-
-_MONEY = re.compile(
-    r"[$€£¥₹₩₽¢₺₪฿₫₱]|\b(usd|eur|gbp|cad|aud|nzd|chf|jpy|inr|zar|mxn|brl|sek|nok|dkk|pln)\b|"
-    r"\b(dollars?|euros?|pounds?|bucks|quid|cents?|pence|reais|pesos|francs?|yen|rupees?)\b|"
-    r"\d\s*%|\b(per ?cent|percent|pour ?cent|por ?ciento|por ?cento|prozent)\b|"
-    r"\d\s*(/|per )\s*(hour|hr|h|visit|session|month|night|day|class|person)\b",
-    re.IGNORECASE,
-)
-_COMMITMENT = re.compile(
-    r"\b(guarantee\w*|guaranty|confirmed|confirming your|we confirm|booked you|you('re| are) "
-    r"booked|have booked|reserved (for )?you|your (appointment|booking|slot) (is|has been)|"
-    r"discount\w*|refund\w*|reimburs\w*|free of charge|no charge|at no cost|for free|"
-    r"complimentary|promo(tion)? ?codes?|coupons?|vouchers?|waive\w*|price match\w*|"
-    r"see you (on|at|tomorrow|today|tonight|this|next)|we will be there|we'll be there|"
-    r"we can (come|be there) (on|at|tomorrow|today|tonight)|"
-    r"garantiz\w*|garanti\w*|confirmad[oa]|confirme|bestatigt|bestätigt|descuento|desconto|"
-    r"reembolso|r[ée]duction|remboursement|rabatt|r[üu]ckerstattung|gratis|gratuit\w*|"
-    r"kostenlos)\b",
-    re.IGNORECASE,
-)
-_CLOCK = re.compile(r"\b\d{1,2}(:\d{2})?\s?(am|pm|a\.m\.|p\.m\.)(?!\w)|\b\d{1,2}:\d{2}\b", re.I)
-_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(\.[\w-]+)+", re.UNICODE)
-_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"']+|\bwww\.[^\s<>\"']+", re.IGNORECASE)
-_DOMAIN = re.compile(
-    r"(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,23}\b(?:/\S*)?",
-    re.IGNORECASE,
-)
-_PHONE = re.compile(r"(?<![\w])\+?\(?\d[\d\s().\-/]{5,}\d(?![\w])")
-
-
-def _digits(value: str) -> str:
-    return re.sub(r"\D", "", value)
-
-
-def _host_allowed(host: str, allowed_hosts: tuple[str, ...]) -> bool:
-    host = host.lower().strip(".").removeprefix("www.")
-    for allowed in allowed_hosts:
-        allowed = allowed.lower().strip(".").removeprefix("www.")
-        if allowed and (host == allowed or host.endswith("." + allowed)):
-            return True
-    return False
-
-
-def _phone_allowed(digits: str, business_phones: tuple[str, ...]) -> bool:
-    for phone in business_phones:
-        own = _digits(phone)
-        if len(own) >= 7 and (digits.endswith(own[-9:]) or own.endswith(digits)):
-            return True
-    return False
-
-
-def reply_content_problems(
-    reply: str,
-    *,
-    business_emails: tuple[str, ...] | list[str] = (),
-    business_phones: tuple[str, ...] | list[str] = (),
-    allowed_hosts: tuple[str, ...] | list[str] = (),
-) -> list[str]:
-    """What makes ``reply`` unfit to send unseen (empty list when it is fine)."""
-    problems: list[str] = []
-    text = reply or ""
-    if not text.strip():
-        return ["reply is empty"]
-    if len(text) > MAX_REPLY_CHARS:
-        problems.append(f"reply is longer than {MAX_REPLY_CHARS} characters")
-    own_emails = {e.strip().lower() for e in business_emails if e.strip()}
-    hosts = tuple(allowed_hosts)
-    phones = tuple(business_phones)
-    for match in _EMAIL.finditer(text):
-        if match.group(0).lower().rstrip(".") not in own_emails:
-            problems.append(f"email address {match.group(0)!r} is not the business's")
-    rest = _EMAIL.sub(" ", text)
-    for match in _URL.finditer(rest):
-        url = match.group(0)
-        host = urlsplit(url if "://" in url else "http://" + url).hostname or ""
-        if not _host_allowed(host, hosts):
-            problems.append(f"link {url!r} is not allowed")
-    rest = _URL.sub(" ", rest)
-    for match in _DOMAIN.finditer(rest):
-        host = match.group(0).split("/", 1)[0]
-        if not _host_allowed(host, hosts):
-            problems.append(f"web address {match.group(0)!r} is not allowed")
-    for match in _PHONE.finditer(rest):
-        digits = _digits(match.group(0))
-        if len(digits) >= 7 and not _phone_allowed(digits, phones):
-            problems.append(f"phone number {match.group(0).strip()!r} is not the business's")
-    if _MONEY.search(text):
-        problems.append("mentions a money amount")
-    commitment = _COMMITMENT.search(text)
-    if commitment:
-        problems.append(
-            f"commits to something only the owner can promise ({commitment.group(0)!r})"
-        )
-    if _CLOCK.search(rest):
-        problems.append("names a clock time")
-    return problems
+    return GateDecision(allowed=not reasons, reasons=reasons, details=details)

@@ -8,8 +8,10 @@ marked it spam meanwhile, the human action wins and nothing automatic goes out.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session
 from server import audit
 from server.ai.base import AnalysisOutcome, LeadForAnalysis
 from server.ai.fallback import fallback_outcome
+from server.ai.reply_templates import first_name
 from server.businesses import repository as business_repo
 from server.context import ServerContext
 from server.jobs import queue
@@ -31,7 +34,12 @@ from server.models.business import Business
 from server.models.lead import LEAD_LOCK, AIAnalysis, FollowUp, Lead, Message
 from server.models.ops import EmailEvent
 from server.workflow import customer_mail
-from server.workflow.gate import GateDecision, GateInput, decide
+from server.workflow.gate import (
+    MAX_AUTO_MAILS_PER_ADDRESS_PER_DAY,
+    GateDecision,
+    GateInput,
+    decide,
+)
 from shared.models.enums import (
     AnalysisStatus,
     BusinessStatus,
@@ -87,7 +95,8 @@ async def analyse(ctx: ServerContext, subject: LeadForAnalysis) -> AnalysisOutco
         return await ctx.ai.analyse(subject)
     except Exception as error:  # a provider must not raise, but an outage must not drop a lead
         log.exception("AI provider %s raised", getattr(ctx.ai, "name", "?"))
-        return fallback_outcome(
+        return await asyncio.to_thread(  # the built-in rules' CPU work stays off the loop
+            fallback_outcome,
             subject,
             provider=getattr(ctx.ai, "name", "unknown"),
             model=getattr(ctx.ai, "model", "unknown"),
@@ -139,6 +148,7 @@ class _LeadFacts:
     """What the gate and the follow-up need to know about a lead's history."""
 
     auto_emails_last_24h: int  # automatic AI replies to this address by this business
+    auto_mails_to_address: int  # automatic mails to this address by every business, in 24 h
     answered: bool  # an acknowledgement or AI reply went out in the quiet period
     owner_replied: bool
     latest_customer_text: str | None
@@ -189,9 +199,14 @@ def _lead_facts_query() -> Any:
     )
     # The facts are about committed history (asked before this transaction writes anything):
     # no flush of the analysis and draft just added, so every row goes out once, batched.
-    return select(auto_emails, answered, owner_replied, latest_text, pending).execution_options(
-        autoflush=False
-    )
+    return select(
+        auto_emails,
+        answered,
+        owner_replied,
+        latest_text,
+        pending,
+        customer_mail.AUTO_MAILS_TO_ADDRESS,
+    ).execution_options(autoflush=False)
 
 
 _LEAD_FACTS = _lead_facts_query()
@@ -214,6 +229,7 @@ def _lead_facts(session: Session, lead: Lead) -> _LeadFacts:
         owner_replied=bool(row[2]),
         latest_customer_text=row[3],
         follow_up_pending=bool(row[4]),
+        auto_mails_to_address=int(row[5]) if lead.customer_email else 0,
     )
 
 
@@ -224,6 +240,8 @@ def gate_input(
     outcome: AnalysisOutcome | None,
     auto_emails: int,
     duplicate: bool,
+    auto_mails_to_address: int = 0,
+    services: Sequence[str] = (),
 ) -> GateInput:
     host = urlsplit(settings_public_url).hostname or ""
     return GateInput(
@@ -239,6 +257,22 @@ def gate_input(
         business_emails=(business.contact_email,),
         business_phones=(business.phone,) if business.phone else (),
         allowed_hosts=(host,) if host else (),
+        auto_mails_to_address_today=auto_mails_to_address,
+        # The reply may repeat the business's own details and services, and greet the customer
+        # by name.
+        profile=tuple(
+            text
+            for text in (
+                business.name,
+                business.phone,
+                business.address,
+                business.facts,
+                business.contact_email,
+                *services,
+                first_name(lead.customer_name),
+            )
+            if text
+        ),
     )
 
 
@@ -266,7 +300,7 @@ async def process_lead(ctx: ServerContext, run: JobRun) -> None:
 
     # The decision is one write transaction of synchronous code: on SQLite one thread hand-off
     # for all of its statements instead of several per statement through aiosqlite.
-    await ctx.db.run_write(_decide, ctx, run, lead_id, outcome, duplicate)
+    await ctx.db.run_write(_decide, ctx, run, lead_id, outcome, duplicate, subject.services)
 
 
 def _decide(
@@ -276,6 +310,7 @@ def _decide(
     lead_id: uuid.UUID,
     outcome: AnalysisOutcome,
     duplicate: bool,
+    services: list[str],
 ) -> None:
     """The second half of ``process_lead``: re-read the lead, decide and act, complete the job."""
     if not run.owned_now(session):
@@ -285,7 +320,7 @@ def _decide(
     if lead is None or business is None or lead.status == LeadStatus.SPAM.value:
         run.complete_now(session)
         return
-    decide_and_act(ctx, session, lead, business, outcome, duplicate=duplicate)
+    decide_and_act(ctx, session, lead, business, outcome, duplicate=duplicate, services=services)
     if outcome.status is not AnalysisStatus.OK:
         queue.enqueue_now(
             session,
@@ -306,10 +341,11 @@ def decide_and_act(
     outcome: AnalysisOutcome,
     *,
     duplicate: bool,
+    services: Sequence[str] = (),
 ) -> GateDecision:
     settings = ctx.settings
     store_analysis(session, lead, outcome)
-    store_draft(session, lead, outcome)
+    draft = store_draft(session, lead, outcome)
     facts = _lead_facts(session, lead)  # before this transaction writes anything
     auto_emails = facts.auto_emails_last_24h
     # A lead's automatic mail goes out once per quiet period. When two submissions of one
@@ -317,7 +353,22 @@ def decide_and_act(
     # one is now the repeat: it must not send a second mail.
     answered = facts.answered
     decision = decide(
-        gate_input(settings.public_url, lead, business, outcome, auto_emails, duplicate or answered)
+        gate_input(
+            settings.public_url,
+            lead,
+            business,
+            outcome,
+            auto_emails,
+            duplicate or answered,
+            facts.auto_mails_to_address,
+            services,
+        )
+    )
+    # Suspected spam (a link, address or phone number typed into the form, or the AI's verdict)
+    # and an address at its daily cap get no customer mail at all, not even the acknowledgement.
+    no_customer_mail = (
+        GateReason.SPAM_SUSPECTED in decision.reasons
+        or facts.auto_mails_to_address >= MAX_AUTO_MAILS_PER_ADDRESS_PER_DAY
     )
     human_acted = lead.status in HUMAN_STATUSES or facts.owner_replied
     reasons = [r.value for r in decision.reasons]
@@ -339,6 +390,7 @@ def decide_and_act(
             "urgency": analysis.urgency.value,
             "gate_allowed": decision.allowed,
             "gate_reasons": reasons,
+            "gate_details": decision.details,
         },
     )
     reply_sent = False
@@ -351,7 +403,7 @@ def decide_and_act(
             details={"why": "owner_acted_first"},
         )
     elif decision.allowed and lead.customer_email:
-        customer_mail.send_customer_mail_now(
+        _sent_message, sent_event = customer_mail.send_customer_mail_now(
             session,
             settings,
             kind=EmailKind.AUTO_REPLY,
@@ -362,15 +414,16 @@ def decide_and_act(
         )
         lead.auto_sent = True
         reply_sent = True
+        if draft is not None:
+            draft.email_event_id = sent_event.id  # sent: "Approve & Send" answers 409 now
         audit.record(session, "lead.auto_replied", business_id=business.id, lead_id=lead.id)
-    elif lead.customer_email and not answered:
+    elif lead.customer_email and not answered and not no_customer_mail:
         customer_mail.send_customer_mail_now(
             session,
             settings,
             kind=EmailKind.ACKNOWLEDGEMENT,
             lead=lead,
             business=business,
-            content=customer_mail.acknowledgement_text(lead, business),
             automatic=True,
         )
         audit.record(
@@ -395,10 +448,12 @@ def decide_and_act(
         else [],
     )
     audit.record(session, "lead.owner_alerted", business_id=business.id, lead_id=lead.id)
+    # The follow-up is also the owner's reminder; whether it may be mailed is decided when due.
     if (
         business.follow_up_enabled
         and lead.customer_email
         and not human_acted
+        and not no_customer_mail
         and not facts.follow_up_pending
     ):
         schedule_follow_up(ctx, session, lead, business.follow_up_delay_h)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.models.common import Email
+from shared.models.common import Email, SingleLine
 from shared.models.enums import MemberRole, UserRole
 
 
@@ -49,7 +50,7 @@ class TokenResponse(MeResponse):
 class InviteAcceptRequest(BaseModel):
     token: str = Field(min_length=1, max_length=512)
     password: str = Field(min_length=10, max_length=1024)
-    full_name: str | None = Field(default=None, min_length=1, max_length=160)
+    full_name: Annotated[str, SingleLine] | None = Field(default=None, min_length=1, max_length=160)
 
 
 class PasswordForgotRequest(BaseModel):

@@ -8,15 +8,19 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.models.common import Email
+from shared.models.common import Email, SingleLine
 from shared.models.enums import BusinessStatus
 
 HexColour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$", max_length=80)
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160)]
-ServiceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=180)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160), SingleLine
+]
+ServiceName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=180), SingleLine
+]
 
 
 class OwnerIn(BaseModel):

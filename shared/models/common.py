@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, StringConstraints
 
 T = TypeVar("T")
+
+# Bidirectional overrides and isolates: invisible, and they make a name read differently.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def is_control(character: str) -> bool:
+    """A control, line or paragraph separator, or bidirectional control character."""
+    return unicodedata.category(character) in ("Cc", "Zl", "Zp") or character in _BIDI_CONTROLS
+
+
+def single_line(value: str) -> str:
+    """A one-line field (a name, a service) refuses line breaks and control characters: they
+    would end up in mail headers, where they break or forge the message."""
+    if any(is_control(character) for character in value):
+        raise ValueError("must not contain line breaks or control characters")
+    return value
+
+
+SingleLine = AfterValidator(single_line)
 
 
 class Page(BaseModel, Generic[T]):

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.models.common import SingleLine
 from shared.models.enums import (
     AnalysisStatus,
     BlockedTopic,
@@ -32,7 +33,7 @@ class SubmissionIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     customer_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=2, max_length=160)
+        str, StringConstraints(strip_whitespace=True, min_length=2, max_length=160), SingleLine
     ]
     customer_email: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)] | None
@@ -41,10 +42,10 @@ class SubmissionIn(BaseModel):
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None
     ) = None
     service_needed: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=180)] | None
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=180), SingleLine] | None
     ) = None
     preferred_time: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=180)] | None
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=180), SingleLine] | None
     ) = None
     message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
     submission_id: uuid.UUID | None = None
@@ -170,6 +171,7 @@ class FollowUpOut(BaseModel):
     scheduled_at: datetime
     sent_at: datetime | None
     canceled_at: datetime | None
+    error: str | None = None  # why a follow-up was not sent, in words
     customer_name: str | None = None
     service_needed: str | None = None
     version: int

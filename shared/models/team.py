@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from shared.models.common import Email
+from shared.models.common import Email, SingleLine
 from shared.models.enums import MemberRole
 
 
@@ -22,5 +22,5 @@ class TeamMember(BaseModel):
 
 class TeamInvite(BaseModel):
     email: Email
-    full_name: str = Field(default="", max_length=160)
+    full_name: Annotated[str, SingleLine] = Field(default="", max_length=160)
     role: MemberRole = MemberRole.STAFF

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
 from desktop.ui.admin import AdminConsole
+from shared.models.enums import EmailStatus
 from tests.desktop_admin.conftest import AnsweredDialogs
 from tests.desktop_admin.live_server import LiveServer, create_business, submit_lead
 from tests.server.support import body_text
@@ -273,3 +274,39 @@ def test_deactivating_an_owner_asks_first_and_stops_their_sign_in(
 def qtbot_wait_mail(qtbot, live: LiveServer, address: str):
     qtbot.waitUntil(lambda: bool(live.smtp.to(address)), timeout=WAIT_MS)
     return live.smtp.to(address)[-1]
+
+
+def test_a_failed_mail_in_the_email_log_is_resent_once_with_resend(
+    qtbot, console: AdminConsole, live: LiveServer
+) -> None:
+    owner = "ruth@refusing.example"
+    live.smtp.refused[owner] = 550  # the owner's server refuses the invite for good
+    with live.admin_http() as http:
+        create_business(http, "Refused Roofing", owner)
+    console.show_page("Emails")
+    page = console.emails
+
+    def failed_row() -> int:
+        for row in range(page.proxy.rowCount()):
+            to = page.proxy.index(row, page.model.TO).data()
+            status = page.proxy.index(row, page.model.STATUS).data()
+            if to == owner and status == EmailStatus.FAILED.label:
+                return row
+        return -1
+
+    for _ in range(15):  # the log shows the mail once its delivery has failed
+        page.reload()
+        qtbot.wait(1000)
+        if failed_row() >= 0:
+            break
+    assert not page.resend.isEnabled()
+    page.view.selectRow(failed_row())
+    assert page.resend.isEnabled()
+    del live.smtp.refused[owner]
+    with qtbot.waitSignal(console.service.done, timeout=WAIT_MS):
+        qtbot.mouseClick(page.resend, Qt.MouseButton.LeftButton)
+    assert not page.resend.isEnabled()
+    qtbot_wait_mail(qtbot, live, owner)
+    qtbot.wait(1000)  # a second delivery, if there were one, would be on its way by now
+    assert len(live.smtp.to(owner)) == 1
+    assert "/invite/" in body_text(live.smtp.to(owner)[0])

@@ -269,18 +269,17 @@ def sign_in_first_time(app: DesktopApp, server: DemoServer) -> str:
     app.key("Tab", "ctrl+a")
     app.type(server.owner_email)
     app.key("Tab")
-    app.type(server.owner_password)
-    app.key("Return")
-    app.wait_gone(dialog)
-    window = app.wait_for_window(MAIN_WINDOW)
-    dismiss_keyring_note(app)
-    return window
+    return _enter_password(app, server, dialog)
 
 
 def sign_in_again(app: DesktopApp, server: DemoServer) -> str:
     """After signing out the dialog remembers the server and the e-mail: only the password."""
     dialog = app.wait_for_window(SIGN_IN)
     app.focus(dialog)
+    return _enter_password(app, server, dialog)
+
+
+def _enter_password(app: DesktopApp, server: DemoServer, dialog: str) -> str:
     app.type(server.owner_password)
     app.key("Return")
     app.wait_gone(dialog)

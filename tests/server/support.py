@@ -1,4 +1,5 @@
-"""Real outside parts for server tests: an SMTP sink on loopback, PostgreSQL admin commands."""
+"""Real outside parts for server tests: an SMTP sink on loopback, PostgreSQL admin commands, the
+labelled development data beside the repository."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import socket
 import threading
 import time
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy.engine import make_url
 
@@ -120,3 +123,14 @@ def server_env(settings: Any, **extra: str) -> dict[str, str]:
         "LEADFLOW_PUBLIC_URL": settings.public_url,
         **extra,
     }
+
+
+def require_shared_data(path: Path) -> None:
+    """Skip the calling test module when ``path`` (under ``../shared/data``) is not checked out,
+    except in CI (``CI=true``), where missing data fails the run: there a skip would hide that
+    the safety figures were never measured."""
+    if path.exists():
+        return
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(f"CI=true and the test data {path} is missing", pytrace=False)
+    pytest.skip(f"{path} is not checked out", allow_module_level=True)

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QWidget,
+)
 
 from desktop.ui.admin.common import Dialogs, when, words
 from desktop.ui.admin.export_bar import ExportBar
@@ -163,10 +170,42 @@ class EmailModel(RecordTableModel):
 
 
 class EmailsPage(ExportingListPage):
+    """The e-mail log; "Resend" sends a failed or bounced mail again (a new, queued row)."""
+
     KIND = "emails"
     MODEL = EmailModel
     SEARCH_HINT = "Search recipient and subject…"
     STATUSES: ClassVar[list[str]] = ["queued", "sent", "failed"]
+    RESENDABLE = ("failed", "bounced")
+
+    def __init__(self, service: Any, dialogs: Dialogs, parent: QWidget | None = None) -> None:
+        super().__init__(service, dialogs, parent)
+        self.resend = QPushButton("Resend")
+        self.resend.setEnabled(False)
+        self.resend.clicked.connect(self._resend)
+        self.filters.addWidget(self.resend)
+        self.view.selectionModel().selectionChanged.connect(self._on_selection)
+        service.done.connect(self._on_done)
+        service.failed.connect(self._on_action_failed)
+
+    def _on_selection(self) -> None:
+        row = self.selected_row()
+        self.resend.setEnabled(row is not None and str(row.status) in self.RESENDABLE)
+
+    def _resend(self) -> None:
+        row = self.selected_row()
+        if row is not None and str(row.status) in self.RESENDABLE:
+            self.resend.setEnabled(False)  # one click, one resend
+            self.service.resend_email(str(row.id))
+
+    def _on_done(self, action: str, message: str) -> None:
+        if action == "resend_email":
+            self.status.info(message)
+            self.reload()
+
+    def _on_action_failed(self, action: str, error: Any) -> None:
+        if action == "resend_email":
+            self.status.error(error)
 
 
 # What each audit action means, in words (the code stays in the details and the filter).

@@ -127,10 +127,11 @@ async def test_audit_export_takes_the_list_filters(ctx, client, smtp, worker):
     assert json.loads(record["old_values"]) == {"name": "Sparkle Cleaning"}
     assert json.loads(record["new_values"]) == {"name": "Sparkle & Shine"}
     assert record["actor"] == "admin@leadflow.test"
-    listed = (await client.get(f"{ADMIN}/audit-logs?business_id={tenant.id}", headers=admin)).json()
     exported = csv_rows(
         await client.get(f"{ADMIN}/audit-logs/export?business_id={tenant.id}", headers=admin)
     )
+    # Listed after the export: the export's own audit row (written first) is in both.
+    listed = (await client.get(f"{ADMIN}/audit-logs?business_id={tenant.id}", headers=admin)).json()
     assert [r[0] for r in exported[1:]] == [row["id"] for row in listed["items"]]
 
 
@@ -141,3 +142,31 @@ def test_neutralise_prefixes_every_formula_starter():
     assert csv_export.neutralise(None) == ""
     assert csv_export.neutralise(-5) == "'-5"
     assert csv_export.neutralise(True) == "true"
+
+
+async def test_every_export_is_in_the_audit_log_with_who_what_and_the_filters(
+    ctx, client, smtp, worker
+):
+    admin = await admin_headers(ctx, client)
+    tenant = await onboard(ctx, client, smtp, worker, admin)
+    for path, params in (
+        ("leads/export", {"business_id": tenant.id, "status": "new", "q": "casey"}),
+        ("emails/export", {"status": "sent"}),
+        ("audit-logs/export", {"action": "lead.received"}),
+    ):
+        response = await client.get(f"{ADMIN}/{path}", params=params, headers=admin)
+        assert response.status_code == 200
+    listed = await client.get(
+        f"{ADMIN}/audit-logs", params={"action": "export.downloaded"}, headers=admin
+    )
+    rows = {row["details"]["export"]: row for row in listed.json()["items"]}
+    assert set(rows) == {"leads", "emails", "audit-logs"}
+    assert {row["actor"] for row in rows.values()} == {"admin@leadflow.test"}
+    assert rows["leads"]["details"]["filters"] == {
+        "business_id": tenant.id,
+        "status": "new",
+        "q": "casey",
+    }
+    assert rows["leads"]["business_id"] == tenant.id
+    assert rows["emails"]["details"]["filters"] == {"status": "sent"}
+    assert rows["audit-logs"]["details"]["filters"] == {"action": "lead.received"}

@@ -89,7 +89,9 @@ async def test_svg_text_and_oversized_files_are_refused(ctx, client, smtp, worke
     ]:
         response = await client.post(url, headers=admin, files={"file": (name, data, kind)})
         assert response.status_code == 422, (name, response.text)
-        assert response.json()["error"]["code"] == "invalid_logo"
+        error = response.json()["error"]
+        assert error["code"] == "validation_error"
+        assert [d["field"] for d in error["details"]] == ["file"] and error["details"][0]["message"]
 
     big = image_bytes("PNG") + b"\0" * (3 * 1000 * 1000)  # a 3 MB file that starts as a PNG
     response = await client.post(url, headers=admin, files={"file": ("big.png", big, "image/png")})

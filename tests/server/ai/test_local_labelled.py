@@ -16,13 +16,14 @@ import pytest
 
 from server.ai.base import LeadForAnalysis
 from server.ai.local import LocalAnalyser
+from server.ai.reply_templates import first_name
 from server.workflow.gate import GateInput, decide
 from shared.models.enums import BlockedTopic
+from tests.server.support import require_shared_data
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "leads-labelled.jsonl"
 
-if not DATA.exists():
-    pytest.skip(f"labelled leads not found at {DATA}", allow_module_level=True)
+require_shared_data(DATA)
 
 
 def _records() -> list[dict[str, Any]]:
@@ -56,7 +57,8 @@ async def _measure() -> dict[str, Any]:
     safe_with_email = safe_allowed = safe_total = safe_analysed = 0
     for record in records:
         expected = record["expected"]
-        outcome = await analyser.analyse(_lead(record))
+        lead = _lead(record)
+        outcome = await analyser.analyse(lead)
         analysis = outcome.analysis
         decision = decide(
             GateInput(
@@ -69,6 +71,20 @@ async def _measure() -> dict[str, Any]:
                 auto_emails_last_24h=0,
                 spam_suspected=False,
                 duplicate=False,
+                # What the pipeline lets a reply repeat: the business's own words, its
+                # services and the customer's first name.
+                profile=tuple(
+                    text
+                    for text in (
+                        lead.business_name,
+                        lead.business_phone,
+                        lead.facts,
+                        lead.business_email,
+                        *lead.services,
+                        first_name(lead.customer_name),
+                    )
+                    if text
+                ),
             )
         )
         if decision.allowed and not expected["auto_send_safe"]:
@@ -141,8 +157,8 @@ def test_no_unsafe_lead_is_ever_sent_automatically(figures: dict[str, Any]) -> N
     assert figures["false_safe_allowed"] == 0, figures["false_safe_ids"]
 
 
-def test_most_safe_leads_with_an_email_are_sent(figures: dict[str, Any]) -> None:
-    assert figures["safe_allowed_share"] >= 0.75
+def test_nine_in_ten_safe_leads_with_an_email_are_sent(figures: dict[str, Any]) -> None:
+    assert figures["safe_allowed_share"] >= 0.90
 
 
 def test_every_expected_blocked_topic_is_caught(figures: dict[str, Any]) -> None:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+
+from sqlalchemy import update
 
 from server.app import create_app
 from server.context import build_context
+from server.models.base import utcnow
+from server.models.user import RefreshToken
 from tests.server.factories import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -52,13 +57,47 @@ async def test_refresh_rotates_and_a_reused_token_ends_the_login_everywhere(ctx,
     assert second.status_code == 200
     newer = second.json()["refresh_token"]
     assert newer != first["refresh_token"]
+    third = await client.post("/api/v1/auth/refresh", json={"refresh_token": newer})
+    assert third.status_code == 200
+    newest = third.json()["refresh_token"]
+    # The first token again, after its successor was used: it leaked.
     reuse = await client.post(
         "/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
     )
     assert reuse.status_code == 401
     # The whole family is revoked: the newest token of that login no longer works either.
-    after = await client.post("/api/v1/auth/refresh", json={"refresh_token": newer})
+    after = await client.post("/api/v1/auth/refresh", json={"refresh_token": newest})
     assert after.status_code == 401
+
+
+async def test_a_retried_refresh_within_30_s_gets_the_same_pair_and_later_ends_the_login(
+    ctx, client
+):
+    await admin_headers(ctx, client)
+    login = (
+        await client.post(LOGIN, json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    ).json()
+    trade = {"refresh_token": login["refresh_token"]}
+    lost = await client.post("/api/v1/auth/refresh", json=trade)  # its answer never arrives
+    retried = await client.post("/api/v1/auth/refresh", json=trade)
+    assert lost.status_code == retried.status_code == 200
+    assert retried.json()["refresh_token"] == lost.json()["refresh_token"]
+    assert retried.json()["access_token"] == lost.json()["access_token"]
+    me = await client.get("/api/v1/auth/me", headers=bearer(retried.json()["access_token"]))
+    assert me.status_code == 200
+
+    async with ctx.db.session() as session:  # the 30 seconds pass
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.used_at.is_not(None))
+            .values(used_at=utcnow() - timedelta(seconds=31))
+        )
+    late = await client.post("/api/v1/auth/refresh", json=trade)
+    assert late.status_code == 401 and late.json()["error"]["code"] == "invalid_refresh_token"
+    revoked = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": retried.json()["refresh_token"]}
+    )
+    assert revoked.status_code == 401
 
 
 async def test_logout_revokes_the_refresh_token(ctx, client):

@@ -53,13 +53,69 @@ def test_production_refuses_generated_secret_local_ai_and_outbox_in_one_line(tmp
     assert "LEADFLOW_EMAIL_PROVIDER" in line
     allowed = subprocess.run(
         [str(SCRIPT), "serve", "--port", str(free_port())],
-        env={**env, "LEADFLOW_SECRET_KEY": "s" * 40, "LEADFLOW_ALLOW_LOCAL_AI": "true"},
+        env={
+            **env,
+            "LEADFLOW_SECRET_KEY": fresh_key(),
+            "LEADFLOW_PUBLIC_URL": "https://leads.example.com",
+            "LEADFLOW_ALLOW_LOCAL_AI": "true",
+        },
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert allowed.returncode == 2
     assert "LEADFLOW_EMAIL_PROVIDER" in allowed.stderr and "AI_PROVIDER" not in allowed.stderr
+
+
+def fresh_key() -> str:
+    printed = subprocess.run(
+        [str(SCRIPT), "secret"], capture_output=True, text=True, timeout=60, check=True
+    )
+    return printed.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("secret", "public_url", "refused"),
+    [
+        ("CHANGE-ME", "https://leads.example.com", "LEADFLOW_SECRET_KEY"),
+        ("s" * 64, "https://leads.example.com", "LEADFLOW_SECRET_KEY"),
+        ("Xy7-change-me-" + "k3Q9" * 16, "https://leads.example.com", "LEADFLOW_SECRET_KEY"),
+        (None, "http://leads.example.com", "https://"),
+        (None, "https://127.0.0.1:8000", "names this machine"),
+        (None, "https://localhost", "names this machine"),
+    ],
+)
+def test_production_refuses_a_weak_secret_and_a_local_or_plain_http_public_url(
+    tmp_path, secret, public_url, refused
+):
+    from server.config import load_settings, production_problems
+
+    settings = load_settings(
+        env="production",
+        data_dir=tmp_path,
+        secret_key=secret or fresh_key(),
+        public_url=public_url,
+        ai_provider="openai",
+        email_provider="smtp",
+    )
+    [problem] = production_problems(settings)
+    assert refused in problem
+
+
+def test_secret_prints_a_fresh_key_that_production_accepts(tmp_path):
+    from server.config import load_settings, production_problems
+
+    first, second = fresh_key(), fresh_key()
+    assert first != second and len(first) >= 43
+    settings = load_settings(
+        env="production",
+        data_dir=tmp_path,
+        secret_key=first,
+        public_url="https://leads.example.com",
+        ai_provider="openai",
+        email_provider="smtp",
+    )
+    assert production_problems(settings) == []
 
 
 def test_generated_secret_is_written_once_with_owner_only_permissions(tmp_path):

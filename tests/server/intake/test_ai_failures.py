@@ -21,7 +21,7 @@ from tests.server.intake.probes import (
 )
 from tests.server.support import body_text
 
-REPLY = "Re: Your service request — Sparkle Cleaning"
+REPLY = "Re: Your request — Sparkle Cleaning"
 ACK = "We received your request — Sparkle Cleaning"
 CALLS_PER_ATTEMPT = 2  # the provider retries once itself
 INJECTION = (

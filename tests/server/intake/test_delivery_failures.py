@@ -30,7 +30,7 @@ from tests.server.intake.probes import (
     types_of,
 )
 
-REPLY = "Re: Your service request — Sparkle Cleaning"
+REPLY = "Re: Your request — Sparkle Cleaning"
 
 
 async def test_mail_waits_out_an_smtp_outage_and_is_delivered_once(
@@ -70,7 +70,7 @@ async def test_mail_that_cannot_be_delivered_ends_failed_with_its_error(
     async with ctx.db.session() as session:
         # A short limit on the mail jobs only (the other jobs keep theirs).
         await session.execute(update(Job).where(Job.kind == DELIVER_EMAIL).values(max_attempts=3))
-    monkeypatch.setattr(mail_service, "retry_after_s", lambda attempts: 0.0)
+    monkeypatch.setattr(mail_service, "retry_after_s", lambda attempts, first_s: 0.0)
     await make_jobs_due(ctx, DELIVER_EMAIL)
     await worker.tick()
 

@@ -23,7 +23,7 @@ from tests.server.intake.probes import (
 
 CUSTOMER_MAIL_SUBJECTS = (
     "We received your request — Sparkle Cleaning",
-    "Re: Your service request — Sparkle Cleaning",
+    "Re: Your request — Sparkle Cleaning",
 )
 
 

@@ -132,4 +132,4 @@ async def test_an_owner_reply_wins_over_a_follow_up_job_already_queued(
     assert reply.status_code == 201
     await worker.tick()
     assert FOLLOW_UP not in subjects(smtp, email)
-    assert subjects(smtp, email)[-1] == "Re: Your service request — Sparkle Cleaning"
+    assert subjects(smtp, email)[-1] == "Re: Your request — Sparkle Cleaning"

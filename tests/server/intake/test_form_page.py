@@ -165,6 +165,17 @@ async def test_qr_codes_are_a_valid_png_and_an_svg(client, tenant):
     assert (await client.get("/forms/no-such-form/qr.png")).status_code == 404
 
 
+@pytest.mark.parametrize("status", ["paused", "archived"])
+async def test_a_paused_or_archived_business_has_no_qr_code(client, tenant, admin, status):
+    response = await client.patch(
+        f"/api/v1/admin/businesses/{tenant.id}/status", json={"status": status}, headers=admin
+    )
+    assert response.status_code == 200, response.text
+    for kind in ("png", "svg"):
+        assert (await client.get(f"/forms/{tenant.slug}/qr.{kind}")).status_code == 404
+    assert (await client.get(f"/forms/{tenant.slug}")).status_code == 404
+
+
 @pytest.mark.parametrize(
     ("fields", "field"),
     [

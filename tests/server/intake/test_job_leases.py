@@ -29,7 +29,7 @@ from tests.server.intake.probes import (
     types_of,
 )
 
-REPLY = "Re: Your service request — Sparkle Cleaning"
+REPLY = "Re: Your request — Sparkle Cleaning"  # no service of the business was named
 
 
 def _worker(ctx, name: str) -> Worker:  # type: ignore[no-untyped-def]

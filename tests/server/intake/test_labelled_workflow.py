@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bench.labelled import DATA, load_records, measure
+from tests.server.support import require_shared_data
 
-pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"{DATA} is not checked out")
+require_shared_data(DATA)
 
 
 @pytest.mark.settings(intake_ip_limit=10_000, intake_form_limit=10_000)

@@ -15,7 +15,7 @@ from tests.server.intake.probes import (
     subjects,
 )
 
-REPLY = "Re: Your service request — Sparkle Cleaning"
+REPLY = "Re: Your request — Sparkle Cleaning"  # no service of the business was named
 
 
 async def _failed_reply(ctx, client, tenant, smtp, worker):  # type: ignore[no-untyped-def]

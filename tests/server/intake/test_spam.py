@@ -34,13 +34,19 @@ async def test_a_filled_honeypot_answers_202_and_stores_and_sends_nothing(
     assert smtp.messages == []
 
 
+async def _page_token(client, slug: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    page = await client.get(f"/forms/{slug}")
+    token = re.search(r'name="form_token" value="([^"]+)"', page.text)
+    submission = re.search(r'name="submission_id" value="([^"]+)"', page.text)
+    assert token and submission
+    return token.group(1), submission.group(1)
+
+
 @pytest.mark.settings(form_min_fill_s=30.0)
 async def test_a_form_sent_faster_than_a_person_types_is_stored_as_spam_and_sends_no_mail(
     ctx, client, tenant, smtp, worker
 ):
-    page = await client.get(f"/forms/{tenant.slug}")
-    token = re.search(r'name="form_token" value="([^"]+)"', page.text)
-    assert token
+    token, submission_id = await _page_token(client, tenant.slug)
     email = new_email()
     response = await client.post(
         f"/forms/{tenant.slug}",
@@ -48,8 +54,8 @@ async def test_a_form_sent_faster_than_a_person_types_is_stored_as_spam_and_send
             "customer_name": "Quick Bot",
             "customer_email": email,
             "message": "Please clean my flat.",
-            "form_token": token.group(1),
-            "submission_id": str(uuid.uuid4()),
+            "form_token": token,
+            "submission_id": submission_id,
         },
     )
     assert response.status_code == 200 and "Request received" in response.text
@@ -109,7 +115,7 @@ async def test_marking_spam_as_not_spam_runs_the_normal_workflow(ctx, client, te
     assert len(customer) == 1
     assert customer[0] in (
         "We received your request — Sparkle Cleaning",
-        "Re: Your service request — Sparkle Cleaning",
+        "Re: Your request — Sparkle Cleaning",
     )
     assert subjects(smtp, tenant.business["contact_email"]) == ["New lead: Link www.site.example"]
 
@@ -198,3 +204,51 @@ async def test_a_returning_customer_resubmitting_while_the_job_runs_deadlocks_no
         jobs = (await session.execute(select(Job.status, Job.last_error))).all()
     assert [error for _status, error in jobs if error] == []
     assert {status for status, _error in jobs} == {"done"}
+
+
+async def _submit_as(app, slug: str, address: str, **fields) -> httpx.Response:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app, client=(address, 4000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        return await submit(http, slug, **fields)
+
+
+@pytest.mark.settings(intake_ip_limit=2)
+async def test_one_ipv6_host_is_one_sender_however_many_addresses_of_its_64_it_uses(
+    ctx, app, tenant
+):
+    statuses = [
+        (await _submit_as(app, tenant.slug, f"2001:db8:1:2::{n:x}")).status_code
+        for n in range(1, 4)
+    ]
+    assert statuses == [202, 202, 429]
+    assert (await _submit_as(app, tenant.slug, "2001:db8:1:3::1")).status_code == 202
+
+
+@pytest.mark.settings(intake_ip_limit=2, intake_form_limit=4)
+async def test_a_busy_form_still_takes_every_customer_and_holds_the_excess_as_suspected_spam(
+    ctx, app, client, tenant, smtp, worker
+):
+    """Three senders filling the form past its threshold cannot close it: later submissions,
+    from them or from a real customer, are stored but held (no mail, no analysis)."""
+    for sender in ("192.0.2.1", "192.0.2.2"):
+        for _ in range(2):
+            assert (await _submit_as(app, tenant.slug, sender)).status_code == 202
+    assert (await _submit_as(app, tenant.slug, "192.0.2.1")).status_code == 429  # per sender
+    await worker.tick()
+    mails_before = len(smtp.messages)
+    customer = new_email()
+    response = await _submit_as(
+        app, tenant.slug, "198.51.100.20", customer_email=customer, customer_name="Real Person"
+    )
+    assert response.status_code == 202 and response.json()["status"] == "received"
+    await worker.tick()
+    listed = await client.get(
+        "/api/v1/owner/leads", params={"q": "Real Person"}, headers=tenant.owner_headers
+    )
+    [held] = listed.json()["items"]
+    lead = await detail(client, tenant, held["id"])
+    assert lead["status"] == "new" and lead["spam_suspected"] is True
+    assert len(smtp.messages) == mails_before and subjects(smtp, customer) == []
+    async with ctx.db.session() as session:
+        jobs = (await session.execute(select(Job.payload))).scalars().all()
+    assert all(job.get("lead_id") != held["id"] for job in jobs)

@@ -20,6 +20,10 @@ from tests.server.support import body_text, html_text
 
 
 async def test_a_safe_lead_gets_one_ai_reply_from_the_business(ctx, client, tenant, smtp, worker):
+    services = await client.patch(
+        "/api/v1/owner/form", json={"services": ["Deep clean"]}, headers=tenant.owner_headers
+    )
+    assert services.status_code == 200
     email = new_email()
     response = await submit(
         client,

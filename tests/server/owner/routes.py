@@ -1,7 +1,8 @@
 """The table of every owner route, from which the auth and tenant-isolation matrices are made.
 
-``{lead_id}``, ``{follow_up_id}`` and ``{member_id}`` are filled in per test; a body of ``None``
-sends no JSON. ``test_every_owner_route_is_in_the_table`` keeps this table complete.
+``{lead_id}``, ``{follow_up_id}``, ``{member_id}`` and ``{message_id}`` are filled in per test; a
+body of ``None`` sends no JSON; ``succeeds`` is what the call answers on the caller's own objects.
+``test_every_owner_route_is_in_the_table`` keeps this table complete.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Route:
     method: str
     path: str
     body: dict[str, Any] | None = None
+    succeeds: tuple[int, ...] = (200, 201)
 
     @property
     def label(self) -> str:
@@ -39,6 +41,8 @@ OBJECT_ROUTES = [
     Route("POST", "/leads/{lead_id}/approve-draft", {}),
     Route("POST", "/leads/{lead_id}/approve-draft", {"content": "Edited"}),
     Route("POST", "/leads/{lead_id}/notes", {"content": "Mine now"}),
+    # The message is one that went out: 409 (not resendable) shows the id was found.
+    Route("POST", "/leads/{lead_id}/messages/{message_id}/resend", None, (409,)),
     Route("GET", "/leads/{lead_id}/timeline"),
     Route("POST", "/leads/{lead_id}/follow-ups", {"scheduled_at": LATER}),
     Route("PATCH", "/follow-ups/{follow_up_id}", {"status": "sent"}),
@@ -53,6 +57,7 @@ BUSINESS_ROUTES = [
     Route("GET", "/follow-ups"),
     Route("GET", "/business"),
     Route("PATCH", "/business", {"phone": "+1 555 0100"}),
+    Route("POST", "/business/logo"),  # multipart; the auth and scope checks come first
     Route("GET", "/form"),
     Route("PATCH", "/form", {"title": "A title"}),
     Route("GET", "/metrics"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tests.server.owner.people import OWNER, error_code
 from tests.server.support import body_text
 
@@ -145,3 +147,57 @@ async def test_timeline_lists_stored_events_in_order_with_real_times(world, tena
     ]
     assert changes[1]["details"] == {"old": {"status": "follow_up"}, "new": {"status": "booked"}}
     assert events[-1]["actor"] not in (None, "system")
+
+
+async def _approve(world, tenant, lead_id, **body):
+    return await world.client.post(
+        f"{OWNER}/leads/{lead_id}/approve-draft", json=body, headers=tenant.owner_headers
+    )
+
+
+async def test_a_draft_approved_once_answers_409_the_second_time_and_is_mailed_once(world, tenant):
+    lead = await world.lead(tenant)
+    first = await _approve(world, tenant, lead["id"])
+    assert first.status_code == 201, first.text
+    again = await _approve(world, tenant, lead["id"])
+    edited = await _approve(world, tenant, lead["id"], content="Edited text")
+    for response in (again, edited):
+        assert response.status_code == 409 and error_code(response) == "draft_already_sent"
+    retried = await _approve(world, tenant, lead["id"], client_id="c-approve")
+    assert retried.status_code == 409
+    await world.worker.tick()
+    await world.worker.tick()
+    assert len(world.smtp.to(lead["customer_email"])) == 2  # acknowledgement, one approval
+
+
+async def test_an_auto_sent_draft_cannot_be_approved_again(world):
+    tenant = await world.tenant(smart_auto_reply=True, owner_approval_required=False)
+    world.smtp.messages.clear()
+    lead = await world.lead(tenant)
+    assert lead["auto_sent"] is True
+    response = await _approve(world, tenant, lead["id"])
+    assert response.status_code == 409 and error_code(response) == "draft_already_sent"
+    pushed = await world.client.post(
+        f"{OWNER}/sync/push",
+        json={
+            "device_id": str(uuid.uuid4()),
+            "mutations": [
+                {"id": str(uuid.uuid4()), "type": "approve_draft", "lead_id": lead["id"]}
+            ],
+        },
+        headers=tenant.owner_headers,
+    )
+    assert pushed.status_code == 200, pushed.text
+    [result] = pushed.json()["results"]
+    assert result["status"] == "rejected"
+    assert result["error"]["code"] == "draft_already_sent"
+    await world.worker.tick()
+    assert len(world.smtp.to(lead["customer_email"])) == 1  # the automatic reply only
+
+
+async def test_a_retried_approval_with_its_client_id_answers_the_first_reply(world, tenant):
+    lead = await world.lead(tenant)
+    first = await _approve(world, tenant, lead["id"], client_id="c-9")
+    second = await _approve(world, tenant, lead["id"], client_id="c-9")
+    assert first.status_code == 201 and second.status_code == 200
+    assert second.json()["id"] == first.json()["id"]

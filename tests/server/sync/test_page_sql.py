@@ -20,6 +20,7 @@ from tests.server.sync.truth import delete_ai_draft
 MODELS = {model.__sync_entity__: model for model in SYNCED_MODELS}
 # JSON escapes, non-ASCII, an emoji outside the BMP, SQL quotes and a control character.
 AWKWARD = 'Zoë "Quote" O\'Brien \\ back/slash\n\ttab \x01 ✓ 🧹 — ½'
+NAME = 'Zoë "Quote" O\'Brien \\ back/slash ✓ 🧹 — ½'  # names refuse line and control characters
 
 
 async def _page_rows(world, tenant, cursor: int = 0, limit: int = 500) -> list:
@@ -37,7 +38,7 @@ async def _page_rows(world, tenant, cursor: int = 0, limit: int = 500) -> list:
 async def _awkward_tenant(world, tenant) -> dict:
     lead = await world.lead(
         tenant,
-        customer_name=AWKWARD[:150],
+        customer_name=NAME,
         customer_phone="+44 20 7946 0958",
         service_needed="Oven — deep 'clean'",
         preferred_time='after 5 "pm"',

@@ -119,6 +119,18 @@ async def test_a_cursor_ahead_of_the_server_is_409_and_a_negative_one_422(world,
         f"{OWNER}/sync", params={"cursor": now}, headers=tenant.owner_headers
     )
     assert at_head.status_code == 200 and at_head.json()["changes"] == []
-    for params in ({"cursor": -1}, {"cursor": "x"}, {"limit": 0}, {"limit": 501}):
+    for params in (
+        {"cursor": -1},
+        {"cursor": "x"},
+        {"cursor": 2**63},  # past a BIGINT: the database would fail, the route answers 422
+        {"cursor": 10**40},
+        {"limit": 0},
+        {"limit": 501},
+    ):
         bad = await world.client.get(f"{OWNER}/sync", params=params, headers=tenant.owner_headers)
         assert bad.status_code == 422, params
+        assert error_code(bad) == "validation_error"
+    largest = await world.client.get(
+        f"{OWNER}/sync", params={"cursor": 2**63 - 1}, headers=tenant.owner_headers
+    )
+    assert largest.status_code == 409 and error_code(largest) == "cursor_invalid"

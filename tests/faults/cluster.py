@@ -1,0 +1,293 @@
+"""LeadFlow as it runs in production, for the fault suite: ``serve --no-worker`` ×2 and
+``worker`` ×2 as real processes on one PostgreSQL database, a real SMTP sink and the AI stand-in;
+a bounded load of form submits; and the checks of the whole history afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from sqlalchemy.engine import make_url
+
+from tests.server.intake.ai_stand_in import AIStandIn
+from tests.server.support import SmtpSink, free_port, server_env
+
+SERVER_SCRIPT = Path(sys.executable).with_name("leadflow-server")
+
+
+def conninfo(url: str) -> str:
+    parsed = make_url(url)
+    return (
+        f"host={parsed.host or '127.0.0.1'} port={parsed.port or 5432} "
+        f"user={parsed.username or 'postgres'} dbname={parsed.database}"
+    )
+
+
+@dataclass
+class Process:
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    log: Path
+    port: int | None = None
+    popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        handle = self.log.open("ab")
+        self.popen = subprocess.Popen(
+            [str(SERVER_SCRIPT), *self.args], env=self.env, stdout=handle, stderr=handle
+        )
+        handle.close()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no lease released, exactly like a crash."""
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGKILL)
+            self.popen.wait(10)
+
+    def stop(self) -> None:
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def tracebacks(self) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return text if "Traceback" in text else ""
+
+
+@dataclass
+class Outcome:
+    """What the clients saw: each submit's email and final answer."""
+
+    accepted: list[str] = field(default_factory=list)  # customer emails answered 202
+    statuses: Counter[int] = field(default_factory=Counter)
+    retry_after: int = 0  # 503 answers carrying Retry-After
+    errors: list[str] = field(default_factory=list)
+
+
+class Cluster:
+    """The processes of one scenario; ``settings`` is the tests' Settings for the database."""
+
+    def __init__(self, settings: Any, smtp: SmtpSink, ai: AIStandIn, logs: Path, **env: str):
+        self.settings = settings
+        self.smtp = smtp
+        self.ai = ai
+        self.env = server_env(
+            settings,
+            LEADFLOW_EMAIL_PROVIDER="smtp",
+            LEADFLOW_SMTP_HOST="127.0.0.1",
+            LEADFLOW_SMTP_PORT=str(smtp.port),
+            LEADFLOW_SMTP_TIMEOUT_S="2",
+            LEADFLOW_AI_PROVIDER="openai",
+            LEADFLOW_AI_BASE_URL=ai.url,
+            LEADFLOW_AI_API_KEY="k",
+            LEADFLOW_AI_TIMEOUT_S="5",
+            LEADFLOW_JOB_LEASE_S="3",
+            LEADFLOW_WORKER_CONCURRENCY="8",
+            LEADFLOW_INTAKE_IP_LIMIT="100000",
+            LEADFLOW_INTAKE_FORM_LIMIT="100000",
+            **env,
+        )
+        self.logs = logs
+        self.apis = [
+            self._process(f"api-{n}", ["serve", "--no-worker"], free_port()) for n in (1, 2)
+        ]
+        self.workers = [self._process(f"worker-{n}", ["worker"]) for n in (1, 2)]
+
+    def _process(self, name: str, args: list[str], port: int | None = None) -> Process:
+        if port is not None:
+            args = [*args, "--host", "127.0.0.1", "--port", str(port)]
+        return Process(name, args, dict(self.env), self.logs / f"{name}.log", port)
+
+    def start(self) -> None:
+        for process in [*self.apis, *self.workers]:
+            process.start()
+        for api in self.apis:
+            wait_healthy(api)
+
+    def stop(self) -> None:
+        for process in [*self.apis, *self.workers]:
+            process.stop()
+
+    def tracebacks(self) -> str:
+        return "\n".join(filter(None, (p.tracebacks() for p in [*self.apis, *self.workers])))
+
+
+def wait_healthy(api: Process, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{api.url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if api.popen is not None and api.popen.poll() is not None:
+            break
+        time.sleep(0.1)
+    log = api.log.read_text(errors="replace")[-3000:] if api.log.exists() else ""
+    raise AssertionError(f"{api.name} never became healthy:\n{log}")
+
+
+async def submit_load(
+    urls: list[str],
+    slug: str,
+    *,
+    leads: int,
+    clients: int,
+    seconds: float,
+    outcome: Outcome | None = None,
+    retries: int = 0,
+) -> Outcome:
+    """``leads`` submits spread over ``seconds`` by ``clients`` concurrent clients, round-robin
+    over ``urls``. A submit answered 503 or cut off is retried (same ``submission_id``) up to
+    ``retries`` times, as a careful client does."""
+    outcome = outcome or Outcome()
+    gap = seconds / max(1, leads)
+    gate = asyncio.Semaphore(clients)
+    # No keep-alive: a reused connection the server just closed would look like a fault.
+    limits = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=10, limits=limits) as http:
+
+        async def one(n: int) -> None:
+            await asyncio.sleep(n * gap)
+            email = f"lead-{n}-{uuid.uuid4().hex[:6]}@customers.example"
+            body = {
+                "customer_name": f"Casey {n}",
+                "customer_email": email,
+                "service_needed": "Deep clean",
+                "message": f"Hello, could you help with a deep clean? (lead {n})",
+                "submission_id": str(uuid.uuid4()),
+            }
+            async with gate:
+                for attempt in range(retries + 1):
+                    url = urls[(n + attempt) % len(urls)]
+                    try:
+                        response = await http.post(
+                            f"{url}/api/v1/public/forms/{slug}/submit", json=body
+                        )
+                    except httpx.HTTPError as error:
+                        outcome.errors.append(f"{type(error).__name__}")
+                        await asyncio.sleep(0.5)
+                        continue
+                    outcome.statuses[response.status_code] += 1
+                    if response.status_code == 202:
+                        outcome.accepted.append(email)
+                        return
+                    if response.status_code == 503:
+                        outcome.retry_after += "retry-after" in response.headers
+                        await asyncio.sleep(0.5)
+                        continue
+                    outcome.errors.append(f"{response.status_code}: {response.text[:200]}")
+                    return
+
+        await asyncio.gather(*(one(n) for n in range(leads)))
+    return outcome
+
+
+def query(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with psycopg.connect(conninfo(url)) as conn:
+        return list(conn.execute(sql, params).fetchall())  # type: ignore[arg-type]
+
+
+def wait_settled(url: str, timeout: float = 90.0) -> None:
+    """Until no job is queued (due) or running: the workers have done everything."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        [(open_jobs,)] = query(
+            url,
+            "SELECT count(*) FROM jobs WHERE status = 'running'"
+            " OR (status = 'queued' AND run_at <= now() + interval '5 seconds')",
+        )
+        if open_jobs == 0:
+            return
+        time.sleep(0.3)
+    rows = query(
+        url,
+        "SELECT kind, status, attempts, last_error FROM jobs WHERE status IN"
+        " ('queued', 'running') LIMIT 5",
+    )
+    raise AssertionError(f"jobs never settled: {rows}")
+
+
+def mails_being_sent(url: str) -> set[str]:
+    """Message-IDs of the mails claimed for sending and not yet recorded: read right after a
+    worker is killed, the only mails that may go out twice (ARCHITECTURE, "sent at most once")."""
+    rows = query(
+        url,
+        "SELECT message_id FROM email_events WHERE status = 'queued' AND sending_until IS NOT NULL",
+    )
+    return {message_id for (message_id,) in rows}
+
+
+def check_history(
+    url: str,
+    smtp: SmtpSink,
+    outcome: Outcome,
+    *,
+    business_contact: str,
+    in_flight_at_kill: frozenset[str] = frozenset(),
+) -> None:
+    """Every 202 is one stored lead; each lead analysed once with exactly its mails (one
+    AI reply to the customer, one alert to the owner), each sent once; no job running or lost.
+    A mail whose send was under way when a worker was killed may have been accepted by the SMTP
+    server without LeadFlow hearing it: it alone may arrive twice, never more."""
+    assert outcome.accepted, "no submit was accepted"
+    stored = Counter(email for (email,) in query(url, "SELECT customer_email FROM leads"))
+    lost = [e for e in outcome.accepted if stored[e] == 0]
+    doubled = [e for e, n in stored.items() if n > 1]
+    assert not lost, f"{len(lost)} accepted leads were not stored"
+    assert not doubled, f"{len(doubled)} leads were stored twice"
+    unanswered = set(stored) - set(outcome.accepted)
+    # A lead may be stored although its client never saw the 202 (cut off); never the reverse.
+    assert len(unanswered) <= len(outcome.errors), unanswered
+
+    analyses = query(
+        url,
+        "SELECT l.customer_email, count(a.id) FROM leads l"
+        " LEFT JOIN ai_analyses a ON a.lead_id = l.id GROUP BY l.customer_email",
+    )
+    assert {n for _e, n in analyses} == {1}, Counter(n for _e, n in analyses)
+    jobs = query(url, "SELECT kind, status, count(*) FROM jobs GROUP BY kind, status")
+    assert all(status == "done" for _k, status, _n in jobs), jobs
+
+    events = query(
+        url,
+        "SELECT message_id, to_address, kind, status FROM email_events WHERE lead_id IS NOT NULL",
+    )
+    assert all(status == "sent" for *_rest, status in events), Counter(e[3] for e in events)
+    per_lead_kinds = Counter(kind for _m, _to, kind, _s in events)
+    assert per_lead_kinds["owner_alert"] == len(stored), per_lead_kinds
+    customer = [e for e in events if e[2] != "owner_alert"]
+    assert Counter(to for _m, to, _k, _s in customer) == Counter({e: 1 for e in stored})
+
+    delivered = Counter(str(m["Message-ID"]) for m in smtp.messages)
+    wanted = {message_id for message_id, *_ in events}
+    repeated = {m: n for m, n in delivered.items() if n > 1}
+    unexplained = {m: n for m, n in repeated.items() if m not in in_flight_at_kill or n > 2}
+    assert not unexplained, f"{len(unexplained)} mails were delivered more than once"
+    missing = wanted - set(delivered)
+    assert not missing, f"{len(missing)} recorded mails never reached the SMTP server"
+
+    def distinct(address: str) -> int:
+        return len({str(m["Message-ID"]) for m in smtp.to(address)})
+
+    for email in stored:
+        assert distinct(email) == 1, email
+    assert distinct(business_contact) == len(stored)
