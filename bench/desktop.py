@@ -154,11 +154,16 @@ def run_app(data_dir: str, measure: bool) -> int:
         timer = QTimer()
         timer.setInterval(1)
         timer.setTimerType(Qt.TimerType.PreciseTimer)
-        timer.timeout.connect(lambda: loop.quit() if predicate() else None)
+        # The deadline is checked on the timer too: a predicate that never holds must end the
+        # loop with the TimeoutError below, not keep it running.
+        timer.timeout.connect(
+            lambda: loop.quit() if predicate() or time.monotonic() > deadline else None
+        )
         timer.start()
         while not predicate():
             if time.monotonic() > deadline:
-                raise TimeoutError("the inbox did not fill")
+                timer.stop()
+                raise TimeoutError(f"timed out waiting for {getattr(predicate, '__name__', '?')}")
             loop.exec()
         timer.stop()
 
@@ -218,12 +223,15 @@ def search(inbox, session, wait) -> dict[str, object]:
     painted = Painted()
     viewport = inbox.list.viewport()
     viewport.installEventFilter(painted)
+    # A query without matches shows the empty state in the list's place: its paint counts.
+    inbox.empty.label.installEventFilter(painted)
 
     def shown() -> bool:
         if painted.shown:
             return True
         if showing():
             viewport.update()  # merges with the app's pending paint, if it scheduled one
+            inbox.empty.label.update()
         return False
 
     times: list[float] = []
@@ -241,6 +249,7 @@ def search(inbox, session, wait) -> dict[str, object]:
                 times.append(time.perf_counter() - started)
                 cpu.append(time.process_time() - cpu_started)
     viewport.removeEventFilter(painted)
+    inbox.empty.label.removeEventFilter(painted)
     inbox.search.setText("")
     inbox.refresh()
     wait(lambda: answered[-1] == inbox.token and on_screen_loaded(inbox))

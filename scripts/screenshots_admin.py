@@ -318,9 +318,9 @@ def take_all(app: QApplication, console: AdminConsole) -> None:
             audit.view.selectRow(row)
             break
     shoot(app, console, "audit-log")
-    console.show_page("Settings")
+    console.show_page("Health")
     wait_until(app, lambda: console.settings.health is not None)
-    shoot(app, console, "settings")
+    shoot(app, console, "health")
     first = console.businesses.model.rows[0]
     console.edit_business(str(first.id))
     wait_until(app, lambda: console.edit_page.save.isEnabled())

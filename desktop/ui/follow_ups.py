@@ -62,6 +62,8 @@ class FollowUpsPage(QWidget):
         self.empty: dict[FollowUpState, EmptyState] = {}
         for state, _label in TABS:
             widget = QListWidget()
+            widget.setObjectName("cards")
+            widget.setSpacing(4)
             widget.setAccessibleName(f"{state.label} follow-ups")
             widget.itemSelectionChanged.connect(self._enable)
             widget.itemActivated.connect(lambda _item: self._open())

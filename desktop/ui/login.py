@@ -124,10 +124,14 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
-        self.setTabOrder(self.server, self.email)
-        self.setTabOrder(self.email, self.password)
-        self.setTabOrder(self.password, self.submit)
-        self.setTabOrder(self.submit, self.forgot)
+        # Keyboard order: server, e-mail, password, Sign in, then "Forgot password?".
+        for first, then in (
+            (self.server, self.email),
+            (self.email, self.password),
+            (self.password, self.submit),
+            (self.submit, self.forgot),
+        ):
+            self.setTabOrder(first, then)
         self.account: Any = None
         self.refresh_token = ""
         self.submit.clicked.connect(self._submit)

@@ -15,23 +15,18 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.outbox import OutboxItem
-
-LABELS = {
-    "reply": "Reply",
-    "approve_draft": "Approved reply",
-    "set_status": "Status change",
-    "add_note": "Note",
-    "update_follow_up": "Follow-up change",
-}
+from desktop.ui.widgets.facts import plain_label
+from shared.models.enums import FollowUpStatus, LeadStatus, MutationType, label
 
 
 def describe(item: OutboxItem) -> str:
-    what = LABELS.get(item.type.value, item.type.value)
+    """A queued change in words: what it is, and the start of its text or its new status."""
+    what = label(MutationType, item.type.value, "Change")
+    status = item.payload.get("status")
     detail = (
         item.payload.get("content")
-        or item.payload.get("status")
-        or item.payload.get("scheduled_at")
-        or ""
+        or (label(LeadStatus, status) or label(FollowUpStatus, status) if status else "")
+        or ("new time" if item.payload.get("scheduled_at") else "")
     )
     return f"{what}: {str(detail)[:60]}"
 
@@ -67,7 +62,7 @@ class OutboxPanel(QWidget):
             line = QHBoxLayout(row)
             line.setContentsMargins(2, 0, 2, 0)
             text = describe(item) + (f" — refused: {item.error}" if item.error else " — queued")
-            line.addWidget(QLabel(text), 1)
+            line.addWidget(plain_label(text), 1)  # a reply's text is shown as typed
             if item.state == "rejected":
                 retry = QPushButton("Retry")
                 discard = QPushButton("Discard")

@@ -169,11 +169,12 @@ QLabel[role="caption"] { font-size: 8.5pt; color: palette(placeholder-text); }
 QLabel[role="error"] { color: palette(bright-text); }
 QLabel[role="muted"], QLabel#empty-state { color: palette(placeholder-text); }
 QLabel#empty-state { font-size: 11pt; padding: 24px; }
-QListWidget#navigation { border: none; background: palette(window); padding: 8px 4px; }
+QListWidget#navigation { border: none; background: palette(window); padding: 8px 4px;
+    outline: 0; }
 QListWidget#navigation::item { padding: 8px 8px; border-radius: 6px; margin: 1px 0; }
 QListWidget#navigation::item:selected { background: palette(highlight);
     color: palette(highlighted-text); }
-QListWidget#cards { border: none; background: palette(window); }
+QListWidget#cards { border: none; background: palette(window); outline: 0; }
 QListWidget#cards::item { background: palette(base); border: 1px solid palette(midlight);
     border-radius: 8px; padding: 8px 10px; }
 QListWidget#cards::item:selected { background: palette(highlight);

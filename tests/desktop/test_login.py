@@ -53,3 +53,17 @@ def test_the_last_email_and_server_are_remembered_after_signing_out(server, cont
     fresh = LoginDialog(controller.signin, settings=controller.settings)
     qtbot.addWidget(fresh)
     assert fresh.email.text() == "owner@sparkle.test"  # also after a restart
+
+
+def test_the_keyboard_goes_server_email_password_sign_in(controller, qtbot):
+    login = first_dialog(controller, qtbot)
+
+    def after(widget):
+        widget = widget.nextInFocusChain()
+        while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            widget = widget.nextInFocusChain()
+        return widget
+
+    assert after(login.server) is login.email
+    assert after(login.email) is login.password
+    assert after(login.password) is login.submit

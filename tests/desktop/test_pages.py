@@ -100,7 +100,10 @@ def test_the_shortcuts_sheet_lists_every_shortcut_of_the_window(server, controll
         "My form",
         "Settings",
     ]
+    qtbot.waitUntil(lambda: window.icons_shown, timeout=3000)  # after the inbox's first paint
     assert all(not window.nav.item(n).icon().isNull() for n in range(6))
+    window.activateWindow()  # window shortcuts reach the active window only
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.messages, timeout=2000)
 
