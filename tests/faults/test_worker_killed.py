@@ -34,6 +34,14 @@ async def test_a_worker_killed_mid_batch_loses_no_lead_and_sends_no_mail_twice(
         if held:
             break
         await asyncio.sleep(0.05)
+    for _ in range(200):  # and while mails are half-way through their SMTP conversation
+        [(sending,)] = query(
+            settings.database_url,
+            "SELECT count(*) FROM email_events WHERE sending_until IS NOT NULL",
+        )
+        if sending >= 4:
+            break
+        await asyncio.sleep(0.05)
     victim.kill()
     await asyncio.sleep(1.0)
     victim.start()  # the operator (or systemd) starts it again
