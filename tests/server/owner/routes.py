@@ -62,7 +62,10 @@ BUSINESS_ROUTES = [
     Route("GET", "/events"),
 ]
 
-ALL_ROUTES = OBJECT_ROUTES + BUSINESS_ROUTES
+# Needs a message whose mail failed; its isolation is proven in tests/server/intake/test_resend.py.
+MAIL_ROUTES = [Route("POST", "/leads/{lead_id}/messages/{message_id}/resend")]
+
+ALL_ROUTES = OBJECT_ROUTES + BUSINESS_ROUTES + MAIL_ROUTES
 
 # One push mutation of each type, aimed at the objects whose ids are filled in.
 PUSH_MUTATIONS: list[dict[str, Any]] = [
