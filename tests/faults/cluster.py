@@ -207,13 +207,14 @@ def query(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 
 
 def wait_settled(url: str, timeout: float = 90.0) -> None:
-    """Until no job is queued (due) or running: the workers have done everything."""
+    """Until no job is running or due within a minute (a mail waiting out another worker's
+    send claim is due soon): the workers have done everything."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         [(open_jobs,)] = query(
             url,
             "SELECT count(*) FROM jobs WHERE status = 'running'"
-            " OR (status = 'queued' AND run_at <= now() + interval '5 seconds')",
+            " OR (status = 'queued' AND run_at <= now() + interval '60 seconds')",
         )
         if open_jobs == 0:
             return
@@ -226,9 +227,20 @@ def wait_settled(url: str, timeout: float = 90.0) -> None:
     raise AssertionError(f"jobs never settled: {rows}")
 
 
-def check_history(url: str, smtp: SmtpSink, outcome: Outcome, *, business_contact: str) -> None:
+def check_history(
+    url: str,
+    smtp: SmtpSink,
+    outcome: Outcome,
+    *,
+    business_contact: str,
+    killed_at: float | None = None,
+) -> None:
     """Every 202 is one stored lead; each lead analysed once with exactly its mails (one
-    AI reply to the customer, one alert to the owner), each sent once; no job running or lost."""
+    AI reply to the customer, one alert to the owner), each sent once; no job running or lost.
+
+    With ``killed_at`` (a worker was killed then), a mail the SMTP server accepted in the last
+    second before the kill may arrive twice: the acceptance-to-record window ARCHITECTURE.md
+    names. Any other repeat fails."""
     assert outcome.accepted, "no submit was accepted"
     stored = Counter(email for (email,) in query(url, "SELECT customer_email FROM leads"))
     lost = [e for e in outcome.accepted if stored[e] == 0]
@@ -259,11 +271,27 @@ def check_history(url: str, smtp: SmtpSink, outcome: Outcome, *, business_contac
     assert Counter(to for _m, to, _k, _s in customer) == Counter({e: 1 for e in stored})
 
     delivered = Counter(str(m["Message-ID"]) for m in smtp.messages)
+    first_seen: dict[str, float] = {}
+    arrivals = smtp.arrived_at[len(smtp.arrived_at) - len(smtp.messages) :]  # after a clear()
+    for message, at in zip(smtp.messages, arrivals, strict=True):
+        first_seen.setdefault(str(message["Message-ID"]), at)
     wanted = {message_id for message_id, *_ in events}
     repeated = {m: n for m, n in delivered.items() if n > 1}
-    assert not repeated, f"{len(repeated)} mails were delivered more than once"
+    in_window = {
+        m
+        for m in repeated
+        if killed_at is not None and killed_at - 1.0 <= first_seen[m] <= killed_at
+    }
+    assert not set(repeated) - in_window, f"{len(repeated)} mails were delivered more than once"
+    assert len(in_window) <= 2, f"{len(in_window)} mails repeated from the kill's instant"
     missing = wanted - set(delivered)
     assert not missing, f"{len(missing)} recorded mails never reached the SMTP server"
+    to_of = {str(m["Message-ID"]): str(m["To"]) for m in smtp.messages}
+    extra = [(to_of[m], delivered[m] - 1) for m in in_window]
+
+    def allowed(address: str) -> int:
+        return 1 + sum(n for to, n in extra if address in to)
+
     for email in stored:
-        assert len(smtp.to(email)) == 1, email
-    assert len(smtp.to(business_contact)) == len(stored)
+        assert len(smtp.to(email)) == allowed(email), email
+    assert len(smtp.to(business_contact)) == len(stored) - 1 + allowed(business_contact)

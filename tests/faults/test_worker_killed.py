@@ -18,9 +18,10 @@ async def test_a_worker_killed_mid_batch_loses_no_lead_and_sends_no_mail_twice(
     settings, tenant, cluster, smtp, ai
 ):
     # The AI and the SMTP server keep jobs in flight, so the kill lands mid-job (some mails
-    # half-way through their SMTP conversation).
+    # half-way through their SMTP conversation, before the server has accepted them: a kill
+    # after its acceptance and before LeadFlow's record is the one window ARCHITECTURE.md names).
     ai.default, ai.delay_s = SLOW, 0.3
-    smtp.delay_s = 0.2
+    smtp.rcpt_delay_s = 0.2
     cluster.start()
     urls = [api.url for api in cluster.apis]
     load = asyncio.create_task(submit_load(urls, tenant.slug, leads=40, clients=10, seconds=6.0))
@@ -43,6 +44,7 @@ async def test_a_worker_killed_mid_batch_loses_no_lead_and_sends_no_mail_twice(
             break
         await asyncio.sleep(0.05)
     victim.kill()
+    killed_at = time.monotonic()
     await asyncio.sleep(1.0)
     victim.start()  # the operator (or systemd) starts it again
     outcome = await load
@@ -53,7 +55,11 @@ async def test_a_worker_killed_mid_batch_loses_no_lead_and_sends_no_mail_twice(
 
     assert outcome.statuses == {202: 40}, outcome
     check_history(
-        settings.database_url, smtp, outcome, business_contact=tenant.business["contact_email"]
+        settings.database_url,
+        smtp,
+        outcome,
+        business_contact=tenant.business["contact_email"],
+        killed_at=killed_at,
     )
     [(retaken,)] = query(settings.database_url, "SELECT count(*) FROM jobs WHERE attempts > 1")
     assert retaken > 0  # the kill did land on jobs in flight, and they were finished by others

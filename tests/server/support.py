@@ -38,17 +38,21 @@ class SmtpSink:
     def __init__(self) -> None:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
+        self.arrived_at: list[float] = []  # time.monotonic() of each message, in order
         self.fail_with: int | None = None
         self.data_answers: list[int] = []
         self.rcpt_answers: list[int] = []
         self.refused: dict[str, int] = {}  # address → the code every RCPT to it gets
         self.delay_s = 0.0
+        self.rcpt_delay_s = 0.0  # a slow conversation before the server has accepted anything
         self._lock = threading.Lock()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
+        if self.rcpt_delay_s:
+            await asyncio.sleep(self.rcpt_delay_s)
         with self._lock:
             code = self.rcpt_answers.pop(0) if self.rcpt_answers else self.refused.get(address)
         if code is not None and code != 250:
@@ -66,6 +70,7 @@ class SmtpSink:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)  # type: ignore[arg-type]
+            self.arrived_at.append(time.monotonic())
         return "250 OK"
 
     def start(self) -> None:
