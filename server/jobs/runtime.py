@@ -81,6 +81,7 @@ class BackgroundRuntime:
         """Run due jobs now (called after this process commits a new job)."""
         if self._kick_task is not None and not self._kick_task.done():
             self._pending_kick = True
+            self.worker.wake()  # that tick may be busy with long jobs: it claims now
             return
         try:
             self._kick_task = asyncio.get_running_loop().create_task(self._kicked())

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,10 +52,22 @@ class JobRun:
     max_attempts: int
     worker_id: str
     completed: bool = False
+    slots: Slots | None = field(default=None, repr=False, compare=False)
+    holds_slot: bool = field(default=False, repr=False, compare=False)
 
     @property
     def last_attempt(self) -> bool:
         return self.attempts >= self.max_attempts
+
+    @contextlib.asynccontextmanager
+    async def waiting(self) -> AsyncIterator[None]:
+        """Around a call that only waits on another service (the AI): the job's slot, which
+        bounds database work, goes to another job meanwhile, and is taken back afterwards."""
+        if self.slots is None:
+            yield
+            return
+        async with self.slots.released(self):
+            yield
 
     async def owned(self, session: AsyncSession) -> bool:
         """Lock the job row; False if the lease expired and another claim has taken it over."""
@@ -80,6 +93,48 @@ class JobRun:
         self.completed = True
 
 
+class Slots:
+    """A worker's job slots: ``size`` jobs at a time do database work; up to ``waiting_max``
+    more may be waiting on an outside call (``JobRun.waiting``) without holding one."""
+
+    def __init__(self, size: int, waiting_max: int, on_free: Callable[[], None]) -> None:
+        self.size = size
+        self.waiting_max = waiting_max
+        self.waiting = 0
+        self._semaphore = asyncio.Semaphore(size)
+        self._on_free = on_free
+
+    async def take(self, run: JobRun) -> None:
+        await self._semaphore.acquire()
+        run.holds_slot = True
+
+    def give_back(self, run: JobRun) -> None:
+        if run.holds_slot:
+            run.holds_slot = False
+            self._semaphore.release()
+
+    def free(self, running: int) -> int:
+        """How many more jobs to claim with ``running`` jobs in hand."""
+        busy = running - self.waiting
+        return max(0, min(self.size - busy, self.size + self.waiting_max - running))
+
+    @contextlib.asynccontextmanager
+    async def released(self, run: JobRun) -> AsyncIterator[None]:
+        if self.waiting >= self.waiting_max or not run.holds_slot:
+            yield  # enough jobs wait already: this one keeps its slot
+            return
+        self.waiting += 1
+        run.holds_slot = False
+        self._semaphore.release()
+        self._on_free()
+        try:
+            yield
+        finally:
+            self.waiting -= 1
+            await self._semaphore.acquire()  # cancelled here (shutdown): it holds none
+            run.holds_slot = True
+
+
 Handler = Callable[[ServerContext, JobRun], Awaitable[None]]
 GiveUp = Callable[[ServerContext, JobRun, str], Awaitable[None]]
 
@@ -100,6 +155,7 @@ class Worker:
         self.give_up = give_up or {}
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.concurrency = ctx.settings.worker_concurrency
+        self.slots = Slots(self.concurrency, ctx.settings.worker_waiting_jobs, self.wake)
         self.lease_s = ctx.settings.job_lease_s
         # Renewed three times per lease: one late renewal (a busy database) does not lose it.
         self.renew_s = max(0.2, self.lease_s / 3)
@@ -107,6 +163,10 @@ class Worker:
         self._wake = asyncio.Event()
         self._stopping = False
         self.started_at = utcnow()
+
+    def wake(self) -> None:
+        """A job was queued or a slot freed: a running ``tick`` claims at once."""
+        self._wake.set()
 
     def stop_claiming(self) -> None:
         """Take no new jobs (the process is stopping); running ones finish their step."""
@@ -134,7 +194,7 @@ class Worker:
                 while True:
                     self._wake.clear()
                     now = loop.time()
-                    free = 0 if self._stopping else self.concurrency - len(running)
+                    free = 0 if self._stopping else self.slots.free(len(running))
                     if free > 0:
                         runs = await self._claim(free, succeeded, bury=now >= next_poll)
                         succeeded = {}
@@ -215,7 +275,15 @@ class Worker:
                 )
 
     async def _run(self, run: JobRun) -> bool:
-        """Run one job; True if it succeeded (the caller marks it done unless it did itself)."""
+        """Run one job in a slot; True if it succeeded (the caller marks it done unless it did)."""
+        run.slots = self.slots
+        await self.slots.take(run)
+        try:
+            return await self._run_in_slot(run)
+        finally:
+            self.slots.give_back(run)
+
+    async def _run_in_slot(self, run: JobRun) -> bool:
         handler = self.handlers.get(run.kind)
         try:
             if handler is None:

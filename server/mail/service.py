@@ -7,12 +7,15 @@ Every email is an ``email_events`` row written in the caller's transaction toget
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 import uuid
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -28,6 +31,8 @@ from server.models.base import utcnow
 from server.models.ops import AuditLog, EmailEvent
 from server.models.user import User
 from shared.models.enums import EmailKind, EmailStatus
+
+log = logging.getLogger(__name__)
 
 DELIVER_EMAIL = "deliver_email"
 CUSTOMER_KINDS = (
@@ -119,6 +124,7 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
     """
     event_id = uuid.UUID(run.payload["email_event_id"])
     limit_s = send_limit_s(ctx.settings)
+    claimed_at = time.monotonic()
     claimed = await ctx.db.run_write(_claim_send, run, event_id, limit_s)
     if isinstance(claimed, float):
         raise JobError("another worker is sending this mail", retry_after_s=claimed)
@@ -137,7 +143,18 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
             permanent=permanent,
             retry_after_s=retry_after_s(run.attempts, ctx.settings.mail_retry_first_s),
         ) from error
-    await ctx.db.run_write(_record_sent, run, event_id, ctx.mailer.name, provider_id)
+    # The provider has the mail: record it while the claim holds, even through a database
+    # restart, so that no other worker sends it again.
+    record_until = claimed_at + 2 * limit_s - 1.0
+    while True:
+        try:
+            await ctx.db.run_write(_record_sent, run, event_id, ctx.mailer.name, provider_id)
+            return
+        except (SQLAlchemyError, OSError):
+            if time.monotonic() >= record_until:
+                raise
+            log.warning("could not record mail %s as sent yet; retrying", event_id)
+            await asyncio.sleep(0.5)
 
 
 # Temporary failures are retried like an MTA does: 1 min, 2, 4 … then hourly, until the mail is

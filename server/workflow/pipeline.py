@@ -305,7 +305,8 @@ async def process_lead(ctx: ServerContext, run: JobRun) -> None:
             await run.complete(session)
         return
 
-    outcome = await analyse(ctx, subject)
+    async with run.waiting():  # the AI call holds no database slot
+        outcome = await analyse(ctx, subject)
     if outcome.status is not AnalysisStatus.OK and run.attempts < AI_JOB_ATTEMPTS:
         # An AI outage delays the lead (retried with backoff); it never drops it.
         raise JobError(f"AI unavailable: {outcome.error}")
@@ -512,7 +513,8 @@ async def reanalyse_lead(ctx: ServerContext, run: JobRun) -> None:
         async with ctx.db.session() as session:
             await run.complete(session)
         return
-    outcome = await analyse(ctx, subject)
+    async with run.waiting():
+        outcome = await analyse(ctx, subject)
     if outcome.status is not AnalysisStatus.OK:
         raise JobError(f"AI still unavailable: {outcome.error}")
     await ctx.db.run_write(_store_reanalysis, run, lead_id, outcome)

@@ -16,6 +16,7 @@ from tests.faults.cluster import (
     submit_load,
     wait_settled,
 )
+from tests.server.intake.ai_stand_in import SLOW
 
 pytestmark = pytest.mark.timeout(240)  # real processes on a shared machine: start-up is slow
 
@@ -23,12 +24,32 @@ pytestmark = pytest.mark.timeout(240)  # real processes on a shared machine: sta
 async def test_a_worker_killed_mid_batch_loses_no_lead_and_sends_no_mail_twice(
     settings, tenant, cluster, smtp, ai
 ):
-    ai.delay_s = 0.3  # the AI keeps every job in flight a while: the kill lands mid-job
+    # The AI and the SMTP server keep jobs in flight, so the kill lands mid-job (some mails
+    # half-way through their SMTP conversation, before the server has accepted them: a kill
+    # after its acceptance and before LeadFlow's record is the one window ARCHITECTURE.md names).
+    ai.default, ai.delay_s = SLOW, 0.3
+    smtp.rcpt_delay_s = 0.2
     cluster.start()
     urls = [api.url for api in cluster.apis]
-    load = asyncio.create_task(submit_load(urls, tenant.slug, leads=40, clients=10, seconds=4.0))
-    await asyncio.sleep(2.0)
+    load = asyncio.create_task(submit_load(urls, tenant.slug, leads=40, clients=10, seconds=6.0))
     victim = cluster.workers[0]
+    for _ in range(300):  # kill it while it holds jobs (its start-up may be slow)
+        [(held,)] = query(
+            settings.database_url,
+            "SELECT count(*) FROM jobs WHERE status = 'running' AND locked_by LIKE %s",
+            f"%:{victim.popen.pid}:%",
+        )
+        if held:
+            break
+        await asyncio.sleep(0.05)
+    for _ in range(200):  # and while mails are half-way through their SMTP conversation
+        [(sending,)] = query(
+            settings.database_url,
+            "SELECT count(*) FROM email_events WHERE sending_until IS NOT NULL",
+        )
+        if sending >= 4:
+            break
+        await asyncio.sleep(0.05)
     victim.kill()
     in_flight = frozenset(await asyncio.to_thread(mails_being_sent, settings.database_url))
     await asyncio.sleep(1.0)

@@ -46,12 +46,15 @@ class SmtpSink:
         self.rcpt_answers: list[int] = []
         self.refused: dict[str, int] = {}  # address → the code every RCPT to it gets
         self.delay_s = 0.0
+        self.rcpt_delay_s = 0.0  # a slow conversation before the server has accepted anything
         self._lock = threading.Lock()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
+        if self.rcpt_delay_s:
+            await asyncio.sleep(self.rcpt_delay_s)
         with self._lock:
             code = self.rcpt_answers.pop(0) if self.rcpt_answers else self.refused.get(address)
         if code is not None and code != 250:

@@ -251,3 +251,37 @@ async def test_a_job_queued_while_another_runs_starts_at_once_in_a_free_slot(ctx
     finally:
         release.set()
         await runtime.stop()
+
+
+async def test_jobs_waiting_on_an_outside_call_do_not_hold_the_slots(ctx):
+    """Ten jobs that each wait 1 s on "the AI" run side by side on two slots, while no more
+    than two are ever inside their database work at once."""
+    ctx.settings.worker_concurrency = 2
+    inside = 0
+    most_inside = 0
+
+    async def database_work() -> None:
+        nonlocal inside, most_inside
+        inside += 1
+        most_inside = max(most_inside, inside)
+        await asyncio.sleep(0.01)
+        inside -= 1
+
+    async def analyse(_ctx, run: JobRun) -> None:
+        await database_work()
+        async with run.waiting():
+            await asyncio.sleep(1.0)
+        await database_work()
+
+    async with ctx.db.session() as session:
+        for n in range(10):
+            await queue.enqueue(session, "analyse", {"n": n})
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await Worker(ctx, {"analyse": analyse}, worker_id="w-wait").tick() == 10
+    elapsed = loop.time() - started
+    assert elapsed < 3.0  # holding its slot while waiting, this would take 5 s
+    assert most_inside <= 2
+    async with ctx.db.session() as session:
+        statuses = (await session.execute(select(Job.status))).scalars().all()
+    assert statuses == ["done"] * 10

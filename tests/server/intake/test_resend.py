@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from server.models.ops import AuditLog
-from tests.server.factories import submit
+from tests.server.factories import onboard, submit
 from tests.server.intake.probes import (
     email_events,
     messages,
@@ -67,6 +67,22 @@ async def test_a_mail_that_went_out_cannot_be_resent(ctx, client, tenant, smtp, 
     assert "failed or bounced" in response.json()["error"]["message"]
     await worker.tick()
     assert subjects(smtp, email) == [REPLY]
+
+
+async def test_the_owner_of_another_business_gets_404_and_nothing_is_sent(
+    ctx, client, tenant, smtp, worker, admin
+):
+    email, lead_id, reply = await _failed_reply(ctx, client, tenant, smtp, worker)
+    other = await onboard(ctx, client, smtp, worker, admin, name="Other Cleaning")
+    response = await client.post(
+        f"/api/v1/owner/leads/{lead_id}/messages/{reply['id']}/resend",
+        headers=other.owner_headers,
+    )
+    assert response.status_code == 404 and response.json()["error"]["code"] == "lead_not_found"
+    await worker.tick()
+    assert subjects(smtp, email) == []
+    thread = await messages(client, tenant, lead_id)
+    assert next(m for m in thread if m["id"] == reply["id"])["email_status"] == "failed"
 
 
 async def test_a_super_admin_resends_a_failed_mail_from_the_email_log(

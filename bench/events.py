@@ -1,0 +1,180 @@
+"""Many desktops listening: one API process holding thousands of ``/events`` streams.
+
+    python -m bench events [--streams 5000] [--submits 3]
+                           [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+
+On a fresh PostgreSQL database, one ``leadflow-server serve --no-worker`` process; ``--streams``
+clients on loopback (raw asyncio connections, as light as a client can be) each open
+``GET /api/v1/owner/events`` as the business's owner and read its first event. Then a form submit
+moves the business's version, ``--submits`` times; reported: how long after each submit's 202
+the change event reached the clients (p50, p95, the last), and the server's resident memory per
+open stream (``VmRSS`` with the streams open minus before, divided by their number).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from bench.workflow import _admin, _tenant
+from server.migrate import upgrade
+from tests.faults.cluster import Process, wait_healthy
+from tests.server.conftest import make_settings
+from tests.server.support import SmtpSink, free_port, server_env
+
+OPEN_AT_ONCE = 200  # connections being opened at a time (a burst of reconnecting desktops)
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+class Stream:
+    """One desktop's ``/events`` connection: the times its ``change`` events arrived."""
+
+    def __init__(self) -> None:
+        self.events: list[float] = []
+        self.first = asyncio.Event()
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self, port: int, headers: dict[str, str]) -> None:
+        reader, self.writer = await asyncio.open_connection("127.0.0.1", port)
+        lines = ["GET /api/v1/owner/events HTTP/1.1", "Host: 127.0.0.1"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        await self.writer.drain()
+        asyncio.get_running_loop().create_task(self._read(reader))
+
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        while True:
+            line = await reader.readline()
+            if not line:
+                return
+            if line.startswith(b"event: change"):
+                self.events.append(time.monotonic())
+                self.first.set()
+
+
+async def _measure(port: int, pid: int, tenant: Any, streams: int, submits: int) -> dict[str, Any]:
+    headers = dict(tenant.owner_headers)
+    before = _rss_kib(pid)
+    clients = [Stream() for _ in range(streams)]
+    started = time.monotonic()
+    for at in range(0, streams, OPEN_AT_ONCE):
+        batch = clients[at : at + OPEN_AT_ONCE]
+        await asyncio.gather(*(c.open(port, headers) for c in batch))
+        await asyncio.wait_for(asyncio.gather(*(c.first.wait() for c in batch)), 120)
+    opened_s = time.monotonic() - started
+    await asyncio.sleep(2.0)
+    after = _rss_kib(pid)
+    latencies: list[float] = []
+    async with httpx.AsyncClient(timeout=30) as http:
+        for n in range(submits):
+            seen = [len(c.events) for c in clients]
+            response = await http.post(
+                f"http://127.0.0.1:{port}/api/v1/public/forms/{tenant.slug}/submit",
+                json={
+                    "customer_name": f"Casey {n}",
+                    "customer_email": f"events-{n}-{uuid.uuid4().hex[:6]}@customers.example",
+                    "message": "Hello, could you help with a deep clean?",
+                    "submission_id": str(uuid.uuid4()),
+                },
+            )
+            accepted = time.monotonic()
+            assert response.status_code == 202, response.text
+            deadline = accepted + 30
+            while time.monotonic() < deadline and any(
+                len(c.events) <= s for c, s in zip(clients, seen, strict=True)
+            ):
+                await asyncio.sleep(0.01)
+            latencies += [
+                c.events[s] - accepted
+                for c, s in zip(clients, seen, strict=True)
+                if len(c.events) > s
+            ]
+            await asyncio.sleep(1.0)
+    for c in clients:
+        if c.writer is not None:
+            c.writer.close()
+    latencies.sort()
+    return {
+        "streams": streams,
+        "opened_s": opened_s,
+        "received": len(latencies),
+        "expected": streams * submits,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))],
+        "last_ms": 1000 * latencies[-1],
+        "kib_per_stream": (after - before) / streams,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--streams", type=int, default=5000)
+    parser.add_argument("--submits", type=int, default=3)
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get(
+            "LEADFLOW_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    args = parser.parse_args()
+    name = f"lf_bench_ev_{uuid.uuid4().hex[:8]}"
+    _admin(args.pg, f'CREATE DATABASE "{name}"')
+    url = str(make_url(args.pg).set(drivername="postgresql+asyncpg", database=name))
+    smtp = SmtpSink()
+    smtp.start()
+    api: Process | None = None
+    try:
+        upgrade(url)
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = make_settings(url, Path(tmp) / "data", smtp)
+            tenant = asyncio.run(_tenant(settings, smtp))
+            port = free_port()
+            env = server_env(
+                settings,
+                LEADFLOW_INTAKE_IP_LIMIT="1000000",
+                LEADFLOW_INTAKE_FORM_LIMIT="1000000",
+            )
+            api = Process(
+                "api",
+                ["serve", "--no-worker", "--port", str(port)],
+                env,
+                Path(tmp) / "api.log",
+                port,
+            )
+            api.start()
+            wait_healthy(api)
+            assert api.popen is not None
+            result = asyncio.run(_measure(port, api.popen.pid, tenant, args.streams, args.submits))
+    finally:
+        if api is not None:
+            api.stop()
+        smtp.stop()
+        _admin(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(f"# {platform.node()} · {os.cpu_count()} cores · one API process")
+    print(
+        f"{result['streams']} streams opened in {result['opened_s']:.1f} s; "
+        f"{result['received']}/{result['expected']} change events received; "
+        f"after the submit's 202: p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, "
+        f"last {result['last_ms']:.0f} ms; {result['kib_per_stream']:.1f} KiB per stream"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""Leads per second through one worker process when the model takes 2 s to answer.
+
+    python -m bench workflow [--rates 1,10,50] [--seconds 10] [--ai-delay 2]
+                             [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+
+For each offered rate, on a fresh PostgreSQL database: one ``leadflow-server serve --no-worker``
+and one ``leadflow-server worker`` process, the chat-completions stand-in answering every call
+after ``--ai-delay`` seconds, and an SMTP sink on loopback. Leads are submitted at the rate for
+``--seconds``; a lead is done when its customer's AI reply reaches the SMTP sink. Reported: leads
+done per second (first submit to last mail) and the p50/p95 from submit to the customer's mail.
+Each rate runs twice: with the worker's slots given up while a job waits on the AI (today) and
+with ``LEADFLOW_WORKER_WAITING_JOBS=0`` (a waiting job holds its slot, as before).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from sqlalchemy.engine import make_url
+
+from server.app import create_app
+from server.context import build_context
+from server.jobs.handlers import give_up_handlers, handlers
+from server.jobs.worker import Worker
+from server.migrate import upgrade
+from tests.faults.cluster import Process, wait_healthy
+from tests.server.conftest import make_settings
+from tests.server.factories import admin_headers, onboard
+from tests.server.intake.ai_stand_in import SLOW, AIStandIn
+from tests.server.support import SmtpSink, free_port, server_env
+
+
+class TimedSink(SmtpSink):
+    """The SMTP sink, noting when each recipient's first mail arrived."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived: dict[str, float] = {}
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        now = time.monotonic()
+        for address in envelope.rcpt_tos:
+            self.arrived.setdefault(address, now)
+        return answer
+
+
+def _admin(url: str, sql: str) -> None:
+    parsed = make_url(url)
+    info = f"host={parsed.host} port={parsed.port or 5432} user={parsed.username} dbname=postgres"
+    with psycopg.connect(info, autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+async def _tenant(settings: Any, smtp: SmtpSink) -> Any:
+    ctx = build_context(settings)
+    app = create_app(ctx=ctx)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+                worker = Worker(ctx, handlers(), give_up=give_up_handlers(), worker_id="setup")
+                return await onboard(
+                    ctx,
+                    client,
+                    smtp,
+                    worker,
+                    await admin_headers(ctx, client),
+                    smart_auto_reply=True,
+                    owner_approval_required=False,
+                )
+    finally:
+        await ctx.db.dispose()
+
+
+async def _offer(url: str, slug: str, rate: float, seconds: float) -> dict[str, float]:
+    """Submit ``rate`` leads a second for ``seconds``; each accepted email → its submit time."""
+    sent: dict[str, float] = {}
+    count = max(1, round(rate * seconds))
+    start = time.monotonic()
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+
+        async def one(n: int) -> None:
+            await asyncio.sleep(max(0.0, start + n / rate - time.monotonic()))
+            email = f"bench-{n}-{uuid.uuid4().hex[:6]}@customers.example"
+            at = time.monotonic()
+            response = await http.post(
+                f"{url}/api/v1/public/forms/{slug}/submit",
+                json={
+                    "customer_name": f"Casey {n}",
+                    "customer_email": email,
+                    "service_needed": "Deep clean",
+                    "message": "Hello, could you help with a deep clean of our flat?",
+                    "submission_id": str(uuid.uuid4()),
+                },
+            )
+            if response.status_code == 202:
+                sent[email] = at
+
+        await asyncio.gather(*(one(n) for n in range(count)))
+    return sent
+
+
+def _run(
+    pg: str, rate: float, seconds: float, ai_delay: float, waiting_jobs: int
+) -> dict[str, Any]:
+    name = f"lf_bench_wf_{uuid.uuid4().hex[:8]}"
+    _admin(pg, f'CREATE DATABASE "{name}"')
+    url = str(make_url(pg).set(drivername="postgresql+asyncpg", database=name))
+    smtp, ai = TimedSink(), AIStandIn(default=SLOW, delay_s=ai_delay)
+    smtp.start()
+    ai.start()
+    processes: list[Process] = []
+    try:
+        upgrade(url)
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = make_settings(url, Path(tmp) / "data", smtp)
+            tenant = asyncio.run(_tenant(settings, smtp))
+            env = server_env(
+                settings,
+                LEADFLOW_EMAIL_PROVIDER="smtp",
+                LEADFLOW_SMTP_HOST="127.0.0.1",
+                LEADFLOW_SMTP_PORT=str(smtp.port),
+                LEADFLOW_AI_PROVIDER="openai",
+                LEADFLOW_AI_BASE_URL=ai.url,
+                LEADFLOW_AI_API_KEY="k",
+                LEADFLOW_AI_TIMEOUT_S=str(ai_delay + 10),
+                LEADFLOW_WORKER_WAITING_JOBS=str(waiting_jobs),
+                LEADFLOW_INTAKE_IP_LIMIT="1000000",
+                LEADFLOW_INTAKE_FORM_LIMIT="1000000",
+            )
+            api = Process(
+                "api",
+                ["serve", "--no-worker", "--port", str(free_port())],
+                env,
+                Path(tmp) / "api.log",
+            )
+            api.port = int(api.args[-1])
+            worker = Process("worker", ["worker"], env, Path(tmp) / "worker.log")
+            processes = [api, worker]
+            for process in processes:
+                process.start()
+            wait_healthy(api)
+            time.sleep(2.0)  # the worker process is up and polling
+            sent = asyncio.run(_offer(api.url, tenant.slug, rate, seconds))
+            deadline = time.monotonic() + seconds + 90
+            while time.monotonic() < deadline and not all(e in smtp.arrived for e in sent):
+                time.sleep(0.2)
+    finally:
+        for process in processes:
+            process.stop()
+        smtp.stop()
+        ai.stop()
+        _admin(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    latencies = sorted(smtp.arrived[e] - at for e, at in sent.items() if e in smtp.arrived)
+    done = len(latencies)
+    span = (
+        max(smtp.arrived[e] for e in sent if e in smtp.arrived) - min(sent.values()) if done else 0
+    )
+    return {
+        "offered": rate,
+        "submitted": len(sent),
+        "done": done,
+        "leads_per_s": done / span if span else 0.0,
+        "p50_s": statistics.median(latencies) if latencies else None,
+        "p95_s": latencies[int(0.95 * (done - 1))] if latencies else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="1,10,50")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--ai-delay", type=float, default=2.0)
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get(
+            "LEADFLOW_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    args = parser.parse_args()
+    print(f"# {platform.node()} · {os.cpu_count()} cores · AI answers in {args.ai_delay} s")
+    print("| worker | offered leads/s | submitted | done | done leads/s | p50 s | p95 s |")
+    print("|---|---|---|---|---|---|---|")
+    for rate in (float(r) for r in args.rates.split(",")):
+        for label, waiting in (("slots bound DB work (now)", 256), ("waiting holds a slot", 0)):
+            r = _run(args.pg, rate, args.seconds, args.ai_delay, waiting)
+            p50 = f"{r['p50_s']:.2f}" if r["p50_s"] is not None else "—"
+            p95 = f"{r['p95_s']:.2f}" if r["p95_s"] is not None else "—"
+            print(
+                f"| {label} | {rate:g} | {r['submitted']} | {r['done']} | "
+                f"{r['leads_per_s']:.1f} | {p50} | {p95} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    threading.excepthook = lambda args: None  # the sink's threads at shutdown are not results
+    main()
