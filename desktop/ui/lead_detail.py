@@ -355,7 +355,7 @@ class LeadDetailPanel(QWidget):
         self.reply_button.setEnabled(email)
         self.follow_button.setEnabled(email)
         self.follow_button.setToolTip(
-            "Send the customer a follow-up e-mail later"
+            "Send the customer a follow-up e-mail later (Ctrl+Shift+F)"
             if email or not has_lead
             else "The customer left no e-mail address"
         )

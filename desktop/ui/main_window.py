@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+F", "Search leads", self.find),
             ("Ctrl+N", "Open the next unread lead", self.inbox.next_unread),
             ("Ctrl+R", "Reply to the open lead", self.reply),
+            ("Ctrl+Shift+F", "Schedule a follow-up for the open lead", self.schedule_follow_up),
             *pages,
         ]
 
@@ -311,6 +312,11 @@ class MainWindow(QMainWindow):
     def reply(self) -> None:
         self.show_page(self.inbox)
         self.inbox.detail.reply_focus()
+
+    def schedule_follow_up(self) -> None:
+        self.show_page(self.inbox)
+        if self.inbox.detail.follow_button.isEnabled():  # a lead is open and can be followed up
+            self.inbox.detail.schedule_follow_up()
 
     def bring_to_front(self) -> None:
         self.show()

@@ -25,7 +25,9 @@ from tests.desktop_entry.walk import (
 )
 
 
-def test_a_new_user_signs_in_replies_signs_out_and_signs_in_again(tmp_path: Path) -> None:
+def test_a_new_user_signs_in_replies_schedules_a_follow_up_signs_out_and_in_again(
+    tmp_path: Path,
+) -> None:
     with demo_server(tmp_path) as server, x_server() as display:
         server.submit_lead(
             customer_name="Robin Newlead",
@@ -62,6 +64,25 @@ def test_a_new_user_signs_in_replies_signs_out_and_signs_in_again(tmp_path: Path
 
             wait_until("the reply on the server", reply_on_server, timeout=30)
             app.screenshot(tmp_path / "2-replied.png")
+
+            def robins_follow_ups() -> set[str]:
+                items = api.get("/api/v1/owner/follow-ups", params={"state": "scheduled"}).json()
+                return {f["id"] for f in items["items"] if f["lead_id"] == robin["id"]}
+
+            # Schedule a follow-up: Ctrl+Shift+F opens the dialog on tomorrow; Enter schedules.
+            before = robins_follow_ups()
+            app.focus(window)
+            app.key("ctrl+shift+f")
+            dialog = app.wait_for_window(r"^Schedule follow-up$")
+            app.focus(dialog)
+            app.key("Return")
+            app.wait_gone(dialog)
+
+            wait_until(
+                "the new follow-up on the server",
+                lambda: robins_follow_ups() - before,
+                timeout=30,
+            )
 
             sign_out(app, window)
             app.assert_running()  # signing out is not quitting
