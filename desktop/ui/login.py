@@ -138,7 +138,11 @@ class LoginDialog(QDialog):
         self.forgot.clicked.connect(self._forgot)
         signin.signed_in.connect(self._done)
         signin.failed.connect(self._failed)
-        (self.password if email else self.email).setFocus()
+        # Always the e-mail field first, its remembered text selected: Tab reaches the password,
+        # Shift+Tab the server, and typing replaces a remembered address (the keyboard path is
+        # the same on every start).
+        self.email.selectAll()
+        self.email.setFocus()
 
     def _set_notice(self, text: str, error: bool) -> None:
         """A neutral notice (muted text) or an error (the palette's alert colour)."""

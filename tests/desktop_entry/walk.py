@@ -273,9 +273,10 @@ def sign_in_first_time(app: DesktopApp, server: DemoServer) -> str:
 
 
 def sign_in_again(app: DesktopApp, server: DemoServer) -> str:
-    """After signing out the dialog remembers the server and the e-mail: only the password."""
+    """After signing out the dialog remembers the server and the e-mail: Tab to the password."""
     dialog = app.wait_for_window(SIGN_IN)
     app.focus(dialog)
+    app.key("Tab")
     return _enter_password(app, server, dialog)
 
 
