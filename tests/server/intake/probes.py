@@ -11,6 +11,8 @@ import httpx
 from sqlalchemy import func, select, update
 
 from server.context import ServerContext
+from server.jobs.handlers import give_up_handlers, handlers
+from server.jobs.worker import Worker
 from server.models.base import utcnow
 from server.models.lead import Lead
 from server.models.ops import EmailEvent, Job
@@ -107,3 +109,18 @@ def mails_containing(smtp: SmtpSink, needle: str) -> list[EmailMessage]:
 
 def new_email() -> str:
     return f"cust-{uuid.uuid4().hex[:8]}@example.net"
+
+
+def named_worker(ctx: ServerContext, name: str) -> Worker:
+    """A worker with the real handlers, as a second process would run it."""
+    return Worker(ctx, handlers(), give_up=give_up_handlers(), worker_id=name)
+
+
+async def expire_leases(ctx: ServerContext) -> None:
+    """Every running job's lease runs out now, as if its worker had died."""
+    async with ctx.db.session() as session:
+        await session.execute(
+            update(Job)
+            .where(Job.status == "running")
+            .values(locked_until=utcnow() - timedelta(seconds=1))
+        )

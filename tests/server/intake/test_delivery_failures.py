@@ -4,16 +4,12 @@ dies or stalls in the middle of a job. Every lead is answered exactly once."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 
-from server.jobs.handlers import give_up_handlers, handlers
-from server.jobs.worker import Worker
 from server.mail import service as mail_service
 from server.mail.service import DELIVER_EMAIL
-from server.models.base import utcnow
 from server.models.ops import Job
 from server.workflow.pipeline import PROCESS_LEAD
 from tests.server.factories import submit
@@ -21,9 +17,11 @@ from tests.server.intake import ai_stand_in as stand_in
 from tests.server.intake.probes import (
     detail,
     email_events,
+    expire_leases,
     jobs,
     make_jobs_due,
     messages,
+    named_worker,
     new_email,
     only_lead_id,
     subjects,
@@ -88,25 +86,12 @@ async def test_mail_that_cannot_be_delivered_ends_failed_with_its_error(
     assert smtp.messages == []  # a failed mail is not retried behind the owner's back
 
 
-def _worker(ctx, name: str) -> Worker:  # type: ignore[no-untyped-def]
-    return Worker(ctx, handlers(), give_up=give_up_handlers(), worker_id=name)
-
-
 async def _wait_for_ai_call(ai: stand_in.AIStandIn, count: int = 1) -> None:
     for _ in range(200):
         if ai.calls >= count:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the worker never called the AI")
-
-
-async def _expire_leases(ctx) -> None:  # type: ignore[no-untyped-def]
-    async with ctx.db.session() as session:
-        await session.execute(
-            update(Job)
-            .where(Job.status == "running")
-            .values(locked_until=utcnow() - timedelta(seconds=1))
-        )
 
 
 @pytest.mark.settings(openai=True, ai_timeout_s=10.0, job_lease_s=1)
@@ -116,14 +101,14 @@ async def test_a_job_whose_worker_died_is_finished_by_another_worker_once(
     ai.script, ai.delay_s = [stand_in.SLOW], 5.0
     email = new_email()
     await submit(client, tenant.slug, customer_email=email)
-    doomed = asyncio.create_task(_worker(ctx, "worker-a").tick())
+    doomed = asyncio.create_task(named_worker(ctx, "worker-a").tick())
     await _wait_for_ai_call(ai)
     doomed.cancel()  # the process dies while the AI is thinking
     await asyncio.gather(doomed, return_exceptions=True)
 
-    survivor = _worker(ctx, "worker-b")
+    survivor = named_worker(ctx, "worker-b")
     assert await survivor.tick() == 0  # the dead worker's lease still holds the job
-    await _expire_leases(ctx)
+    await expire_leases(ctx)
     await survivor.tick()
 
     [job] = await jobs(ctx, PROCESS_LEAD)
@@ -138,10 +123,10 @@ async def test_a_stalled_worker_that_lost_its_lease_sends_nothing(ctx, client, t
     ai.script, ai.delay_s = [stand_in.SLOW], 1.0
     email = new_email()
     await submit(client, tenant.slug, customer_email=email)
-    stalled = asyncio.create_task(_worker(ctx, "worker-a").tick())
+    stalled = asyncio.create_task(named_worker(ctx, "worker-a").tick())
     await _wait_for_ai_call(ai)
-    await _expire_leases(ctx)
-    await _worker(ctx, "worker-b").tick()  # takes the job over and answers the lead
+    await expire_leases(ctx)
+    await named_worker(ctx, "worker-b").tick()  # takes the job over and answers the lead
     await stalled  # the stalled worker wakes up with an answer of its own
 
     assert subjects(smtp, email) == [REPLY]

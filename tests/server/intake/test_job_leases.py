@@ -4,25 +4,24 @@ and a mail is sent once however its delivery job changes hands."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from server.jobs import queue
-from server.jobs.handlers import give_up_handlers, handlers
 from server.jobs.worker import JobRun, Worker
 from server.mail.service import DELIVER_EMAIL, deliver_email
-from server.models.base import utcnow
 from server.models.ops import EmailEvent, Job
 from server.workflow.pipeline import PROCESS_LEAD
 from tests.server.factories import submit
 from tests.server.foundation.test_mail import _queue
 from tests.server.intake import ai_stand_in as stand_in
 from tests.server.intake.probes import (
+    expire_leases,
     jobs,
     make_jobs_due,
     messages,
+    named_worker,
     new_email,
     only_lead_id,
     subjects,
@@ -30,19 +29,6 @@ from tests.server.intake.probes import (
 )
 
 REPLY = "Re: Your request — Sparkle Cleaning"  # no service of the business was named
-
-
-def _worker(ctx, name: str) -> Worker:  # type: ignore[no-untyped-def]
-    return Worker(ctx, handlers(), give_up=give_up_handlers(), worker_id=name)
-
-
-async def _expire_leases(ctx) -> None:  # type: ignore[no-untyped-def]
-    async with ctx.db.session() as session:
-        await session.execute(
-            update(Job)
-            .where(Job.status == "running")
-            .values(locked_until=utcnow() - timedelta(seconds=1))
-        )
 
 
 @pytest.mark.settings(openai=True, ai_timeout_s=10.0, job_lease_s=1)
@@ -53,8 +39,8 @@ async def test_a_handler_slower_than_its_lease_keeps_its_job_and_the_lead_is_ana
     ai.script, ai.delay_s = [stand_in.SLOW], 3.0
     email = new_email()
     await submit(client, tenant.slug, customer_email=email)
-    first = asyncio.create_task(_worker(ctx, "worker-a").tick())
-    second = _worker(ctx, "worker-b")
+    first = asyncio.create_task(named_worker(ctx, "worker-a").tick())
+    second = named_worker(ctx, "worker-b")
     while not first.done():  # the other worker keeps looking for jobs whose lease expired
         await second.tick()
         await asyncio.sleep(0.2)
@@ -82,7 +68,7 @@ async def test_a_job_whose_lease_expires_on_its_last_attempt_is_dead_and_shown_t
     for gone in ("gone-1", "gone-2"):  # two workers die in turn while running it
         async with ctx.db.session() as session:
             assert len(await queue.claim(session, gone, limit=5, lease_s=60)) == 1
-        await _expire_leases(ctx)
+        await expire_leases(ctx)
     assert await Worker(ctx, {"count": count}, worker_id="alive").tick() == 0
 
     assert ran == []
@@ -103,8 +89,8 @@ async def test_a_mail_whose_delivery_job_dies_on_its_last_attempt_is_failed(ctx,
     async with ctx.db.session() as session:
         await session.execute(update(Job).values(max_attempts=1))
         assert len(await queue.claim(session, "gone", limit=5, lease_s=60)) == 1
-    await _expire_leases(ctx)
-    await _worker(ctx, "alive").tick()
+    await expire_leases(ctx)
+    await named_worker(ctx, "alive").tick()
     async with ctx.db.session() as session:
         row = await session.get(EmailEvent, event.id)
     assert row.status == "failed" and "worker stopped" in row.error
@@ -132,8 +118,8 @@ async def test_two_workers_racing_on_an_expired_lease_send_one_mail(ctx, smtp):
             if (await session.get(EmailEvent, event.id)).sending_until is not None:
                 break
         await asyncio.sleep(0.02)
-    await _expire_leases(ctx)
-    taker = _worker(ctx, "worker-b")
+    await expire_leases(ctx)
+    taker = named_worker(ctx, "worker-b")
     await taker.tick()  # claims the job (attempt 2) while A is still in the conversation
     await sending
     await make_jobs_due(ctx, DELIVER_EMAIL)
