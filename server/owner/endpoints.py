@@ -84,6 +84,18 @@ async def upload_logo(
     return businesses.business_out(ctx.settings, scope.business, form)
 
 
+@router.delete("/business/logo", response_model=BusinessOut)
+async def delete_logo(
+    scope: Scope, ctx: Ctx, session: Session, background: BackgroundTasks
+) -> BusinessOut:
+    """Remove the business's logo (owners only)."""
+    scope.require_owner("change the logo")
+    old = await logos.clear_logo(session, scope.user, scope.business)
+    background.add_task(logos.remove, ctx.data_dir, old)  # runs after the commit
+    form = await businesses.get_form(session, scope.business_id)
+    return businesses.business_out(ctx.settings, scope.business, form)
+
+
 @router.get("/form", response_model=FormOut)
 async def get_form(scope: Scope, ctx: Ctx, session: Session) -> FormOut:
     """The public form."""

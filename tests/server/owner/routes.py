@@ -64,6 +64,7 @@ BUSINESS_ROUTES = [
     Route("GET", "/business"),
     Route("PATCH", "/business", {"phone": "+1 555 0100"}),
     Route("POST", "/business/logo"),  # multipart; the auth and scope checks come first
+    Route("DELETE", "/business/logo"),
     Route("GET", "/form"),
     Route("PATCH", "/form", {"title": "A title"}),
     Route("GET", "/metrics"),
