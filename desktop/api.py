@@ -240,6 +240,9 @@ class ApiClient:
             await self.json("POST", f"{OWNER}/business/logo", files=files)
         )
 
+    async def delete_logo(self) -> BusinessOut:
+        return BusinessOut.model_validate(await self.json("DELETE", f"{OWNER}/business/logo"))
+
     async def public_bytes(self, url: str) -> bytes:
         """A public file the server links to (a logo), by its absolute URL."""
         response = await self._send("GET", url)

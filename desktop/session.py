@@ -554,6 +554,16 @@ class Session(QObject):
     def sync_now(self) -> None:
         self.service.call(lambda: self.engine.wake())
 
+    # -- settings page additions (desktop13: the owner removes the logo) -----------------------
+
+    def remove_logo(self) -> None:
+        """Remove the business's logo (owners only; the server refuses staff)."""
+        self._run(
+            self._with_api(lambda api: api.delete_logo()),
+            self.business_ready.emit,
+            self.business_failed.emit,
+        )
+
 
 def save_download(folder: Path, filename: str, data: bytes) -> Path:
     """Write ``data`` under ``folder`` with the file's own name made safe, never over another

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.keyboard import tab_order
 from desktop.ui.lead_detail import FollowUpDialog
 from desktop.ui.models import local_time
 from desktop.ui.widgets.confirm import confirm
@@ -66,6 +67,9 @@ class FollowUpsPage(QWidget):
             widget.setSpacing(4)
             widget.setAccessibleName(f"{state.label} follow-ups")
             widget.itemSelectionChanged.connect(self._enable)
+            # Tab into a list makes its first row current without choosing it; a keyboard
+            # user then sees a chosen row and actions that act on it, not disabled buttons.
+            widget.currentItemChanged.connect(lambda item, _old: item and item.setSelected(True))
             widget.itemActivated.connect(lambda _item: self._open())
             self.lists[state] = widget
             self.empty[state] = EmptyState(widget, EMPTY[state])
@@ -82,6 +86,15 @@ class FollowUpsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
+        # The tab bar (arrows pick a tab), the tab's list (Enter opens the lead), its actions.
+        tab_order(
+            self.tabs.tabBar(),
+            *self.lists.values(),
+            self.send_now,
+            self.reschedule,
+            self.cancel,
+            self.open_button,
+        )
         self.send_now.clicked.connect(self._send_now)
         self.cancel.clicked.connect(self._cancel)
         self.reschedule.clicked.connect(self._reschedule)

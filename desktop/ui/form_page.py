@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.errors import ApiError, ConflictError, ValidationError
+from desktop.ui.keyboard import no_tab_stop, tab_leaves, tab_order
 from desktop.ui.web_preview import FormPreview
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ class FormPage(QWidget):
         self.url.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.slug = QLineEdit()
         self.slug_error = QLabel("")
-        self.slug_error.setStyleSheet("color: #c53030")
+        self.slug_error.setProperty("role", "error")  # the theme's error colour, light or dark
         self.title_edit = QLineEdit()
         self.description = QPlainTextEdit()
         self.description.setMaximumHeight(110)
@@ -101,6 +102,30 @@ class FormPage(QWidget):
             lambda: self.form and self.form.url and QDesktopServices.openUrl(QUrl(self.form.url))
         )
         save_qr.clicked.connect(self._save_qr)
+        self.slug.setAccessibleName("Slug")
+        self.title_edit.setAccessibleName("Title")
+        self.description.setAccessibleName("Description")
+        self.success.setAccessibleName("Success message")
+        self.services.setAccessibleName("Services")
+        self.add_service, self.remove_service = add, remove
+        for field in (self.slug, self.title_edit):
+            field.returnPressed.connect(self._save)  # Enter in a field saves, as in a dialog
+        self.save.setDefault(True)
+        tab_leaves(self.description, self.success)
+        no_tab_stop(self.preview)  # a picture of the public page: "Open the public page" opens it
+        tab_order(
+            self.slug,
+            self.title_edit,
+            self.description,
+            self.success,
+            self.services,
+            add,
+            remove,
+            self.save,
+            self.toggle,
+            self.open_page,
+            save_qr,
+        )
         session.form_ready.connect(self.show_form)
         session.form_failed.connect(self.show_error)
         session.qr_ready.connect(self._on_qr)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.keyboard import no_tab_stop, tab_leaves, tab_order
 from desktop.ui.models import local_time
 from desktop.ui.theme import GRID, STATUS_TONES, URGENCY_TONES
 from desktop.ui.thread_view import ThreadPanel
@@ -227,6 +228,25 @@ class LeadDetailPanel(QWidget):
         layout.addWidget(self.placeholder, 1)
         layout.addWidget(self.body, 1)
         self.body.hide()
+        no_tab_stop(self.overview)  # read-only text: the tab bar is the stop before it
+        tab_leaves(self.draft)
+        # Actions in the order they read, then the tabs (arrows switch them) and their content.
+        tab_order(
+            self.reply_button,
+            self.follow_button,
+            self.note_button,
+            self.status_button,
+            self.spam_button,
+            self.tabs.tabBar(),
+            self.draft,
+            self.copy,
+            self.approve,
+            self.thread.view,
+            self.thread.composer.editor,
+            self.thread.composer.note_button,
+            self.thread.composer.send_button,
+            self.timeline,
+        )
         self.reply_button.clicked.connect(self.reply_focus)
         self.approve.clicked.connect(self._approve)
         self.copy.clicked.connect(

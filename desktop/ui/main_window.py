@@ -177,6 +177,7 @@ class MainWindow(QMainWindow):
         ]
         return [
             ("Ctrl+F", "Search leads", self.find),
+            ("F5", "Sync now", self.session.sync_now),
             ("Ctrl+N", "Open the next unread lead", self.inbox.next_unread),
             ("Ctrl+R", "Reply to the open lead", self.reply),
             ("Ctrl+Shift+F", "Schedule a follow-up for the open lead", self.schedule_follow_up),
@@ -238,7 +239,7 @@ class MainWindow(QMainWindow):
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
         self.sync_action = QAction("Sync now", self)
-        self.sync_action.setToolTip("Fetch what changed on the server now")
+        self.sync_action.setToolTip("Fetch what changed on the server now (F5)")
         self.sync_action.triggered.connect(self.session.sync_now)
         toolbar.addAction(self.sync_action)
         self.sign_out_action = QAction("Sign out", self)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.queries import Conversation
+from desktop.ui.keyboard import tab_order
 from desktop.ui.models import short_time
 from desktop.ui.theme import GRID
 from desktop.ui.thread_view import ThreadPanel
@@ -84,6 +85,7 @@ class MessagesPage(QWidget):
         self._debounce.timeout.connect(self.refresh)
         self.search.textChanged.connect(lambda _: self._debounce.start())
         self.list.currentItemChanged.connect(self._on_current)
+        tab_order(self.search, self.list, self.thread.view, self.thread.composer.editor)
         session.conversations_ready.connect(self._on_conversations)
         session.data_changed.connect(lambda _: self.refresh() if self.isVisible() else None)
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.queries import LeadRow
+from desktop.ui.keyboard import no_tab_stop, tab_order
 from desktop.ui.theme import is_dark, set_role
 from desktop.ui.widgets.empty import EmptyState
 from shared.models.enums import Urgency, label
@@ -93,7 +94,8 @@ class OverviewPage(QWidget):
         )
         self.form_link = QLineEdit()
         self.form_link.setReadOnly(True)
-        copy = QPushButton("Copy link")
+        self.form_link.setAccessibleName("Your form's address")
+        self.copy_link = copy = QPushButton("Copy link")
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.form_link.text()))
         self.note = QLabel("")
         link = QHBoxLayout()
@@ -107,6 +109,8 @@ class OverviewPage(QWidget):
         layout.addWidget(EmptyState(self.needs_action, "Nothing waits for you. Well done."), 1)
         layout.addLayout(link)
         layout.addWidget(self.note)
+        no_tab_stop(self.chart_view)  # a picture: its figures are in the cards above
+        tab_order(self.needs_action, self.form_link, copy)
         session.metrics_ready.connect(self.show_metrics)
         session.leads_ready.connect(self._on_rows)
         session.business_ready.connect(

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.keyboard import no_tab_stop, tab_leaves, tab_order
 from desktop.ui.theme import GRID, THEMES, apply_theme
 from desktop.ui.widgets.confirm import confirm
 from shared.models.enums import MemberRole, label
@@ -174,9 +175,13 @@ class SettingsPage(QWidget):
         profile.addRow("Brand colour", self.colour)
         self.logo_button = QPushButton("Upload logo…")
         self.logo_button.setToolTip("A PNG, JPEG or WebP image of at most 2 MB")
+        self.remove_logo = QPushButton("Remove logo")
+        self.remove_logo.setToolTip("The form and the e-mails show the business name instead")
+        self.remove_logo.setEnabled(False)
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo)
         logo_row.addWidget(self.logo_button, 0, Qt.AlignmentFlag.AlignBottom)
+        logo_row.addWidget(self.remove_logo, 0, Qt.AlignmentFlag.AlignBottom)
         logo_row.addStretch(1)
         profile.addRow("Logo", logo_row)
         profile.addRow("Time zone", self.timezone)
@@ -259,6 +264,7 @@ class SettingsPage(QWidget):
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        no_tab_stop(scroll)  # it scrolls to the field Tab reaches
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
@@ -270,6 +276,37 @@ class SettingsPage(QWidget):
         self.save.clicked.connect(self._save)
         self.invite_button.clicked.connect(self._invite)
         self.logo_button.clicked.connect(self._choose_logo)
+        self.remove_logo.clicked.connect(self._remove_logo)
+        self.save.setDefault(True)
+        for field in (self.name, self.industry, self.phone, self.contact_email):
+            field.returnPressed.connect(self._save)  # Enter in a field saves, as in a dialog
+        tab_leaves(self.address, self.facts)
+        # The page's reading order; the mode's radio buttons are one stop (arrows choose).
+        tab_order(
+            self.name,
+            self.industry,
+            self.phone,
+            self.contact_email,
+            self.address,
+            self.colour,
+            self.logo_button,
+            self.remove_logo,
+            self.timezone,
+            self.reply_alerts,
+            *self.mode.buttons(),
+            self.threshold,
+            self.facts,
+            self.follow_up_on,
+            self.follow_up_delay,
+            self.save,
+            self.team,
+            self.member_toggle,
+            self.invite_email,
+            self.invite_name,
+            self.invite_button,
+            self.theme,
+            self.close_to_tray,
+        )
         session.business_ready.connect(self.show_business)
         session.business_failed.connect(lambda e: self.status.setText(f"Not saved: {e}"))
         session.team_ready.connect(self._show_team)
@@ -298,6 +335,8 @@ class SettingsPage(QWidget):
             widget.setEnabled(self.is_owner)
             if not self.is_owner:
                 widget.setToolTip(OWNER_ONLY)
+        if not self.is_owner:
+            self.remove_logo.setToolTip(OWNER_ONLY)
 
     def refresh(self) -> None:
         self.session.load_business()
@@ -324,6 +363,7 @@ class SettingsPage(QWidget):
         else:
             self.logo.setPixmap(QPixmap())
             self.logo.setText("No logo")
+        self.remove_logo.setEnabled(self.is_owner and bool(business.logo_url))
         self.reply_alerts.setChecked(business.reply_alerts)
         self.inbound.setText(
             "Customers' e-mail answers come back into each lead's thread."
@@ -351,6 +391,16 @@ class SettingsPage(QWidget):
         if path:
             self.status.setText("Uploading the logo…")
             self.session.upload_logo(path)
+
+    def _remove_logo(self) -> None:
+        if confirm(
+            self,
+            "Remove logo",
+            "The form and the e-mails will show the business name without a logo. Remove it?",
+            "Remove logo",
+        ):
+            self.status.setText("Removing the logo…")
+            self.session.remove_logo()
 
     def _set_colour(self, value: str) -> None:
         self.colour_value = value

@@ -161,7 +161,8 @@ def set_role(widget: QWidget, role: str) -> QWidget:
 
 
 # Sizes and weights only: colours come from the palette (``palette(...)``), so a theme switch
-# needs no second style sheet.
+# needs no second style sheet. The lists that draw no focus rectangle (``outline: 0``) show the
+# keyboard focus as a highlight-coloured border instead; every other widget keeps Fusion's.
 STYLE_SHEET = """
 QLabel[role="title"] { font-size: 15pt; font-weight: 600; }
 QLabel[role="section"] { font-size: 11.5pt; font-weight: 600; }
@@ -169,12 +170,16 @@ QLabel[role="caption"] { font-size: 8.5pt; color: palette(placeholder-text); }
 QLabel[role="error"] { color: palette(bright-text); }
 QLabel[role="muted"], QLabel#empty-state { color: palette(placeholder-text); }
 QLabel#empty-state { font-size: 11pt; padding: 24px; }
-QListWidget#navigation { border: none; background: palette(window); padding: 8px 4px;
-    outline: 0; }
+QListWidget#navigation { border: 2px solid transparent; border-radius: 8px;
+    background: palette(window); padding: 6px 2px; outline: 0; }
 QListWidget#navigation::item { padding: 8px 8px; border-radius: 6px; margin: 1px 0; }
 QListWidget#navigation::item:selected { background: palette(highlight);
     color: palette(highlighted-text); }
-QListWidget#cards { border: none; background: palette(window); outline: 0; }
+QListWidget#cards { border: 2px solid transparent; border-radius: 8px;
+    background: palette(window); outline: 0; }
+QListWidget#navigation:focus, QListWidget#cards:focus { border-color: palette(highlight); }
+QListView, QTableView, QTextBrowser { border: 1px solid palette(mid); }
+QListView:focus, QTableView:focus, QTextBrowser:focus { border-color: palette(highlight); }
 QListWidget#cards::item { background: palette(base); border: 1px solid palette(midlight);
     border-radius: 8px; padding: 8px 10px; }
 QListWidget#cards::item:selected { background: palette(highlight);

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.queries import ThreadItem
+from desktop.ui.keyboard import tab_leaves, tab_order
 from desktop.ui.models import short_time
 from desktop.ui.theme import is_dark, tone_colours
 from shared.models.enums import MessageType, label
@@ -146,6 +147,7 @@ class Composer(QWidget):
         self.editor.setPlaceholderText("Write a reply to the customer… (Ctrl+Enter sends)")
         self.editor.setMaximumHeight(110)
         self.editor.setAccessibleName("Reply")
+        tab_leaves(self.editor)
         self.send_button = QPushButton("Send")
         self.send_button.setToolTip("E-mail the reply to the customer (Ctrl+Enter)")
         self.note_button = QPushButton("Save as note")
@@ -159,6 +161,7 @@ class Composer(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.editor)
         layout.addLayout(buttons)
+        tab_order(self.editor, self.note_button, self.send_button)
         self.send_button.clicked.connect(self._send)
         self.note_button.clicked.connect(self._note)
         self.editor.textChanged.connect(self._enable)

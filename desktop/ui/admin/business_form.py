@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.admin.common import Dialogs
+from desktop.ui.keyboard import tab_leaves
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_COLOUR = "#2563eb"
@@ -47,6 +48,7 @@ class BusinessForm(QWidget):
         self.facts = QPlainTextEdit()
         self.facts.setPlaceholderText("Opening hours, service area, anything replies may rely on")
         self.facts.setMaximumHeight(70)
+        tab_leaves(self.facts)
         self.services = QLineEdit()
         self.services.setPlaceholderText("Comma-separated, e.g. Leak repair, Boiler service")
         info = QFormLayout()

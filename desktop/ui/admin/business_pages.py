@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.admin.business_form import BusinessForm
 from desktop.ui.admin.common import Dialogs, StatusLine, words
+from desktop.ui.keyboard import no_tab_stop
 
 INVITE_POLL_MS = 1000
 INVITE_POLLS = 30
@@ -26,6 +27,7 @@ INVITE_POLLS = 30
 def scrolled(widget: QWidget) -> QScrollArea:
     area = QScrollArea()
     area.setWidgetResizable(True)
+    no_tab_stop(area)  # it scrolls to the field Tab reaches
     area.setWidget(widget)
     return area
 

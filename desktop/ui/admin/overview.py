@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.admin.common import StatusLine, when, words
+from desktop.ui.keyboard import no_tab_stop
 from shared.models.admin import AdminKpis
 
 RECENT_TAG = "overview.recent"
@@ -86,7 +87,9 @@ class OverviewPage(QWidget):
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(220)
+        no_tab_stop(self.chart_view)  # a picture: its figures are in the cards above
         self.recent = QListWidget()
+        self.recent.setAccessibleName("Recent businesses")
         self.recent.itemActivated.connect(
             lambda item: self.edit_requested.emit(item.data(Qt.ItemDataRole.UserRole))
         )

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from desktop.ui.admin.common import Dialogs, when, words
 from desktop.ui.admin.export_bar import ExportBar
 from desktop.ui.admin.table import ListPage, RecordTableModel, iso
+from desktop.ui.keyboard import tab_leaves
 from shared.models.enums import CommStatus, EmailKind, EmailStatus, LeadStatus
 from shared.models.enums import label as label_of
 
@@ -325,6 +326,8 @@ class AuditLogPage(ExportingListPage):
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setPlaceholderText("Select an entry to read its details.")
+        self.details.setAccessibleName("Entry details")
+        tab_leaves(self.details)
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.layout_.replaceWidget(self.view, splitter)
         splitter.addWidget(self.view)

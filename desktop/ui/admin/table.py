@@ -13,12 +13,13 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.admin.common import STATUS_COLOURS, StatusLine, when
+from desktop.ui.keyboard import tab_order
 from desktop.ui.table_base import RowsTableModel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -95,6 +97,18 @@ class RecordProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(True)
+
+
+def widgets_of(layout: QLayout) -> list[QWidget]:
+    """The widgets of ``layout`` and its nested layouts, in layout order."""
+    found: list[QWidget] = []
+    for number in range(layout.count()):
+        item = layout.itemAt(number)
+        if (widget := item.widget()) is not None:
+            found.append(widget)
+        elif (inner := item.layout()) is not None:
+            found.extend(widgets_of(inner))
+    return found
 
 
 def iso(value: datetime | None) -> str:
@@ -166,6 +180,10 @@ class ListPage(QWidget):
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)
+        self.view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
+        self.view.setAccessibleName(self.KIND.replace("_", " ").capitalize() or "Records")
+        self.search.setAccessibleName(self.SEARCH_HINT.rstrip("…. "))
+        self._tab_ordered = False
         self.pager = Pager(self.load_at)
         self.status = StatusLine()
         self.layout_ = QVBoxLayout(self)
@@ -175,6 +193,14 @@ class ListPage(QWidget):
         self.layout_.addWidget(self.pager)
         service.loaded.connect(self._on_loaded)
         service.load_failed.connect(self._on_failed)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._tab_ordered:
+            # Subclasses add their filters after the table exists; Tab still reads the page
+            # as it is laid out: the filters row, then the table, then the pager.
+            self._tab_ordered = True
+            tab_order(*widgets_of(self.filters), self.view, self.pager.previous, self.pager.next)
+        super().showEvent(event)
 
     def params(self) -> dict[str, Any]:
         return {"q": self.search.text().strip()}
