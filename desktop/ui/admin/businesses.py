@@ -85,12 +85,15 @@ class BusinessesPage(ListPage):
         self.layout_.insertWidget(1, row_bar)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
-        self.view.doubleClicked.connect(lambda _: self.edit())
+        self.view.activated.connect(lambda _: self.edit())  # Enter or a double click
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         service.business_saved.connect(self._on_saved)
         service.done.connect(self._on_done)
         service.failed.connect(self._on_action_failed)
         self._update_actions()
+
+    def row_actions(self) -> list[QWidget]:
+        return list(self.row_buttons)
 
     def params(self) -> dict[str, Any]:
         return {**super().params(), "status": self.status_box.currentData()}

@@ -99,7 +99,7 @@ class OverviewPage(QWidget):
             ("New business…", self.create_requested.emit),
             ("Review failed emails", lambda: self.open_page.emit("Emails")),
             ("Automation switches", lambda: self.open_page.emit("Automations")),
-            ("Platform health", lambda: self.open_page.emit("Settings")),
+            ("Platform health", lambda: self.open_page.emit("Health")),
             ("Refresh", self.refresh),
         ):
             button = QPushButton(label)

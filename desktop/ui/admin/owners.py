@@ -71,6 +71,9 @@ class OwnersPage(ListPage):
         service.failed.connect(self._on_action_failed)
         self._update()
 
+    def row_actions(self) -> list[QWidget]:
+        return [self.resend, self.toggle]
+
     def params(self) -> dict[str, Any]:
         return {
             **super().params(),

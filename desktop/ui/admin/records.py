@@ -189,6 +189,9 @@ class EmailsPage(ExportingListPage):
         service.done.connect(self._on_done)
         service.failed.connect(self._on_action_failed)
 
+    def row_actions(self) -> list[QWidget]:
+        return [self.resend]
+
     def _on_selection(self) -> None:
         row = self.selected_row()
         self.resend.setEnabled(row is not None and str(row.status) in self.RESENDABLE)

@@ -184,6 +184,7 @@ class ListPage(QWidget):
         self.view.setAccessibleName(self.KIND.replace("_", " ").capitalize() or "Records")
         self.search.setAccessibleName(self.SEARCH_HINT.rstrip("…. "))
         self._tab_ordered = False
+        self.view.selectionModel().currentRowChanged.connect(self._choose_current)
         self.pager = Pager(self.load_at)
         self.status = StatusLine()
         self.layout_ = QVBoxLayout(self)
@@ -199,8 +200,26 @@ class ListPage(QWidget):
             # Subclasses add their filters after the table exists; Tab still reads the page
             # as it is laid out: the filters row, then the table, then the pager.
             self._tab_ordered = True
-            tab_order(*widgets_of(self.filters), self.view, self.pager.previous, self.pager.next)
+            after = self.row_actions()
+            tab_order(
+                *[w for w in widgets_of(self.filters) if w not in after],
+                self.view,
+                *after,
+                self.pager.previous,
+                self.pager.next,
+            )
         super().showEvent(event)
+
+    def row_actions(self) -> list[QWidget]:
+        """Buttons that act on the chosen row: Tab reaches them after the table (choose, then
+        act), wherever they are laid out."""
+        return []
+
+    def _choose_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        # Tab into the table makes a row current without choosing it; choose it, so a keyboard
+        # user sees the row the actions will act on and the actions come alive.
+        if current.isValid() and not self.view.selectionModel().hasSelection():
+            self.view.selectRow(current.row())
 
     def params(self) -> dict[str, Any]:
         return {"q": self.search.text().strip()}
