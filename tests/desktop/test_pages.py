@@ -113,7 +113,17 @@ def test_staff_see_the_owner_settings_disabled_with_the_reason(server, controlle
     window = sign_in(controller, qtbot)
     page = window.settings_page
     assert not page.is_owner
-    for widget in (page.threshold, page.colour, page.logo_button, page.invite_button):
+    for widget in (
+        page.threshold,
+        page.colour,
+        page.logo_button,
+        page.remove_logo,
+        page.contact_email,
+        page.follow_up_on,
+        page.follow_up_delay,
+        page.reply_alerts,
+        page.invite_button,
+    ):
         assert not widget.isEnabled()
         assert widget.toolTip() == "Only the business owner can change this."
     assert all(not b.isEnabled() for b in page.mode.buttons())

@@ -222,7 +222,7 @@ def test_my_form_shows_the_qr_code_saves_it_as_png_and_previews_the_real_page(
     assert not image.isNull() and image.width() >= 100 and image.width() == image.height()
 
 
-def test_the_owner_sets_facts_threshold_time_zone_follow_up_and_logo(
+def test_the_owner_sets_facts_threshold_time_zone_follow_up_and_changes_the_logo(
     controller, qtbot, live, tenant, tmp_path
 ):
     window = sign_in(controller, qtbot, live, tenant)
@@ -258,6 +258,15 @@ def test_the_owner_sets_facts_threshold_time_zone_follow_up_and_logo(
     page.session.upload_logo(str(logo))
     qtbot.waitUntil(lambda: bool(server_get(live, tenant, "/business")["logo_url"]), timeout=WAIT)
     qtbot.waitUntil(lambda: page.logo.pixmap() is not None and not page.logo.pixmap().isNull())
+    qtbot.waitUntil(page.remove_logo.isEnabled, timeout=WAIT)
+    # Remove logo asks once; the server then has none and the page says so.
+    asked: list[str] = []
+    answer_confirmation("Remove logo", asked)
+    qtbot.mouseClick(page.remove_logo, Qt.MouseButton.LeftButton)
+    assert asked and "Remove it?" in asked[0]
+    qtbot.waitUntil(lambda: server_get(live, tenant, "/business")["logo_url"] is None, timeout=WAIT)
+    qtbot.waitUntil(lambda: page.logo.text() == "No logo", timeout=WAIT)
+    assert not page.remove_logo.isEnabled()
 
 
 def test_the_settings_page_says_inbound_is_off_and_switches_the_reply_alert(
