@@ -3,7 +3,8 @@
 Starts the real server on loopback (SQLite in a temporary folder, the worker on, an SMTP sink),
 fills it through the API the way a platform is really used — businesses onboarded, owners who
 accepted their invites, customers submitting forms, a few deliveries refused by the mail server —
-then opens ``AdminConsole`` and saves one PNG per page into ``docs/screenshots/``.
+then opens ``AdminConsole`` at the admin window's default size and saves one PNG per page and
+theme into ``docs/screenshots/admin-{light,dark}-*.png``.
 
     xvfb-run -a -s "-screen 0 1440x900x24" .venv/bin/python scripts/screenshots_admin.py
 """
@@ -31,6 +32,8 @@ from desktop.admin.cache import PageCache  # noqa: E402
 from desktop.admin.service import AdminService  # noqa: E402
 from desktop.ui.admin import AdminConsole  # noqa: E402
 from desktop.ui.admin.common import Dialogs  # noqa: E402
+from desktop.ui.admin_window import DEFAULT_SIZE  # noqa: E402
+from desktop.ui.theme import apply_theme  # noqa: E402
 from tests.desktop_admin.live_server import (  # noqa: E402
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -42,7 +45,7 @@ from tests.desktop_admin.live_server import (  # noqa: E402
 from tests.server.support import body_text  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-SIZE = (1360, 860)
+THEME = ["light"]  # the theme being shot: part of each file's name
 
 BUSINESSES = [
     # name, industry, colour, owner, owner name, status, smart auto-reply, services
@@ -250,7 +253,7 @@ def spread_over_two_weeks(live: LiveServer, rng: random.Random) -> None:
 
 def shoot(app: QApplication, console: AdminConsole, name: str) -> None:
     app.processEvents()
-    path = OUT / f"admin-{name}.png"
+    path = OUT / f"admin-{THEME[0]}-{name}.png"
     console.grab().save(str(path))
     print("wrote", path.relative_to(ROOT))
 
@@ -258,7 +261,6 @@ def shoot(app: QApplication, console: AdminConsole, name: str) -> None:
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv)
-    app.setStyle("Fusion")
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         live = start_live_server(
@@ -275,9 +277,13 @@ def main() -> int:
                 open_path=lambda *_: str(logo_png(tmp / "new.png", "Coastal Yoga", "#db2777")),
             )
             console = AdminConsole(service, dialogs)
-            console.resize(*SIZE)
+            console.resize(*DEFAULT_SIZE)
             console.show()
-            take_all(app, console)
+            for theme in ("light", "dark"):
+                THEME[0] = theme
+                apply_theme(theme)
+                take_all(app, console)
+            create_and_shoot(app, console)
         finally:
             if service is not None:
                 service.stop()
@@ -325,7 +331,6 @@ def take_all(app: QApplication, console: AdminConsole) -> None:
     console.edit_business(str(first.id))
     wait_until(app, lambda: console.edit_page.save.isEnabled())
     shoot(app, console, "edit-business")
-    create_and_shoot(app, console)
 
 
 def create_and_shoot(app: QApplication, console: AdminConsole) -> None:
@@ -342,10 +347,16 @@ def create_and_shoot(app: QApplication, console: AdminConsole) -> None:
     form.colour.setText("#db2777")
     form._choose_logo()
     form.smart_auto_reply.setChecked(True)
-    shoot(app, console, "create-business")
+    for theme in ("light", "dark"):
+        THEME[0] = theme
+        apply_theme(theme)
+        shoot(app, console, "create-business")
     page.create()
     wait_until(app, lambda: "invite email sent" in page.invite.text())
-    shoot(app, console, "create-business-done")
+    for theme in ("light", "dark"):
+        THEME[0] = theme
+        apply_theme(theme)
+        shoot(app, console, "create-business-done")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import keyring  # noqa: E402
 import keyring.backend  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSettings, Qt  # noqa: E402
+from PySide6.QtGui import QColor, QFont, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 import desktop.ui  # noqa: E402, F401 - Qt WebEngine's settings precede the QApplication
@@ -193,6 +194,11 @@ def seed(live: LiveServer) -> dict[str, str]:
             phone="+1 207 555 0100",
         )
         accept_invite(live)
+        logo = admin.post(
+            f"/api/v1/admin/businesses/{business['id']}/logo",
+            files={"file": ("logo.png", logo_png("#0f766e"), "image/png")},
+        )
+        logo.raise_for_status()
         for name, email, phone, service, when, message in CUSTOMERS:
             body = {
                 "customer_name": name,
@@ -219,6 +225,26 @@ def seed(live: LiveServer) -> dict[str, str]:
         wait_for_queue(admin)
     spread_over_two_weeks(live, leads)
     return leads
+
+
+def logo_png(colour: str) -> bytes:
+    """A plain demo logo: the business's initials on its brand colour."""
+    image = QImage(240, 240, QImage.Format.Format_ARGB32)
+    image.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(colour))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawRoundedRect(image.rect(), 48, 48)
+    painter.setPen(QColor("white"))
+    painter.setFont(QFont("DejaVu Sans", 72, QFont.Weight.Bold))
+    painter.drawText(image.rect(), Qt.AlignmentFlag.AlignCenter, "HP")
+    painter.end()
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(data.data())
 
 
 def accept_invite(live: LiveServer) -> None:
@@ -393,6 +419,7 @@ def take_pages(app: QApplication, window, leads: dict[str, str], theme: str) -> 
     window.show_page(window.settings_page)
     wait_until(app, lambda: window.settings_page.business is not None)
     wait_until(app, lambda: window.settings_page.team.count() > 0)
+    wait_until(app, lambda: not window.settings_page.logo.pixmap().isNull())
     shoot(app, window, f"{theme}-settings")
     window.show_page(window.inbox)
 

@@ -13,6 +13,9 @@ from desktop.ui.admin import AdminConsole
 from desktop.ui.tray import app_icon
 
 
+DEFAULT_SIZE = (1280, 820)  # the first start's window; later starts restore the last one
+
+
 class AdminWindow(QMainWindow):
     sign_out_requested = Signal(bool)  # the owner window's signal; there is no local copy here
     closed_by_user = Signal()  # the person closed the window: the app ends
@@ -38,7 +41,7 @@ class AdminWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 820)
+            self.resize(*DEFAULT_SIZE)
 
     def ask_sign_out(self) -> None:
         answer = QMessageBox.question(
