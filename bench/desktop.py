@@ -111,6 +111,9 @@ def run_app(data_dir: str, measure: bool) -> int:
     """Open the app over the local copy; print one JSON line of measurements."""
     os.environ["LEADFLOW_DESKTOP_DATA_DIR"] = data_dir
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from desktop.app import leave_out_server_only_modules
+
+    leave_out_server_only_modules()  # as the app's own start does
     from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 

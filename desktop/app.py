@@ -50,6 +50,18 @@ def _has_display() -> bool:
     )
 
 
+# Installed beside the server (one distribution), but never used by the app: sqlite-utils
+# imports them at start only to register their column types, which cost the cold start 0.1 to
+# 0.2 s (docs/BENCHMARKS.md). The packaged app leaves them out of the build the same way.
+SERVER_ONLY_MODULES = ("numpy", "pandas")
+
+
+def leave_out_server_only_modules() -> None:
+    """Make the server-only modules unimportable in this process (unless already imported)."""
+    for name in SERVER_ONLY_MODULES:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv if argv is None else argv)
     # Qt's own options (-platform, -style …) pass through to the QApplication.
@@ -66,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    leave_out_server_only_modules()
     from PySide6.QtWidgets import QApplication
 
     import desktop.ui  # noqa: F401 - Qt WebEngine's settings must precede the QApplication

@@ -63,3 +63,28 @@ def test_a_link_that_is_not_a_lead_is_refused_with_its_form() -> None:
     run = leadflow("leadflow://settings")
     assert run.returncode == 2
     assert "expected leadflow://lead/<id>" in run.stderr
+
+
+def test_the_app_runs_without_the_server_only_modules(tmp_path) -> None:
+    """The app's start leaves numpy and pandas out (sqlite-utils would import them for nothing):
+    the window's modules and the local copy work without them, and they are never loaded."""
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            "from desktop.app import leave_out_server_only_modules\n"
+            "leave_out_server_only_modules()\n"
+            "import desktop.ui.main_window, desktop.ui.admin, desktop.session\n"
+            "from desktop.store import LocalStore\n"
+            f"store = LocalStore({str(tmp_path / 'copy.sqlite3')!r})\n"
+            "print('tables:', len(store.db.table_names()) > 0)\n"
+            "print('loaded:', [m for m in ('numpy', 'pandas') if sys.modules.get(m)])\n",
+        ],
+        env=NO_DISPLAY | {"QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "tables: True" in probe.stdout, probe.stdout + probe.stderr
+    assert "loaded: []" in probe.stdout, probe.stdout + probe.stderr
