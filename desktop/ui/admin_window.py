@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 from desktop.ui.admin import AdminConsole
 from desktop.ui.tray import app_icon
 
-
 DEFAULT_SIZE = (1280, 820)  # the first start's window; later starts restore the last one
 
 

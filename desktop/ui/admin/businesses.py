@@ -52,6 +52,7 @@ class BusinessesPage(ListPage):
         super().__init__(service, parent)
         self.dialogs = dialogs
         self.status_box = QComboBox()
+        self.status_box.setAccessibleName("Status")
         self.status_box.addItem("Any status", "")
         for status in STATUSES:
             self.status_box.addItem(words(status), status)

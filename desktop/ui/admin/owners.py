@@ -48,8 +48,10 @@ class OwnersPage(ListPage):
         super().__init__(service, parent)
         self.dialogs = dialogs
         self.business = BusinessCombo(service)
+        self.business.setAccessibleName("Business")
         self.business.currentIndexChanged.connect(lambda _: self.reload())
         self.status_box = QComboBox()
+        self.status_box.setAccessibleName("Account status")
         for label, value in (
             ("Any account", ""),
             ("Invited", "invited"),

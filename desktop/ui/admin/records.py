@@ -76,9 +76,11 @@ class ExportingListPage(ListPage):
     def __init__(self, service: Any, dialogs: Dialogs, parent: QWidget | None = None) -> None:
         super().__init__(service, parent)
         self.business = BusinessCombo(service)
+        self.business.setAccessibleName("Business")
         self.business.currentIndexChanged.connect(lambda _: self.reload())
         self.filters.addWidget(self.business)
         self.status_box = choice_box(self.STATUSES, "Any status")
+        self.status_box.setAccessibleName("Status")
         self.status_box.currentIndexChanged.connect(lambda _: self.reload())
         if self.STATUSES:
             self.filters.addWidget(self.status_box)
@@ -316,9 +318,12 @@ class AuditLogPage(ExportingListPage):
         super().__init__(service, dialogs, parent)
         self.action = QLineEdit()
         self.action.setPlaceholderText("Action, e.g. business.status_changed")
+        self.action.setAccessibleName("Action")
         self.actor = QLineEdit()
+        self.actor.setAccessibleName("Actor")
         self.actor.setPlaceholderText("Actor email")
         self.range = QComboBox()
+        self.range.setAccessibleName("Time range")
         for label, days in RANGES:
             self.range.addItem(label, days)
         for edit in (self.action, self.actor):
