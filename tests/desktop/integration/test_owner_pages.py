@@ -21,6 +21,7 @@ from tests.desktop.integration.test_desktop_against_server import (
     open_lead_named,
     sign_in,
 )
+from tests.desktop.keyboard import focus_on, press
 from tests.server.support import body_text
 
 WAIT = 15000
@@ -324,3 +325,17 @@ def test_the_owner_deactivates_and_reactivates_a_team_member(controller, qtbot, 
     assert page.member_toggle.text() == "Reactivate"
     qtbot.mouseClick(page.member_toggle, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: status() != "deactivated", timeout=WAIT)
+
+
+def test_enter_in_a_field_of_my_form_saves_it_on_the_server(controller, qtbot, live, tenant):
+    window = sign_in(controller, qtbot, live, tenant)
+    page = window.form_page
+    window.show_page(page)
+    qtbot.waitUntil(lambda: page.form is not None, timeout=WAIT)
+    focus_on(qtbot, page.title_edit)
+    page.title_edit.selectAll()
+    qtbot.keyClicks(page.title_edit, "Book a plumber")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: server_get(live, tenant, "/form")["title"] == "Book a plumber", timeout=WAIT
+    )
