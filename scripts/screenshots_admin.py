@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desktop.admin.cache import PageCache  # noqa: E402
 from desktop.admin.service import AdminService  # noqa: E402
+from desktop.app import qt_application  # noqa: E402
 from desktop.ui.admin import AdminConsole  # noqa: E402
 from desktop.ui.admin.common import Dialogs  # noqa: E402
 from tests.desktop_admin.live_server import (  # noqa: E402
@@ -257,7 +258,7 @@ def shoot(app: QApplication, console: AdminConsole, name: str) -> None:
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    app = QApplication(sys.argv)
+    app = qt_application(sys.argv)
     app.setStyle("Fusion")
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)

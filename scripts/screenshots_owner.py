@@ -31,7 +31,7 @@ import keyring.backend  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-import desktop.ui  # noqa: E402, F401 - Qt WebEngine's settings precede the QApplication
+from desktop.app import qt_application  # noqa: E402
 from desktop.ui.main_window import DEFAULT_SIZE  # noqa: E402
 from desktop.ui.theme import apply_theme  # noqa: E402
 from shared.models.enums import FollowUpState  # noqa: E402
@@ -424,7 +424,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         os.environ["LEADFLOW_DESKTOP_DATA_DIR"] = str(tmp / "desktop")
-        app = QApplication(sys.argv)
+        app = qt_application(sys.argv)
         from desktop.ui.controller import AppController
 
         live = start_live_server(
