@@ -32,15 +32,15 @@ from desktop.admin.service import AdminService  # noqa: E402
 from desktop.app import qt_application  # noqa: E402
 from desktop.ui.admin import AdminConsole  # noqa: E402
 from desktop.ui.admin.common import Dialogs  # noqa: E402
-from tests.desktop_admin.live_server import (  # noqa: E402
+from tests.server.support import body_text  # noqa: E402
+from tests.support.live_server import (  # noqa: E402
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     LiveServer,
     create_business,
-    start_live_server,
+    live_server,
     submit_lead,
 )
-from tests.server.support import body_text  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 SIZE = (1360, 860)
@@ -262,27 +262,26 @@ def main() -> int:
     app.setStyle("Fusion")
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        live = start_live_server(
+        with live_server(
             tmp, intake_ip_limit=10_000, intake_form_limit=10_000, job_max_attempts=1
-        )
-        service = None
-        try:
-            seed(live, tmp)
-            service = AdminService.standalone(live.url, cache=PageCache(tmp / "cache.sqlite3"))
-            service.service.submit(service.client.login(ADMIN_EMAIL, ADMIN_PASSWORD)).result(10)
-            dialogs = Dialogs(
-                confirm=lambda *_: True,
-                save_path=lambda *_: str(tmp / "leads-export.csv"),
-                open_path=lambda *_: str(logo_png(tmp / "new.png", "Coastal Yoga", "#db2777")),
-            )
-            console = AdminConsole(service, dialogs)
-            console.resize(*SIZE)
-            console.show()
-            take_all(app, console)
-        finally:
-            if service is not None:
-                service.stop()
-            live.stop()
+        ) as live:
+            service = None
+            try:
+                seed(live, tmp)
+                service = AdminService.standalone(live.url, cache=PageCache(tmp / "cache.sqlite3"))
+                service.service.submit(service.client.login(ADMIN_EMAIL, ADMIN_PASSWORD)).result(10)
+                dialogs = Dialogs(
+                    confirm=lambda *_: True,
+                    save_path=lambda *_: str(tmp / "leads-export.csv"),
+                    open_path=lambda *_: str(logo_png(tmp / "new.png", "Coastal Yoga", "#db2777")),
+                )
+                console = AdminConsole(service, dialogs)
+                console.resize(*SIZE)
+                console.show()
+                take_all(app, console)
+            finally:
+                if service is not None:
+                    service.stop()
     return 0
 
 

@@ -73,10 +73,7 @@ class LeadMutations(Part):
         async def work() -> None:
             groups = self.queries.follow_ups()
             pending = [
-                f
-                for state in PENDING_FOLLOW_UP
-                for f in groups[state]
-                if str(f.lead_id) == lead_id
+                f for state in PENDING_FOLLOW_UP for f in groups[state] if str(f.lead_id) == lead_id
             ]
             if pending:
                 self.update_follow_up(str(pending[0].id), scheduled_at=when)

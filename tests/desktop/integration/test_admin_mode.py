@@ -12,13 +12,13 @@ from desktop.admin.cache import default_path
 from desktop.ui.admin import AdminConsole
 from desktop.ui.admin_window import AdminWindow
 from desktop.ui.main_window import MainWindow
-from tests.desktop.integration.live_server import (
+from tests.desktop.integration.test_desktop_against_server import inbox_names
+from tests.support.live_server import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     OWNER_PASSWORD,
     submit,
 )
-from tests.desktop.integration.test_desktop_against_server import inbox_names
 
 
 def sign_in_as(controller, qtbot, live, email, password):

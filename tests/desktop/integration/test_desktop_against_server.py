@@ -6,8 +6,8 @@ import httpx
 from PySide6.QtCore import Qt
 
 from desktop.errors import ConflictError
-from tests.desktop.integration.live_server import OWNER_PASSWORD, onboard, submit
 from tests.server.support import body_text
+from tests.support.live_server import OWNER_PASSWORD, onboard, submit
 
 
 def mails_with(smtp, address, text, qtbot, count=1):
