@@ -8,12 +8,16 @@ A new owner setting belongs here.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 
 from desktop.api import logo_file
 from desktop.session.base import Part
+
+if TYPE_CHECKING:
+    from desktop.api import ApiClient
 
 
 class BusinessSettings(Part):
@@ -32,22 +36,34 @@ class BusinessSettings(Part):
         self._run(self._with_api(lambda api: api.metrics()), self.metrics_ready.emit)
 
     def load_business(self) -> None:
-        async def work() -> Any:
-            local = self.queries.business()
-            if local is not None:
-                self.business_ready.emit(local)
-            return await self.api.business()
-
-        self._run(work(), self.business_ready.emit, self.business_failed.emit)
+        self._local_then_server(
+            self.queries.business,
+            lambda api: api.business(),
+            self.business_ready.emit,
+            self.business_failed.emit,
+        )
 
     def load_form(self) -> None:
-        async def work() -> Any:
-            local = self.queries.form()
-            if local is not None:
-                self.form_ready.emit(local)
-            return await self.api.form()
+        self._local_then_server(
+            self.queries.form, lambda api: api.form(), self.form_ready.emit, self.form_failed.emit
+        )
 
-        self._run(work(), self.form_ready.emit, self.form_failed.emit)
+    def _local_then_server(
+        self,
+        local: Callable[[], Any],
+        server: Callable[[ApiClient], Awaitable[Any]],
+        ready: Callable[[Any], None],
+        failed: Callable[[Exception], None],
+    ) -> None:
+        """``ready`` with the local copy at once (offline too), then with the server's."""
+
+        async def work() -> Any:
+            copy = local()
+            if copy is not None:
+                ready(copy)
+            return await server(self.api)
+
+        self._run(work(), ready, failed)
 
     def load_qr(self, slug: str) -> None:
         self._run(self._with_api(lambda api: api.form_qr_png(slug)), self.qr_ready.emit)

@@ -11,9 +11,10 @@ import httpx
 import pytest
 from PySide6.QtCore import QUrl
 
-from tests.desktop.integration.test_desktop_against_server import inbox_names, sign_in
+from tests.desktop.integration.test_desktop_against_server import sign_in
 from tests.server.inbound.dovecot import PASSWORD, USER, Dovecot
 from tests.server.inbound.mails import reply
+from tests.support.desktop_app import inbox_names
 from tests.support.live_server import live_server, onboard, submit
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"tap photo" * 40

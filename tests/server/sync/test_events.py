@@ -24,7 +24,7 @@ async def test_a_new_lead_reaches_a_connected_stream(world, tenant, settings):
             async with httpx.AsyncClient(base_url=server.url) as http:
                 assert (await submit(http, tenant.slug)).status_code == 202
                 # Pushed at once, never polled for; the bound allows for a loaded CI machine
-                # (bench/sync.py measures the latency: p95 about 5 ms).
+                # (bench/sync.py measures the latency: docs/BENCHMARKS.md, change events).
                 cursor = await stream.cursor_after(data["cursor"], timeout=3.0)
             assert cursor == await head(world.ctx, tenant.id)
     finally:
@@ -59,7 +59,7 @@ async def test_a_change_in_one_process_reaches_a_stream_on_another(pg_world, pg_
                 assert (await submit(http, tenant.slug)).status_code == 202
                 # No process polls: only LISTEN/NOTIFY can bring the other process's change.
                 # The bound is generous (a loaded CI machine); bench/sync.py measures the
-                # latency (p95 about 5 ms).
+                # latency (docs/BENCHMARKS.md, change events).
                 cursor = await stream.cursor_after(data["cursor"], timeout=3.0)
 
                 leads = await http.get("/api/v1/owner/leads", headers=tenant.owner_headers)
