@@ -12,7 +12,6 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,21 +33,6 @@ from shared.models.leads import (
 
 OWNER = "/api/v1/owner"
 TokenSaver = Callable[[str], None]
-# The image types a business logo is sent as, by file suffix (the server checks the content).
-LOGO_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".webp": "image/webp",
-}
-
-
-def logo_file(path: str | Path) -> tuple[str, bytes, str]:
-    """A logo as a multipart upload wants it: name, bytes (read here, so not on the GUI
-    thread) and content type."""
-    file = Path(path)
-    kind = LOGO_TYPES.get(file.suffix.lower(), "application/octet-stream")
-    return file.name, file.read_bytes(), kind
 
 
 class ApiClient:

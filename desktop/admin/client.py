@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from desktop.api import ApiClient, logo_file, raise_for_error
+from desktop.api import ApiClient, raise_for_error
 from desktop.errors import OfflineError
+from desktop.logos import logo_file
 from shared.models.admin import (
     AdminEmailOut,
     AdminLeadOut,

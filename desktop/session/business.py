@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 
-from desktop.api import logo_file
+from desktop.logos import logo_file
 from desktop.session.base import Part
 
 if TYPE_CHECKING:
