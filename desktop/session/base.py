@@ -9,7 +9,6 @@ declared here.
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -32,8 +31,6 @@ if TYPE_CHECKING:
     from desktop.api import ApiClient
     from desktop.secrets import SecretStore
     from desktop.sync import SyncEngine, SyncStatus
-
-log = logging.getLogger(__name__)
 
 
 class SessionBase(SignedInService):
