@@ -115,16 +115,15 @@ def run_app(data_dir: str, measure: bool) -> int:
 
     leave_out_server_only_modules()  # as the app's own start does
     from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
-    from PySide6.QtWidgets import QApplication
 
-    import desktop.ui  # noqa: F401 - before the QApplication
     from desktop.accounts import Account, BusinessRef
+    from desktop.app import qt_application
     from desktop.secrets import SecretStore
     from desktop.service_thread import ServiceThread
     from desktop.session import Session
     from desktop.ui.main_window import MainWindow
 
-    app = QApplication([sys.argv[0]])
+    app = qt_application([sys.argv[0]])
     app.setStyle("Fusion")
     account = Account(
         "http://127.0.0.1:9", "owner@bench.example", "Bench Owner", "business_owner",

@@ -14,8 +14,12 @@ import logging
 import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from desktop.links import parse_lead_link
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 
 def _version() -> str:
@@ -62,6 +66,20 @@ def leave_out_server_only_modules() -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
+def qt_application(argv: list[str]) -> QApplication:
+    """The ``QApplication``, after what must come first: PySide6's reference-count fix
+    (``desktop.qt_workarounds``) and Qt WebEngine's settings (``desktop.ui``). Every process
+    that shows LeadFlow's windows (the app, its smoke run, benches, screenshots) starts here."""
+    from desktop.qt_workarounds import install
+
+    install()
+    from PySide6.QtWidgets import QApplication
+
+    import desktop.ui  # noqa: F401 - Qt WebEngine's settings must precede the QApplication
+
+    return QApplication(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv if argv is None else argv)
     # Qt's own options (-platform, -style …) pass through to the QApplication.
@@ -79,12 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     leave_out_server_only_modules()
-    from PySide6.QtWidgets import QApplication
-
-    import desktop.ui  # noqa: F401 - Qt WebEngine's settings must precede the QApplication
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = QApplication([args[0], *qt_args])
+    app = qt_application([args[0], *qt_args])
     app.setApplicationName("LeadFlow")
     app.setOrganizationName("LeadFlow")
     app.setDesktopFileName("leadflow")

@@ -1,17 +1,21 @@
-"""Work around reference-counting bugs of PySide6 6.12.0, applied once on import.
+"""Keep PySide6 6.12 from aborting the interpreter on CPython 3.11 (upstream PYSIDE-3474).
 
-- ``SignalInstance.emit`` returns ``True``/``False`` without a new reference, so every emit
-  made from Python takes one reference from the bool singletons; on Python 3.11 ``True`` has only
-  ~150, and the process aborts ("bool_dealloc") after a few hundred signals.
-- Every method that returns nothing (``setText``, ``update``, ``processEvents``…) takes one
-  reference from ``None``, which starts with a few thousand: a long session, a test suite or a
-  benchmark loop aborts with "none_dealloc" (or crashes wherever ``None`` was freed).
+PySide6 6.12's wheels are built with Python 3.12's headers, where ``None``, ``True`` and
+``False`` are immortal (PEP 683) and returning them takes no reference. Run on 3.11, every Qt
+method that returns nothing (``setText``, ``update``…) loses a reference to ``None`` and every
+``SignalInstance.emit`` one to ``True``/``False``; when a count reaches zero the process aborts
+("none_dealloc", "bool_dealloc"), after a few hundred signals. Upstream treats it as a
+consequence of that build (PYSIDE-3424), not a bug to fix in 6.12.x:
+https://qt-project.atlassian.net/browse/PYSIDE-3474. On CPython 3.12 and later nothing is lost.
 
-The probes below check the installed PySide6 and act only when they show a bug, so a fixed
-release needs no change here. ``emit`` is patched to add the missing reference. The void calls
-are too many to patch, so the singletons get what Python 3.12 gives them anyway (PEP 683,
-immortal objects): a reference count so high that no run can use it up. They are never freed in
-a live interpreter, so the extra references cost nothing.
+``install()`` probes the running PySide6 and acts only on what it finds: ``emit`` gets the
+missing reference back, and the singletons get what Python 3.12 gives them anyway, a reference
+count no run can use up (they are never freed in a live interpreter, so that costs nothing).
+It is called where a process starts Qt: ``desktop.app.qt_application`` (the app, its smoke
+run, the bench and screenshot scripts) and the test suite's ``conftest.py``. pyproject.toml
+pins PySide6 to 6.12.x, the release this was needed for and tested with;
+``tests/desktop/test_qt_workarounds.py`` fails when an installed PySide6 stops losing
+references, which is when this module and the pin go.
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ import sys
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
+
+# References added to a singleton: 2**40 lost references would take days of nothing but calls.
+IMMORTAL_MARGIN = 1 << 40
+CPYTHON_WITH_IMMORTALS = (3, 12)
 
 
 def _incref(obj: object) -> None:
@@ -45,10 +53,6 @@ def emit_loses_a_reference() -> bool:
     return leaking
 
 
-# References added to a singleton: 2**40 lost references would take days of nothing but calls.
-IMMORTAL_MARGIN = 1 << 40
-
-
 def void_calls_lose_none() -> bool:
     probe = QObject()
     before = sys.getrefcount(None)
@@ -57,32 +61,51 @@ def void_calls_lose_none() -> bool:
     return sys.getrefcount(None) < before
 
 
+def needed() -> bool:
+    """Whether this interpreter and PySide6 lose references to the singletons."""
+    return bool(_defects())
+
+
+def _defects() -> set[str]:
+    if sys.version_info >= CPYTHON_WITH_IMMORTALS or sys.implementation.name != "cpython":
+        return set()
+    found = set()
+    if void_calls_lose_none():
+        found.add("none")
+    if emit_loses_a_reference():
+        found.add("emit")
+    return found
+
+
+_applied: set[str] = set()
+
+
+def installed() -> bool:
+    return bool(_applied)
+
+
 def immortalise(obj: object) -> None:
-    """Make ``obj``'s reference count unreachable by leaks (CPython < 3.12 only; 3.12 already
-    treats the singletons as immortal and ignores their count)."""
-    if sys.version_info < (3, 12) and sys.implementation.name == "cpython":
-        ctypes.c_ssize_t.from_address(id(obj)).value += IMMORTAL_MARGIN
+    """Make ``obj``'s reference count unreachable by leaks."""
+    ctypes.c_ssize_t.from_address(id(obj)).value += IMMORTAL_MARGIN
 
 
 def install() -> bool:
-    if getattr(SignalInstance.emit, "_leadflow_patched", False):
+    """Apply what the probes call for, once per process; True if anything was needed."""
+    if _applied:
         return True
-    if void_calls_lose_none():
+    defects = _defects()
+    if "none" in defects:
         immortalise(None)
-    if not emit_loses_a_reference():
-        return False
-    immortalise(True)
-    immortalise(False)
-    original = SignalInstance.emit
+    if "emit" in defects:
+        immortalise(True)
+        immortalise(False)
+        original = SignalInstance.emit
 
-    def emit(self: SignalInstance, *args: Any) -> Any:
-        result = original(self, *args)
-        _incref(result)
-        return result
+        def emit(self: SignalInstance, *args: Any) -> Any:
+            result = original(self, *args)
+            _incref(result)
+            return result
 
-    emit._leadflow_patched = True  # type: ignore[attr-defined]
-    SignalInstance.emit = emit  # type: ignore[method-assign]
-    return True
-
-
-PATCHED = install()
+        SignalInstance.emit = emit  # type: ignore[method-assign]
+    _applied.update(defects)
+    return bool(defects)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 from PySide6.QtCore import QObject, Signal
 
-import desktop.qt_workarounds  # noqa: F401 - must patch before any signal is emitted
 from desktop.accounts import Account, load_account, save_account
 from desktop.api import ApiClient
 from desktop.errors import DesktopError, KeyringUnavailable

@@ -30,19 +30,20 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desktop.admin.cache import PageCache  # noqa: E402
 from desktop.admin.service import AdminService  # noqa: E402
+from desktop.app import qt_application  # noqa: E402
 from desktop.ui.admin import AdminConsole  # noqa: E402
 from desktop.ui.admin.common import Dialogs  # noqa: E402
 from desktop.ui.admin_window import DEFAULT_SIZE  # noqa: E402
 from desktop.ui.theme import apply_theme  # noqa: E402
-from tests.desktop_admin.live_server import (  # noqa: E402
+from tests.server.support import body_text  # noqa: E402
+from tests.support.live_server import (  # noqa: E402
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     LiveServer,
     create_business,
-    start_live_server,
+    live_server,
     submit_lead,
 )
-from tests.server.support import body_text  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 THEME = ["light"]  # the theme being shot: part of each file's name
@@ -260,34 +261,33 @@ def shoot(app: QApplication, console: AdminConsole, name: str) -> None:
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    app = QApplication(sys.argv)
+    app = qt_application(sys.argv)
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        live = start_live_server(
+        with live_server(
             tmp, intake_ip_limit=10_000, intake_form_limit=10_000, job_max_attempts=1
-        )
-        service = None
-        try:
-            seed(live, tmp)
-            service = AdminService.standalone(live.url, cache=PageCache(tmp / "cache.sqlite3"))
-            service.service.submit(service.client.login(ADMIN_EMAIL, ADMIN_PASSWORD)).result(10)
-            dialogs = Dialogs(
-                confirm=lambda *_: True,
-                save_path=lambda *_: str(tmp / "leads-export.csv"),
-                open_path=lambda *_: str(logo_png(tmp / "new.png", "Coastal Yoga", "#db2777")),
-            )
-            console = AdminConsole(service, dialogs)
-            console.resize(*DEFAULT_SIZE)
-            console.show()
-            for theme in ("light", "dark"):
-                THEME[0] = theme
-                apply_theme(theme)
-                take_all(app, console)
-            create_and_shoot(app, console)
-        finally:
-            if service is not None:
-                service.stop()
-            live.stop()
+        ) as live:
+            service = None
+            try:
+                seed(live, tmp)
+                service = AdminService.standalone(live.url, cache=PageCache(tmp / "cache.sqlite3"))
+                service.service.submit(service.client.login(ADMIN_EMAIL, ADMIN_PASSWORD)).result(10)
+                dialogs = Dialogs(
+                    confirm=lambda *_: True,
+                    save_path=lambda *_: str(tmp / "leads-export.csv"),
+                    open_path=lambda *_: str(logo_png(tmp / "new.png", "Coastal Yoga", "#db2777")),
+                )
+                console = AdminConsole(service, dialogs)
+                console.resize(*DEFAULT_SIZE)
+                console.show()
+                for theme in ("light", "dark"):
+                    THEME[0] = theme
+                    apply_theme(theme)
+                    take_all(app, console)
+                create_and_shoot(app, console)
+            finally:
+                if service is not None:
+                    service.stop()
     return 0
 
 

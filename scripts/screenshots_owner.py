@@ -27,21 +27,21 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 import keyring  # noqa: E402
-import keyring.backend  # noqa: E402
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QFont, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-import desktop.ui  # noqa: E402, F401 - Qt WebEngine's settings precede the QApplication
+from desktop.app import qt_application  # noqa: E402
 from desktop.ui.main_window import DEFAULT_SIZE  # noqa: E402
 from desktop.ui.theme import apply_theme  # noqa: E402
 from shared.models.enums import FollowUpState  # noqa: E402
-from tests.desktop_admin.live_server import (  # noqa: E402
+from tests.server.support import body_text  # noqa: E402
+from tests.support.keyring import MemoryKeyring  # noqa: E402
+from tests.support.live_server import (  # noqa: E402
     LiveServer,
     create_business,
-    start_live_server,
+    live_server,
 )
-from tests.server.support import body_text  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 OWNER = "olive@harbourplumbing.example"
@@ -131,25 +131,6 @@ CUSTOMERS = [
         "Radiators upstairs stay cold. Could you bleed and balance them?",
     ),
 ]
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """The demo's sign-in stays in memory (``tests.desktop.conftest`` would force offscreen)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
 
 
 def wait_until(app: QApplication, predicate: Callable[[], object], timeout: float = 30) -> None:
@@ -432,8 +413,7 @@ def take_offline_queue(app: QApplication, window, live: LiveServer, leads: dict[
     session = window.session
     session.reply(leads["Jordan Lee"], "Hi Jordan, I'll call you this afternoon.")
     wait_until(app, lambda: window.outbox.isVisible() and "refused" in window.outbox.summary.text())
-    live.server.should_exit = True
-    live.thread.join(timeout=20)
+    live.stop()
     session.sync_now()
     wait_until(app, lambda: window.status_label.text().endswith("Offline"))
     window.open_lead(leads["Lukas Novak"])
@@ -451,25 +431,24 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         os.environ["LEADFLOW_DESKTOP_DATA_DIR"] = str(tmp / "desktop")
-        app = QApplication(sys.argv)
+        app = qt_application(sys.argv)
         from desktop.ui.controller import AppController
 
-        live = start_live_server(
+        with live_server(
             tmp, intake_ip_limit=10_000, intake_form_limit=10_000, job_max_attempts=1
-        )
-        controller = None
-        try:
-            leads = seed(live)
-            settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
-            controller = AppController(settings=settings, poll_s=2.0, modal_login=False)
-            window = sign_in(app, controller, live)
-            take_all(app, window, live, leads)
-        finally:
-            if controller is not None:
-                if controller.window is not None:
-                    controller.window.quitting = True
-                controller.shutdown()
-            live.stop()
+        ) as live:
+            controller = None
+            try:
+                leads = seed(live)
+                settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+                controller = AppController(settings=settings, poll_s=2.0, modal_login=False)
+                window = sign_in(app, controller, live)
+                take_all(app, window, live, leads)
+            finally:
+                if controller is not None:
+                    if controller.window is not None:
+                        controller.window.quitting = True
+                    controller.shutdown()
     return 0
 
 

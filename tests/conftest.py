@@ -1,7 +1,9 @@
-"""Suite-wide setup: Qt offscreen, no real keyring, the repository importable."""
+"""Suite-wide setup: Qt offscreen (with PySide6's reference-count fix), the repository
+importable."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -14,6 +16,12 @@ os.environ.setdefault("LEADFLOW_ARGON2_MEMORY_KIB", "1024")
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+if importlib.util.find_spec("PySide6") is not None:  # a server-only install has no Qt
+    # As the app does at its start (desktop.app.qt_application), before any test emits a signal.
+    from desktop.qt_workarounds import install
+
+    install()
 
 
 def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from desktop.api import ApiClient, raise_for_error
 from desktop.errors import OfflineError
+from desktop.logos import logo_file
 from shared.models.admin import (
     AdminEmailOut,
     AdminLeadOut,
@@ -43,12 +44,6 @@ LISTS: dict[str, tuple[str, type[BaseModel]]] = {
     "automations": ("/automations", AutomationOut),
 }
 EXPORTS = {"leads": "/leads/export", "emails": "/emails/export", "audit_logs": "/audit-logs/export"}
-LOGO_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".webp": "image/webp",
-}
 
 
 def clean_params(params: Params | None) -> dict[str, Any]:
@@ -141,9 +136,7 @@ class AdminClient:
         await self.api.request("POST", f"{ADMIN}/emails/{email_id}/resend")
 
     async def upload_logo(self, business_id: uuid.UUID | str, path: str | Path) -> BusinessOut:
-        file = Path(path)
-        content_type = LOGO_TYPES.get(file.suffix.lower(), "application/octet-stream")
-        files = {"file": (file.name, await asyncio.to_thread(file.read_bytes), content_type)}
+        files = {"file": await asyncio.to_thread(logo_file, path)}
         data = await self.api.json("POST", f"{ADMIN}/businesses/{business_id}/logo", files=files)
         return BusinessOut.model_validate(data)
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-import desktop.qt_workarounds  # noqa: F401 - must patch before any signal is emitted
 from desktop.admin.client import AdminClient
 from desktop.service_thread import ServiceThread
 

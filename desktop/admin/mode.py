@@ -13,28 +13,24 @@ data and must not outlive the sign-in on a shared computer.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import httpx
 from PySide6.QtCore import QObject, Signal
 
-import desktop.qt_workarounds  # noqa: F401 - must patch before any signal is emitted
 from desktop.accounts import Account
 from desktop.admin.cache import PageCache
 from desktop.admin.service import AdminService
 from desktop.api import ApiClient
-from desktop.errors import AuthError, DesktopError, KeyringUnavailable
-from desktop.secrets import SecretStore, account_key
+from desktop.errors import AuthError
+from desktop.secrets import SecretStore
+from desktop.service_object import SignedInService
 from desktop.service_thread import ServiceThread
 
-log = logging.getLogger(__name__)
 
-
-class AdminMode(QObject):
+class AdminMode(SignedInService):
     signed_out = Signal()
     auth_failed = Signal(object)  # AuthError: the sign-in no longer works
-    keyring_unavailable = Signal()
 
     def __init__(
         self,
@@ -48,12 +44,8 @@ class AdminMode(QObject):
         cache: PageCache | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.account = account
-        self.service = service
-        self.secrets = secrets or SecretStore()
+        super().__init__(account, service, secrets=secrets, parent=parent)
         self.owns_api = api is None
-        self._keyring_warned = False
         if api is None:
             api = ApiClient(
                 account.server_url,
@@ -66,14 +58,6 @@ class AdminMode(QObject):
         self.admin.load_failed.connect(lambda _tag, error: self._check_auth(error))
         self.admin.failed.connect(lambda _action, error: self._check_auth(error))
         self._stopped = False
-
-    def _save_token(self, token: str) -> None:
-        try:
-            self.secrets.set(account_key(self.account.server_url, self.account.email), token)
-        except KeyringUnavailable:
-            if not self._keyring_warned:
-                self._keyring_warned = True
-                self.keyring_unavailable.emit()
 
     def _check_auth(self, error: Any) -> None:
         # An expired sign-in answers 401 even after the client's one refresh attempt.
@@ -90,11 +74,7 @@ class AdminMode(QObject):
 
         async def work() -> None:
             if self.owns_api:
-                try:
-                    await self.api.logout()
-                except DesktopError:
-                    pass  # offline: the token is forgotten here anyway
-                self.secrets.delete(account_key(self.account.server_url, self.account.email))
+                await self._log_out(self.api)
             self.clear_cache()
             self.signed_out.emit()
 
@@ -105,9 +85,6 @@ class AdminMode(QObject):
         if self._stopped:
             return
         self._stopped = True
-        if self.owns_api and self.service.running:
-            try:
-                self.service.submit(self.api.aclose()).result(timeout=10)
-            except Exception:
-                log.warning("the admin client did not close cleanly", exc_info=True)
+        if self.owns_api:
+            self._wait(self.api.aclose(), "closing the admin client")
         self.admin.stop()

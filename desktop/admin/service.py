@@ -16,12 +16,12 @@ from typing import Any
 import httpx
 from PySide6.QtCore import QObject, Signal
 
-import desktop.qt_workarounds  # noqa: F401 - must patch before any signal is emitted
 from desktop.admin.cache import PageCache, cache_key
 from desktop.admin.client import LISTS, AdminClient
 from desktop.admin.export import CsvExport
 from desktop.api import ApiClient
 from desktop.errors import DesktopError, OfflineError
+from desktop.service_object import ServiceObject
 from desktop.service_thread import ServiceThread
 from shared.models.admin import AdminMetrics, PlatformHealth
 
@@ -34,7 +34,7 @@ SINGLES: dict[str, tuple[str, Any]] = {
 }
 
 
-class AdminService(QObject):
+class AdminService(ServiceObject):
     loaded = Signal(str, object, object)  # tag, Page | model, cached_at (None when fresh)
     load_failed = Signal(str, object)  # tag, error
     business_loaded = Signal(object, object)  # BusinessOut, FormOut | None
@@ -56,10 +56,8 @@ class AdminService(QObject):
         own_client: bool = False,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(service, thread_name="leadflow-admin", parent=parent)
         self.client = client
-        self.service = service or ServiceThread("leadflow-admin")
-        self._own_service = service is None
         self._own_client = own_client
         self.cache = cache or PageCache()
         self._latest: dict[str, int] = {}
@@ -96,36 +94,12 @@ class AdminService(QObject):
 
     def stop(self) -> None:
         """Close what this object owns; waits for the service thread when it is its own."""
-        if self._own_client and self.service.running:
-            try:
-                self.service.submit(self.client.aclose()).result(timeout=10)
-            except Exception:
-                log.warning("admin client did not close cleanly", exc_info=True)
-        if self._own_service:
-            self.service.stop()
+        if self._own_client:
+            self._wait(self.client.aclose(), "closing the admin client")
+        self._stop_own_service()
         self.cache.close()
 
     # -- plumbing -------------------------------------------------------------------------------
-
-    def _run(
-        self,
-        coro: Coroutine[Any, Any, Any],
-        done: Callable[[Any], None],
-        failed: Callable[[Exception], None],
-    ) -> None:
-        async def wrapper() -> None:
-            try:
-                result = await coro
-            except DesktopError as error:
-                failed(error)
-                return
-            except Exception as error:
-                log.exception("admin service call failed")
-                failed(error)
-                return
-            done(result)
-
-        self.service.submit(wrapper())
 
     def _act(
         self, action: str, coro: Coroutine[Any, Any, Any], done: Callable[[Any], None]

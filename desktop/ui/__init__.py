@@ -1,6 +1,5 @@
 """Qt widgets of the desktop app. Views only: every I/O goes through ``desktop`` service objects."""
 
-import desktop.qt_workarounds  # noqa: F401 - before any widget emits a signal
 from desktop.ui.web_preview import prepare
 
 prepare()  # Qt WebEngine's needs, before the application object exists

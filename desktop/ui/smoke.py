@@ -105,4 +105,6 @@ def _run(app: QApplication, folder: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(run(QApplication(sys.argv)))
+    from desktop.app import qt_application
+
+    sys.exit(run(qt_application(sys.argv)))

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QLabel, QListWidget, QPlainTextEdit, QTextEdit
 
 from desktop.notifier import Notification
 from desktop.ui.widgets.facts import Facts
-from tests.desktop.test_main_window import names, sign_in
+from tests.desktop.test_main_window import sign_in
+from tests.support.desktop_app import inbox_names
 
 CODES = ("quote_request", "urgency_normal", "acknowledged", "ai_flagged_unsafe", "owner_approval")
 
@@ -17,7 +18,7 @@ CODES = ("quote_request", "urgency_normal", "acknowledged", "ai_flagged_unsafe",
 def open_only_lead(server, controller, qtbot, **lead):
     lead_id = server.add_lead(lead.pop("name", "Ann Able"), **lead)
     window = sign_in(controller, qtbot)
-    qtbot.waitUntil(lambda: len(names(window)) == 1, timeout=3000)
+    qtbot.waitUntil(lambda: len(inbox_names(window)) == 1, timeout=3000)
     window.open_lead(lead_id)
     detail = window.inbox.detail
     qtbot.waitUntil(lambda: detail.lead is not None, timeout=3000)

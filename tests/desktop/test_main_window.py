@@ -6,41 +6,30 @@ from PySide6.QtCore import Qt
 
 from desktop.ui.inbox import LIST_MIN_WIDTH
 from desktop.ui.main_window import MainWindow
+from tests.support.desktop_app import inbox_names, sign_in_online
 
 
 def sign_in(controller, qtbot):
-    with qtbot.waitSignal(controller.login_shown, timeout=5000) as shown:
-        controller.start()
-    login = shown.args[0]
-    login.server.setText("http://testserver")
-    login.email.setText("owner@sparkle.test")
-    login.password.setText("owner-password-123")
-    with qtbot.waitSignal(controller.window_opened, timeout=5000) as opened:
-        qtbot.mouseClick(login.submit, Qt.MouseButton.LeftButton)
-    window = opened.args[0]
-    qtbot.waitUntil(lambda: window.status_label.text().endswith("Online"), timeout=5000)
-    return window
-
-
-def names(window):
-    model = window.inbox.proxy
-    return [model.index(r, 3).data() for r in range(model.rowCount())]
+    """Sign in to the fake owner API as its owner."""
+    return sign_in_online(
+        controller, qtbot, "http://testserver", "owner@sparkle.test", "owner-password-123", 5000
+    )
 
 
 def test_sign_in_bootstraps_the_inbox_and_search_narrows_it(server, controller, qtbot):
     server.add_lead("Ann Able", service="Windows")
     server.add_lead("Ben Baker", service="Oven clean", phone=None)
     window = sign_in(controller, qtbot)
-    qtbot.waitUntil(lambda: sorted(names(window)) == ["Ann Able", "Ben Baker"], timeout=3000)
+    qtbot.waitUntil(lambda: sorted(inbox_names(window)) == ["Ann Able", "Ben Baker"], timeout=3000)
     window.find()
     qtbot.keyClicks(window.inbox.search, "oven")
-    qtbot.waitUntil(lambda: names(window) == ["Ben Baker"], timeout=3000)
+    qtbot.waitUntil(lambda: inbox_names(window) == ["Ben Baker"], timeout=3000)
 
 
 def test_a_reply_shows_queued_at_once_and_a_new_lead_notifies(server, controller, qtbot):
     lead = server.add_lead("Ann Able")
     window = sign_in(controller, qtbot)
-    qtbot.waitUntil(lambda: names(window) == ["Ann Able"], timeout=3000)
+    qtbot.waitUntil(lambda: inbox_names(window) == ["Ann Able"], timeout=3000)
     window.open_lead(lead)
     detail = window.inbox.detail
     qtbot.waitUntil(lambda: detail.lead is not None, timeout=3000)
@@ -101,7 +90,7 @@ def test_a_search_result_is_laid_out_when_it_arrives_not_after_its_first_paint(
     # The count can land before the window of rows: wait for the rows' own signal too.
     qtbot.waitUntil(lambda: inbox.model.total == 1 and bool(ranges), timeout=5000)
     assert ranges[-1] == 0
-    assert names(window) == ["Lead 07"]
+    assert inbox_names(window) == ["Lead 07"]
 
 
 def test_an_inbox_card_previews_the_latest_message_the_customer_saw_or_wrote(
@@ -110,7 +99,7 @@ def test_an_inbox_card_previews_the_latest_message_the_customer_saw_or_wrote(
     lead = server.add_lead("Ann Able", message="Can you clean the oven on Friday?")
     window = sign_in(controller, qtbot)
     inbox = window.inbox
-    qtbot.waitUntil(lambda: names(window) == ["Ann Able"], timeout=3000)
+    qtbot.waitUntil(lambda: inbox_names(window) == ["Ann Able"], timeout=3000)
     assert inbox.model.rows[0].preview == "Can you clean the oven on Friday?"
     server.add_message(lead, "Internal: call her first", type_="note", direction="internal")
     server.add_message(lead, "Yes, Friday at 10 works.", type_="owner_reply", direction="outbound")

@@ -3,54 +3,25 @@ no thread left running."""
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 from desktop.admin.cache import PageCache
 from desktop.admin.service import AdminService
 from desktop.ui.admin import AdminConsole
 from desktop.ui.admin.common import Dialogs
-from tests.desktop_admin.live_server import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-    LiveServer,
-    start_live_server,
-)
-
-
-@pytest.fixture(autouse=True)
-def no_thread_left_running() -> Iterator[None]:
-    before = set(threading.enumerate())
-    yield
-    leftover = [
-        t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon
-    ]
-    for thread in leftover:
-        thread.join(timeout=5)
-    still = [t.name for t in leftover if t.is_alive()]
-    assert not still, f"threads left running: {still}"
-
-
-@pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LEADFLOW_DESKTOP_DATA_DIR", str(tmp_path / "desktop-data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+from tests.support.dirs import isolated_dirs  # noqa: F401 - autouse
+from tests.support.live_server import ADMIN_EMAIL, ADMIN_PASSWORD, LiveServer, live_server
+from tests.support.threads import no_thread_left_running  # noqa: F401 - autouse
 
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[LiveServer]:
-    server = start_live_server(tmp_path)
-    try:
+    with live_server(tmp_path) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @dataclass

@@ -14,8 +14,8 @@ from PySide6.QtGui import QColor, QImage
 from desktop.ui.admin import AdminConsole
 from shared.models.enums import EmailStatus
 from tests.desktop_admin.conftest import AnsweredDialogs
-from tests.desktop_admin.live_server import LiveServer, create_business, submit_lead
 from tests.server.support import body_text
+from tests.support.live_server import LiveServer, create_business, submit_lead
 
 WAIT_MS = 15_000
 

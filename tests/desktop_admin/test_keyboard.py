@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QPushButton
 from desktop.ui.admin import AdminConsole
 from desktop.ui.theme import apply_theme
 from tests.desktop.keyboard import focus_on, focused, names, press, tab_walk
-from tests.desktop_admin.live_server import LiveServer, create_business
+from tests.support.live_server import LiveServer, create_business
 
 WAIT_MS = 15_000
 

@@ -5,27 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import shutil
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.async_api import async_playwright
 
-from server.admin.accounts import create_or_update_admin
-from server.app import create_app
-from server.config import Settings
-from server.db import Database
-from server.migrate import upgrade
-from tests.server.conftest import make_settings
-from tests.server.factories import ADMIN_EMAIL, ADMIN_PASSWORD, OWNER_PASSWORD, bearer
-from tests.server.support import SmtpSink, body_text, free_port
+from tests.server.support import body_text
+from tests.support.live_server import LiveServer, live_server, onboard
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -45,101 +35,40 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@dataclass
-class LiveServer:
-    url: str
-    settings: Settings
-    smtp: SmtpSink
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[LiveServer]:
+    with live_server(tmp_path, form_min_fill_s=MIN_FILL_S) as server:
+        yield server
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    smtp = SmtpSink()
-    smtp.start()
-    port = free_port()
-    db_url = f"sqlite+aiosqlite:///{tmp_path / 'leadflow.db'}"
-    upgrade(db_url)
-    settings = make_settings(
-        db_url,
-        tmp_path / "data",
-        smtp,
-        public_url=f"http://127.0.0.1:{port}",
-        form_min_fill_s=MIN_FILL_S,
-    )
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, run_worker=True),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="on",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", settings, smtp)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-        smtp.stop()
-    assert not thread.is_alive(), "the server thread is still running"
-
-
-@pytest.fixture
-async def http(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=live_server.url, timeout=10) as client:
+async def http(live: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=live.url, timeout=10) as client:
         yield client
 
 
 async def _business(live: LiveServer, http: httpx.AsyncClient) -> tuple[str, dict[str, str]]:
     """An active business with services, and its owner's headers, made through the API."""
-    database = Database(live.settings.database_url)
-    async with database.session() as session:
-        await create_or_update_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, "Ada Admin")
-    await database.dispose()
-    login = await http.post(
-        "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    assert live.smtp is not None
+    tenant = await asyncio.to_thread(
+        onboard,
+        live,
+        live.smtp,
+        "Harbour Plumbing",
+        "olive@harbour.example",
+        contact_email="desk@harbour.example",
+        brand_color="#0f766e",
+        smart_auto_reply=True,
+        owner_approval_required=False,
     )
-    admin = bearer(login.json()["access_token"])
-    created = await http.post(
-        "/api/v1/admin/businesses",
-        headers=admin,
-        json={
-            "name": "Harbour Plumbing",
-            "contact_email": "desk@harbour.example",
-            "brand_color": "#0f766e",
-            "smart_auto_reply": True,
-            "owner_approval_required": False,
-            "owner": {"email": "olive@harbour.example", "full_name": "Olive Owner"},
-        },
-    )
-    assert created.status_code == 201, created.text
-    business = created.json()
-    invite = await asyncio.to_thread(live.smtp.wait_for, "olive@harbour.example")
-    token = re.search(r"/invite/([A-Za-z0-9_\-]+)", body_text(invite[0]))
-    assert token
-    accepted = await http.post(
-        "/api/v1/auth/invites/accept", json={"token": token.group(1), "password": OWNER_PASSWORD}
-    )
-    owner = bearer(accepted.json()["access_token"], business["id"])
+    owner = tenant.headers()
     form = await http.patch(
         "/api/v1/owner/form",
         headers=owner,
         json={"services": ["Leak repair", "Boiler service"], "success_message": "Thanks, Tom!"},
     )
     assert form.status_code == 200, form.text
-    active = await http.patch(
-        f"/api/v1/admin/businesses/{business['id']}/status",
-        json={"status": "active"},
-        headers=admin,
-    )
-    assert active.status_code == 200, active.text
-    return str(business["form_slug"]), owner
+    return tenant.slug, owner
 
 
 async def _processed_lead(http: httpx.AsyncClient, owner: dict[str, str]) -> dict:  # type: ignore[type-arg]
@@ -154,13 +83,13 @@ async def _processed_lead(http: httpx.AsyncClient, owner: dict[str, str]) -> dic
     raise AssertionError("the background worker never processed the lead")
 
 
-async def test_a_customer_submits_the_real_form_and_gets_an_answer(live_server, http):
-    slug, owner = await _business(live_server, http)
+async def test_a_customer_submits_the_real_form_and_gets_an_answer(live, http):
+    slug, owner = await _business(live, http)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page()
-            await page.goto(f"{live_server.url}/forms/{slug}?utm_source=flyer")
+            await page.goto(f"{live.url}/forms/{slug}?utm_source=flyer")
             assert "Harbour Plumbing" in await page.title()
             await page.get_by_label("Your name").fill("Tom Tester")
             await page.get_by_label("Email").fill("tom@example.net")
@@ -185,7 +114,7 @@ async def test_a_customer_submits_the_real_form_and_gets_an_answer(live_server, 
     thread = (await http.get(f"/api/v1/owner/leads/{lead['id']}/messages", headers=owner)).json()
     assert [m["type"] for m in thread] == ["customer_message", "ai_draft", "auto_reply"]
 
-    smtp = live_server.smtp
+    smtp = live.smtp
     [reply] = await asyncio.to_thread(smtp.wait_for, "tom@example.net")
     assert reply["Subject"] == "Re: Your Leak repair request — Harbour Plumbing"
     assert reply["Reply-To"] == "desk@harbour.example"
@@ -209,14 +138,14 @@ async def _axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 async def test_the_form_its_errors_and_its_success_page_have_no_accessibility_violations(
-    live_server, http
+    live, http
 ):
-    slug, owner = await _business(live_server, http)
+    slug, owner = await _business(live, http)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page()
-            await page.goto(f"{live_server.url}/forms/{slug}")
+            await page.goto(f"{live.url}/forms/{slug}")
             assert await _axe_violations(page) == []
             assert "email or phone, at least one" in await page.content()
 

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 
 from desktop.ui.controller import AppController
-from tests.desktop.integration.live_server import LiveServer, onboard
 from tests.server.support import SmtpSink
+from tests.support.live_server import live_server, onboard
 
 
 @pytest.fixture
@@ -22,11 +22,8 @@ def smtp():
 
 @pytest.fixture
 def live(tmp_path, smtp):
-    server = LiveServer(tmp_path, smtp)
-    server.create_admin()
-    server.start()
-    yield server
-    server.stop()
+    with live_server(tmp_path, smtp) as server:
+        yield server
 
 
 @pytest.fixture

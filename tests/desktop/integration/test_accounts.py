@@ -13,7 +13,10 @@ from PySide6.QtWidgets import QMessageBox
 from desktop.accounts import data_dir
 from desktop.ui.controller import AppController
 from desktop.ui.login import NO_KEYRING
-from tests.desktop.integration.live_server import (
+from tests.desktop.integration.test_desktop_against_server import sign_in
+from tests.server.support import body_text
+from tests.support.desktop_app import inbox_names
+from tests.support.live_server import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     OWNER_PASSWORD,
@@ -21,8 +24,6 @@ from tests.desktop.integration.live_server import (
     onboard,
     submit,
 )
-from tests.desktop.integration.test_desktop_against_server import inbox_names, sign_in
-from tests.server.support import body_text
 
 WAIT = 15000
 

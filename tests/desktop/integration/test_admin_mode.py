@@ -5,32 +5,18 @@ from __future__ import annotations
 
 import sqlite3
 
-from PySide6.QtCore import Qt
-
 from desktop.accounts import data_dir
 from desktop.admin.cache import default_path
 from desktop.ui.admin import AdminConsole
 from desktop.ui.admin_window import AdminWindow
 from desktop.ui.main_window import MainWindow
-from tests.desktop.integration.live_server import (
+from tests.support.desktop_app import inbox_names, sign_in_as
+from tests.support.live_server import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     OWNER_PASSWORD,
     submit,
 )
-from tests.desktop.integration.test_desktop_against_server import inbox_names
-
-
-def sign_in_as(controller, qtbot, live, email, password):
-    with qtbot.waitSignal(controller.login_shown, timeout=5000) as shown:
-        controller.start()
-    login = shown.args[0]
-    login.server.setText(live.url)
-    login.email.setText(email)
-    login.password.setText(password)
-    with qtbot.waitSignal(controller.window_opened, timeout=10000) as opened:
-        qtbot.mouseClick(login.submit, Qt.MouseButton.LeftButton)
-    return opened.args[0]
 
 
 def cached_pages() -> int:
@@ -44,7 +30,7 @@ def cached_pages() -> int:
 def test_a_super_admin_without_a_business_gets_the_console_and_no_owner_sync(
     controller, qtbot, live, tenant, memory_keyring
 ):
-    window = sign_in_as(controller, qtbot, live, ADMIN_EMAIL, ADMIN_PASSWORD)
+    window = sign_in_as(controller, qtbot, live.url, ADMIN_EMAIL, ADMIN_PASSWORD)
     assert isinstance(window, AdminWindow)
     assert controller.session is None
     console = window.console
@@ -66,7 +52,7 @@ def test_a_super_admin_without_a_business_gets_the_console_and_no_owner_sync(
 def test_a_restarted_app_reopens_the_console_from_the_saved_admin_sign_in(
     controller, qtbot, live, tenant
 ):
-    first = sign_in_as(controller, qtbot, live, ADMIN_EMAIL, ADMIN_PASSWORD)
+    first = sign_in_as(controller, qtbot, live.url, ADMIN_EMAIL, ADMIN_PASSWORD)
     overview = first.console.overview
     qtbot.waitUntil(lambda: bool(overview.metrics and overview.recent.count()), timeout=10000)
     controller.close_session()
@@ -83,7 +69,7 @@ def test_an_owner_who_is_also_a_super_admin_gets_the_owner_pages_and_the_console
 ):
     live.create_admin(tenant.owner_email, OWNER_PASSWORD)  # promote the owner
     submit(live, tenant.slug, customer_name="Erin Eve")
-    window = sign_in_as(controller, qtbot, live, tenant.owner_email, OWNER_PASSWORD)
+    window = sign_in_as(controller, qtbot, live.url, tenant.owner_email, OWNER_PASSWORD)
     assert isinstance(window, MainWindow)
     assert controller.session is not None
     qtbot.waitUntil(lambda: window.status_label.text().endswith("Online"), timeout=10000)

@@ -6,8 +6,9 @@ import httpx
 from PySide6.QtCore import Qt
 
 from desktop.errors import ConflictError
-from tests.desktop.integration.live_server import OWNER_PASSWORD, onboard, submit
 from tests.server.support import body_text
+from tests.support.desktop_app import inbox_names, sign_in_online
+from tests.support.live_server import OWNER_PASSWORD, onboard, submit
 
 
 def mails_with(smtp, address, text, qtbot, count=1):
@@ -19,22 +20,8 @@ def mails_with(smtp, address, text, qtbot, count=1):
 
 
 def sign_in(controller, qtbot, live, tenant):
-    with qtbot.waitSignal(controller.login_shown, timeout=5000) as shown:
-        controller.start()
-    login = shown.args[0]
-    login.server.setText(live.url)
-    login.email.setText(tenant.owner_email)
-    login.password.setText(OWNER_PASSWORD)
-    with qtbot.waitSignal(controller.window_opened, timeout=10000) as opened:
-        qtbot.mouseClick(login.submit, Qt.MouseButton.LeftButton)
-    window = opened.args[0]
-    qtbot.waitUntil(lambda: window.status_label.text().endswith("Online"), timeout=10000)
-    return window
-
-
-def inbox_names(window):
-    proxy = window.inbox.proxy
-    return [proxy.index(r, 3).data() for r in range(proxy.rowCount())]
+    """Sign in to the live server as the tenant's owner."""
+    return sign_in_online(controller, qtbot, live.url, tenant.owner_email, OWNER_PASSWORD)
 
 
 def open_lead_named(window, qtbot, name):

@@ -11,10 +11,11 @@ import httpx
 import pytest
 from PySide6.QtCore import QUrl
 
-from tests.desktop.integration.live_server import LiveServer, onboard, submit
-from tests.desktop.integration.test_desktop_against_server import inbox_names, sign_in
+from tests.desktop.integration.test_desktop_against_server import sign_in
 from tests.server.inbound.dovecot import PASSWORD, USER, Dovecot
 from tests.server.inbound.mails import reply
+from tests.support.desktop_app import inbox_names
+from tests.support.live_server import live_server, onboard, submit
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"tap photo" * 40
 
@@ -29,7 +30,7 @@ def dovecot():
 
 @pytest.fixture
 def live(tmp_path, smtp, dovecot):
-    server = LiveServer(
+    with live_server(
         tmp_path,
         smtp,
         inbound_domain="in.leadflow.test",
@@ -40,11 +41,8 @@ def live(tmp_path, smtp, dovecot):
         imap_password=PASSWORD,
         imap_ssl=False,
         imap_poll_s=1.0,
-    )
-    server.create_admin()
-    server.start()
-    yield server
-    server.stop()
+    ) as server:
+        yield server
 
 
 def test_a_reply_delivered_into_the_mailbox_shows_in_the_running_app(

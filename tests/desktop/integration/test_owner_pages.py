@@ -15,14 +15,11 @@ from desktop.ui.lead_detail import FollowUpDialog
 from desktop.ui.settings_page import MODES
 from shared.models.enums import FollowUpState
 from tests.desktop.dialogs import answer_confirmation
-from tests.desktop.integration.live_server import submit
-from tests.desktop.integration.test_desktop_against_server import (
-    inbox_names,
-    open_lead_named,
-    sign_in,
-)
+from tests.desktop.integration.test_desktop_against_server import open_lead_named, sign_in
 from tests.desktop.keyboard import focus_on, press
 from tests.server.support import body_text
+from tests.support.desktop_app import inbox_names
+from tests.support.live_server import submit
 
 WAIT = 15000
 

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.ui.lead_detail import FollowUpDialog
 from tests.desktop.dialogs import answer_confirmation
-from tests.desktop.integration.live_server import OWNER_PASSWORD, submit
 from tests.desktop.integration.test_desktop_against_server import mails_with, open_lead_named
+from tests.support.live_server import OWNER_PASSWORD, submit
 
 WAIT = 15000
 

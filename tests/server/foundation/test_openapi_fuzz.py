@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.desktop.integration.live_server import OWNER_PASSWORD, LiveServer, onboard
-from tests.server.support import SmtpSink
+from tests.support.live_server import OWNER_PASSWORD, live_server, onboard
 
 MAX_EXAMPLES = 8
 MAX_TIME_S = 90
@@ -30,13 +29,9 @@ ENDLESS = "/api/v1/owner/events"
 
 @pytest.mark.timeout(MAX_TIME_S + 150)
 def test_no_operation_answers_500_or_leaves_the_error_envelope(tmp_path: Path) -> None:
-    smtp = SmtpSink()
-    smtp.start()
-    server = LiveServer(tmp_path, smtp)
-    server.create_admin()
-    server.start()
-    try:
-        tenant = onboard(server, smtp)
+    with live_server(tmp_path) as server:
+        assert server.smtp is not None
+        tenant = onboard(server, server.smtp)
         server.create_admin(tenant.owner_email, OWNER_PASSWORD)  # one token for every route
         headers = tenant.headers()
         run = subprocess.run(
@@ -63,9 +58,6 @@ def test_no_operation_answers_500_or_leaves_the_error_envelope(tmp_path: Path) -
             text=True,
             timeout=MAX_TIME_S + 120,
         )
-    finally:
-        server.stop()
-        smtp.stop()
     report = run.stdout[-6000:] + run.stderr[-2000:]
     assert run.returncode == 0, report
     # The summary's count line ("7023 generated, 7023 passed"); warnings may say "failed" too.

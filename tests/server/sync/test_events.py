@@ -9,12 +9,13 @@ import signal
 import httpx
 
 from tests.server.factories import submit
-from tests.server.sync.live import EventStream, ProcessServer, ThreadServer
+from tests.server.sync.event_stream import EventStream
 from tests.server.sync.truth import head
+from tests.support.live_server import LiveServer, ProcessServer
 
 
 async def test_a_new_lead_reaches_a_connected_stream(world, tenant, settings):
-    server = ThreadServer(settings).start()
+    server = LiveServer(settings).start()
     try:
         async with EventStream(server.url, tenant.owner_headers) as stream:
             event, data = await stream.next(timeout=5)
@@ -23,7 +24,7 @@ async def test_a_new_lead_reaches_a_connected_stream(world, tenant, settings):
             async with httpx.AsyncClient(base_url=server.url) as http:
                 assert (await submit(http, tenant.slug)).status_code == 202
                 # Pushed at once, never polled for; the bound allows for a loaded CI machine
-                # (bench/sync.py measures the latency: p95 about 5 ms).
+                # (bench/sync.py measures the latency: docs/BENCHMARKS.md, change events).
                 cursor = await stream.cursor_after(data["cursor"], timeout=3.0)
             assert cursor == await head(world.ctx, tenant.id)
     finally:
@@ -32,7 +33,7 @@ async def test_a_new_lead_reaches_a_connected_stream(world, tenant, settings):
 
 async def test_a_stream_only_hears_its_own_business(world, tenant, settings):
     other = await world.tenant(name="Quiet Neighbour")
-    server = ThreadServer(settings).start()
+    server = LiveServer(settings).start()
     try:
         async with EventStream(server.url, tenant.owner_headers) as stream:
             await stream.next(timeout=5)
@@ -50,7 +51,7 @@ async def test_a_stream_only_hears_its_own_business(world, tenant, settings):
 async def test_a_change_in_one_process_reaches_a_stream_on_another(pg_world, pg_url):
     tenant = await pg_world.tenant()
     settings = pg_world.ctx.settings
-    first, second = ThreadServer(settings).start(), ThreadServer(settings).start()
+    first, second = LiveServer(settings).start(), LiveServer(settings).start()
     try:
         async with EventStream(first.url, tenant.owner_headers) as stream:
             _, data = await stream.next(timeout=5)
@@ -58,7 +59,7 @@ async def test_a_change_in_one_process_reaches_a_stream_on_another(pg_world, pg_
                 assert (await submit(http, tenant.slug)).status_code == 202
                 # No process polls: only LISTEN/NOTIFY can bring the other process's change.
                 # The bound is generous (a loaded CI machine); bench/sync.py measures the
-                # latency (p95 about 5 ms).
+                # latency (docs/BENCHMARKS.md, change events).
                 cursor = await stream.cursor_after(data["cursor"], timeout=3.0)
 
                 leads = await http.get("/api/v1/owner/leads", headers=tenant.owner_headers)
