@@ -237,6 +237,25 @@ def mails_being_sent(url: str) -> set[str]:
     return {message_id for (message_id,) in rows}
 
 
+def mail_history(url: str, message_ids: set[str]) -> str:
+    """For a failure message: each mail's row and its delivery job (attempts, last error)."""
+    rows = query(
+        url,
+        "SELECT e.message_id, e.status, e.attempts, e.sending_until, e.sent_at, e.error,"
+        " j.status, j.attempts, j.locked_by, j.last_error FROM email_events e"
+        " LEFT JOIN jobs j ON j.dedupe_key = 'email:' || e.id::text"
+        " WHERE e.message_id = ANY(%s)",
+        sorted(message_ids),
+    )
+    return "\n".join(
+        f"{m}: mail {status} after {attempts} claims (sending_until {until}, sent_at {sent},"
+        f" error {error!r}); job {job_status} after {job_attempts} attempts by {locked_by},"
+        f" last error {(last_error or '')[:200]!r}"
+        for m, status, attempts, until, sent, error, job_status, job_attempts, locked_by, last_error
+        in rows
+    )
+
+
 def check_history(
     url: str,
     smtp: SmtpSink,
@@ -282,7 +301,10 @@ def check_history(
     wanted = {message_id for message_id, *_ in events}
     repeated = {m: n for m, n in delivered.items() if n > 1}
     unexplained = {m: n for m, n in repeated.items() if m not in in_flight_at_kill or n > 2}
-    assert not unexplained, f"{len(unexplained)} mails were delivered more than once"
+    assert not unexplained, (
+        f"{len(unexplained)} mails were delivered more than once:\n"
+        + mail_history(url, set(unexplained))
+    )
     missing = wanted - set(delivered)
     assert not missing, f"{len(missing)} recorded mails never reached the SMTP server"
 
