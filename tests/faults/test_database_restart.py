@@ -15,6 +15,7 @@ import pytest
 from server.migrate import upgrade
 from tests.faults.cluster import check_history, mails_being_sent, submit_load, wait_settled
 from tests.faults.postgres import OwnPostgres
+from tests.faults.sync_log import SyncFollower
 from tests.server.conftest import make_settings
 from tests.server.support import SmtpSink
 
@@ -44,6 +45,8 @@ async def test_a_database_restart_under_load_answers_503_then_resumes_with_nothi
     smtp.rcpt_delay_s = 0.2
     cluster.start()
     urls = [api.url for api in cluster.apis]
+    desktop = SyncFollower(urls, tenant.owner_headers)
+    desktop.start()
     load = asyncio.create_task(
         submit_load(urls, tenant.slug, leads=60, clients=10, seconds=6.0, retries=40)
     )
@@ -79,7 +82,14 @@ async def test_a_database_restart_under_load_answers_503_then_resumes_with_nothi
     assert outcome.statuses[503] > 0 and outcome.retry_after == outcome.statuses[503]
     assert len(outcome.accepted) == 60  # every client got its 202 in the end, by retrying
     assert crossing, "no mail was being sent when the database stopped; the scenario proved less"
+    synced = await desktop.finish()
+    assert synced.failures, "the desktop's pulls never met the fault"
     check_history(
-        settings.database_url, smtp, outcome, business_contact=tenant.business["contact_email"]
+        settings.database_url,
+        smtp,
+        outcome,
+        business_contact=tenant.business["contact_email"],
+        sync=synced,
+        business_id=tenant.id,
     )
     assert all(p.popen.poll() is None for p in [*cluster.apis, *cluster.workers])
