@@ -121,13 +121,16 @@ _STATUS_CODES = {
 
 # The raw pool paths (the form submit) meet the driver's errors unwrapped, or wrapped in the
 # asyncpg adapter's own classes: a refused connection while PostgreSQL restarts, "the database
-# system is starting up", a connection closed under a statement.
+# system is starting up", a connection closed under a statement, and a pooled connection the
+# server terminated while it sat idle ("cannot switch to state …; another operation is in
+# progress", asyncpg's InternalClientError, seen in the fault suite's database restart).
 _UNREACHABLE = (
     ConnectionError,
     InterfaceError,
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
 )
 
 

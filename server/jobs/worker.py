@@ -189,15 +189,30 @@ class Worker:
             running: dict[asyncio.Task[bool], JobRun] = {}
             succeeded: dict[uuid.UUID, int] = {}
             loop = asyncio.get_running_loop()
-            next_poll = next_renew = 0.0
+            next_poll = next_renew = claim_after = 0.0
             try:
                 while True:
                     self._wake.clear()
                     now = loop.time()
                     free = 0 if self._stopping else self.slots.free(len(running))
-                    if free > 0:
-                        runs = await self._claim(free, succeeded, bury=now >= next_poll)
-                        succeeded = {}
+                    if free > 0 and now >= claim_after:
+                        try:
+                            runs = await self._claim(free, succeeded, bury=now >= next_poll)
+                        except Exception:
+                            if not running:
+                                raise  # nothing in hand: the next poll starts a new tick
+                            # The database is unreachable (restarting): the running handlers
+                            # go on; cancelling them would drop results they are still
+                            # recording, such as a mail the SMTP server has already accepted.
+                            log.warning(
+                                "could not claim jobs; %d running jobs go on",
+                                len(running),
+                                exc_info=True,
+                            )
+                            runs = []
+                            claim_after = now + POLL_S
+                        else:
+                            succeeded = {}
                         next_poll = now + POLL_S
                         for run in runs:
                             running[asyncio.create_task(self._run(run))] = run
@@ -210,6 +225,8 @@ class Worker:
                     if not running:
                         if self._stopping:
                             return total
+                        if claim_after > now:  # the last claim failed: try once more, then
+                            await asyncio.sleep(claim_after - now)  # end the tick if it fails
                         continue  # woken while claiming: look again
                     waker = asyncio.create_task(self._wake.wait())
                     timeout = max(0.0, min(next_poll, next_renew) - loop.time())

@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from tests.faults.cluster import Cluster, check_history, query, submit_load, wait_settled
+from tests.faults.sync_log import SyncFollower
 
 pytestmark = pytest.mark.timeout(240)  # real processes on a shared machine: start-up is slow
 
@@ -27,6 +28,8 @@ async def test_mail_queued_through_an_smtp_outage_is_delivered_once_when_it_retu
     smtp.fail_with = 421  # "service not available, closing transmission channel"
     cluster.start()
     urls = [api.url for api in cluster.apis]
+    desktop = SyncFollower(urls, tenant.owner_headers)
+    desktop.start()
     outcome = await submit_load(urls, tenant.slug, leads=40, clients=10, seconds=3.0)
     await asyncio.sleep(3.0)
     [(waiting,)] = query(
@@ -40,6 +43,12 @@ async def test_mail_queued_through_an_smtp_outage_is_delivered_once_when_it_retu
     await asyncio.sleep(1.0)
 
     assert len(outcome.accepted) == 40, outcome
+    synced = await desktop.finish()
     check_history(
-        settings.database_url, smtp, outcome, business_contact=tenant.business["contact_email"]
+        settings.database_url,
+        smtp,
+        outcome,
+        business_contact=tenant.business["contact_email"],
+        sync=synced,
+        business_id=tenant.id,
     )

@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from server.context import build_context
 from server.jobs import queue
@@ -183,6 +184,48 @@ async def test_a_slow_job_does_not_hold_back_the_jobs_beside_it(ctx):
     async with ctx.db.session() as session:
         statuses = (await session.execute(select(Job.status))).scalars().all()
     assert statuses == ["done"] * 7
+
+
+async def test_a_claim_failing_while_jobs_run_does_not_cancel_them(ctx, monkeypatch):
+    """The database lost while a job runs (a restart): the worker's next claim fails, and the
+    running handler goes on to its end (a mail sender records its mail once the database is
+    back) instead of being cancelled half-way, its result dropped and the job run again."""
+    ctx.settings.worker_concurrency = 2
+    started = asyncio.Event()
+    release = asyncio.Event()
+    finished: list[int] = []
+    failed_claims = 0
+    real_claim = queue.claim
+
+    async def step(_ctx, run: JobRun) -> None:
+        started.set()
+        await release.wait()
+        finished.append(run.payload["n"])
+
+    async def claim(session, *args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal failed_claims
+        if started.is_set() and not release.is_set():
+            failed_claims += 1
+            raise OperationalError("UPDATE jobs", {}, ConnectionRefusedError(111, "refused"))
+        return await real_claim(session, *args, **kwargs)
+
+    monkeypatch.setattr(queue, "claim", claim)
+    worker = Worker(ctx, {"step": step}, worker_id="w-outage")
+    async with ctx.db.session() as session:
+        await queue.enqueue(session, "step", {"n": 7})
+    tick = asyncio.create_task(worker.tick())
+    await asyncio.wait_for(started.wait(), 10)
+    for _ in range(500):  # the next poll (a second away) fails to claim
+        if failed_claims:
+            break
+        await asyncio.sleep(0.01)
+    assert failed_claims and not tick.done()
+    release.set()
+    assert await asyncio.wait_for(tick, 10) == 1
+    assert finished == [7]
+    async with ctx.db.session() as session:
+        statuses = (await session.execute(select(Job.status))).scalars().all()
+    assert statuses == ["done"]
 
 
 async def test_a_stopping_worker_finishes_running_jobs_and_claims_no_more(ctx):

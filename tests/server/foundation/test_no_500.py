@@ -109,3 +109,30 @@ async def test_same_new_owner_in_two_concurrent_creations_is_a_conflict_not_a_cr
 
     answers = await asyncio.gather(create("Alpha"), create("Beta"))
     assert sorted(a.status_code for a in answers) in ([201, 201], [201, 409])
+
+
+async def test_a_dropped_database_connection_answers_503_with_retry_after(app):
+    """The driver errors a PostgreSQL restart raises on the raw submit path, unwrapped: each
+    answers 503 ``service_unavailable`` with Retry-After, never 500 (the fault suite's restart
+    met the last one on a pooled connection the server had terminated while it sat idle)."""
+    import asyncpg
+    import httpx
+
+    errors = [
+        ConnectionRefusedError(111, "Connection refused"),
+        asyncpg.CannotConnectNowError("the database system is starting up"),
+        asyncpg.InterfaceError("connection is closed"),
+        asyncpg.InternalClientError("cannot switch to state 12; another operation is in progress"),
+    ]
+
+    async def fail(n: int) -> None:
+        raise errors[n]
+
+    app.add_api_route("/test-only/driver-error/{n}", fail)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        for n in range(len(errors)):
+            response = await http.get(f"/test-only/driver-error/{n}")
+            assert response.status_code == 503, (errors[n], response.text)
+            assert response.headers["retry-after"]
+            assert response.json()["error"]["code"] == "service_unavailable"
