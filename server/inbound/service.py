@@ -186,6 +186,7 @@ def _apply(
             )
         return Received(InboundOutcome.AUTO_REPLY, match.lead_id, row.id)
     if match.lead_id is None or match.matched_by is None:
+        row.note = match.note
         return Received(InboundOutcome.UNMATCHED, None, row.id)
     message = store_reply(session, ctx.settings, match.lead_id, mail, kept, note, match.matched_by)
     if message is None:
