@@ -67,6 +67,8 @@ class Session(QObject):
     business_failed = Signal(object)
     qr_ready = Signal(bytes)
     attachment_saved = Signal(str)  # the path of a downloaded attachment
+    reply_address_ready = Signal(str, object)  # lead id, ReplyAddressOut
+    reply_address_failed = Signal(str, object)  # lead id, DesktopError
     team_ready = Signal(list)
     logo_ready = Signal(bytes)
     failed = Signal(object)  # DesktopError of a one-off call
@@ -356,6 +358,14 @@ class Session(QObject):
             return str(await asyncio.to_thread(save_download, self.downloads_dir, filename, data))
 
         self._run(work(), self.attachment_saved.emit)
+
+    def rotate_reply_address(self, lead_id: str) -> None:
+        """Revoke the lead's reply address for a new one (online only: it is not a mutation)."""
+        self._run(
+            self._with_api(lambda api: api.rotate_reply_address(lead_id)),
+            lambda out: self.reply_address_ready.emit(lead_id, out),
+            lambda error: self.reply_address_failed.emit(lead_id, error),
+        )
 
     def load_timeline(self, lead_id: str) -> None:
         self._run(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDateTime, QLocale
+from PySide6.QtCore import QDateTime, QLocale, Qt
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QDateTimeEdit,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -44,7 +45,13 @@ from shared.models.enums import (
 )
 
 if TYPE_CHECKING:
+    from shared.models.inbound import ReplyAddressOut
     from shared.models.leads import LeadDetail, TimelineEvent
+
+ADDRESS_NOTE = (
+    "The customer's e-mail answers come back into this thread through the lead's own reply "
+    "address. If strangers write to it, replace it."
+)
 
 # The statuses the owner sets by hand, in the menu's order; spam has its own button.
 STATUS_MENU = (
@@ -180,6 +187,15 @@ class LeadDetailPanel(QWidget):
         request_layout.addWidget(self.details)
         request_layout.addWidget(plain_label("Where it came from", "section"))
         request_layout.addWidget(self.source)
+        request_layout.addWidget(plain_label("Reply address", "section"))
+        self.address_note = plain_label(ADDRESS_NOTE, "muted")
+        self.address_note.setWordWrap(True)
+        self.address_button = QPushButton("New reply address…")
+        self.address_button.setToolTip(
+            "Revoke this lead's reply address (for example when strangers write to it)"
+        )
+        request_layout.addWidget(self.address_note)
+        request_layout.addWidget(self.address_button, 0, Qt.AlignmentFlag.AlignLeft)
         request_layout.addStretch(1)
         self.overview = QScrollArea()
         self.overview.setWidgetResizable(True)
@@ -234,6 +250,9 @@ class LeadDetailPanel(QWidget):
         )
         self.note_button.clicked.connect(self._add_note)
         self.follow_button.clicked.connect(self.schedule_follow_up)
+        self.address_button.clicked.connect(self.new_reply_address)
+        session.reply_address_ready.connect(self._on_reply_address)
+        session.reply_address_failed.connect(self._on_reply_address_failed)
         session.lead_ready.connect(self._on_lead)
         session.timeline_ready.connect(self._on_timeline)
         session.data_changed.connect(self._on_data)
@@ -255,6 +274,7 @@ class LeadDetailPanel(QWidget):
             self.lead = None
             self.sent = False
             self.notice.hide()
+            self.address_note.setText(ADDRESS_NOTE)
         self.placeholder.hide()
         self.body.show()
         self.session.open_lead(lead_id)
@@ -350,7 +370,13 @@ class LeadDetailPanel(QWidget):
         lead = self.lead
         has_lead = lead is not None
         email = bool(lead and lead.customer_email)
-        for button in (self.reply_button, self.note_button, self.status_button, self.spam_button):
+        for button in (
+            self.reply_button,
+            self.note_button,
+            self.status_button,
+            self.spam_button,
+            self.address_button,
+        ):
             button.setEnabled(has_lead)
         self.reply_button.setEnabled(email)
         self.follow_button.setEnabled(email)
@@ -426,6 +452,41 @@ class LeadDetailPanel(QWidget):
             self.notice.hide()
             when = max(dialog.when(), datetime.now(UTC) + timedelta(minutes=1))
             self.session.schedule_follow_up(str(self.lead.id), when)
+
+    def new_reply_address(self) -> None:
+        """Revoke the lead's reply address, once the owner confirms."""
+        if self.lead is None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "New reply address",
+            f"Give {self.lead.customer_name} a new reply address? Mail sent to the old one will "
+            "no longer reach this lead, except from the customer's own e-mail address; the "
+            "rest waits in the unmatched mail. Your next e-mails carry the new address.",
+            parent=self,
+        )
+        replace = box.addButton("Replace address", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is replace:
+            self.address_button.setEnabled(False)
+            self.session.rotate_reply_address(str(self.lead.id))
+
+    def _on_reply_address(self, lead_id: str, out: ReplyAddressOut) -> None:
+        if lead_id != self.thread.lead_id:
+            return
+        self.address_button.setEnabled(self.lead is not None)
+        self.address_note.setText(
+            f"New reply address: {out.reply_address}. Mail to the old address no longer "
+            "reaches this lead."
+        )
+        self.session.load_timeline(lead_id)
+
+    def _on_reply_address_failed(self, lead_id: str, error: Exception) -> None:
+        if lead_id != self.thread.lead_id:
+            return
+        self.address_button.setEnabled(self.lead is not None)
+        self.address_note.setText(f"The reply address was not replaced: {error}")
 
     def reply_focus(self) -> None:
         self.tabs.setCurrentWidget(self.thread)

@@ -78,12 +78,12 @@ async def rotate_reply_address(
     lead_id: uuid.UUID, scope: Scope, ctx: Ctx, session: Session
 ) -> ReplyAddressOut:
     """Revoke the lead's reply address and give it a new one for the mail sent from now on."""
+    lead = await leads_service.get_lead(session, scope.business, lead_id, lock=True)
     if not ctx.settings.inbound_enabled:
         raise Conflict(
             "Inbound mail is off on this server: leads have no reply address.",
             code="inbound_disabled",
         )
-    lead = await leads_service.get_lead(session, scope.business, lead_id, lock=True)
     new, revoked = await addresses.rotate(session, ctx.settings, lead, scope.business, scope.user)
     return ReplyAddressOut(reply_address=new, revoked_address=revoked)
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from PySide6.QtCore import QUrl
 
+from tests.desktop.dialogs import answer_confirmation
 from tests.desktop.integration.live_server import LiveServer, onboard, submit
 from tests.desktop.integration.test_desktop_against_server import inbox_names, sign_in
 from tests.server.inbound.dovecot import PASSWORD, USER, Dovecot
@@ -107,3 +108,66 @@ def test_a_reply_delivered_into_the_mailbox_shows_in_the_running_app(
         f"{live.url}/api/v1/owner/follow-ups", headers=tenant.headers(), timeout=10
     ).json()["items"]
     assert follow_ups and all(f["status"] == "canceled" for f in follow_ups)
+
+
+def test_the_owner_replaces_a_reply_address_and_the_old_one_stops_matching(
+    controller, qtbot, live, smtp, dovecot
+):
+    tenant = onboard(live, smtp, name="Acme Plumbing")
+    customer = submit(
+        live,
+        tenant.slug,
+        customer_name="Dana Drip",
+        customer_email="dana@example.net",
+        message="Do you also fix leaking taps in the kitchen?",
+    )
+    first = smtp.wait_for(customer, timeout=20)[-1]
+    old = str(first["Reply-To"])
+    window = sign_in(controller, qtbot, live, tenant)
+    qtbot.waitUntil(lambda: "Dana Drip" in inbox_names(window), timeout=10000)
+    lead = next(r for r in window.inbox.model.rows if r.customer_name == "Dana Drip")
+    window.open_lead(lead.id)
+    detail = window.inbox.detail
+    qtbot.waitUntil(lambda: detail.address_button.isEnabled(), timeout=5000)
+
+    # Cancel first: nothing changes.
+    answer_confirmation("Cancel")
+    detail.address_button.click()
+    asked: list[str] = []
+    answer_confirmation("Replace address", asked)
+    detail.address_button.click()
+    assert "Dana Drip" in asked[0] and "no longer reach this lead" in asked[0]
+    qtbot.waitUntil(lambda: "New reply address:" in detail.address_note.text(), timeout=10000)
+    new = detail.address_note.text().split("New reply address: ")[1].split(". ")[0]
+    assert new.startswith("reply+") and new not in old
+    qtbot.waitUntil(
+        lambda: any(
+            "Reply address replaced" in detail.timeline.item(i).text()
+            for i in range(detail.timeline.count())
+        ),
+        timeout=5000,
+    )
+
+    # A stranger writing to the old address, quoting Dana's mail: not in Dana's thread.
+    dovecot.deliver(
+        reply(
+            sender="Spammer <offers@spam.example>",
+            to=old,
+            in_reply_to=str(first["Message-ID"]),
+            text="Cheap watches for you!",
+        )
+    )
+
+    def unmatched() -> list[dict]:
+        return httpx.get(
+            f"{live.url}/api/v1/owner/inbound/unmatched", headers=tenant.headers(), timeout=10
+        ).json()["items"]
+
+    qtbot.waitUntil(
+        lambda: any(i["text"] == "Cheap watches for you!" for i in unmatched()), timeout=15000
+    )
+    # Dana, writing to the new address, still reaches the thread in the app.
+    dovecot.deliver(reply(sender="Dana Drip <dana@example.net>", to=new, text="New address works."))
+    view = detail.thread.view
+    qtbot.waitUntil(lambda: ("New address works.", "received") in view.deliveries(), timeout=15000)
+    assert "Cheap watches" not in view.toPlainText()

@@ -55,9 +55,7 @@ async def test_a_revoked_address_no_longer_reaches_the_lead_for_strangers(
     assert answer.json() == {"status": "unmatched", "lead_id": None}
     assert "Cheap watches!" not in await _inbound_texts(client, lead)
     # Kept, never dropped: the business's owner sees it with the reason.
-    listed = await client.get(
-        "/api/v1/owner/inbound/unmatched", headers=lead.tenant.owner_headers
-    )
+    listed = await client.get("/api/v1/owner/inbound/unmatched", headers=lead.tenant.owner_headers)
     item = next(i for i in listed.json()["items"] if i["from_address"] == "offers@spam.example")
     assert item["note"] == "Sent to a reply address that was revoked"
 
