@@ -15,11 +15,14 @@ from server.auth.deps import ReadScope, Scope, SuperAdmin
 from server.deps import Ctx, ReadSession, Session
 from server.errors import BadRequest, Conflict, NotAuthenticated, NotFound
 from server.inbound import addresses, unmatched
+from server.inbound.health import count_received
 from server.inbound.service import receive
 from server.leads import service as leads_service
+from server.models.base import utcnow
 from server.models.inbound import MessageAttachment
 from server.pagination import Paging
 from shared.models.common import Page
+from shared.models.enums import InboundOutcome
 from shared.models.inbound import (
     AttachMailIn,
     InboundReceived,
@@ -48,6 +51,8 @@ async def inbound_email(
     if not body.strip():
         raise BadRequest("The body must be one raw mail message.", code="malformed_body")
     received = await receive(ctx, body, "webhook")
+    if received.outcome is not InboundOutcome.DUPLICATE:
+        await count_received(ctx, "webhook", 1, utcnow())
     return InboundReceived(status=received.outcome, lead_id=received.lead_id)
 
 

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxUnencrypted
-from sqlalchemy import update
 
 from server.context import ServerContext
+from server.inbound.health import count_received
 from server.inbound.service import receive
 from server.models.base import utcnow
-from server.models.inbound import InboundChannel
+from shared.models.enums import InboundOutcome
 
 log = logging.getLogger(__name__)
 
@@ -76,27 +76,31 @@ class ImapChannel:
         for start in range(0, len(uids), self.settings.imap_batch):
             batch = uids[start : start + self.settings.imap_batch]
             fetched = await self._call(_fetch_raw, mailbox, batch)
-            await self._receive_all([raw for _, raw in fetched])
+            stored = await self._receive_all([raw for _, raw in fetched])
             await self._call(lambda b=[u for u, _ in fetched]: _flag(mailbox, b))
             done += len(fetched)
-            await self._health(backlog=len(uids) - done, error=None)
+            await self._health(backlog=len(uids) - done, error=None, received=stored)
         return done
 
-    async def _receive_all(self, raws: list[bytes]) -> None:
+    async def _receive_all(self, raws: list[bytes]) -> int:
         """Receive a batch, up to ``imap_concurrency`` mails at once: each is a transaction of
         round trips, which on PostgreSQL wait more than they compute. One sender's mails go
-        one after the other, in mailbox order, so a customer's replies keep their order."""
+        one after the other, in mailbox order, so a customer's replies keep their order.
+        The number received (duplicates not counted)."""
         by_sender: dict[bytes, list[bytes]] = {}
         for raw in raws:
             by_sender.setdefault(_sender_key(raw), []).append(raw)
         slots = asyncio.Semaphore(max(1, self.settings.imap_concurrency))
 
-        async def in_order(mails: list[bytes]) -> None:
+        async def in_order(mails: list[bytes]) -> int:
+            received = 0
             async with slots:
                 for raw in mails:
-                    await receive(self.ctx, raw, CHANNEL)
+                    outcome = (await receive(self.ctx, raw, CHANNEL)).outcome
+                    received += outcome is not InboundOutcome.DUPLICATE
+            return received
 
-        await asyncio.gather(*(in_order(mails) for mails in by_sender.values()))
+        return sum(await asyncio.gather(*(in_order(mails) for mails in by_sender.values())))
 
     async def _wait_for_mail(self) -> None:
         """Until new mail may be there: IDLE where offered, else the poll interval."""
@@ -140,17 +144,14 @@ class ImapChannel:
     async def stop(self) -> None:
         self._stopping.set()
 
-    async def _health(self, *, backlog: int | None, error: str | None) -> None:
+    async def _health(self, *, backlog: int | None, error: str | None, received: int = 0) -> None:
         now = utcnow()
         values: dict[str, Any] = {"last_poll_at": now} if error is None else {}
         if backlog is not None:
             values["backlog"] = backlog
         if error is not None:
             values.update(last_error=error, last_error_at=now)
-        async with self.ctx.db.session() as session:
-            await session.execute(
-                update(InboundChannel).where(InboundChannel.name == CHANNEL).values(**values)
-            )
+        await count_received(self.ctx, CHANNEL, received, now, **values)
 
 
 def _fetch_raw(mailbox: BaseMailBox, uids: list[str]) -> list[tuple[str, bytes]]:

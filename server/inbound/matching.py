@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from server.inbound.parse import ParsedMail
 from server.mail.service import CUSTOMER_KINDS
 from server.models.business import Business
 from server.models.inbound import RevokedReplyToken
-from server.models.lead import Lead
+from server.models.lead import LEAD_LOCK, Lead
 from server.models.ops import EmailEvent
 from shared.models.enums import CLOSED_LEAD_STATUSES, InboundMatch
 
@@ -35,16 +36,16 @@ class Match:
     matched_by: InboundMatch | None
     business_id: uuid.UUID | None
     note: str | None = None
+    # The lead and its business when the match already loaded them with the lead locked.
+    locked: tuple[Lead, Business] | None = None
 
 
 def find_lead(session: Session, settings: Settings, mail: ParsedMail) -> Match:
     tokens = [token for r in mail.recipients if (token := token_of(settings, r))]
     if tokens:
-        row = session.execute(
-            select(Lead.id, Lead.business_id).where(Lead.reply_token.in_(tokens)).limit(1)
-        ).first()
-        if row is not None:
-            return Match(row[0], InboundMatch.TOKEN, row[1])
+        found = locked_lead(session, Lead.reply_token.in_(tokens))
+        if found is not None:
+            return Match(found[0].id, InboundMatch.TOKEN, found[0].business_id, locked=found)
         revoked = _revoked(session, mail, tokens)
         if revoked is not None:
             return revoked
@@ -74,6 +75,19 @@ def find_lead(session: Session, settings: Settings, mail: ParsedMail) -> Match:
         if row is not None:
             return Match(row[0], InboundMatch.SENDER, row[1])
     return Match(None, None, businesses[0] if len(businesses) == 1 else None)
+
+
+def locked_lead(session: Session, where: Any) -> tuple[Lead, Business] | None:
+    """The lead matching ``where`` and its business in one query, the lead locked for the
+    receiving transaction (``LEAD_LOCK``): one round trip where three were."""
+    row = session.execute(
+        select(Lead, Business)
+        .join(Business, Business.id == Lead.business_id)
+        .where(where)
+        .limit(1)
+        .with_for_update(of=Lead, key_share=LEAD_LOCK["key_share"])
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def _revoked(session: Session, mail: ParsedMail, tokens: list[str]) -> Match | None:

@@ -14,7 +14,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,7 @@ from server.inbound.effects import KeptFile, mark_bounced, store_reply
 from server.inbound.matching import find_lead
 from server.inbound.parse import ParsedMail, read
 from server.models.base import utcnow
-from server.models.inbound import InboundChannel, InboundMail
+from server.models.inbound import InboundMail
 from shared.models.enums import InboundOutcome
 
 log = logging.getLogger(__name__)
@@ -144,11 +144,6 @@ def _store(
     with session.no_autoflush:
         received = _apply(session, ctx, mail, row, kept, note)
     session.add(row)
-    session.execute(
-        update(InboundChannel)
-        .where(InboundChannel.name == channel)
-        .values(processed=InboundChannel.processed + 1, last_mail_at=row.received_at)
-    )
     return received
 
 
@@ -188,7 +183,9 @@ def _apply(
     if match.lead_id is None or match.matched_by is None:
         row.note = match.note
         return Received(InboundOutcome.UNMATCHED, None, row.id)
-    message = store_reply(session, ctx.settings, match.lead_id, mail, kept, note, match.matched_by)
+    message = store_reply(
+        session, ctx.settings, match.lead_id, mail, kept, note, match.matched_by, match.locked
+    )
     if message is None:
         row.lead_id = None
         return Received(InboundOutcome.UNMATCHED, None, row.id)
