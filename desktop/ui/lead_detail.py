@@ -45,6 +45,7 @@ from shared.models.enums import (
 )
 
 if TYPE_CHECKING:
+    from desktop.queries import ThreadItem
     from shared.models.inbound import ReplyAddressOut
     from shared.models.leads import LeadDetail, TimelineEvent
 
@@ -130,6 +131,7 @@ class LeadDetailPanel(QWidget):
         self.session = session
         self.lead: LeadDetail | None = None
         self.sent = False  # the AI draft went out, or its approval is on its way
+        self.bounced = False  # the newest mail to the customer bounced
         self.title = plain_label("Choose a lead", "title")
         self.status_chip = Chip()
         self.urgency_chip = Chip()
@@ -253,6 +255,7 @@ class LeadDetailPanel(QWidget):
         self.address_button.clicked.connect(self.new_reply_address)
         session.reply_address_ready.connect(self._on_reply_address)
         session.reply_address_failed.connect(self._on_reply_address_failed)
+        session.thread_ready.connect(self._on_thread)
         session.lead_ready.connect(self._on_lead)
         session.timeline_ready.connect(self._on_timeline)
         session.data_changed.connect(self._on_data)
@@ -273,6 +276,7 @@ class LeadDetailPanel(QWidget):
         if self.thread.lead_id != lead_id:
             self.lead = None
             self.sent = False
+            self.bounced = False
             self.notice.hide()
             self.address_note.setText(ADDRESS_NOTE)
         self.placeholder.hide()
@@ -305,18 +309,7 @@ class LeadDetailPanel(QWidget):
             )
         )
         self.request.setText(lead.message)
-        self.details.set_rows(
-            [
-                ("E-mail", lead.customer_email),
-                ("Phone", lead.customer_phone),
-                ("Service", lead.service_needed),
-                ("Preferred time", lead.preferred_time),
-                ("Urgency", lead.urgency.label if lead.urgency else None),
-                ("Status", lead.status.label),
-                ("Replies", label(CommStatus, lead.comm_status)),
-                ("Received", local_time(lead.created_at)),
-            ]
-        )
+        self._show_details(lead)
         self.source.set_rows(
             [
                 ("Source", lead.source),
@@ -337,6 +330,34 @@ class LeadDetailPanel(QWidget):
         )
         self._show_ai(lead, keep_draft=same)
         self._enable()
+
+    def _show_details(self, lead: LeadDetail) -> None:
+        email = lead.customer_email
+        if email and self.bounced:
+            email = f"{email} — the last mail to it bounced: check the address"
+        self.details.set_rows(
+            [
+                ("E-mail", email),
+                ("Phone", lead.customer_phone),
+                ("Service", lead.service_needed),
+                ("Preferred time", lead.preferred_time),
+                ("Urgency", lead.urgency.label if lead.urgency else None),
+                ("Status", lead.status.label),
+                ("Replies", label(CommStatus, lead.comm_status)),
+                ("Received", local_time(lead.created_at)),
+            ]
+        )
+
+    def _on_thread(self, lead_id: str, items: list[ThreadItem]) -> None:
+        """Flag the lead's address when the newest mail that reached a verdict bounced."""
+        if lead_id != self.thread.lead_id:
+            return
+        verdicts = [i.delivery for i in items if i.delivery in ("sent", "failed", "bounced")]
+        bounced = bool(verdicts) and verdicts[-1] == "bounced"
+        if bounced != self.bounced:
+            self.bounced = bounced
+            if self.lead is not None:
+                self._show_details(self.lead)
 
     def _show_ai(self, lead: LeadDetail, keep_draft: bool) -> None:
         ai = lead.ai

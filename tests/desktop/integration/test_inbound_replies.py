@@ -4,6 +4,8 @@ Dovecot, the server's worker fetches it over IMAP, and the app's thread, tray no
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from PySide6.QtCore import QUrl
 from tests.desktop.dialogs import answer_confirmation
 from tests.desktop.integration.live_server import LiveServer, onboard, submit
 from tests.desktop.integration.test_desktop_against_server import inbox_names, sign_in
+from tests.server.inbound.corpus import CORPUS
 from tests.server.inbound.dovecot import PASSWORD, USER, Dovecot
 from tests.server.inbound.mails import reply
 
@@ -171,3 +174,53 @@ def test_the_owner_replaces_a_reply_address_and_the_old_one_stops_matching(
     view = detail.thread.view
     qtbot.waitUntil(lambda: ("New address works.", "received") in view.deliveries(), timeout=15000)
     assert "Cheap watches" not in view.toPlainText()
+
+
+def _post_signed(live, raw: bytes) -> dict:
+    digest = hmac.new(b"inbound-secret", raw, hashlib.sha256).hexdigest()
+    response = httpx.post(
+        f"{live.url}/api/v1/inbound/email",
+        content=raw,
+        headers={"X-LeadFlow-Signature": f"sha256={digest}", "Content-Type": "message/rfc822"},
+        timeout=20,
+    )
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def test_a_reply_from_another_address_and_a_bounce_show_in_the_running_app(
+    controller, qtbot, live, smtp
+):
+    tenant = onboard(live, smtp, name="Acme Plumbing")
+    customer = submit(
+        live,
+        tenant.slug,
+        customer_name="Dana Drip",
+        customer_email="dana@example.net",
+        message="Do you also fix leaking taps in the kitchen?",
+    )
+    first = smtp.wait_for(customer, timeout=20)[-1]
+    window = sign_in(controller, qtbot, live, tenant)
+    qtbot.waitUntil(lambda: "Dana Drip" in inbox_names(window), timeout=10000)
+    lead = next(r for r in window.inbox.model.rows if r.customer_name == "Dana Drip")
+    window.open_lead(lead.id)
+    view = window.inbox.detail.thread.view
+
+    from_work = reply(
+        sender="Dana at work <dana@work.example>", to=str(first["Reply-To"]), text="From work."
+    )
+    assert _post_signed(live, from_work)["status"] == "stored"
+    qtbot.waitUntil(lambda: ("From work.", "received") in view.deliveries(), timeout=15000)
+    assert "from another address: dana@work.example" in view.toPlainText()
+
+    dsn = next(c for c in CORPUS if c.name == "postfix dsn with rfc822 headers")
+    bounce = dsn.raw(str(first["Reply-To"]), str(first["Message-ID"]))
+    assert _post_signed(live, bounce)["status"] == "bounce"
+    qtbot.waitUntil(
+        lambda: any(state == "bounced" for _, state in view.deliveries()), timeout=15000
+    )
+    assert "bounced: the address did not take it" in view.toPlainText()
+    # The lead's address is flagged where the owner reads it.
+    details = window.inbox.detail.details
+    qtbot.waitUntil(lambda: "bounced" in details.values().get("E-mail", ""), timeout=5000)
+    assert details.values()["E-mail"].startswith("dana@example.net")
