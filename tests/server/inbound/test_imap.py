@@ -15,7 +15,7 @@ from server.inbound.imap import DONE, ImapChannel
 from server.jobs.worker import Worker
 from server.models.inbound import InboundChannel, InboundMail
 from tests.server.factories import admin_headers, onboard
-from tests.server.inbound.conftest import imap_settings, replying_lead
+from tests.server.inbound.conftest import imap_settings, post_mail, replying_lead
 from tests.server.inbound.dovecot import Dovecot
 from tests.server.inbound.mails import reply, unique_id
 from tests.server.support import SmtpSink
@@ -213,3 +213,26 @@ async def test_a_batch_that_fails_in_the_database_is_received_again_one_by_one(
         if p.is_file()
     }
     assert on_disk == paths
+
+
+async def test_a_mail_received_by_the_webhook_and_then_the_mailbox_is_stored_once(
+    ctx: ServerContext,
+    client: httpx.AsyncClient,
+    smtp: SmtpSink,
+    worker: Worker,
+    dovecot: Dovecot,
+) -> None:
+    lead = await replying_lead(ctx, client, smtp, worker)
+    raw = reply(sender=lead.customer, to=lead.reply_to, message_id=unique_id(), text="Both ways.")
+    assert (await post_mail(client, raw)).json()["status"] == "stored"
+    dovecot.deliver(raw)
+    channel = ImapChannel(build_context(imap_settings(ctx.settings, dovecot), database=ctx.db))
+    try:
+        assert await channel.poll_once() == 1
+    finally:
+        await channel.close()
+    texts = await _inbound_texts(client, lead.tenant.owner_headers, lead.lead_id)
+    assert texts.count("Both ways.") == 1
+    async with ctx.db.read_session() as session:
+        imap = await session.get(InboundChannel, "imap")
+        assert imap is not None and imap.processed == 0  # a duplicate is not counted
