@@ -22,6 +22,7 @@ from desktop.sse import ServerEvent, parse_events
 from desktop.wire import Mutation, PushResult, SyncPage
 from shared.models.auth import MeResponse, TokenResponse
 from shared.models.business import BusinessOut, FormOut
+from shared.models.inbound import ReplyAddressOut
 from shared.models.leads import (
     FollowUpOut,
     LeadDetail,
@@ -262,6 +263,11 @@ class ApiClient:
         response = await self._send("GET", f"{OWNER}/leads/{lead_id}/attachments/{attachment_id}")
         raise_for_error(response)
         return response.content
+
+    async def rotate_reply_address(self, lead_id: uuid.UUID | str) -> ReplyAddressOut:
+        """Revoke the lead's reply address and give it a new one."""
+        body = await self.json("POST", f"{OWNER}/leads/{lead_id}/reply-address/rotate")
+        return ReplyAddressOut.model_validate(body)
 
     async def form_qr_png(self, slug: str) -> bytes:
         response = await self._send("GET", f"/forms/{slug}/qr.png")

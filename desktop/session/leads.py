@@ -22,6 +22,8 @@ class LeadReads(Part):
     follow_ups_ready = Signal(object)  # {FollowUpState: [FollowUpOut]}
     conversations_ready = Signal(list)
     attachment_saved = Signal(str)  # the path of a downloaded attachment
+    reply_address_ready = Signal(str, object)  # lead id, ReplyAddressOut
+    reply_address_failed = Signal(str, object)  # lead id, DesktopError
 
     def query_leads(
         self,
@@ -92,6 +94,14 @@ class LeadReads(Part):
         self._run(work(), self.conversations_ready.emit)
 
     # -- online reads of the lead view ---------------------------------------------------------
+
+    def rotate_reply_address(self, lead_id: str) -> None:
+        """Revoke the lead's reply address for a new one (online only: it is not a mutation)."""
+        self._run(
+            self._with_api(lambda api: api.rotate_reply_address(lead_id)),
+            lambda out: self.reply_address_ready.emit(lead_id, out),
+            lambda error: self.reply_address_failed.emit(lead_id, error),
+        )
 
     def load_timeline(self, lead_id: str) -> None:
         self._run(

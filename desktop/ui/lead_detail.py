@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDateTime, QLocale
+from PySide6.QtCore import QDateTime, QLocale, Qt
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QDateTimeEdit,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -45,7 +46,14 @@ from shared.models.enums import (
 )
 
 if TYPE_CHECKING:
+    from desktop.queries import ThreadItem
+    from shared.models.inbound import ReplyAddressOut
     from shared.models.leads import LeadDetail, TimelineEvent
+
+ADDRESS_NOTE = (
+    "The customer's e-mail answers come back into this thread through the lead's own reply "
+    "address. If strangers write to it, replace it."
+)
 
 # The statuses the owner sets by hand, in the menu's order; spam has its own button.
 STATUS_MENU = (
@@ -124,6 +132,7 @@ class LeadDetailPanel(QWidget):
         self.session = session
         self.lead: LeadDetail | None = None
         self.sent = False  # the AI draft went out, or its approval is on its way
+        self.bounced = False  # the newest mail to the customer bounced
         self.title = plain_label("Choose a lead", "title")
         self.status_chip = Chip()
         self.urgency_chip = Chip()
@@ -181,6 +190,15 @@ class LeadDetailPanel(QWidget):
         request_layout.addWidget(self.details)
         request_layout.addWidget(plain_label("Where it came from", "section"))
         request_layout.addWidget(self.source)
+        request_layout.addWidget(plain_label("Reply address", "section"))
+        self.address_note = plain_label(ADDRESS_NOTE, "muted")
+        self.address_note.setWordWrap(True)
+        self.address_button = QPushButton("New reply address…")
+        self.address_button.setToolTip(
+            "Revoke this lead's reply address (for example when strangers write to it)"
+        )
+        request_layout.addWidget(self.address_note)
+        request_layout.addWidget(self.address_button, 0, Qt.AlignmentFlag.AlignLeft)
         request_layout.addStretch(1)
         self.overview = QScrollArea()
         self.overview.setWidgetResizable(True)
@@ -254,6 +272,10 @@ class LeadDetailPanel(QWidget):
         )
         self.note_button.clicked.connect(self._add_note)
         self.follow_button.clicked.connect(self.schedule_follow_up)
+        self.address_button.clicked.connect(self.new_reply_address)
+        session.reply_address_ready.connect(self._on_reply_address)
+        session.reply_address_failed.connect(self._on_reply_address_failed)
+        session.thread_ready.connect(self._on_thread)
         session.lead_ready.connect(self._on_lead)
         session.timeline_ready.connect(self._on_timeline)
         session.data_changed.connect(self._on_data)
@@ -274,7 +296,9 @@ class LeadDetailPanel(QWidget):
         if self.thread.lead_id != lead_id:
             self.lead = None
             self.sent = False
+            self.bounced = False
             self.notice.hide()
+            self.address_note.setText(ADDRESS_NOTE)
         self.placeholder.hide()
         self.body.show()
         self.session.open_lead(lead_id)
@@ -305,18 +329,7 @@ class LeadDetailPanel(QWidget):
             )
         )
         self.request.setText(lead.message)
-        self.details.set_rows(
-            [
-                ("E-mail", lead.customer_email),
-                ("Phone", lead.customer_phone),
-                ("Service", lead.service_needed),
-                ("Preferred time", lead.preferred_time),
-                ("Urgency", lead.urgency.label if lead.urgency else None),
-                ("Status", lead.status.label),
-                ("Replies", label(CommStatus, lead.comm_status)),
-                ("Received", local_time(lead.created_at)),
-            ]
-        )
+        self._show_details(lead)
         self.source.set_rows(
             [
                 ("Source", lead.source),
@@ -337,6 +350,34 @@ class LeadDetailPanel(QWidget):
         )
         self._show_ai(lead, keep_draft=same)
         self._enable()
+
+    def _show_details(self, lead: LeadDetail) -> None:
+        email = lead.customer_email
+        if email and self.bounced:
+            email = f"{email} — the last mail to it bounced: check the address"
+        self.details.set_rows(
+            [
+                ("E-mail", email),
+                ("Phone", lead.customer_phone),
+                ("Service", lead.service_needed),
+                ("Preferred time", lead.preferred_time),
+                ("Urgency", lead.urgency.label if lead.urgency else None),
+                ("Status", lead.status.label),
+                ("Replies", label(CommStatus, lead.comm_status)),
+                ("Received", local_time(lead.created_at)),
+            ]
+        )
+
+    def _on_thread(self, lead_id: str, items: list[ThreadItem]) -> None:
+        """Flag the lead's address when the newest mail that reached a verdict bounced."""
+        if lead_id != self.thread.lead_id:
+            return
+        verdicts = [i.delivery for i in items if i.delivery in ("sent", "failed", "bounced")]
+        bounced = bool(verdicts) and verdicts[-1] == "bounced"
+        if bounced != self.bounced:
+            self.bounced = bounced
+            if self.lead is not None:
+                self._show_details(self.lead)
 
     def _show_ai(self, lead: LeadDetail, keep_draft: bool) -> None:
         ai = lead.ai
@@ -370,7 +411,13 @@ class LeadDetailPanel(QWidget):
         lead = self.lead
         has_lead = lead is not None
         email = bool(lead and lead.customer_email)
-        for button in (self.reply_button, self.note_button, self.status_button, self.spam_button):
+        for button in (
+            self.reply_button,
+            self.note_button,
+            self.status_button,
+            self.spam_button,
+            self.address_button,
+        ):
             button.setEnabled(has_lead)
         self.reply_button.setEnabled(email)
         self.follow_button.setEnabled(email)
@@ -446,6 +493,41 @@ class LeadDetailPanel(QWidget):
             self.notice.hide()
             when = max(dialog.when(), datetime.now(UTC) + timedelta(minutes=1))
             self.session.schedule_follow_up(str(self.lead.id), when)
+
+    def new_reply_address(self) -> None:
+        """Revoke the lead's reply address, once the owner confirms."""
+        if self.lead is None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "New reply address",
+            f"Give {self.lead.customer_name} a new reply address? Mail sent to the old one will "
+            "no longer reach this lead, except from the customer's own e-mail address; the "
+            "rest waits in the unmatched mail. Your next e-mails carry the new address.",
+            parent=self,
+        )
+        replace = box.addButton("Replace address", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is replace:
+            self.address_button.setEnabled(False)
+            self.session.rotate_reply_address(str(self.lead.id))
+
+    def _on_reply_address(self, lead_id: str, out: ReplyAddressOut) -> None:
+        if lead_id != self.thread.lead_id:
+            return
+        self.address_button.setEnabled(self.lead is not None)
+        self.address_note.setText(
+            f"New reply address: {out.reply_address}. Mail to the old address no longer "
+            "reaches this lead."
+        )
+        self.session.load_timeline(lead_id)
+
+    def _on_reply_address_failed(self, lead_id: str, error: Exception) -> None:
+        if lead_id != self.thread.lead_id:
+            return
+        self.address_button.setEnabled(self.lead is not None)
+        self.address_note.setText(f"The reply address was not replaced: {error}")
 
     def reply_focus(self) -> None:
         self.tabs.setCurrentWidget(self.thread)

@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 
 from server import audit
 from server.config import Settings
-from server.inbound.matching import sent_mail
+from server.inbound.matching import locked_lead, sent_mail
 from server.inbound.parse import Bounce, ParsedMail
 from server.mail.service import queue_email_now
 from server.models.base import utcnow
 from server.models.business import Business
 from server.models.inbound import MessageAttachment
-from server.models.lead import LEAD_LOCK, Lead, Message
+from server.models.lead import Lead, Message
 from server.models.ops import EmailEvent
 from server.workflow.follow_ups import cancel_for_lead_now
 from shared.models.enums import CommStatus, EmailKind, EmailStatus, MessageDirection, MessageType
@@ -43,14 +43,16 @@ def store_reply(
     files: list[KeptFile],
     note: str | None,
     why: str,
+    locked: tuple[Lead, Business] | None = None,
 ) -> Message | None:
     """The reply as an inbound ``customer_message`` on the lead, which moves to the top of the
     inbox as ``customer_replied``; its scheduled follow-ups are canceled and the owner alerted.
-    ``None`` when the lead is gone."""
-    lead = session.get(Lead, lead_id, with_for_update=LEAD_LOCK)
-    business = session.get(Business, lead.business_id) if lead is not None else None
-    if lead is None or business is None:
+    ``locked`` is the lead and business when the match already loaded them with the lead
+    locked. ``None`` when the lead is gone."""
+    found = locked or locked_lead(session, Lead.id == lead_id)
+    if found is None:
         return None
+    lead, business = found
     now = utcnow()
     content = mail.text or ("(attachments only)" if files else "(no text)")
     if note:

@@ -13,14 +13,22 @@ from fastapi.responses import FileResponse
 
 from server.auth.deps import ReadScope, Scope, SuperAdmin
 from server.deps import Ctx, ReadSession, Session
-from server.errors import BadRequest, NotAuthenticated, NotFound
-from server.inbound import unmatched
+from server.errors import BadRequest, Conflict, NotAuthenticated, NotFound
+from server.inbound import addresses, unmatched
+from server.inbound.health import count_received
 from server.inbound.service import receive
 from server.leads import service as leads_service
+from server.models.base import utcnow
 from server.models.inbound import MessageAttachment
 from server.pagination import Paging
 from shared.models.common import Page
-from shared.models.inbound import AttachMailIn, InboundReceived, UnmatchedMailOut
+from shared.models.enums import InboundOutcome
+from shared.models.inbound import (
+    AttachMailIn,
+    InboundReceived,
+    ReplyAddressOut,
+    UnmatchedMailOut,
+)
 
 router = APIRouter(tags=["inbound"])
 SIGNATURE_HEADER = "X-LeadFlow-Signature"
@@ -43,6 +51,8 @@ async def inbound_email(
     if not body.strip():
         raise BadRequest("The body must be one raw mail message.", code="malformed_body")
     received = await receive(ctx, body, "webhook")
+    if received.outcome is not InboundOutcome.DUPLICATE:
+        await count_received(ctx, "webhook", 1, utcnow())
     return InboundReceived(status=received.outcome, lead_id=received.lead_id)
 
 
@@ -66,6 +76,21 @@ async def download_attachment(
         filename=attachment.filename,
         headers={"X-Content-Type-Options": "nosniff"},
     )
+
+
+@router.post("/api/v1/owner/leads/{lead_id}/reply-address/rotate", response_model=ReplyAddressOut)
+async def rotate_reply_address(
+    lead_id: uuid.UUID, scope: Scope, ctx: Ctx, session: Session
+) -> ReplyAddressOut:
+    """Revoke the lead's reply address and give it a new one for the mail sent from now on."""
+    lead = await leads_service.get_lead(session, scope.business, lead_id, lock=True)
+    if not ctx.settings.inbound_enabled:
+        raise Conflict(
+            "Inbound mail is off on this server: leads have no reply address.",
+            code="inbound_disabled",
+        )
+    new, revoked = await addresses.rotate(session, ctx.settings, lead, scope.business, scope.user)
+    return ReplyAddressOut(reply_address=new, revoked_address=revoked)
 
 
 @router.get("/api/v1/owner/inbound/unmatched", response_model=Page[UnmatchedMailOut])

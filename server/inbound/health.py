@@ -3,10 +3,13 @@ mail, last error and backlog, and how much mail waits in the unmatched list."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
+from server.context import ServerContext
 from server.models.inbound import InboundChannel, InboundMail
 from shared.models.enums import InboundOutcome
 from shared.models.inbound import InboundChannelHealth, InboundHealth
@@ -43,3 +46,20 @@ async def inbound_health(session: AsyncSession, settings: Settings) -> InboundHe
             for c in sorted(channels, key=lambda c: c.name)
         ],
     )
+
+
+async def count_received(
+    ctx: ServerContext, channel: str, count: int, at: datetime, **values: object
+) -> None:
+    """Add ``count`` mails received to the channel's numbers (and any other ``values``), in a
+    short transaction of its own after theirs: one row shared by every receiving transaction
+    would make them wait for each other. A crash in between loses a count, not a mail."""
+    changes = dict(values)
+    if count:
+        changes.update(processed=InboundChannel.processed + count, last_mail_at=at)
+    if not changes:
+        return
+    async with ctx.db.session() as session:
+        await session.execute(
+            update(InboundChannel).where(InboundChannel.name == channel).values(**changes)
+        )

@@ -2,9 +2,10 @@
 
 imap-tools (a blocking client) runs in one thread per channel, one call at a time. Each round
 searches the folder for messages without the ``$LeadflowDone`` keyword, fetches them by UID in
-batches without setting ``\\Seen`` (people may read the same mailbox), hands each raw message to
-``server.inbound.service.receive`` and then sets the keyword. A crash between the fetch and the
-flag fetches the mail again next round, and its Message-ID makes it a ``duplicate``.
+batches without setting ``\\Seen`` (people may read the same mailbox), stores them a few per
+transaction (``server.inbound.service.receive_many``) and then sets the keyword on the batch.
+A crash between the fetch and the flag fetches the mail again next round, and its Message-ID
+makes it a ``duplicate``.
 """
 
 from __future__ import annotations
@@ -16,18 +17,21 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxUnencrypted
-from sqlalchemy import update
 
 from server.context import ServerContext
-from server.inbound.service import receive
+from server.inbound.health import count_received
+from server.inbound.service import receive_many
 from server.models.base import utcnow
-from server.models.inbound import InboundChannel
+from shared.models.enums import InboundOutcome
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "imap"
 DONE = "$LeadflowDone"
 IDLE_SLICE_S = 5.0  # an IDLE wait is cut into slices so that a stop is noticed quickly
+# Mails stored per transaction: one commit and one turn at the business's sync counter for
+# them all, while a transaction still holds its leads' locks only briefly (docs/BENCHMARKS.md).
+MAILS_PER_TRANSACTION = 10
 _UID = re.compile(rb"UID (\d+)")
 _FROM = re.compile(rb"(?im)^from:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)")
 T = TypeVar("T")
@@ -76,27 +80,34 @@ class ImapChannel:
         for start in range(0, len(uids), self.settings.imap_batch):
             batch = uids[start : start + self.settings.imap_batch]
             fetched = await self._call(_fetch_raw, mailbox, batch)
-            await self._receive_all([raw for _, raw in fetched])
+            stored = await self._receive_all([raw for _, raw in fetched])
             await self._call(lambda b=[u for u, _ in fetched]: _flag(mailbox, b))
             done += len(fetched)
-            await self._health(backlog=len(uids) - done, error=None)
+            await self._health(backlog=len(uids) - done, error=None, received=stored)
         return done
 
-    async def _receive_all(self, raws: list[bytes]) -> None:
-        """Receive a batch, up to ``imap_concurrency`` mails at once: each is a transaction of
-        round trips, which on PostgreSQL wait more than they compute. One sender's mails go
-        one after the other, in mailbox order, so a customer's replies keep their order."""
+    async def _receive_all(self, raws: list[bytes]) -> int:
+        """Receive a batch as transactions of up to ``MAILS_PER_TRANSACTION`` mails, up to
+        ``imap_concurrency`` of them at once (each is round trips that wait on PostgreSQL
+        more than they compute). All of one sender's mails go into one transaction, in
+        mailbox order, so a customer's replies keep their order. The number received
+        (duplicates not counted)."""
         by_sender: dict[bytes, list[bytes]] = {}
         for raw in raws:
             by_sender.setdefault(_sender_key(raw), []).append(raw)
+        groups: list[list[bytes]] = [[]]
+        for mails in by_sender.values():
+            if groups[-1] and len(groups[-1]) + len(mails) > MAILS_PER_TRANSACTION:
+                groups.append([])
+            groups[-1].extend(mails)
         slots = asyncio.Semaphore(max(1, self.settings.imap_concurrency))
 
-        async def in_order(mails: list[bytes]) -> None:
+        async def in_one_transaction(mails: list[bytes]) -> int:
             async with slots:
-                for raw in mails:
-                    await receive(self.ctx, raw, CHANNEL)
+                results = await receive_many(self.ctx, mails, CHANNEL)
+            return sum(r.outcome is not InboundOutcome.DUPLICATE for r in results)
 
-        await asyncio.gather(*(in_order(mails) for mails in by_sender.values()))
+        return sum(await asyncio.gather(*(in_one_transaction(g) for g in groups if g)))
 
     async def _wait_for_mail(self) -> None:
         """Until new mail may be there: IDLE where offered, else the poll interval."""
@@ -140,17 +151,14 @@ class ImapChannel:
     async def stop(self) -> None:
         self._stopping.set()
 
-    async def _health(self, *, backlog: int | None, error: str | None) -> None:
+    async def _health(self, *, backlog: int | None, error: str | None, received: int = 0) -> None:
         now = utcnow()
         values: dict[str, Any] = {"last_poll_at": now} if error is None else {}
         if backlog is not None:
             values["backlog"] = backlog
         if error is not None:
             values.update(last_error=error, last_error_at=now)
-        async with self.ctx.db.session() as session:
-            await session.execute(
-                update(InboundChannel).where(InboundChannel.name == CHANNEL).values(**values)
-            )
+        await count_received(self.ctx, CHANNEL, received, now, **values)
 
 
 def _fetch_raw(mailbox: BaseMailBox, uids: list[str]) -> list[tuple[str, bytes]]:

@@ -4,7 +4,8 @@ The original is written under the data dir first, then one write transaction sto
 under its unique ``dedupe_key`` (its Message-ID, or a digest of its bytes) with all its effects:
 a second delivery of the same mail, by the same or another channel or process, fails that
 insert, its transaction rolls back whole, and it is answered ``duplicate``. A crash before the
-commit leaves only the written files behind.
+commit leaves only the written files behind. ``receive_many`` does the same for several mails
+in one transaction (the IMAP channel's batches).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from server import audit
@@ -25,7 +26,7 @@ from server.inbound.effects import KeptFile, mark_bounced, store_reply
 from server.inbound.matching import find_lead
 from server.inbound.parse import ParsedMail, read
 from server.models.base import utcnow
-from server.models.inbound import InboundChannel, InboundMail
+from server.models.inbound import InboundMail
 from shared.models.enums import InboundOutcome
 
 log = logging.getLogger(__name__)
@@ -38,31 +39,95 @@ class Received:
     mail_id: uuid.UUID | None = None
 
 
+@dataclass
+class Arrived:
+    """A mail read and its files written under the data dir, before its transaction."""
+
+    raw: bytes
+    mail: ParsedMail
+    key: str
+    mail_id: uuid.UUID
+    kept: list[KeptFile]
+    note: str | None
+
+    @property
+    def written(self) -> list[str]:
+        return [files.raw_path(self.mail_id), *(f.path for f in self.kept)]
+
+
+async def _arrive(ctx: ServerContext, raws: list[bytes]) -> list[Arrived]:
+    """Read the mails and write their originals and kept attachments, in one thread hop."""
+    arrived: list[Arrived] = []
+    writes: list[tuple[uuid.UUID, bytes, list[tuple[KeptFile, bytes]]]] = []
+    for raw in raws:
+        mail = read(raw)
+        chosen, note = keep_attachments(ctx, mail)
+        mail_id = uuid.uuid4()
+        arrived.append(
+            Arrived(raw, mail, mail.dedupe_key(raw), mail_id, [f for f, _ in chosen], note)
+        )
+        writes.append((mail_id, raw, chosen))
+
+    def write_all() -> None:
+        for mail_id, raw, chosen in writes:
+            write_files(ctx, mail_id, raw, chosen)
+
+    await asyncio.to_thread(write_all)
+    return arrived
+
+
+async def _forget(ctx: ServerContext, arrived: list[Arrived], results: list[Received]) -> None:
+    """Remove the attachments of the mails that did not become a thread message."""
+    unused = [
+        f.path
+        for a, r in zip(arrived, results, strict=True)
+        if r.outcome is not InboundOutcome.STORED
+        for f in a.kept
+    ]
+    if unused:
+        await asyncio.to_thread(files.remove, ctx.data_dir, unused)
+
+
 async def receive(ctx: ServerContext, raw: bytes, channel: str) -> Received:
     """Keep, match and apply one mail; never raises for what the mail contains."""
-    mail = read(raw)
-    key = mail.dedupe_key(raw)
-    mail_id = uuid.uuid4()
-    chosen, note = keep_attachments(ctx, mail)
-    kept = [kept_file for kept_file, _ in chosen]
-    written = [files.raw_path(mail_id), *(f.path for f in kept)]
-    await asyncio.to_thread(write_files, ctx, mail_id, raw, chosen)
+    (one,) = await _arrive(ctx, [raw])
     try:
-        received = await ctx.db.run_write(
-            _store, ctx, mail, key, mail_id, channel, len(raw), kept, note
-        )
+        received = await ctx.db.run_write(_store_one, ctx, one, channel)
     except IntegrityError:
-        await asyncio.to_thread(files.remove, ctx.data_dir, written)
-        if not await _seen(ctx, key):
+        await asyncio.to_thread(files.remove, ctx.data_dir, one.written)
+        if not await _seen(ctx, one.key):
             raise
         # The same mail was committed first (another channel, process or delivery).
         return Received(InboundOutcome.DUPLICATE, None)
     except BaseException:
-        await asyncio.to_thread(files.remove, ctx.data_dir, written)
+        await asyncio.to_thread(files.remove, ctx.data_dir, one.written)
         raise
-    if received.outcome is not InboundOutcome.STORED and kept:
-        await asyncio.to_thread(files.remove, ctx.data_dir, [f.path for f in kept])
+    await _forget(ctx, [one], [received])
     return received
+
+
+async def receive_many(ctx: ServerContext, raws: list[bytes], channel: str) -> list[Received]:
+    """Keep, match and apply several mails in one transaction, in order (the IMAP channel's
+    batches): one commit, and one turn at each business's sync counter, for all of them.
+
+    Mails already stored, or twice in the list, are answered ``duplicate``. If the transaction
+    fails for any database reason — the same mail committed meanwhile by another channel or
+    process, a deadlock with another batch on the same leads — it rolls back whole and every
+    mail is received again on its own (``receive``), so each is still stored exactly once."""
+    if not raws:
+        return []
+    arrived = await _arrive(ctx, raws)
+    try:
+        results = await ctx.db.run_write(_store_many, ctx, arrived, channel)
+    except DBAPIError as error:
+        log.info("inbound batch of %d rolled back (%s); receiving one by one", len(raws), error)
+        await asyncio.to_thread(files.remove, ctx.data_dir, [p for a in arrived for p in a.written])
+        return [await receive(ctx, raw, channel) for raw in raws]
+    except BaseException:
+        await asyncio.to_thread(files.remove, ctx.data_dir, [p for a in arrived for p in a.written])
+        raise
+    await _forget(ctx, arrived, results)
+    return results
 
 
 async def _seen(ctx: ServerContext, key: str) -> bool:
@@ -112,23 +177,43 @@ def write_files(
         files.write(ctx.data_dir, kept_file.path, data)
 
 
-def _store(
-    session: Session,
-    ctx: ServerContext,
-    mail: ParsedMail,
-    key: str,
-    mail_id: uuid.UUID,
-    channel: str,
-    size: int,
-    kept: list[KeptFile],
-    note: str | None,
-) -> Received:
-    """The receiving transaction. Its rows go out in one flush at commit (no autoflush before
+def _store_one(session: Session, ctx: ServerContext, one: Arrived, channel: str) -> Received:
+    """One mail's transaction. Its rows go out in one flush at commit (no autoflush before
     each query: none of them reads what this mail writes); a second copy of the mail fails
     the ``dedupe_key`` insert there and the whole transaction rolls back."""
+    return _store(session, ctx, one, channel)
+
+
+def _store_many(
+    session: Session, ctx: ServerContext, arrived: list[Arrived], channel: str
+) -> list[Received]:
+    """Several mails' transaction: the keys already stored are read first, and each mail is
+    flushed before the next is matched, so a later mail sees what an earlier one did (its
+    canceled follow-ups, its lead's new state)."""
+    stored = set(
+        session.execute(
+            select(InboundMail.dedupe_key).where(
+                InboundMail.dedupe_key.in_({a.key for a in arrived})
+            )
+        ).scalars()
+    )
+    results: list[Received] = []
+    for one in arrived:
+        if one.key in stored:
+            results.append(Received(InboundOutcome.DUPLICATE, None))
+            continue
+        stored.add(one.key)
+        results.append(_store(session, ctx, one, channel))
+        session.flush()
+    return results
+
+
+def _store(session: Session, ctx: ServerContext, one: Arrived, channel: str) -> Received:
+    """Match one mail, apply its effects and add its ``inbound_mails`` row to the session."""
+    mail = one.mail
     row = InboundMail(
-        id=mail_id,
-        dedupe_key=key,
+        id=one.mail_id,
+        dedupe_key=one.key,
         message_id=(mail.message_id or "")[:300] or None,
         channel=channel,
         outcome=InboundOutcome.UNMATCHED.value,
@@ -137,18 +222,13 @@ def _store(
         recipients=", ".join(mail.recipients)[:4000],
         subject=mail.subject,
         text=mail.text,
-        raw_path=files.raw_path(mail_id),
-        size=size,
+        raw_path=files.raw_path(one.mail_id),
+        size=len(one.raw),
         received_at=utcnow(),
     )
     with session.no_autoflush:
-        received = _apply(session, ctx, mail, row, kept, note)
+        received = _apply(session, ctx, mail, row, one.kept, one.note)
     session.add(row)
-    session.execute(
-        update(InboundChannel)
-        .where(InboundChannel.name == channel)
-        .values(processed=InboundChannel.processed + 1, last_mail_at=row.received_at)
-    )
     return received
 
 
@@ -186,8 +266,11 @@ def _apply(
             )
         return Received(InboundOutcome.AUTO_REPLY, match.lead_id, row.id)
     if match.lead_id is None or match.matched_by is None:
+        row.note = match.note
         return Received(InboundOutcome.UNMATCHED, None, row.id)
-    message = store_reply(session, ctx.settings, match.lead_id, mail, kept, note, match.matched_by)
+    message = store_reply(
+        session, ctx.settings, match.lead_id, mail, kept, note, match.matched_by, match.locked
+    )
     if message is None:
         row.lead_id = None
         return Received(InboundOutcome.UNMATCHED, None, row.id)

@@ -65,6 +65,7 @@ def _out(mail: InboundMail, business_name: str | None) -> UnmatchedMailOut:
         text=mail.text,
         business_id=mail.business_id,
         business_name=business_name,
+        note=mail.note,
     )
 
 

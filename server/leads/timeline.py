@@ -29,6 +29,7 @@ TEXTS = {
     "lead.customer_replied": "The customer replied by email",
     "lead.auto_reply_received": "An automatic answer came back (e.g. out of office)",
     "email.bounced": "An email bounced: the address did not take it",
+    "lead.reply_address_revoked": "Reply address replaced: the old one no longer reaches the lead",
 }
 
 

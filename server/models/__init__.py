@@ -2,7 +2,12 @@
 
 from server.models.base import Base
 from server.models.business import Business, BusinessMember, Form
-from server.models.inbound import InboundChannel, InboundMail, MessageAttachment
+from server.models.inbound import (
+    InboundChannel,
+    InboundMail,
+    MessageAttachment,
+    RevokedReplyToken,
+)
 from server.models.lead import AIAnalysis, FollowUp, Lead, Message, Submission
 from server.models.ops import AuditLog, EmailEvent, Job, WorkerHeartbeat
 from server.models.sync import AppliedMutation, SyncCounter, SyncTombstone
@@ -30,6 +35,7 @@ __all__ = [
     "MessageAttachment",
     "RateLimitHit",
     "RefreshToken",
+    "RevokedReplyToken",
     "Submission",
     "SyncCounter",
     "SyncTombstone",

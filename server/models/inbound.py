@@ -7,13 +7,13 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, IdMixin, UTCDateTime
+from server.models.business import Business
 
 if TYPE_CHECKING:
-    from server.models.business import Business
     from server.models.lead import Lead, Message
 
 
@@ -92,3 +92,25 @@ class InboundChannel(Base):
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     backlog: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     processed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class RevokedReplyToken(Base):
+    """A reply address the owner revoked (``addresses.rotate``): mail to it no longer finds its
+    lead by token; only the lead's own customer, from the lead's address, still reaches it."""
+
+    __tablename__ = "revoked_reply_tokens"
+    __table_args__ = (Index(None, "lead_id"),)
+
+    token: Mapped[str] = mapped_column(String(40), primary_key=True)
+    lead_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("leads.id", ondelete="CASCADE"), nullable=False
+    )
+    business_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("businesses.id", ondelete="CASCADE"), nullable=False
+    )
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+# The sender rule finds the businesses a mail was addressed to by ``lower(contact_email)``;
+# without this index that was a scan of every business for each mail without a reply token.
+Index("ix_businesses_contact_email_lower", func.lower(Business.contact_email))

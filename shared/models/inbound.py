@@ -28,6 +28,14 @@ class UnmatchedMailOut(BaseModel):
     text: str
     business_id: uuid.UUID | None = None
     business_name: str | None = None
+    note: str | None = None  # why it matched no lead, when known (e.g. a revoked address)
+
+
+class ReplyAddressOut(BaseModel):
+    """The lead's new reply address, and the one just revoked (``None`` if it had none)."""
+
+    reply_address: str
+    revoked_address: str | None = None
 
 
 class AttachMailIn(BaseModel):

@@ -4,6 +4,8 @@ Dovecot, the server's worker fetches it over IMAP, and the app's thread, tray no
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from pathlib import Path
 
@@ -11,7 +13,9 @@ import httpx
 import pytest
 from PySide6.QtCore import QUrl
 
+from tests.desktop.dialogs import answer_confirmation
 from tests.desktop.integration.test_desktop_against_server import sign_in
+from tests.server.inbound.corpus import CORPUS
 from tests.server.inbound.dovecot import PASSWORD, USER, Dovecot
 from tests.server.inbound.mails import reply
 from tests.support.desktop_app import inbox_names
@@ -105,3 +109,116 @@ def test_a_reply_delivered_into_the_mailbox_shows_in_the_running_app(
         f"{live.url}/api/v1/owner/follow-ups", headers=tenant.headers(), timeout=10
     ).json()["items"]
     assert follow_ups and all(f["status"] == "canceled" for f in follow_ups)
+
+
+def test_the_owner_replaces_a_reply_address_and_the_old_one_stops_matching(
+    controller, qtbot, live, smtp, dovecot
+):
+    tenant = onboard(live, smtp, name="Acme Plumbing")
+    customer = submit(
+        live,
+        tenant.slug,
+        customer_name="Dana Drip",
+        customer_email="dana@example.net",
+        message="Do you also fix leaking taps in the kitchen?",
+    )
+    first = smtp.wait_for(customer, timeout=20)[-1]
+    old = str(first["Reply-To"])
+    window = sign_in(controller, qtbot, live, tenant)
+    qtbot.waitUntil(lambda: "Dana Drip" in inbox_names(window), timeout=10000)
+    lead = next(r for r in window.inbox.model.rows if r.customer_name == "Dana Drip")
+    window.open_lead(lead.id)
+    detail = window.inbox.detail
+    qtbot.waitUntil(lambda: detail.address_button.isEnabled(), timeout=5000)
+
+    # Cancel first: nothing changes.
+    answer_confirmation("Cancel")
+    detail.address_button.click()
+    asked: list[str] = []
+    answer_confirmation("Replace address", asked)
+    detail.address_button.click()
+    assert "Dana Drip" in asked[0] and "no longer reach this lead" in asked[0]
+    qtbot.waitUntil(lambda: "New reply address:" in detail.address_note.text(), timeout=10000)
+    new = detail.address_note.text().split("New reply address: ")[1].split(". ")[0]
+    assert new.startswith("reply+") and new not in old
+    qtbot.waitUntil(
+        lambda: any(
+            "Reply address replaced" in detail.timeline.item(i).text()
+            for i in range(detail.timeline.count())
+        ),
+        timeout=5000,
+    )
+
+    # A stranger writing to the old address, quoting Dana's mail: not in Dana's thread.
+    dovecot.deliver(
+        reply(
+            sender="Spammer <offers@spam.example>",
+            to=old,
+            in_reply_to=str(first["Message-ID"]),
+            text="Cheap watches for you!",
+        )
+    )
+
+    def unmatched() -> list[dict]:
+        return httpx.get(
+            f"{live.url}/api/v1/owner/inbound/unmatched", headers=tenant.headers(), timeout=10
+        ).json()["items"]
+
+    qtbot.waitUntil(
+        lambda: any(i["text"] == "Cheap watches for you!" for i in unmatched()), timeout=15000
+    )
+    # Dana, writing to the new address, still reaches the thread in the app.
+    dovecot.deliver(reply(sender="Dana Drip <dana@example.net>", to=new, text="New address works."))
+    view = detail.thread.view
+    qtbot.waitUntil(lambda: ("New address works.", "received") in view.deliveries(), timeout=15000)
+    assert "Cheap watches" not in view.toPlainText()
+
+
+def _post_signed(live, raw: bytes) -> dict:
+    digest = hmac.new(b"inbound-secret", raw, hashlib.sha256).hexdigest()
+    response = httpx.post(
+        f"{live.url}/api/v1/inbound/email",
+        content=raw,
+        headers={"X-LeadFlow-Signature": f"sha256={digest}", "Content-Type": "message/rfc822"},
+        timeout=20,
+    )
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def test_a_reply_from_another_address_and_a_bounce_show_in_the_running_app(
+    controller, qtbot, live, smtp
+):
+    tenant = onboard(live, smtp, name="Acme Plumbing")
+    customer = submit(
+        live,
+        tenant.slug,
+        customer_name="Dana Drip",
+        customer_email="dana@example.net",
+        message="Do you also fix leaking taps in the kitchen?",
+    )
+    first = smtp.wait_for(customer, timeout=20)[-1]
+    window = sign_in(controller, qtbot, live, tenant)
+    qtbot.waitUntil(lambda: "Dana Drip" in inbox_names(window), timeout=10000)
+    lead = next(r for r in window.inbox.model.rows if r.customer_name == "Dana Drip")
+    window.open_lead(lead.id)
+    view = window.inbox.detail.thread.view
+
+    from_work = reply(
+        sender="Dana at work <dana@work.example>", to=str(first["Reply-To"]), text="From work."
+    )
+    assert _post_signed(live, from_work)["status"] == "stored"
+    qtbot.waitUntil(lambda: ("From work.", "received") in view.deliveries(), timeout=15000)
+    assert "from another address: dana@work.example" in view.toPlainText()
+
+    dsn = next(c for c in CORPUS if c.name == "postfix dsn with rfc822 headers")
+    bounce = dsn.raw(str(first["Reply-To"]), str(first["Message-ID"]))
+    assert _post_signed(live, bounce)["status"] == "bounce"
+    qtbot.waitUntil(
+        lambda: any(state == "bounced" for _, state in view.deliveries()), timeout=15000
+    )
+    assert "bounced: the address did not take it" in view.toPlainText()
+    # The lead's address is flagged where the owner reads it.
+    details = window.inbox.detail.details
+    qtbot.waitUntil(lambda: "bounced" in details.values().get("E-mail", ""), timeout=5000)
+    assert details.values()["E-mail"].startswith("dana@example.net")

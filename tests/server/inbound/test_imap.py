@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 
 import httpx
+from sqlalchemy import Connection, event, insert, select
 
 from server.context import ServerContext, build_context
 from server.inbound.imap import DONE, ImapChannel
 from server.jobs.worker import Worker
-from server.models.inbound import InboundChannel
+from server.models.inbound import InboundChannel, InboundMail
 from tests.server.factories import admin_headers, onboard
-from tests.server.inbound.conftest import imap_settings, replying_lead
+from tests.server.inbound.conftest import imap_settings, post_mail, replying_lead
 from tests.server.inbound.dovecot import Dovecot
 from tests.server.inbound.mails import reply, unique_id
 from tests.server.support import SmtpSink
@@ -130,3 +132,107 @@ async def test_a_wrong_password_is_reported_on_the_health_row(
     finally:
         await channel.stop()
         await running
+
+
+async def test_a_batch_stores_each_mail_once_and_keeps_one_senders_order(
+    ctx: ServerContext,
+    client: httpx.AsyncClient,
+    smtp: SmtpSink,
+    worker: Worker,
+    dovecot: Dovecot,
+) -> None:
+    lead = await replying_lead(ctx, client, smtp, worker)
+    texts = [f"Answer {n}." for n in range(14)]  # more than one transaction's worth
+    raws = [reply(sender=lead.customer, to=lead.reply_to, text=t) for t in texts]
+    dovecot.deliver(*raws, raws[3])  # one of them twice in the same fetch
+    channel = ImapChannel(build_context(imap_settings(ctx.settings, dovecot), database=ctx.db))
+    try:
+        assert await channel.poll_once() == 15
+    finally:
+        await channel.close()
+    got = await _inbound_texts(client, lead.tenant.owner_headers, lead.lead_id)
+    assert [t for t in got if t.startswith("Answer ")] == texts
+    async with ctx.db.read_session() as session:
+        health = await session.get(InboundChannel, "imap")
+        assert health is not None and health.processed == 14 and health.backlog == 0
+    # The follow-up was canceled by the first answer only.
+    timeline = await client.get(
+        f"/api/v1/owner/leads/{lead.lead_id}/timeline", headers=lead.tenant.owner_headers
+    )
+    assert [e["text"] for e in timeline.json()].count("Follow-up canceled") == 1
+
+
+async def test_a_batch_that_fails_in_the_database_is_received_again_one_by_one(
+    ctx: ServerContext,
+    client: httpx.AsyncClient,
+    smtp: SmtpSink,
+    worker: Worker,
+    dovecot: Dovecot,
+) -> None:
+    """As when another process commits one of the mails while the batch runs (or a deadlock
+    with another batch): the batch rolls back whole, each mail is received on its own, once,
+    and the files written for the failed attempt are removed."""
+    lead = await replying_lead(ctx, client, smtp, worker)
+    raws = [
+        reply(sender=lead.customer, to=lead.reply_to, text=f"Try {n}.", message_id=unique_id())
+        for n in range(3)
+    ]
+    dovecot.deliver(*raws)
+    failed: list[str] = []
+
+    @event.listens_for(InboundMail, "before_insert")
+    def _clash(_mapper: object, connection: Connection, target: InboundMail) -> None:
+        if not failed:  # the first insert of the batch meets a row with its key
+            failed.append(target.dedupe_key)
+            connection.execute(
+                insert(InboundMail).values(
+                    id=uuid.uuid4(),
+                    dedupe_key=target.dedupe_key,
+                    channel="webhook",
+                    outcome="stored",
+                    raw_path="inbound/raw/elsewhere.eml",
+                    size=1,
+                    received_at=target.received_at,
+                )
+            )
+
+    channel = ImapChannel(build_context(imap_settings(ctx.settings, dovecot), database=ctx.db))
+    try:
+        assert await channel.poll_once() == 3
+    finally:
+        event.remove(InboundMail, "before_insert", _clash)
+        await channel.close()
+    assert failed
+    texts = await _inbound_texts(client, lead.tenant.owner_headers, lead.lead_id)
+    assert [t for t in texts if t.startswith("Try ")] == ["Try 0.", "Try 1.", "Try 2."]
+    async with ctx.db.read_session() as session:
+        paths = set((await session.execute(select(InboundMail.raw_path))).scalars())
+    on_disk = {
+        p.relative_to(ctx.data_dir).as_posix()
+        for p in (ctx.data_dir / "inbound" / "raw").rglob("*")
+        if p.is_file()
+    }
+    assert on_disk == paths
+
+
+async def test_a_mail_received_by_the_webhook_and_then_the_mailbox_is_stored_once(
+    ctx: ServerContext,
+    client: httpx.AsyncClient,
+    smtp: SmtpSink,
+    worker: Worker,
+    dovecot: Dovecot,
+) -> None:
+    lead = await replying_lead(ctx, client, smtp, worker)
+    raw = reply(sender=lead.customer, to=lead.reply_to, message_id=unique_id(), text="Both ways.")
+    assert (await post_mail(client, raw)).json()["status"] == "stored"
+    dovecot.deliver(raw)
+    channel = ImapChannel(build_context(imap_settings(ctx.settings, dovecot), database=ctx.db))
+    try:
+        assert await channel.poll_once() == 1
+    finally:
+        await channel.close()
+    texts = await _inbound_texts(client, lead.tenant.owner_headers, lead.lead_id)
+    assert texts.count("Both ways.") == 1
+    async with ctx.db.read_session() as session:
+        imap = await session.get(InboundChannel, "imap")
+        assert imap is not None and imap.processed == 0  # a duplicate is not counted

@@ -56,6 +56,9 @@ OBJECT_ROUTES = [
     Route("PATCH", "/follow-ups/{follow_up_id}", {"scheduled_at": LATER}),
     Route("POST", "/team/{member_id}/deactivate"),
     Route("POST", "/team/{member_id}/reactivate"),
+    # Inbound mail is off in these tests: the lead is found, then 409 `inbound_disabled`
+    # (tests/server/inbound/test_revoke.py revokes with it on).
+    Route("POST", "/leads/{lead_id}/reply-address/rotate", None, (409,)),
 ]
 
 BUSINESS_ROUTES = [
