@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import os
 import platform
+import resource
 import statistics
 import tempfile
 import time
@@ -134,6 +135,10 @@ def main() -> None:
         ),
     )
     args = parser.parse_args()
+    # Each stream is a socket here and one in the server (which inherits the limit).
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = min(hard, 4 * args.streams + 1024)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
     name = f"lf_bench_ev_{uuid.uuid4().hex[:8]}"
     _admin(args.pg, f'CREATE DATABASE "{name}"')
     url = str(make_url(args.pg).set(drivername="postgresql+asyncpg", database=name))

@@ -38,7 +38,7 @@ class Listener:
     task): a burst of changes coalesces into one event with the newest cursor.
     """
 
-    __slots__ = ("version", "_waiter")
+    __slots__ = ("_waiter", "version")
 
     def __init__(self, version: int) -> None:
         self.version = version
@@ -53,13 +53,13 @@ class Listener:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
-    async def wait(self, seen: int, timeout: float) -> None:
-        """Until ``version`` is past ``seen``, the hub stops, or ``timeout`` seconds pass."""
+    async def wait(self, seen: int, wake_after_s: float) -> None:
+        """Until ``version`` is past ``seen``, the hub stops, or ``wake_after_s`` pass."""
         if self.version > seen:
             return
         loop = asyncio.get_running_loop()
         self._waiter = waiter = loop.create_future()
-        timer = loop.call_later(timeout, self.wake)
+        timer = loop.call_later(wake_after_s, self.wake)
         try:
             await waiter
         finally:

@@ -11,7 +11,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 from tests.faults.cluster import Outcome, query
 from tests.server.intake.ai_stand_in import SAFE_ANSWER
@@ -122,7 +121,12 @@ class FaultyAI:
 
 
 def check_fallback_history(
-    url: str, smtp: SmtpSink, outcome: Outcome, *, business_contact: str, answered_by_owner: str = ""
+    url: str,
+    smtp: SmtpSink,
+    outcome: Outcome,
+    *,
+    business_contact: str,
+    answered_by_owner: str = "",
 ) -> None:
     """Every 202 is one stored lead, analysed by the fallback and held ``ai_unavailable``: the
     customer got the acknowledgement (or, for ``answered_by_owner``, only the owner's reply, as
@@ -144,9 +148,7 @@ def check_fallback_history(
         assert allowed is False and auto_sent is False, email
         assert "ai_unavailable" in reasons, (email, reasons)
 
-    jobs = Counter(
-        (kind, status) for kind, status in query(url, "SELECT kind, status FROM jobs")
-    )
+    jobs = Counter((kind, status) for kind, status in query(url, "SELECT kind, status FROM jobs"))
     assert jobs[("reanalyse_lead", "queued")] == len(stored), jobs
     assert {status for (kind, status) in jobs if kind != "reanalyse_lead"} == {"done"}, jobs
 

@@ -7,6 +7,7 @@ get the AI's reply again."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -50,7 +51,7 @@ async def test_a_rate_limiting_ai_is_waited_for_as_told_and_leads_fall_back(
     for lead, requests in per_lead.items():
         assert len(requests) <= AI_JOB_ATTEMPTS, (lead, requests)
         assert all(r.status == 429 for r in requests)
-        gaps = [b.at - a.at for a, b in zip(requests, requests[1:], strict=False)]
+        gaps = [b.at - a.at for a, b in itertools.pairwise(requests)]
         assert all(gap >= RETRY_AFTER_S - EARLY_S for gap in gaps), (lead, gaps)
     assert sum(map(len, per_lead.values())) <= LEADS * AI_JOB_ATTEMPTS
 

@@ -268,8 +268,8 @@ async def test_a_rate_limit_window_ends_when_retry_after_says(fake) -> None:
 
 
 def test_retry_after_is_read_as_seconds_or_an_http_date() -> None:
-    from email.utils import format_datetime
     from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
 
     from server.ai.openai import retry_after_s
 

@@ -326,9 +326,8 @@ async def test_a_burst_of_hanging_calls_never_takes_the_slots_other_jobs_need(ct
         await asyncio.wait_for(mailed.wait(), 10)  # the hanging calls hold no slot
         assert most_in_call == 2
         async with ctx.db.session() as session:
-            queued = (
-                await session.execute(select(Job).where(Job.kind == "analyse", Job.status == "queued"))
-            ).scalars().all()
+            waiting = select(Job).where(Job.kind == "analyse", Job.status == "queued")
+            queued = (await session.execute(waiting)).scalars().all()
         assert len(queued) >= 20 - 2 - 2  # no more claimed than two calls and two slots hold
     finally:
         hang.set()

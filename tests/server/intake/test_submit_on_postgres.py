@@ -75,7 +75,7 @@ async def test_through_another_driver_a_new_lead_is_stored_in_a_transaction(
     await _until_listening(ctx)
     response = await submit(client, tenant.slug, customer_email=new_email())
     assert response.status_code == 202
-    await asyncio.wait_for(heard.wait(0, timeout=5), timeout=5)
+    await asyncio.wait_for(heard.wait(0, 5), timeout=5)
     version = heard.version
     async with ctx.db.session() as session:
         lead = (await session.execute(select(Lead))).scalar_one()
