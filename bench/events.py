@@ -31,6 +31,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from bench.workflow import _admin, _tenant
+from server.cli import run_loop
 from server.migrate import upgrade
 from tests.faults.cluster import Process, wait_healthy
 from tests.server.conftest import make_settings
@@ -46,30 +47,37 @@ def _rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-class Stream:
-    """One desktop's ``/events`` connection: the times its ``change`` events arrived."""
+class Stream(asyncio.Protocol):
+    """One desktop's ``/events`` connection, as light as a client can be (a protocol, no reader
+    task): the times its ``change`` events arrived."""
 
     def __init__(self) -> None:
         self.events: list[float] = []
         self.first = asyncio.Event()
-        self.writer: asyncio.StreamWriter | None = None
+        self.transport: asyncio.Transport | None = None
+        self._tail = b""
 
     async def open(self, port: int, headers: dict[str, str]) -> None:
-        reader, self.writer = await asyncio.open_connection("127.0.0.1", port)
+        loop = asyncio.get_running_loop()
+        await loop.create_connection(lambda: self, "127.0.0.1", port)
         lines = ["GET /api/v1/owner/events HTTP/1.1", "Host: 127.0.0.1"]
         lines += [f"{k}: {v}" for k, v in headers.items()]
-        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
-        await self.writer.drain()
-        asyncio.get_running_loop().create_task(self._read(reader))
+        assert self.transport is not None
+        self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
 
-    async def _read(self, reader: asyncio.StreamReader) -> None:
-        while True:
-            line = await reader.readline()
-            if not line:
-                return
-            if line.startswith(b"event: change"):
-                self.events.append(time.monotonic())
-                self.first.set()
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic()
+        text = self._tail + data
+        count = text.count(b"event: change")
+        self._tail = text[-16:]
+        if b"event: change" in self._tail:
+            self._tail = b""  # counted once
+        self.events.extend([now] * count)
+        if count:
+            self.first.set()
 
 
 async def _measure(port: int, pid: int, tenant: Any, streams: int, submits: int) -> dict[str, Any]:
@@ -109,8 +117,8 @@ async def _measure(port: int, pid: int, tenant: Any, streams: int, submits: int)
             ]
             await asyncio.sleep(1.0)
     for c in clients:
-        if c.writer is not None:
-            c.writer.close()
+        if c.transport is not None:
+            c.transport.close()
     latencies.sort()
     return {
         "streams": streams,
@@ -154,7 +162,7 @@ def _run(pg: str, streams: int, submits: int, code: str | None) -> dict[str, Any
             api.start()
             wait_healthy(api)
             assert api.popen is not None
-            return asyncio.run(_measure(port, api.popen.pid, tenant, streams, submits))
+            return run_loop(_measure(port, api.popen.pid, tenant, streams, submits))
     finally:
         if api is not None:
             api.stop()
