@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import select
+import socket
 import threading
 import time
 from collections import Counter
@@ -39,7 +41,7 @@ class FaultyAI:
     retry_after_s: int = 3
     url: str = ""
     requests: list[Request] = field(default_factory=list)
-    hanging: int = 0  # requests being held open right now
+    hanging: int = 0  # requests held open right now, their client still waiting
     most_hanging: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _released: threading.Event = field(default_factory=threading.Event)
@@ -70,7 +72,10 @@ class FaultyAI:
                     with ai._lock:
                         ai.hanging += 1
                         ai.most_hanging = max(ai.most_hanging, ai.hanging)
-                    ai._released.wait()
+                    # Held until released, or until the client gives up (its timeout): only
+                    # calls a worker is still waiting on count as hanging.
+                    while not ai._released.wait(0.1) and not self._client_left():
+                        pass
                     with ai._lock:
                         ai.hanging -= 1
                     self.close_connection = True
@@ -95,6 +100,13 @@ class FaultyAI:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+
+            def _client_left(self) -> bool:
+                readable, _, _ = select.select([self.connection], [], [], 0)
+                try:
+                    return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+                except OSError:
+                    return True
 
             def log_message(self, *args: object) -> None:
                 pass
