@@ -46,5 +46,10 @@ async def push(body: PushRequest, scope: Scope, ctx: Ctx, session: Session) -> P
 async def events(request: Request, scope: Scope, session: Session) -> ChangeStream:
     """Server-sent events: ``change`` with the new cursor whenever the business's data moves."""
     hub: EventHub = request.app.state.events
-    version = await service.current_version(session, scope.business_id)
-    return ChangeStream(hub, scope.business_id, version)
+    listener = hub.subscribe(scope.business_id, 0)  # before the read: no change falls between
+    try:
+        version = await service.current_version(session, scope.business_id)
+    except BaseException:
+        hub.unsubscribe(scope.business_id, listener)
+        raise
+    return ChangeStream(hub, scope.business_id, listener, version)

@@ -98,10 +98,6 @@ class EventHub:
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
-    @property
-    def open_streams(self) -> int:
-        return sum(len(listeners) for listeners in self._listeners.values())
-
     def subscribe(self, business_id: uuid.UUID, version: int) -> Listener:
         listener = Listener(version)
         self._listeners[business_id].add(listener)
@@ -158,12 +154,16 @@ class EventHub:
 
 
 class ChangeStream(Response):
-    """The ``/events`` response: ``change`` with the newest cursor whenever the business's
-    version moves, a comment every ``HEARTBEAT_S`` (when a gone client is noticed)."""
+    """The ``/events`` response: ``change`` with ``version`` at once, then with the newest
+    cursor whenever the listener hears the business's version move; a comment every
+    ``HEARTBEAT_S``. The listener was subscribed before ``version`` was read, so a change that
+    committed in between is not missed; the stream unsubscribes it when it ends."""
 
     media_type = "text/event-stream"
 
-    def __init__(self, hub: EventHub, business_id: uuid.UUID, version: int) -> None:
+    def __init__(
+        self, hub: EventHub, business_id: uuid.UUID, listener: Listener, version: int
+    ) -> None:
         # Not Response.__init__: there is no body to measure, the stream writes its own.
         self.status_code = 200
         self.background = None
@@ -175,8 +175,7 @@ class ChangeStream(Response):
         self.hub = hub
         self.business_id = business_id
         self.version = version
-        # Subscribed now, before the route returns: no change after the version read is missed.
-        self.listener = hub.subscribe(business_id, version)
+        self.listener = listener
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         gone = asyncio.ensure_future(self._until_disconnected(receive))
