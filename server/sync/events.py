@@ -98,6 +98,10 @@ class EventHub:
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
+    @property
+    def open_streams(self) -> int:
+        return sum(len(listeners) for listeners in self._listeners.values())
+
     def subscribe(self, business_id: uuid.UUID, version: int) -> Listener:
         listener = Listener(version)
         self._listeners[business_id].add(listener)
