@@ -128,11 +128,17 @@ class OpenAICompatibleAnalyser:
         model: str,
         timeout_s: float,
         http_client: httpx.AsyncClient | None = None,
+        kept_connections: int = 100,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
         self._api_key = api_key
         self._timeout = httpx.Timeout(timeout_s)
+        # The worker bounds the calls at once (LEADFLOW_AI_CONCURRENCY); as many connections stay
+        # open for the next ones: beyond httpx's default of 20, each call opened its own.
+        self._limits = httpx.Limits(
+            max_connections=None, max_keepalive_connections=kept_connections
+        )
         self._client = http_client
         self._owned_loop: asyncio.AbstractEventLoop | None = None  # set when we made the client
         self._quiet_until = 0.0  # monotonic time before which the provider asked not to call
@@ -141,7 +147,7 @@ class OpenAICompatibleAnalyser:
         """One pooled client per event loop: a new TLS connection per lead costs tens of ms."""
         loop = asyncio.get_running_loop()
         if self._client is None or (self._owned_loop is not None and self._owned_loop is not loop):
-            self._client = httpx.AsyncClient(timeout=self._timeout)
+            self._client = httpx.AsyncClient(timeout=self._timeout, limits=self._limits)
             self._owned_loop = loop
         return self._client
 
