@@ -1,6 +1,7 @@
 """Leads per second through one worker process when the model takes 2 s to answer.
 
     python -m bench workflow [--rates 1,10,50] [--seconds 10] [--ai-delay 2]
+                             [--baseline DIR] [--holding]
                              [--pg postgresql://postgres@127.0.0.1:5432/postgres]
 
 For each offered rate, on a fresh PostgreSQL database: one ``leadflow-server serve --no-worker``
@@ -8,8 +9,9 @@ and one ``leadflow-server worker`` process, the chat-completions stand-in answer
 after ``--ai-delay`` seconds, and an SMTP sink on loopback. Leads are submitted at the rate for
 ``--seconds``; a lead is done when its customer's AI reply reaches the SMTP sink. Reported: leads
 done per second (first submit to last mail) and the p50/p95 from submit to the customer's mail.
-Each rate runs twice: with the worker's slots given up while a job waits on the AI (today) and
-with ``LEADFLOW_WORKER_WAITING_JOBS=0`` (a waiting job holds its slot, as before).
+Each rate runs with this tree's server; ``--baseline DIR`` runs it again from another source tree
+(e.g. ``git archive <commit> | tar -x -C DIR``) and ``--holding`` with ``LEADFLOW_AI_CONCURRENCY=0``
+(a job waiting on the AI holds its slot), side by side.
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ class TimedSink(SmtpSink):
         for address in envelope.rcpt_tos:
             self.arrived.setdefault(address, now)
         return answer
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _admin(url: str, sql: str) -> None:
@@ -115,7 +123,7 @@ async def _offer(url: str, slug: str, rate: float, seconds: float) -> dict[str, 
 
 
 def _run(
-    pg: str, rate: float, seconds: float, ai_delay: float, waiting_jobs: int
+    pg: str, rate: float, seconds: float, ai_delay: float, code: str | None, extra: dict[str, str]
 ) -> dict[str, Any]:
     name = f"lf_bench_wf_{uuid.uuid4().hex[:8]}"
     _admin(pg, f'CREATE DATABASE "{name}"')
@@ -138,10 +146,12 @@ def _run(
                 LEADFLOW_AI_BASE_URL=ai.url,
                 LEADFLOW_AI_API_KEY="k",
                 LEADFLOW_AI_TIMEOUT_S=str(ai_delay + 10),
-                LEADFLOW_WORKER_WAITING_JOBS=str(waiting_jobs),
                 LEADFLOW_INTAKE_IP_LIMIT="1000000",
                 LEADFLOW_INTAKE_FORM_LIMIT="1000000",
+                **extra,
             )
+            if code is not None:
+                env["PYTHONPATH"] = code  # ahead of this tree's editable install
             api = Process(
                 "api",
                 ["serve", "--no-worker", "--port", str(free_port())],
@@ -155,10 +165,14 @@ def _run(
                 process.start()
             wait_healthy(api)
             time.sleep(2.0)  # the worker process is up and polling
+            assert worker.popen is not None
+            cpu_before = _cpu_s(worker.popen.pid)
             sent = asyncio.run(_offer(api.url, tenant.slug, rate, seconds))
             deadline = time.monotonic() + seconds + 90
             while time.monotonic() < deadline and not all(e in smtp.arrived for e in sent):
                 time.sleep(0.2)
+            # Owner alerts may still be on their way; the worker's CPU so far is the leads'.
+            worker_cpu_s = _cpu_s(worker.popen.pid) - cpu_before
     finally:
         for process in processes:
             process.stop()
@@ -171,6 +185,7 @@ def _run(
         max(smtp.arrived[e] for e in sent if e in smtp.arrived) - min(sent.values()) if done else 0
     )
     return {
+        "worker_cpu_ms_per_lead": 1000 * worker_cpu_s / done if done else None,
         "offered": rate,
         "submitted": len(sent),
         "done": done,
@@ -191,18 +206,34 @@ def main() -> None:
             "LEADFLOW_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres"
         ),
     )
+    parser.add_argument("--baseline", help="another source tree to run the server from")
+    parser.add_argument("--holding", action="store_true", help="also with AI_CONCURRENCY=0")
     args = parser.parse_args()
-    print(f"# {platform.node()} · {os.cpu_count()} cores · AI answers in {args.ai_delay} s")
-    print("| worker | offered leads/s | submitted | done | done leads/s | p50 s | p95 s |")
-    print("|---|---|---|---|---|---|---|")
+    variants: list[tuple[str, str | None, dict[str, str]]] = [("this tree", None, {})]
+    if args.holding:
+        holding = {"LEADFLOW_AI_CONCURRENCY": "0"}
+        variants.append(("this tree, AI call holds its slot", None, holding))
+    if args.baseline:
+        variants.append((f"baseline {args.baseline}", args.baseline, {}))
+    print(
+        f"# {platform.node()} · {os.cpu_count()} cores · AI answers in {args.ai_delay} s"
+        f" · {time.ctime()}"
+    )
+    print(
+        "| server | offered leads/s | submitted | done | done leads/s | p50 s | p95 s "
+        "| worker CPU ms per lead |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for rate in (float(r) for r in args.rates.split(",")):
-        for label, waiting in (("slots bound DB work (now)", 256), ("waiting holds a slot", 0)):
-            r = _run(args.pg, rate, args.seconds, args.ai_delay, waiting)
+        for label, code, extra in variants:
+            r = _run(args.pg, rate, args.seconds, args.ai_delay, code, extra)
             p50 = f"{r['p50_s']:.2f}" if r["p50_s"] is not None else "—"
             p95 = f"{r['p95_s']:.2f}" if r["p95_s"] is not None else "—"
+            cpu = r["worker_cpu_ms_per_lead"]
             print(
                 f"| {label} | {rate:g} | {r['submitted']} | {r['done']} | "
-                f"{r['leads_per_s']:.1f} | {p50} | {p95} |",
+                f"{r['leads_per_s']:.1f} | {p50} | {p95} | "
+                f"{f'{cpu:.0f}' if cpu is not None else '—'} |",
                 flush=True,
             )
 

@@ -96,8 +96,8 @@ class Settings(BaseSettings):
 
     # Jobs.
     worker_concurrency: int = 16
-    # Jobs a worker keeps waiting on the AI beyond its slots (0: a waiting job holds its slot).
-    worker_waiting_jobs: int = 256
+    # AI calls a worker runs at once beside its slots (0: a job waiting on the AI holds its slot).
+    ai_concurrency: int = 100
     job_lease_s: int = 120
     # The first retry of a mail after a temporary failure; it doubles up to an hour.
     mail_retry_first_s: float = 60.0

@@ -37,7 +37,10 @@ def build_context(settings: Settings, *, database: Database | None = None) -> Se
 
     return ServerContext(
         settings=settings,
-        db=database or Database(settings.database_url),
+        # Every job slot, the claim and the lease renewal each hold a connection at times: a
+        # smaller pool opened and closed overflow connections (a PostgreSQL backend) per job.
+        db=database
+        or Database(settings.database_url, pool_size=max(10, settings.worker_concurrency + 4)),
         mailer=build_email_provider(settings),
         ai=build_ai_provider(settings),
     )

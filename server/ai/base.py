@@ -65,6 +65,8 @@ class AnalysisOutcome(BaseModel):
     raw_output: str | None = None
     error: str | None = None
     latency_ms: int = 0
+    # The provider asked not to be called again before this many seconds (a 429's Retry-After).
+    retry_after_s: float | None = None
 
 
 class AIProvider(Protocol):

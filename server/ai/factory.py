@@ -15,6 +15,7 @@ def build_ai_provider(settings: Settings) -> AIProvider:
             api_key=settings.ai_api_key.get_secret_value(),
             model=settings.ai_model,
             timeout_s=settings.ai_timeout_s,
+            kept_connections=max(20, settings.ai_concurrency),
         )
     from server.ai.local import LocalAnalyser
 

@@ -2,9 +2,11 @@
 
 The model's answer is parsed as one JSON object and validated strictly against ``Analysis``
 (a string "false" is not a boolean, a missing field or an unknown enum value is an error).
-One retry on a timeout, a connection error, a 429, a 5xx or an invalid answer; after that the
-provider returns the conservative fallback outcome. It never raises for a provider problem and
-never logs the API key.
+One retry on a timeout, a connection error, a 429 without ``Retry-After``, a 5xx or an invalid
+answer; after that the provider returns the conservative fallback outcome. A 429 with
+``Retry-After`` is not retried: until that time has passed no call of this process goes to the
+provider, each returns the fallback with ``retry_after_s`` (the job retries then). It never raises
+for a provider problem and never logs the API key.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import logging
 import re
 import time
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -27,16 +30,42 @@ from shared.models.enums import AnalysisStatus, Intent
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 2
+MAX_RETRY_AFTER_S = 900.0  # a provider asking for longer is retried after 15 min anyway
 _FIELDS = frozenset(Analysis.model_fields)
 
 
 class _Retryable(Exception):
     """A failed attempt worth one more try; ``raw`` is the content the model returned, if any."""
 
-    def __init__(self, message: str, raw: str | None = None, *, final: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        raw: str | None = None,
+        *,
+        final: bool = False,
+        retry_after_s: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.raw = raw
-        self.final = final
+        self.final = final or retry_after_s is not None
+        self.retry_after_s = retry_after_s
+
+
+def retry_after_s(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date), capped."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    if seconds != seconds:  # NaN
+        return None
+    return min(MAX_RETRY_AFTER_S, max(0.0, seconds))
 
 
 _INTENTS = frozenset(Intent._value2member_map_)
@@ -99,19 +128,26 @@ class OpenAICompatibleAnalyser:
         model: str,
         timeout_s: float,
         http_client: httpx.AsyncClient | None = None,
+        kept_connections: int = 100,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
         self._api_key = api_key
         self._timeout = httpx.Timeout(timeout_s)
+        # The worker bounds the calls at once (LEADFLOW_AI_CONCURRENCY); as many connections stay
+        # open for the next ones: beyond httpx's default of 20, each call opened its own.
+        self._limits = httpx.Limits(
+            max_connections=None, max_keepalive_connections=kept_connections
+        )
         self._client = http_client
         self._owned_loop: asyncio.AbstractEventLoop | None = None  # set when we made the client
+        self._quiet_until = 0.0  # monotonic time before which the provider asked not to call
 
     def _http(self) -> httpx.AsyncClient:
         """One pooled client per event loop: a new TLS connection per lead costs tens of ms."""
         loop = asyncio.get_running_loop()
         if self._client is None or (self._owned_loop is not None and self._owned_loop is not loop):
-            self._client = httpx.AsyncClient(timeout=self._timeout)
+            self._client = httpx.AsyncClient(timeout=self._timeout, limits=self._limits)
             self._owned_loop = loop
         return self._client
 
@@ -122,6 +158,12 @@ class OpenAICompatibleAnalyser:
         started = time.perf_counter()
         raw: str | None = None
         error = "no attempt made"
+        wait_s = self._quiet_until - time.monotonic()
+        if wait_s > 0:  # rate limited: a request now would only be refused again
+            return await self._fallback(
+                lead, f"AI provider rate limited: retry in {wait_s:.0f} s", None, started, wait_s
+            )
+        retry_after: float | None = None
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 raw = None
@@ -130,6 +172,7 @@ class OpenAICompatibleAnalyser:
             except _Retryable as exc:
                 raw = exc.raw if exc.raw is not None else raw
                 error = str(exc)
+                retry_after = exc.retry_after_s
                 log.warning("AI attempt %d/%d failed: %s", attempt, ATTEMPTS, error)
                 if exc.final:
                     break
@@ -143,7 +186,17 @@ class OpenAICompatibleAnalyser:
                 raw_output=raw[:MAX_RAW_OUTPUT_CHARS],
                 latency_ms=_elapsed_ms(started),
             )
-        return await asyncio.to_thread(  # the built-in rules' CPU work stays off the loop
+        return await self._fallback(lead, error, raw, started, retry_after)
+
+    async def _fallback(
+        self,
+        lead: LeadForAnalysis,
+        error: str,
+        raw: str | None,
+        started: float,
+        retry_after: float | None,
+    ) -> AnalysisOutcome:
+        outcome = await asyncio.to_thread(  # the built-in rules' CPU work stays off the loop
             fallback_outcome,
             lead,
             provider=self.name,
@@ -153,6 +206,7 @@ class OpenAICompatibleAnalyser:
             raw_output=raw,
             latency_ms=_elapsed_ms(started),
         )
+        return outcome.model_copy(update={"retry_after_s": retry_after})
 
     async def _complete(self, lead: LeadForAnalysis) -> str:
         """One chat-completions call; returns the message content or raises ``_Retryable``."""
@@ -172,7 +226,12 @@ class OpenAICompatibleAnalyser:
             raise _Retryable(f"timeout calling the AI provider ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
             raise _Retryable(f"cannot reach the AI provider ({type(exc).__name__})") from exc
-        if response.status_code == 429 or response.status_code >= 500:
+        if response.status_code == 429:
+            wait_s = retry_after_s(response.headers.get("Retry-After"))
+            if wait_s is not None:
+                self._quiet_until = max(self._quiet_until, time.monotonic() + wait_s)
+            raise _Retryable("AI provider answered HTTP 429 (rate limited)", retry_after_s=wait_s)
+        if response.status_code >= 500:
             raise _Retryable(f"AI provider answered HTTP {response.status_code}")
         if response.status_code >= 400:
             # A bad key or model will not heal on a retry.

@@ -11,6 +11,7 @@ its last error, never run again.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -177,9 +178,10 @@ async def claim(
     limit: int,
     lease_s: int,
     max_attempts: int | None = None,
+    skip_kinds: Collection[str] = (),
 ) -> list[Claimed]:
     """Take up to ``limit`` due jobs (queued, or running with an expired lease and attempts
-    left) for this worker; each claim counts as an attempt.
+    left) for this worker, other than ``skip_kinds``; each claim counts as an attempt.
 
     One statement: ``UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING``.
     """
@@ -192,6 +194,8 @@ async def claim(
             Job.attempts < _limit(max_attempts),
         ),
     )
+    if skip_kinds:
+        due = and_(due, Job.kind.not_in(list(skip_kinds)))
     jobs = table_of(Job)
     taken = await session.execute(
         update(jobs)

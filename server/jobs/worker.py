@@ -94,14 +94,20 @@ class JobRun:
 
 
 class Slots:
-    """A worker's job slots: ``size`` jobs at a time do database work; up to ``waiting_max``
-    more may be waiting on an outside call (``JobRun.waiting``) without holding one."""
+    """A worker's job slots: ``size`` jobs at a time do database work. A job waiting on an
+    outside call (``JobRun.waiting``) gives its slot back for the call; up to ``calls_max`` such
+    calls run at once (``LEADFLOW_AI_CONCURRENCY``), later ones queue for a place without a slot.
+    With ``calls_max`` 0 a waiting job keeps its slot (the bench's "before")."""
 
-    def __init__(self, size: int, waiting_max: int, on_free: Callable[[], None]) -> None:
+    def __init__(self, size: int, calls_max: int, on_free: Callable[[], None]) -> None:
         self.size = size
-        self.waiting_max = waiting_max
-        self.waiting = 0
+        self.calls_max = calls_max
+        self.waiting = 0  # jobs without a slot: in an outside call or queued for a place
+        # Kinds seen waiting: while every call place is taken, claims leave them queued, so a
+        # burst of leads on a hanging AI never takes the slots other jobs (mail) need.
+        self.waiting_kinds: set[str] = set()
         self._semaphore = asyncio.Semaphore(size)
+        self._calls = asyncio.Semaphore(calls_max) if calls_max > 0 else None
         self._on_free = on_free
 
     async def take(self, run: JobRun) -> None:
@@ -115,20 +121,27 @@ class Slots:
 
     def free(self, running: int) -> int:
         """How many more jobs to claim with ``running`` jobs in hand."""
-        busy = running - self.waiting
-        return max(0, min(self.size - busy, self.size + self.waiting_max - running))
+        return max(0, self.size - (running - self.waiting))
+
+    def skip_kinds(self) -> frozenset[str]:
+        """Job kinds not to claim now: those that wait, while every call place is taken."""
+        if self._calls is None or self.waiting < self.calls_max:
+            return frozenset()
+        return frozenset(self.waiting_kinds)
 
     @contextlib.asynccontextmanager
     async def released(self, run: JobRun) -> AsyncIterator[None]:
-        if self.waiting >= self.waiting_max or not run.holds_slot:
-            yield  # enough jobs wait already: this one keeps its slot
+        if self._calls is None or not run.holds_slot:
+            yield
             return
+        self.waiting_kinds.add(run.kind)
         self.waiting += 1
         run.holds_slot = False
         self._semaphore.release()
         self._on_free()
         try:
-            yield
+            async with self._calls:
+                yield
         finally:
             self.waiting -= 1
             await self._semaphore.acquire()  # cancelled here (shutdown): it holds none
@@ -155,7 +168,7 @@ class Worker:
         self.give_up = give_up or {}
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.concurrency = ctx.settings.worker_concurrency
-        self.slots = Slots(self.concurrency, ctx.settings.worker_waiting_jobs, self.wake)
+        self.slots = Slots(self.concurrency, ctx.settings.ai_concurrency, self.wake)
         self.lease_s = ctx.settings.job_lease_s
         # Renewed three times per lease: one late renewal (a busy database) does not lose it.
         self.renew_s = max(0.2, self.lease_s / 3)
@@ -258,7 +271,12 @@ class Worker:
             await queue.finish_many(session, succeeded, self.worker_id)
             dead = await queue.bury_expired(session, max_attempts=cap) if bury else []
             batch = await queue.claim(
-                session, self.worker_id, limit=free, lease_s=self.lease_s, max_attempts=cap
+                session,
+                self.worker_id,
+                limit=free,
+                lease_s=self.lease_s,
+                max_attempts=cap,
+                skip_kinds=self.slots.skip_kinds(),
             )
         for job in dead:
             log.error(

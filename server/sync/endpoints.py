@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -13,12 +10,11 @@ from fastapi.responses import Response, StreamingResponse
 from server.auth.deps import ReadScope, Scope
 from server.deps import Ctx, ReadSession, Session
 from server.sync import service
-from server.sync.events import CLOSED, EventHub
+from server.sync.events import ChangeStream, EventHub
 from shared.models.sync import PullResponse, PushRequest, PushResponse
 
 router = APIRouter(prefix="/api/v1/owner", tags=["sync"])
 
-HEARTBEAT_S = 15.0
 MAX_CURSOR = 2**63 - 1  # versions are BIGINT: a larger cursor is a bad request, not a 500
 
 
@@ -46,43 +42,14 @@ async def push(body: PushRequest, scope: Scope, ctx: Ctx, session: Session) -> P
     return PushResponse(results=results)
 
 
-@router.get("/events")
-async def events(request: Request, scope: Scope, session: Session) -> StreamingResponse:
+@router.get("/events", response_class=StreamingResponse)
+async def events(request: Request, scope: Scope, session: Session) -> ChangeStream:
     """Server-sent events: ``change`` with the new cursor whenever the business's data moves."""
     hub: EventHub = request.app.state.events
-    business_id = scope.business_id
-    queue = hub.subscribe(business_id)
-    start = await service.current_version(session, business_id)
-
-    async def stream() -> AsyncIterator[bytes]:
-        try:
-            yield _event(start)
-            while not hub.stopping:
-                try:
-                    version = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_S)
-                except TimeoutError:
-                    if await request.is_disconnected():
-                        return
-                    yield b": keep-alive\n\n"
-                    continue
-                if version == CLOSED:
-                    return
-                # Coalesce a burst of changes into one event with the newest cursor.
-                while not queue.empty():
-                    newer = queue.get_nowait()
-                    if newer == CLOSED:
-                        return
-                    version = max(version, newer)
-                yield _event(version)
-        finally:
-            hub.unsubscribe(business_id, queue)
-
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
-
-
-def _event(cursor: int) -> bytes:
-    return f"event: change\ndata: {json.dumps({'cursor': cursor})}\n\n".encode()
+    listener = hub.subscribe(scope.business_id, 0)  # before the read: no change falls between
+    try:
+        version = await service.current_version(session, scope.business_id)
+    except BaseException:
+        hub.unsubscribe(scope.business_id, listener)
+        raise
+    return ChangeStream(hub, scope.business_id, listener, version)

@@ -4,6 +4,10 @@ On PostgreSQL every committed version bump is a ``NOTIFY`` (sent by ``server.syn
 writing transaction), and each process LISTENs on one dedicated connection, so a change made by any
 API or worker process reaches every stream. On SQLite (one process) the database's in-process
 commit listener feeds the hub directly.
+
+A stream is a plain ASGI response (``ChangeStream``): one coroutine per open stream, parked on a
+future its ``Listener`` resolves, so a change costs each stream one wake-up and one write (a
+``StreamingResponse`` cost two tasks per stream and a task per wait).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy.engine import make_url
+from starlette.responses import Response
 
 from server.db import Database
 from server.sync_versions import PG_CHANNEL
@@ -23,13 +28,49 @@ from server.sync_versions import PG_CHANNEL
 log = logging.getLogger(__name__)
 
 RECONNECT_S = 2.0
-CLOSED = -1
+HEARTBEAT_S = 15.0
+
+
+class Listener:
+    """One open stream's mailbox: the newest version announced, and the stream waiting for it.
+
+    A publish sets ``version`` and wakes the waiting stream (one future per wait, no queue and no
+    task): a burst of changes coalesces into one event with the newest cursor.
+    """
+
+    __slots__ = ("_waiter", "version")
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        self._waiter: asyncio.Future[None] | None = None
+
+    def notify(self, version: int) -> None:
+        if version > self.version:
+            self.version = version
+        self.wake()
+
+    def wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def wait(self, seen: int, wake_after_s: float) -> None:
+        """Until ``version`` is past ``seen``, the hub stops, or ``wake_after_s`` pass."""
+        if self.version > seen:
+            return
+        loop = asyncio.get_running_loop()
+        self._waiter = waiter = loop.create_future()
+        timer = loop.call_later(wake_after_s, self.wake)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._waiter = None
 
 
 class EventHub:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._subscribers: dict[uuid.UUID, set[asyncio.Queue[int]]] = defaultdict(set)
+        self._listeners: dict[uuid.UUID, set[Listener]] = defaultdict(set)
         self._listen_task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -41,13 +82,13 @@ class EventHub:
             self._listen_task = asyncio.create_task(self._listen_forever())
 
     async def stop(self) -> None:
-        """Close every open stream (each gets ``CLOSED``) and stop listening."""
+        """Wake every open stream so it ends, and stop listening."""
         self._stopping.set()
         if self._on_local_commit in self.db.listeners:
             self.db.listeners.remove(self._on_local_commit)
-        for queues in self._subscribers.values():
-            for queue in queues:
-                queue.put_nowait(CLOSED)
+        for listeners in self._listeners.values():
+            for listener in listeners:
+                listener.wake()
         if self._listen_task is not None:
             self._listen_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -57,22 +98,25 @@ class EventHub:
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
-    def subscribe(self, business_id: uuid.UUID) -> asyncio.Queue[int]:
-        queue: asyncio.Queue[int] = asyncio.Queue(maxsize=1000)
-        self._subscribers[business_id].add(queue)
-        return queue
+    @property
+    def open_streams(self) -> int:
+        return sum(len(listeners) for listeners in self._listeners.values())
 
-    def unsubscribe(self, business_id: uuid.UUID, queue: asyncio.Queue[int]) -> None:
-        queues = self._subscribers.get(business_id)
-        if queues is not None:
-            queues.discard(queue)
-            if not queues:
-                self._subscribers.pop(business_id, None)
+    def subscribe(self, business_id: uuid.UUID, version: int) -> Listener:
+        listener = Listener(version)
+        self._listeners[business_id].add(listener)
+        return listener
+
+    def unsubscribe(self, business_id: uuid.UUID, listener: Listener) -> None:
+        listeners = self._listeners.get(business_id)
+        if listeners is not None:
+            listeners.discard(listener)
+            if not listeners:
+                self._listeners.pop(business_id, None)
 
     def publish(self, business_id: uuid.UUID, version: int) -> None:
-        for queue in list(self._subscribers.get(business_id, ())):
-            with contextlib.suppress(asyncio.QueueFull):
-                queue.put_nowait(version)
+        for listener in self._listeners.get(business_id, ()):
+            listener.notify(version)
 
     def _on_local_commit(self, bumps: dict[uuid.UUID, int]) -> None:
         for business_id, version in bumps.items():
@@ -111,3 +155,63 @@ class EventHub:
                         await connection.close()
             if not self._stopping.is_set():
                 await asyncio.sleep(RECONNECT_S)
+
+
+class ChangeStream(Response):
+    """The ``/events`` response: ``change`` with ``version`` at once, then with the newest
+    cursor whenever the listener hears the business's version move; a comment every
+    ``HEARTBEAT_S``. The listener was subscribed before ``version`` was read, so a change that
+    committed in between is not missed; the stream unsubscribes it when it ends."""
+
+    media_type = "text/event-stream"
+
+    def __init__(
+        self, hub: EventHub, business_id: uuid.UUID, listener: Listener, version: int
+    ) -> None:
+        # Not Response.__init__: there is no body to measure, the stream writes its own.
+        self.status_code = 200
+        self.background = None
+        self.raw_headers = [
+            (b"content-type", b"text/event-stream; charset=utf-8"),
+            (b"cache-control", b"no-cache"),
+            (b"x-accel-buffering", b"no"),
+        ]
+        self.hub = hub
+        self.business_id = business_id
+        self.version = version
+        self.listener = listener
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        gone = asyncio.ensure_future(self._until_disconnected(receive))
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            sent = self.version
+            await send(_body(change_event(sent)))
+            while not self.hub.stopping:
+                await self.listener.wait(sent, HEARTBEAT_S)
+                if self.hub.stopping or gone.done():
+                    break
+                if self.listener.version > sent:
+                    sent = self.listener.version
+                    await send(_body(change_event(sent)))
+                else:
+                    await send(_body(b": keep-alive\n\n"))
+            if not gone.done():
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            gone.cancel()
+            self.hub.unsubscribe(self.business_id, self.listener)
+
+    async def _until_disconnected(self, receive: Any) -> None:
+        """The client went away: wake the stream so it ends now, not at its next write."""
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        self.listener.wake()
+
+
+def change_event(cursor: int) -> bytes:
+    return b'event: change\ndata: {"cursor": %d}\n\n' % cursor
+
+
+def _body(chunk: bytes) -> dict[str, Any]:
+    return {"type": "http.response.body", "body": chunk, "more_body": True}

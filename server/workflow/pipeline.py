@@ -308,8 +308,9 @@ async def process_lead(ctx: ServerContext, run: JobRun) -> None:
     async with run.waiting():  # the AI call holds no database slot
         outcome = await analyse(ctx, subject)
     if outcome.status is not AnalysisStatus.OK and run.attempts < AI_JOB_ATTEMPTS:
-        # An AI outage delays the lead (retried with backoff); it never drops it.
-        raise JobError(f"AI unavailable: {outcome.error}")
+        # An AI outage delays the lead (retried with backoff, or when a rate-limiting provider
+        # said to); it never drops it.
+        raise JobError(f"AI unavailable: {outcome.error}", retry_after_s=outcome.retry_after_s)
 
     # The decision is one write transaction of synchronous code: on SQLite one thread hand-off
     # for all of its statements instead of several per statement through aiosqlite.
@@ -516,7 +517,9 @@ async def reanalyse_lead(ctx: ServerContext, run: JobRun) -> None:
     async with run.waiting():
         outcome = await analyse(ctx, subject)
     if outcome.status is not AnalysisStatus.OK:
-        raise JobError(f"AI still unavailable: {outcome.error}")
+        raise JobError(
+            f"AI still unavailable: {outcome.error}", retry_after_s=outcome.retry_after_s
+        )
     await ctx.db.run_write(_store_reanalysis, run, lead_id, outcome)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -41,6 +42,7 @@ class Reply:
     content: str | None = None
     delay_s: float = 0.0
     raw_body: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -78,6 +80,8 @@ def _serve(model: FakeModel) -> tuple[ThreadingHTTPServer, str]:
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):
@@ -226,6 +230,56 @@ async def test_a_rate_limit_is_retried(fake) -> None:
     model.replies = [Reply(status=429, raw_body="{}"), Reply(content=json.dumps(VALID))]
     outcome = await _analyser(url).analyse(_lead())
     assert outcome.status is AnalysisStatus.OK
+
+
+async def test_a_rate_limit_with_retry_after_is_not_retried_until_then(fake) -> None:
+    """A 429 with Retry-After: no second request at once, the fallback says when to retry,
+    and further analyses in the window return at once without calling the provider."""
+    model, url = fake
+    model.replies = [Reply(status=429, raw_body="{}", headers={"Retry-After": "30"})]
+    analyser = _analyser(url)
+    outcome = await analyser.analyse(_lead())
+    assert len(model.requests) == 1
+    assert outcome.status is AnalysisStatus.FALLBACK
+    assert "429" in (outcome.error or "")
+    assert outcome.retry_after_s is not None and 29 <= outcome.retry_after_s <= 30
+    assert outcome.analysis.auto_send_allowed is False
+
+    again = await analyser.analyse(_lead())
+    assert len(model.requests) == 1  # not called inside the window
+    assert again.status is AnalysisStatus.FALLBACK
+    assert again.retry_after_s is not None and 0 < again.retry_after_s <= 30
+
+
+async def test_a_rate_limit_window_ends_when_retry_after_says(fake) -> None:
+    model, url = fake
+    model.replies = [
+        Reply(status=429, raw_body="{}", headers={"Retry-After": "1"}),
+        Reply(content=json.dumps(VALID)),
+    ]
+    analyser = _analyser(url)
+    assert (await analyser.analyse(_lead())).status is AnalysisStatus.FALLBACK
+    assert (await analyser.analyse(_lead())).status is AnalysisStatus.FALLBACK
+    assert len(model.requests) == 1
+    await asyncio.sleep(1.1)
+    outcome = await analyser.analyse(_lead())
+    assert outcome.status is AnalysisStatus.OK and outcome.retry_after_s is None
+    assert len(model.requests) == 2
+
+
+def test_retry_after_is_read_as_seconds_or_an_http_date() -> None:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from server.ai.openai import retry_after_s
+
+    assert retry_after_s("7") == 7.0
+    assert retry_after_s("1e9") == 900.0  # capped
+    assert retry_after_s("-3") == 0.0
+    assert retry_after_s("soon") is None and retry_after_s(None) is None
+    assert retry_after_s("nan") is None
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
+    assert 55 <= (retry_after_s(later) or 0) <= 61
 
 
 async def test_two_server_errors_give_the_fallback_with_the_local_reading(fake) -> None:

@@ -328,3 +328,53 @@ async def test_jobs_waiting_on_an_outside_call_do_not_hold_the_slots(ctx):
     async with ctx.db.session() as session:
         statuses = (await session.execute(select(Job.status))).scalars().all()
     assert statuses == ["done"] * 10
+
+
+async def test_a_burst_of_hanging_calls_never_takes_the_slots_other_jobs_need(ctx):
+    """Twenty jobs whose outside call hangs, on two slots and two call places: at most two
+    calls at once, the others wait for a place without a slot (or stay queued), and a mail
+    job queued behind them runs at once."""
+    ctx.settings.worker_concurrency = 2
+    ctx.settings.ai_concurrency = 2
+    hang = asyncio.Event()
+    in_call = 0
+    most_in_call = 0
+    mailed = asyncio.Event()
+
+    async def analyse(_ctx, run: JobRun) -> None:
+        nonlocal in_call, most_in_call
+        async with run.waiting():
+            in_call += 1
+            most_in_call = max(most_in_call, in_call)
+            await hang.wait()
+            in_call -= 1
+
+    async def mail(_ctx, run: JobRun) -> None:
+        mailed.set()
+
+    async with ctx.db.session() as session:
+        for n in range(20):
+            await queue.enqueue(session, "analyse", {"n": n})
+    worker = Worker(ctx, {"analyse": analyse, "mail": mail}, worker_id="w-hang")
+    tick = asyncio.create_task(worker.tick())
+    try:
+        for _ in range(500):
+            if in_call == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert in_call == 2
+        async with ctx.db.session() as session:
+            await queue.enqueue(session, "mail", {})
+        worker.wake()
+        await asyncio.wait_for(mailed.wait(), 10)  # the hanging calls hold no slot
+        assert most_in_call == 2
+        async with ctx.db.session() as session:
+            waiting = select(Job).where(Job.kind == "analyse", Job.status == "queued")
+            queued = (await session.execute(waiting)).scalars().all()
+        assert len(queued) >= 20 - 2 - 2  # no more claimed than two calls and two slots hold
+    finally:
+        hang.set()
+    assert await asyncio.wait_for(tick, 30) >= 21
+    async with ctx.db.session() as session:
+        statuses = (await session.execute(select(Job.status))).scalars().all()
+    assert statuses == ["done"] * 21

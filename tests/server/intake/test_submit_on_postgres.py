@@ -71,11 +71,12 @@ async def test_through_another_driver_a_new_lead_is_stored_in_a_transaction(
     still hears of it from PostgreSQL."""
     assert not ctx.db.is_asyncpg
     published, woken = announcements(ctx)
-    heard = app.state.events.subscribe(uuid.UUID(tenant.id))
+    heard = app.state.events.subscribe(uuid.UUID(tenant.id), 0)
     await _until_listening(ctx)
     response = await submit(client, tenant.slug, customer_email=new_email())
     assert response.status_code == 202
-    version = await asyncio.wait_for(heard.get(), timeout=5)
+    await asyncio.wait_for(heard.wait(0, 5), timeout=5)
+    version = heard.version
     async with ctx.db.session() as session:
         lead = (await session.execute(select(Lead))).scalar_one()
         head = await session.get(SyncCounter, lead.business_id)

@@ -77,6 +77,27 @@ async def test_a_change_in_one_process_reaches_a_stream_on_another(pg_world, pg_
         assert first.stop() and second.stop()
 
 
+async def test_a_stream_whose_client_left_is_let_go_at_once(world, tenant, settings):
+    """A desktop that closes its connection is forgotten now, not at the next heartbeat (15 s):
+    5,000 listeners (bench/events.py) must not pile up when clients come and go."""
+    server = LiveServer(settings).start()
+    hub = server.app.state.events
+    try:
+        for _ in range(3):
+            async with EventStream(server.url, tenant.owner_headers) as stream:
+                await stream.next(timeout=5)
+                assert hub.open_streams == 1
+            for _ in range(200):
+                if hub.open_streams == 0:
+                    break
+                await asyncio.sleep(0.01)
+            assert hub.open_streams == 0
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            assert (await submit(http, tenant.slug)).status_code == 202  # nobody to tell
+    finally:
+        assert server.stop()
+
+
 async def test_open_streams_end_cleanly_when_the_server_is_stopped(world, tenant, settings):
     server = ProcessServer(settings)
     try:
