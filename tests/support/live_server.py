@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from server.admin.accounts import create_or_update_admin
 from server.app import create_app
@@ -67,6 +68,7 @@ class LiveServer:
         self.port = port or free_port()
         self.run_worker = run_worker
         self.smtp = smtp
+        self.app: FastAPI | None = None  # the app being served, once started
         self.server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None
 
@@ -88,8 +90,9 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> LiveServer:
+        self.app = create_app(self.settings, run_worker=self.run_worker)
         config = uvicorn.Config(
-            create_app(self.settings, run_worker=self.run_worker),
+            self.app,
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
