@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.leads import wire
 from server.models.lead import LEAD_LOCK, AIAnalysis, FollowUp, Lead, Message
 from shared.models.enums import FollowUpState, FollowUpStatus
+from shared.models.follow_ups import FollowUpDay, window_of
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 PG_DOCUMENT = text(
@@ -320,30 +320,23 @@ async def count(session: AsyncSession, query: Select[Any]) -> int:
 
 
 def follow_up_list_query(
-    business_id: uuid.UUID,
-    state: FollowUpState | None,
-    now: datetime,
-    today_ends: datetime,
+    business_id: uuid.UUID, state: FollowUpState | None, day: FollowUpDay
 ) -> Select[FollowUp, Lead]:
-    """Follow-ups with their lead, by the state of CONTRACT §6, soonest first.
-
-    ``overdue``: scheduled and past due; ``due``: scheduled later today (business time zone);
-    ``scheduled``: scheduled after today; the others by stored status.
-    """
+    """Follow-ups with their lead, those in ``state`` on the business's ``day`` (the rule of
+    ``shared.models.follow_ups``, as range conditions on ``scheduled_at``), soonest first."""
     query = (
         select(FollowUp, Lead)
         .join(Lead, Lead.id == FollowUp.lead_id)
         .where(FollowUp.business_id == business_id)
     )
-    scheduled = FollowUp.status == FollowUpStatus.SCHEDULED.value
-    if state == FollowUpState.OVERDUE:
-        query = query.where(scheduled, FollowUp.scheduled_at < now)
-    elif state == FollowUpState.DUE:
-        query = query.where(
-            scheduled, FollowUp.scheduled_at >= now, FollowUp.scheduled_at < today_ends
-        )
-    elif state == FollowUpState.SCHEDULED:
-        query = query.where(scheduled, FollowUp.scheduled_at >= today_ends)
+    window = window_of(state) if state is not None else None
+    if window is not None:
+        since, until = window
+        query = query.where(FollowUp.status == FollowUpStatus.SCHEDULED.value)
+        if since is not None:
+            query = query.where(FollowUp.scheduled_at >= day.moment(since))
+        if until is not None:
+            query = query.where(FollowUp.scheduled_at < day.moment(until))
     elif state is not None:
         query = query.where(FollowUp.status == state.value)
     return query.order_by(FollowUp.scheduled_at, FollowUp.id)
