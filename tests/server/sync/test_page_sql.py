@@ -13,7 +13,7 @@ from server.models import SYNCED_MODELS
 from server.models.base import utcnow
 from server.models.lead import AIAnalysis, FollowUp, Lead
 from server.sync.page_sql import page_parameters, page_statement
-from shared.models.follow_ups import FollowUpDay
+from shared.models.follow_ups import FollowUpDay, end_of_today
 from tests.server.owner.people import OWNER
 from tests.server.sync.client import Replica
 from tests.server.sync.truth import delete_ai_draft
@@ -160,3 +160,32 @@ async def test_an_analysis_confidence_stored_as_an_integer_is_sent_as_a_float(wo
         row = await session.get(AIAnalysis, uuid.UUID(analysis_id))
         expected = sync_data("ai_analysis", row, world.ctx.settings, utc_day())
         assert synced == expected and list(synced) == list(expected)
+
+
+async def test_a_follow_up_s_state_is_on_the_business_s_day_as_in_the_rest_list(world, tenant):
+    zone = "Pacific/Kiritimati"  # UTC+14: its day ends 10 or 14 hours off UTC's
+    patched = await world.client.patch(
+        f"{OWNER}/business", json={"timezone": zone}, headers=tenant.owner_headers
+    )
+    assert patched.status_code == 200, patched.text
+    lead = await world.lead(tenant, process=False)
+    now = utcnow()
+    ends = sorted([end_of_today(now, "UTC"), end_of_today(now, zone)])
+    between = ends[0] + (ends[1] - ends[0]) / 2  # due on one day, after it on the other
+    async with world.ctx.db.session() as session:
+        session.add(
+            FollowUp(
+                business_id=uuid.UUID(tenant.id),
+                lead_id=uuid.UUID(lead["id"]),
+                scheduled_at=between,
+            )
+        )
+    expected = "due" if between < end_of_today(now, zone) else "scheduled"
+    replica = Replica(tenant.owner_headers)
+    await replica.catch_up(world.client)
+    [pulled] = replica.live("follow_up").values()
+    assert pulled["state"] == expected
+    listed = await world.client.get(
+        f"{OWNER}/follow-ups", params={"state": expected}, headers=tenant.owner_headers
+    )
+    assert [item["id"] for item in listed.json()["items"]] == [pulled["id"]]
