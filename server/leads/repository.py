@@ -85,7 +85,7 @@ def sqlite_matches(business_id: uuid.UUID, q: str) -> tuple[str, list[Any]] | No
     ``leads_fts`` also indexes ``business_id`` (migration 0003), so the business is part of the
     FTS query and the words are matched in the text columns only. A phone-like query adds the
     leads whose normalised phone contains its digits, read from the covering
-    ``(business_id, phone_normalized)`` index (OR-ed into the match it read every lead).
+    ``(business_id, phone_normalized)`` index (OR-ed into the match, it would read every lead).
     """
     tokens = search_tokens(q)
     if not tokens:
@@ -116,9 +116,9 @@ def search_condition(
     On PostgreSQL, for a ``rare`` match (few leads) and for phone searches, the matching ids
     are collected first in a materialised CTE: left to itself the planner walks the
     ``last_activity_at`` index and recomputes the tsvector of every lead until it has a page,
-    which for a rare word is most of the table (hundreds of ms at 50,000 leads); for a common
-    word that walk is the fastest plan, so it is kept. The phone arm is its own branch of a
-    UNION: OR-ed into the text match it forced the tsvector of every row to be computed.
+    which for a rare word is most of the table; for a common word that walk is the fastest
+    plan, so it is kept. The phone arm is its own branch of a UNION, because OR-ed into the
+    text match it makes the tsvector of every row be computed (docs/BENCHMARKS.md).
     """
     tokens = search_tokens(q)
     if not tokens:
@@ -179,8 +179,8 @@ def sqlite_common_search(
     """A page of a search matching many leads on SQLite, walking the list's sort index.
 
     SQLite's planner drives such a query from the FTS match: it reads and sorts every matching
-    lead (150 ms for "office" at 50,000 leads) where walking ``(business_id, last_activity_at)``
-    in order stops after one page (a few ms). It cannot be talked out of it, hence the
+    lead, where walking ``(business_id, last_activity_at)`` in order stops after one page
+    (docs/BENCHMARKS.md). It cannot be talked out of it, hence the
     ``INDEXED BY``, which SQLAlchemy does not render for SQLite. Same rows as
     ``lead_list_query`` (tests/server/owner/test_lead_search.py compares them).
     """

@@ -116,11 +116,11 @@ class Entity:
         """The columns the Python encoder reads, in this order: those of the fields, then
         ``id`` and ``version`` if no field has them."""
         table = table_of(self.model)
-        out: list[Column[Any]] = []
-        for column in (*(c for f in self.fields for c in f.reads), table.c.id, table.c.version):
-            if column not in out:
-                out.append(column)
-        return out
+        read = (*(c for f in self.fields for c in f.reads), table.c.id, table.c.version)
+        first: dict[str, Column[Any]] = {}
+        for column in read:
+            first.setdefault(column.name, column)
+        return list(first.values())
 
     def position(self, name: str) -> int:
         return [column.name for column in self.columns].index(name)
