@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from desktop.outbox import APPLIED, QUEUED, REJECTED
 from desktop.store import CLOSED, LocalStore
 from shared.models.enums import FollowUpState, MessageDirection, MessageType
+from shared.models.follow_ups import FollowUpDay
 
 if TYPE_CHECKING:  # pydantic models, imported where used: the inbox needs none of them
     from shared.models.business import BusinessOut, FormOut
@@ -392,34 +393,26 @@ class Queries:
     # -- follow-ups ----------------------------------------------------------------------------
 
     def follow_ups(self, now: datetime | None = None) -> dict[FollowUpState, list[FollowUpOut]]:
+        """Every follow-up, grouped by the state it has now on the business's day (the rule of
+        ``shared.models.follow_ups``, as the server computes it)."""
         from shared.models.leads import FollowUpOut
 
-        """Every follow-up, grouped by the state it has now (due = later today, overdue = past)."""
-        now = now or datetime.now(UTC)
-        local_midnight = datetime.combine(
-            now.astimezone().date() + timedelta(days=1), time(), tzinfo=now.astimezone().tzinfo
-        )
         with self.store.lock:
+            zone = self.db.execute(
+                "SELECT json_extract(data, '$.timezone') FROM business LIMIT 1"
+            ).fetchone()
             rows = self.db.execute(
                 "SELECT f.data, l.customer_name, l.service_needed FROM follow_ups f"
                 " LEFT JOIN leads l ON l.id = f.lead_id ORDER BY f.scheduled_at"
             ).fetchall()
+        day = FollowUpDay.of(now or datetime.now(UTC), zone[0] if zone else None)
         groups: dict[FollowUpState, list[FollowUpOut]] = {s: [] for s in FollowUpState}
         for blob, name, service in rows:
             item = FollowUpOut.model_validate_json(blob)
             item.customer_name = item.customer_name or name
             item.service_needed = item.service_needed or service
-            if item.status == "scheduled":
-                if item.scheduled_at < now:
-                    state = FollowUpState.OVERDUE
-                elif item.scheduled_at < local_midnight:
-                    state = FollowUpState.DUE
-                else:
-                    state = FollowUpState.SCHEDULED
-            else:
-                state = FollowUpState(item.status.value)
-            item.state = state
-            groups[state].append(item)
+            item.state = day.state(item.status.value, item.scheduled_at)
+            groups[item.state].append(item)
         return groups
 
     # -- business and form ---------------------------------------------------------------------

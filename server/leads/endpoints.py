@@ -21,6 +21,7 @@ from server.pagination import Paging, fetch_page
 from server.sync_versions import stamp
 from shared.models.common import Page
 from shared.models.enums import FollowUpState, LeadStatus
+from shared.models.follow_ups import FollowUpDay
 from shared.models.leads import (
     ApproveDraftIn,
     FollowUpOut,
@@ -176,7 +177,7 @@ async def create_follow_up(
         session, scope.business, scope.user, lead_id, scheduled_at
     )
     await stamp(session)  # answer with the versions this write commits
-    return views.follow_up_out(follow_up, scope.business.timezone)
+    return views.follow_up_out(follow_up, FollowUpDay.of(utcnow(), scope.business.timezone))
 
 
 @router.get("/follow-ups", response_model=Page[FollowUpOut])
@@ -187,13 +188,12 @@ async def list_follow_ups(
     state: FollowUpState | None = None,
 ) -> Page[FollowUpOut]:
     """Follow-ups by state (due today, overdue, scheduled later, sent, canceled, failed)."""
-    now = utcnow()
-    query = repo.follow_up_list_query(
-        scope.business_id, state, now, views.end_of_today(now, scope.business.timezone)
+    day = FollowUpDay.of(utcnow(), scope.business.timezone)
+    rows, total = await fetch_page(
+        session, repo.follow_up_list_query(scope.business_id, state, day), paging
     )
-    rows, total = await fetch_page(session, query, paging)
     return Page(
-        items=[views.follow_up_out(f, scope.business.timezone, lead) for f, lead in rows],
+        items=[views.follow_up_out(f, day, lead) for f, lead in rows],
         total=total,
         limit=paging.limit,
         offset=paging.offset,
@@ -215,4 +215,4 @@ async def update_follow_up(
         scheduled_at=_aware(body.scheduled_at),
     )
     await stamp(session)  # answer with the versions this write commits
-    return views.follow_up_out(follow_up, scope.business.timezone)
+    return views.follow_up_out(follow_up, FollowUpDay.of(utcnow(), scope.business.timezone))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.leads import wire
 from server.models.lead import LEAD_LOCK, AIAnalysis, FollowUp, Lead, Message
 from shared.models.enums import FollowUpState, FollowUpStatus
+from shared.models.follow_ups import FollowUpDay, window_of
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 PG_DOCUMENT = text(
@@ -85,7 +85,7 @@ def sqlite_matches(business_id: uuid.UUID, q: str) -> tuple[str, list[Any]] | No
     ``leads_fts`` also indexes ``business_id`` (migration 0003), so the business is part of the
     FTS query and the words are matched in the text columns only. A phone-like query adds the
     leads whose normalised phone contains its digits, read from the covering
-    ``(business_id, phone_normalized)`` index (OR-ed into the match it read every lead).
+    ``(business_id, phone_normalized)`` index (OR-ed into the match, it would read every lead).
     """
     tokens = search_tokens(q)
     if not tokens:
@@ -116,9 +116,9 @@ def search_condition(
     On PostgreSQL, for a ``rare`` match (few leads) and for phone searches, the matching ids
     are collected first in a materialised CTE: left to itself the planner walks the
     ``last_activity_at`` index and recomputes the tsvector of every lead until it has a page,
-    which for a rare word is most of the table (hundreds of ms at 50,000 leads); for a common
-    word that walk is the fastest plan, so it is kept. The phone arm is its own branch of a
-    UNION: OR-ed into the text match it forced the tsvector of every row to be computed.
+    which for a rare word is most of the table; for a common word that walk is the fastest
+    plan, so it is kept. The phone arm is its own branch of a UNION, because OR-ed into the
+    text match it makes the tsvector of every row be computed (docs/BENCHMARKS.md).
     """
     tokens = search_tokens(q)
     if not tokens:
@@ -179,8 +179,8 @@ def sqlite_common_search(
     """A page of a search matching many leads on SQLite, walking the list's sort index.
 
     SQLite's planner drives such a query from the FTS match: it reads and sorts every matching
-    lead (150 ms for "office" at 50,000 leads) where walking ``(business_id, last_activity_at)``
-    in order stops after one page (a few ms). It cannot be talked out of it, hence the
+    lead, where walking ``(business_id, last_activity_at)`` in order stops after one page
+    (docs/BENCHMARKS.md). It cannot be talked out of it, hence the
     ``INDEXED BY``, which SQLAlchemy does not render for SQLite. Same rows as
     ``lead_list_query`` (tests/server/owner/test_lead_search.py compares them).
     """
@@ -320,30 +320,23 @@ async def count(session: AsyncSession, query: Select[Any]) -> int:
 
 
 def follow_up_list_query(
-    business_id: uuid.UUID,
-    state: FollowUpState | None,
-    now: datetime,
-    today_ends: datetime,
+    business_id: uuid.UUID, state: FollowUpState | None, day: FollowUpDay
 ) -> Select[FollowUp, Lead]:
-    """Follow-ups with their lead, by the state of CONTRACT §6, soonest first.
-
-    ``overdue``: scheduled and past due; ``due``: scheduled later today (business time zone);
-    ``scheduled``: scheduled after today; the others by stored status.
-    """
+    """Follow-ups with their lead, those in ``state`` on the business's ``day`` (the rule of
+    ``shared.models.follow_ups``, as range conditions on ``scheduled_at``), soonest first."""
     query = (
         select(FollowUp, Lead)
         .join(Lead, Lead.id == FollowUp.lead_id)
         .where(FollowUp.business_id == business_id)
     )
-    scheduled = FollowUp.status == FollowUpStatus.SCHEDULED.value
-    if state == FollowUpState.OVERDUE:
-        query = query.where(scheduled, FollowUp.scheduled_at < now)
-    elif state == FollowUpState.DUE:
-        query = query.where(
-            scheduled, FollowUp.scheduled_at >= now, FollowUp.scheduled_at < today_ends
-        )
-    elif state == FollowUpState.SCHEDULED:
-        query = query.where(scheduled, FollowUp.scheduled_at >= today_ends)
+    window = window_of(state) if state is not None else None
+    if window is not None:
+        since, until = window
+        query = query.where(FollowUp.status == FollowUpStatus.SCHEDULED.value)
+        if since is not None:
+            query = query.where(FollowUp.scheduled_at >= day.moment(since))
+        if until is not None:
+            query = query.where(FollowUp.scheduled_at < day.moment(until))
     elif state is not None:
         query = query.where(FollowUp.status == state.value)
     return query.order_by(FollowUp.scheduled_at, FollowUp.id)

@@ -1,16 +1,15 @@
-"""ORM rows → wire models, shared by the REST routes and the sync pull (one shape per entity)."""
+"""ORM rows → the REST routes' pydantic models, and the ``data`` of a sync change."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from server.config import Settings
-from server.models.base import utcnow
+from server.leads import wire
 from server.models.business import Business, Form
 from server.models.lead import AIAnalysis, FollowUp, Lead, Message
-from shared.models.enums import FollowUpState, FollowUpStatus, GateReason
+from shared.models.enums import GateReason
+from shared.models.follow_ups import FollowUpDay
 from shared.models.leads import AIOut, FollowUpOut, GateOut, LeadDetail, LeadOut, MessageOut
 
 
@@ -48,45 +47,15 @@ def message_out(message: Message) -> MessageOut:
     return MessageOut.model_validate(message)
 
 
-def business_zone(timezone: str) -> ZoneInfo:
-    """The business's zone; UTC for a name the zone database does not know.
-
-    ``ZoneInfo`` raises ``KeyError``/``ValueError`` for unknown or malformed names and
-    ``OSError`` for names of directories ("America") or overly long ones.
-    """
-    try:
-        return ZoneInfo(timezone)
-    except (KeyError, ValueError, OSError):
-        return ZoneInfo("UTC")
-
-
-def end_of_today(now: datetime, timezone: str) -> datetime:
-    local = now.astimezone(business_zone(timezone))
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return (midnight + timedelta(days=1)).astimezone(ZoneInfo("UTC"))
-
-
-def follow_up_state(follow_up: FollowUp, now: datetime, today_ends: datetime) -> FollowUpState:
-    """``overdue`` (past due, not sent), ``due`` (later today), ``scheduled`` (after today)."""
-    if follow_up.status != FollowUpStatus.SCHEDULED.value:
-        return FollowUpState(follow_up.status)
-    if follow_up.scheduled_at < now:
-        return FollowUpState.OVERDUE
-    if follow_up.scheduled_at < today_ends:
-        return FollowUpState.DUE
-    return FollowUpState.SCHEDULED
-
-
-def follow_up_out(
-    follow_up: FollowUp, timezone: str = "UTC", lead: Lead | None = None
-) -> FollowUpOut:
-    now = utcnow()
+def follow_up_out(follow_up: FollowUp, day: FollowUpDay, lead: Lead | None = None) -> FollowUpOut:
+    """A follow-up with its state on the business's ``day``; with ``lead``, the lead's name and
+    service (the REST list)."""
     out = FollowUpOut.model_validate(
         {
             "id": follow_up.id,
             "lead_id": follow_up.lead_id,
             "status": follow_up.status,
-            "state": follow_up_state(follow_up, now, end_of_today(now, timezone)),
+            "state": day.state(follow_up.status, follow_up.scheduled_at),
             "scheduled_at": follow_up.scheduled_at,
             "sent_at": follow_up.sent_at,
             "canceled_at": follow_up.canceled_at,
@@ -100,24 +69,13 @@ def follow_up_out(
     return out
 
 
-def sync_data(entity: str, row: Any, settings: Settings) -> dict[str, Any]:
-    """The ``data`` of a sync change: the same shape the REST routes return."""
+def sync_data(entity: str, row: Any, settings: Settings, day: FollowUpDay) -> dict[str, Any]:
+    """The ``data`` of a sync change as JSON values: the Python encoder of ``server.leads.wire``
+    for the entities described there, the REST views for the business and its form."""
     from server.businesses.service import business_out, form_out
 
-    if entity == "lead":
-        return lead_out(row).model_dump(mode="json") | {
-            "gate": (g.model_dump(mode="json") if (g := gate_out(row)) else None),
-            "opened_at": row.opened_at.isoformat() if row.opened_at else None,
-        }
-    if entity == "message":
-        return message_out(row).model_dump(mode="json")
-    if entity == "follow_up":
-        return follow_up_out(row).model_dump(mode="json")
-    if entity == "ai_analysis":
-        return analysis_out(row).model_dump(mode="json") | {
-            "id": str(row.id),
-            "lead_id": str(row.lead_id),
-        }
+    if entity in wire.ENTITIES:
+        return wire.ENTITIES[entity].encode(row, day)
     if entity == "business":
         assert isinstance(row, Business)
         return business_out(settings, row, None).model_dump(mode="json")

@@ -1,230 +1,263 @@
-"""Synced rows straight to their JSON shape, for the pages of the sync pull and the lead list.
+"""The one description of each synced entity's JSON, and the Python encoder made from it.
 
-A bootstrap page is 500 rows; validating a pydantic model per row and dumping it again cost more
-than the queries. These builders select exactly the wire fields and put the column values into
-plain dicts, which ``orjson`` writes in pydantic's JSON format (UUIDs as strings, UTC datetimes
-ending in ``Z``). Each builder gives exactly what ``server.leads.views`` +
-``model_dump(mode="json")`` gives for the same row (tests/server/sync/test_wire.py compares them).
+Each entity the pull writes from SQL (CONTRACT §7 ``data`` of a lead, message, follow-up and AI
+analysis) is described once here, as its fields in wire order; each field says where its value
+comes from (a column, a key of the analysis's output, the gate, the follow-up rule) and so what
+JSON it is. Three encoders are made from these descriptions: the SQLite and PostgreSQL SQL of
+``server.sync.page_sql`` and ``Entity.encoder`` here (the lead list, and the few rows the SQL
+leaves to Python). The field lists come from the pydantic models of ``shared.models.leads``, so
+a field added to a model is added to every encoder (docs/ARCHITECTURE.md, "One description per
+synced entity"); tests/server/sync/test_wire_property.py checks the three encoders against each
+other and against the models over generated rows, on both databases.
+
+The Python encoder puts column values into plain dicts that ``dumps`` writes in pydantic's JSON
+format (UUIDs as strings, UTC datetimes ending in ``Z``), without a pydantic model per row.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Boolean, Column, Uuid, type_coerce
-from sqlalchemy.types import NullType
+from sqlalchemy import JSON, Boolean, Column, Uuid
 
-from server.leads.views import end_of_today, follow_up_state
-from server.models.base import UTCDateTime, utcnow
+from server.models.base import UTCDateTime, table_of
 from server.models.lead import AIAnalysis, FollowUp, Lead, Message
 from shared.models.enums import GateReason
-from shared.models.leads import AIOut, LeadOut, MessageOut
+from shared.models.follow_ups import FollowUpDay
+from shared.models.leads import AIOut, FollowUpOut, LeadOut, MessageOut
 
 Row = Sequence[Any]
 Builder = Callable[[Row], dict[str, Any]]
 
-LEAD_FIELDS = tuple(LeadOut.model_fields)
-MESSAGE_FIELDS = tuple(MessageOut.model_fields)
-_FOLLOW_UP_FIELDS = (
-    "id",
-    "lead_id",
-    "status",
-    "scheduled_at",
-    "sent_at",
-    "canceled_at",
-    "error",
-)
-_ANALYSIS_FIELDS = ("id", "lead_id", "parsed", "provider", "model", "status", "created_at")
-# The AI output fields of ``AIOut`` in order; provider, model, status and created_at come from
-# the row's columns, the rest from its ``parsed`` JSON.
-AI_PARSED = tuple(f for f in AIOut.model_fields if f not in ("provider", "model", "status"))
-_GATE_REASONS = frozenset(GateReason._value2member_map_)
+GATE_REASONS = frozenset(GateReason._value2member_map_)
 
 
-def columns(model: Any, names: Iterable[str]) -> list[Column[Any]]:
-    table = model.__table__
-    return [table.c[name] for name in names]
+@dataclass(frozen=True)
+class Stored:
+    """A column's value. ``kind`` is its JSON form, from the column's type: ``uuid`` and
+    ``time`` (strings), ``bool``, ``json`` (any JSON value), ``value`` (a string or number as
+    stored). ``offset_utc``: a time written as ``datetime.isoformat()`` does (``+00:00``)."""
+
+    column: Column[Any]
+    kind: str
+    offset_utc: bool = False
 
 
-def lead_columns(*, sync: bool) -> list[Column[Any]]:
-    """The columns ``lead_row`` reads; the sync shape adds the gate and ``opened_at``."""
-    extra = ("gate_allowed", "gate_reasons", "opened_at") if sync else ()
-    return columns(Lead, LEAD_FIELDS + extra)
+@dataclass(frozen=True)
+class Gate:
+    """``{allowed, reasons}`` of the auto-reply gate, or null before it ran; only the reasons
+    of ``GateReason`` are kept."""
+
+    allowed: Column[Any]
+    reasons: Column[Any]
 
 
-def lead_row(row: Row) -> dict[str, Any]:
-    """A lead as the REST list returns it (``LeadOut``)."""
-    return dict(zip(LEAD_FIELDS, row, strict=False))
+@dataclass(frozen=True)
+class State:
+    """A follow-up's state by the rule of ``shared.models.follow_ups``."""
+
+    status: Column[Any]
+    scheduled_at: Column[Any]
 
 
-def lead_sync_row(row: Row) -> dict[str, Any]:
-    """A lead as the pull carries it: ``LeadOut`` plus ``gate`` and ``opened_at``."""
-    data = dict(zip(LEAD_FIELDS, row, strict=False))
-    allowed, reasons, opened_at = row[len(LEAD_FIELDS) :]
-    data["gate"] = (
-        None
-        if allowed is None
-        else {"allowed": allowed, "reasons": [r for r in reasons or [] if r in _GATE_REASONS]}
-    )
-    # The pull has always sent ``opened_at`` in ``isoformat()`` form (``+00:00``), not ``Z``.
-    if isinstance(opened_at, datetime):
-        data["opened_at"] = opened_at.isoformat()
-    else:  # None, or already a JSON string (``sqlite_values``)
-        data["opened_at"] = opened_at[:-1] + "+00:00" if opened_at else None
-    return data
+@dataclass(frozen=True)
+class Null:
+    """Always null (a field the synced row does not carry)."""
 
 
-def message_row(row: Row) -> dict[str, Any]:
-    return dict(zip(MESSAGE_FIELDS, row, strict=True))
+@dataclass(frozen=True)
+class Output:
+    """A key of an analysis's ``parsed`` output. A ``required`` key must be there (a row
+    without it is not written by the SQL); another is ``default`` when missing. ``number``:
+    written as a float (``1`` becomes ``1.0``)."""
+
+    column: Column[Any]
+    key: str
+    required: bool
+    default: Any
+    number: bool
 
 
-def follow_up_builder() -> Builder:
-    """Follow-ups carry a ``state`` computed against now (UTC days, as the pull always had)."""
-    now = utcnow()
-    today_ends = end_of_today(now, "UTC")
-
-    def build(row: Row) -> dict[str, Any]:
-        id_, lead_id, status, scheduled_at, sent_at, canceled_at, error, version = row
-        state = follow_up_state(_FollowUpTimes(status, scheduled_at), now, today_ends)  # type: ignore[arg-type]
-        return {
-            "id": id_,
-            "lead_id": lead_id,
-            "status": status,
-            "state": state.value,
-            "scheduled_at": scheduled_at,
-            "sent_at": sent_at,
-            "canceled_at": canceled_at,
-            "error": error,
-            "customer_name": None,
-            "service_needed": None,
-            "version": version,
-        }
-
-    return build
+Source = Stored | Gate | State | Null | Output
 
 
-class _FollowUpTimes:
-    """What ``follow_up_state`` reads of a follow-up."""
+@dataclass(frozen=True)
+class Field:
+    name: str
+    source: Source
 
-    __slots__ = ("scheduled_at", "status")
-
-    def __init__(self, status: str, scheduled_at: datetime) -> None:
-        self.status = status
-        self.scheduled_at = scheduled_at
-
-
-def analysis_row(row: Row) -> dict[str, Any]:
-    """``AIOut`` of the stored analysis, plus its ``id`` and ``lead_id``."""
-    id_, lead_id, parsed, provider, model, status, created_at, _version = row
-    data: dict[str, Any] = {}
-    for field in AI_PARSED:
-        if field == "created_at":
-            data["provider"], data["model"], data["status"] = provider, model, status
-            data["created_at"] = created_at
-        elif field == "confidence_score":
-            data[field] = float(parsed[field])
-        elif field == "spam":
-            data[field] = parsed.get("spam", False)
-        elif field == "intent_word":  # analyses stored before it existed have none
-            data[field] = parsed.get(field)
-        else:
-            data[field] = parsed[field]
-    data["id"], data["lead_id"] = id_, lead_id
-    return data
+    @property
+    def reads(self) -> tuple[Column[Any], ...]:
+        source = self.source
+        if isinstance(source, Stored | Output):
+            return (source.column,)
+        if isinstance(source, Gate):
+            return (source.allowed, source.reasons)
+        if isinstance(source, State):
+            return (source.status, source.scheduled_at)
+        return ()
 
 
-class Shape(NamedTuple):
-    """How the pull reads one entity: its columns (``id`` and ``version`` among them), a factory
-    of the row builder, and whether the builder takes ``sqlite_values`` output on SQLite."""
+@dataclass(frozen=True)
+class Entity:
+    """One synced entity: its tag, ORM model and wire fields in order."""
 
-    columns: list[Column[Any]]
-    builder: Callable[[], Builder]
-    sqlite_values: bool
+    tag: str
+    model: Any
+    fields: tuple[Field, ...]
+
+    @cached_property
+    def columns(self) -> list[Column[Any]]:
+        """The columns the Python encoder reads, in this order: those of the fields, then
+        ``id`` and ``version`` if no field has them."""
+        table = table_of(self.model)
+        read = (*(c for f in self.fields for c in f.reads), table.c.id, table.c.version)
+        first: dict[str, Column[Any]] = {}
+        for column in read:
+            first.setdefault(column.name, column)
+        return list(first.values())
 
     def position(self, name: str) -> int:
         return [column.name for column in self.columns].index(name)
 
+    def encoder(self, day: FollowUpDay | None = None) -> Builder:
+        """Row (the values of ``columns``, as SQLAlchemy returns them) → ``data``; ``day`` is
+        needed by an entity with a follow-up state."""
+        at = {column.name: n for n, column in enumerate(self.columns)}
+        names = [field.name for field in self.fields]
+        if all(_plain(f) for f in self.fields) and names == list(at)[: len(names)]:
+            return lambda row: dict(zip(names, row, strict=False))
+        parts = [(field.name, _python(field.source, at, day)) for field in self.fields]
+        return lambda row: {name: part(row) for name, part in parts}
 
-SYNC_SHAPES: dict[str, Shape] = {
-    "lead": Shape(lead_columns(sync=True), lambda: lead_sync_row, True),
-    "message": Shape(columns(Message, MESSAGE_FIELDS), lambda: message_row, True),
-    "follow_up": Shape(
-        columns(FollowUp, (*_FOLLOW_UP_FIELDS, "version")), follow_up_builder, False
+    def encode(self, obj: Any, day: FollowUpDay) -> dict[str, Any]:
+        """``data`` of an ORM object, as JSON values."""
+        row = [getattr(obj, column.key) for column in self.columns]
+        return orjson.loads(dumps(self.encoder(day)(row)))
+
+
+def _plain(field: Field) -> bool:
+    return isinstance(field.source, Stored) and not field.source.offset_utc
+
+
+def _python(source: Source, at: dict[str, int], day: FollowUpDay | None) -> Callable[[Row], Any]:
+    if isinstance(source, Stored):
+        n = at[source.column.name]
+        if source.offset_utc:
+            return lambda row: row[n].isoformat() if row[n] is not None else None
+        return lambda row: row[n]
+    if isinstance(source, Gate):
+        allowed, reasons = at[source.allowed.name], at[source.reasons.name]
+        return lambda row: (
+            None
+            if row[allowed] is None
+            else {
+                "allowed": row[allowed],
+                "reasons": [r for r in row[reasons] or [] if r in GATE_REASONS],
+            }
+        )
+    if isinstance(source, State):
+        if day is None:
+            raise ValueError("a follow-up's state needs the business's day")
+        status, scheduled_at = at[source.status.name], at[source.scheduled_at.name]
+        return lambda row: day.state(row[status], row[scheduled_at]).value
+    if isinstance(source, Output):
+        n, key, default = at[source.column.name], source.key, source.default
+
+        def output(row: Row) -> Any:
+            value = row[n][key] if source.required else row[n].get(key, default)
+            return float(value) if source.number and value is not None else value
+
+        return output
+    return lambda row: None
+
+
+def json_kind(column: Column[Any]) -> str:
+    kind = column.type
+    if isinstance(kind, Uuid):
+        return "uuid"
+    if isinstance(kind, UTCDateTime):
+        return "time"
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, JSON):
+        return "json"
+    return "value"
+
+
+def stored(model: Any, name: str, *, offset_utc: bool = False) -> Field:
+    column = table_of(model).c[name]
+    return Field(name, Stored(column, json_kind(column), offset_utc))
+
+
+def _from_columns(model: Any, names: Sequence[str]) -> tuple[Field, ...]:
+    return tuple(stored(model, name) for name in names)
+
+
+def _follow_up_fields() -> tuple[Field, ...]:
+    table = table_of(FollowUp)
+    computed: dict[str, Source] = {
+        "state": State(table.c.status, table.c.scheduled_at),
+        "customer_name": Null(),  # the REST list adds the lead's; the pull does not
+        "service_needed": Null(),
+    }
+    return tuple(
+        Field(name, computed[name]) if name in computed else stored(FollowUp, name)
+        for name in FollowUpOut.model_fields
+    )
+
+
+# An analysis's provider, model, status and time are its columns; every other field of
+# ``AIOut`` is a key of its stored output.
+_ANALYSIS_COLUMNS = ("provider", "model", "status", "created_at")
+
+
+def _analysis_fields() -> tuple[Field, ...]:
+    parsed = table_of(AIAnalysis).c.parsed
+    fields = []
+    for name, info in AIOut.model_fields.items():
+        if name in _ANALYSIS_COLUMNS:
+            fields.append(stored(AIAnalysis, name))
+        else:
+            number = info.annotation is float
+            output = Output(parsed, name, info.is_required(), info.default, number)
+            fields.append(Field(name, output))
+    return (*fields, stored(AIAnalysis, "id"), stored(AIAnalysis, "lead_id"))
+
+
+# The REST lead list (``Page[LeadOut]``).
+LEAD_LIST = Entity("lead", Lead, _from_columns(Lead, tuple(LeadOut.model_fields)))
+
+ENTITIES: dict[str, Entity] = {
+    "lead": Entity(
+        "lead",
+        Lead,
+        (
+            *LEAD_LIST.fields,
+            Field("gate", Gate(table_of(Lead).c.gate_allowed, table_of(Lead).c.gate_reasons)),
+            # The one time of the wire written with ``+00:00`` rather than ``Z`` (clients
+            # read both); kept so the wire does not change.
+            stored(Lead, "opened_at", offset_utc=True),
+        ),
     ),
-    "ai_analysis": Shape(
-        columns(AIAnalysis, (*_ANALYSIS_FIELDS, "version")), lambda: analysis_row, False
-    ),
+    "message": Entity("message", Message, _from_columns(Message, tuple(MessageOut.model_fields))),
+    "follow_up": Entity("follow_up", FollowUp, _follow_up_fields()),
+    "ai_analysis": Entity("ai_analysis", AIAnalysis, _analysis_fields()),
 }
 
 
-def sqlite_values(cols: list[Column[Any]]) -> tuple[list[Any], Callable[[Row], Row]]:
-    """On SQLite: the columns without SQLAlchemy's result processing, and a function that turns
-    a row of stored values into JSON values directly.
-
-    Building a ``uuid.UUID`` and a ``datetime`` per value only for orjson to print them again
-    was a quarter of a bootstrap page's time on SQLite. The stored forms are SQLAlchemy's:
-    a UUID as 32 hex digits, a UTC time (``UTCDateTime``) as ``YYYY-MM-DD HH:MM:SS.ffffff``,
-    booleans as 0/1, JSON as text. Other columns pass through unchanged.
-    """
-    selected: list[Any] = []
-    convert: list[tuple[int, Callable[[Any], Any]]] = []
-    for at, column in enumerate(cols):
-        kind = column.type
-        change: Callable[[Any], Any] | None = None
-        if isinstance(kind, Uuid):
-            change = _stored_uuid
-        elif isinstance(kind, UTCDateTime):
-            change = _stored_time
-        elif isinstance(kind, Boolean):
-            change = _stored_bool
-        elif isinstance(kind, JSON):
-            change = _stored_json
-        if change is None:
-            selected.append(column)
-        else:
-            selected.append(type_coerce(column, NullType()).label(column.name))
-            convert.append((at, change))
-
-    def values(row: Row) -> Row:
-        out = list(row)
-        for at, change in convert:
-            value = out[at]
-            if value is not None:
-                out[at] = change(value)
-        return out
-
-    return selected, values
+def lead_columns(*, sync: bool) -> list[Column[Any]]:
+    """The columns ``lead_row`` reads (``sync``: of the pull's lead)."""
+    return (ENTITIES["lead"] if sync else LEAD_LIST).columns
 
 
-def _stored_uuid(value: Any) -> Any:
-    if isinstance(value, str) and len(value) == 32:
-        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
-    return str(uuid.UUID(str(value)))
-
-
-def _stored_time(value: Any) -> Any:
-    """``YYYY-MM-DD HH:MM:SS[.ffffff]`` (UTC) as pydantic writes it: ``…THH:MM:SS[.ffffff]Z``,
-    without a fraction of zero microseconds."""
-    if isinstance(value, str) and len(value) in (19, 26) and value[10] == " ":
-        fraction = value[19:]
-        if fraction == ".000000":
-            fraction = ""
-        return f"{value[:10]}T{value[11:19]}{fraction}Z"
-    parsed = datetime.fromisoformat(str(value))
-    parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    return orjson.loads(dumps(parsed))
-
-
-def _stored_bool(value: Any) -> bool:
-    return bool(value)
-
-
-def _stored_json(value: Any) -> Any:
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
+lead_row: Builder = LEAD_LIST.encoder()
+"""A lead as the REST list returns it (``LeadOut``)."""
 
 
 def _uuid_subclass(value: Any) -> str:
@@ -235,5 +268,5 @@ def _uuid_subclass(value: Any) -> str:
 
 
 def dumps(value: Any) -> bytes:
-    """JSON bytes in pydantic's format for the values these builders produce."""
+    """JSON bytes in pydantic's format for the values these encoders produce."""
     return orjson.dumps(value, default=_uuid_subclass, option=orjson.OPT_UTC_Z)

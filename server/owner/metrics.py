@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.leads.views import business_zone, end_of_today
 from server.models.base import utcnow
 from server.models.lead import FollowUp, Lead
 from shared.models.enums import CLOSED_LEAD_STATUSES, CommStatus, FollowUpStatus, LeadStatus
+from shared.models.follow_ups import business_zone, end_of_today
 from shared.models.leads import DailyCount, MetricsKpis, OwnerMetrics
 
 DAYS = 14

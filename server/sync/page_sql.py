@@ -1,41 +1,38 @@
 """The statement of one pull page, with the rows' JSON written by the database.
 
-A bootstrap page is 500 rows of about 30 values each. Turning each value into a Python object,
-a dict per row and the page into JSON cost the server most of a page's time; the database
-writes the same JSON in C (SQLite ``json_object``, PostgreSQL ``row_to_json``) and Python only
-joins the texts. One statement reads the head version, finds the page's boundary over the
+One statement reads the head version, finds the page's boundary over the
 ``(business_id, version)`` indexes and returns every change of the page in version order, so a
-page is one round trip and one snapshot.
+page is one round trip and one snapshot. The JSON of each lead, message, follow-up, AI analysis
+and tombstone is written by the database (SQLite ``json_object``, PostgreSQL ``row_to_json``)
+and Python only joins the texts (docs/BENCHMARKS.md has the measurements behind this).
 
-Leads, messages, follow-ups, AI analyses and tombstones are written by the database.
-Businesses and forms (one row each; their views need the settings) come back with ``body``
-NULL and are built by ``server.leads.views`` in Python, as is a row the SQL cannot write
-exactly: on SQLite one whose stored UUIDs or times are not in the form SQLAlchemy writes
-(``_sqlite_canonical``), and an analysis whose stored output lacks a field or has a confidence
-that is not a number (``_AI_REQUIRED``); ``server.leads.wire`` builds those.
+The SQL of a row is made from the entity's description in ``server.leads.wire``, the same one
+the Python encoder is made from. Businesses and forms (their views need the settings) come back
+with ``body`` NULL and are built in Python, as is a row the SQL cannot write exactly: on SQLite
+one whose stored UUIDs or times are not in the form SQLAlchemy writes (``_sqlite_canonical``),
+and an analysis whose stored output lacks a required key or has a confidence that is not a
+number.
 
-The JSON is exactly what the pydantic views give (tests/server/sync/test_page_sql.py and
-test_wire.py compare every pulled row with them, field by field and in field order). The SQL
-is put together once per dialect from table, column and enum names only (hence the ``S608``
-exemptions); the request's values are bound parameters.
+The SQL is put together once per dialect from table, column and enum names only (hence the
+``S608`` exemptions); the request's values are bound parameters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, TextClause, Uuid, bindparam, text
+from sqlalchemy import TextClause, Uuid, bindparam, text
 
-from server.leads import wire
-from server.leads.views import end_of_today
+from server.leads.wire import ENTITIES, Entity, Gate, Null, Output, Source, State, Stored
 from server.models import SYNCED_MODELS
 from server.models.base import UTCDateTime, table_of
 from server.models.business import Business
-from server.models.lead import AIAnalysis, FollowUp, Lead, Message
 from server.models.sync import SyncCounter, SyncTombstone
-from shared.models.enums import GateReason
+from shared.models.enums import FollowUpStatus, GateReason
+from shared.models.follow_ups import WINDOWS, FollowUpDay
 
 # (tag, model) in the order of ``SYNCED_MODELS``, then tombstones.
 _TABLES: tuple[tuple[str, Any], ...] = (
@@ -43,57 +40,24 @@ _TABLES: tuple[tuple[str, Any], ...] = (
     ("tombstone", SyncTombstone),
 )
 _GATE_REASONS = ", ".join(f"'{reason.value}'" for reason in GateReason)
-_DATABASE_WRITTEN = ("lead", "message", "follow_up", "ai_analysis")
-# The AI output fields an analysis row must hold for the database to write it (``spam`` may be
-# missing: it is then false); a row without one of them is left to Python, as is one whose
-# confidence is not a number (``wire.analysis_row`` would convert it).
-_AI_REQUIRED = tuple(
-    name for name in wire.AI_PARSED if name not in ("created_at", "spam", "intent_word")
-)
-_FOLLOW_UP_STATE = (
-    "CASE WHEN t.status != 'scheduled' THEN t.status"
-    " WHEN t.scheduled_at < :now THEN 'overdue'"
-    " WHEN t.scheduled_at < :today_ends THEN 'due' ELSE 'scheduled' END"
-)
-
-# A field of ``data``: (name, column) for a stored value, (name, SQL) for a computed one.
-Field = tuple[str, Column[Any] | str]
 
 
-def _fields(tag: str) -> list[Field]:
-    if tag == "lead":
-        table = table_of(Lead)
-        return [
-            *((name, table.c[name]) for name in wire.LEAD_FIELDS),
-            ("gate", "GATE"),
-            ("opened_at", table.c.opened_at),
-        ]
-    if tag == "message":
-        return [(name, table_of(Message).c[name]) for name in wire.MESSAGE_FIELDS]
-    if tag == "ai_analysis":  # as ``wire.analysis_row``: the AI output, then the row's columns
-        table = table_of(AIAnalysis)
-        out: list[Field] = []
-        for name in wire.AI_PARSED:
-            if name == "created_at":
-                out += [(column, table.c[column]) for column in ("provider", "model", "status")]
-                out.append(("created_at", table.c.created_at))
-            else:
-                out.append((name, f"PARSED:{name}"))
-        return [*out, ("id", table.c.id), ("lead_id", table.c.lead_id)]
-    table = table_of(FollowUp)
-    return [
-        ("id", table.c.id),
-        ("lead_id", table.c.lead_id),
-        ("status", table.c.status),
-        ("state", _FOLLOW_UP_STATE),
-        ("scheduled_at", table.c.scheduled_at),
-        ("sent_at", table.c.sent_at),
-        ("canceled_at", table.c.canceled_at),
-        ("error", table.c.error),
-        ("customer_name", "NULL"),
-        ("service_needed", "NULL"),
-        ("version", table.c.version),
-    ]
+def _follow_up_state(source: State) -> str:
+    """``shared.models.follow_ups``'s rule as a ``CASE``; its moments are bound parameters."""
+    status, scheduled_at = f"t.{source.status.name}", f"t.{source.scheduled_at.name}"
+    arms = [f"WHEN {status} != '{FollowUpStatus.SCHEDULED.value}' THEN {status}"]
+    for state, until in WINDOWS:
+        arms.append(
+            f"ELSE '{state.value}'"
+            if until is None
+            else f"WHEN {scheduled_at} < :{until} THEN '{state.value}'"
+        )
+    return f"CASE {' '.join(arms)} END"
+
+
+def _required(entity: Entity) -> list[Output]:
+    """The output keys a row must hold for the database to write it."""
+    return [f.source for f in entity.fields if isinstance(f.source, Output) and f.source.required]
 
 
 # --- SQLite: stored values are text (UUIDs as 32 hex digits, UTC times as
@@ -108,8 +72,8 @@ def _sqlite_uuid(c: str) -> str:
 
 
 def _sqlite_time(c: str, utc: str = "Z") -> str:
-    # pydantic leaves out a fraction of zero microseconds; ``opened_at`` has always been sent in
-    # ``isoformat()`` form, which ends in ``+00:00``. The one space is the date/time separator.
+    # pydantic leaves out a fraction of zero microseconds; the one space is the date/time
+    # separator.
     return f"replace(replace({c}, ' ', 'T') || '{utc}', '.000000{utc}', '{utc}')"
 
 
@@ -117,27 +81,49 @@ def _sqlite_bool(c: str) -> str:
     return f"CASE WHEN {c} IS NULL THEN NULL WHEN {c} THEN json('true') ELSE json('false') END"
 
 
-def _sqlite_value(name: str, column: Column[Any]) -> str:
-    c = f"t.{column.name}"
-    kind = column.type
-    if isinstance(kind, Uuid):
-        return _sqlite_uuid(c)
-    if isinstance(kind, UTCDateTime):
-        return _sqlite_time(c, "+00:00" if name == "opened_at" else "Z")
-    if isinstance(kind, Boolean):
-        return _sqlite_bool(c)
-    if isinstance(kind, JSON):
-        return f"json({c})"
-    return c
+def _sqlite_value(source: Source) -> str:
+    if isinstance(source, Stored):
+        c = f"t.{source.column.name}"
+        if source.kind == "uuid":
+            return _sqlite_uuid(c)
+        if source.kind == "time":
+            return _sqlite_time(c, "+00:00" if source.offset_utc else "Z")
+        if source.kind == "bool":
+            return _sqlite_bool(c)
+        if source.kind == "json":
+            return f"json({c})"
+        return c
+    if isinstance(source, Gate):
+        allowed, reasons = f"t.{source.allowed.name}", f"t.{source.reasons.name}"
+        return (
+            f"CASE WHEN {allowed} IS NULL THEN NULL ELSE json_object("  # noqa: S608
+            f"'allowed', {_sqlite_bool(allowed)}, 'reasons', "
+            f"(SELECT json_group_array(r.value) FROM json_each({reasons}) AS r"
+            f" WHERE r.type = 'text' AND r.value IN ({_GATE_REASONS}))) END"
+        )
+    if isinstance(source, State):
+        return _follow_up_state(source)
+    if isinstance(source, Output):
+        c, key = f"t.{source.column.name}", source.key
+        value = f"{c} -> '$.{key}'"  # ``->`` keeps it JSON inside ``json_object``
+        if source.number:
+            value = (
+                f"CASE json_type({c}, '$.{key}') WHEN 'integer'"
+                f" THEN CAST({c} ->> '$.{key}' AS REAL) ELSE {value} END"
+            )
+        if not source.required and source.default is not None:
+            value = f"coalesce({value}, json('{json.dumps(source.default)}'))"
+        return value
+    assert isinstance(source, Null)
+    return "NULL"
 
 
-def _sqlite_canonical(fields: Sequence[Field]) -> str:
-    """True when every UUID and time of the row is stored in SQLAlchemy's form (the forms the
-    expressions above print); another row is built in Python instead."""
+def _sqlite_canonical(entity: Entity) -> str:
+    """True when the row can be written by the SQL: every UUID and time it reads is stored in
+    SQLAlchemy's form (the forms the expressions above print), and every required output key
+    is there with a numeric confidence. Another row is built in Python instead."""
     checks = []
-    for _, column in fields:
-        if isinstance(column, str):
-            continue
+    for column in entity.columns:
         c = f"t.{column.name}"
         if isinstance(column.type, Uuid):
             check = f"length({c}) = 32"
@@ -146,49 +132,13 @@ def _sqlite_canonical(fields: Sequence[Field]) -> str:
         else:
             continue
         checks.append(f"({check})" if not column.nullable else f"({c} IS NULL OR {check})")
-    return " AND ".join(checks)
-
-
-def _sqlite_data(tag: str) -> tuple[str, str]:
-    fields = _fields(tag)
-    parts = []
-    for name, column in fields:
-        if isinstance(column, str) and column == "GATE":
-            value = (
-                "CASE WHEN t.gate_allowed IS NULL THEN NULL ELSE json_object("  # noqa: S608
-                f"'allowed', {_sqlite_bool('t.gate_allowed')}, 'reasons', "
-                "(SELECT json_group_array(r.value) FROM json_each(t.gate_reasons) AS r"
-                f" WHERE r.type = 'text' AND r.value IN ({_GATE_REASONS}))) END"
-            )
-        elif isinstance(column, str) and column.startswith("PARSED:"):
-            value = _sqlite_parsed(name)
-        elif isinstance(column, str):
-            value = column
+    for output in _required(entity):
+        c = f"t.{output.column.name}"
+        if output.number:
+            checks.append(f"json_type({c}, '$.{output.key}') IN ('integer', 'real')")
         else:
-            value = _sqlite_value(name, column)
-        parts.append(f"'{name}', {value}")
-    canonical = _sqlite_canonical(fields)
-    if tag == "ai_analysis":
-        present = " AND ".join(
-            f"json_type(t.parsed, '$.{name}') IS NOT NULL" for name in _AI_REQUIRED
-        )
-        canonical += (
-            f" AND {present} AND json_type(t.parsed, '$.confidence_score') IN ('integer', 'real')"
-        )
-    return f"json_object({', '.join(parts)})", canonical
-
-
-def _sqlite_parsed(name: str) -> str:
-    """A field of an analysis's ``parsed`` JSON (``->`` keeps it JSON inside ``json_object``)."""
-    if name == "confidence_score":  # a float, as ``float()`` makes it
-        return (
-            "CASE json_type(t.parsed, '$.confidence_score') WHEN 'integer'"
-            " THEN CAST(t.parsed ->> '$.confidence_score' AS REAL)"
-            " ELSE t.parsed -> '$.confidence_score' END"
-        )
-    if name == "spam":
-        return "coalesce(t.parsed -> '$.spam', json('false'))"
-    return f"t.parsed -> '$.{name}'"
+            checks.append(f"json_type({c}, '$.{output.key}') IS NOT NULL")
+    return " AND ".join(checks)
 
 
 def _sqlite_body(tag: str) -> str:
@@ -199,12 +149,14 @@ def _sqlite_body(tag: str) -> str:
             " ELSE lower(t.entity_id) END,"
             " 'version', t.version, 'deleted', json('true'), 'data', NULL)"
         )
-    if tag not in _DATABASE_WRITTEN:
+    entity = ENTITIES.get(tag)
+    if entity is None:
         return "NULL"
-    data, canonical = _sqlite_data(tag)
+    data = ", ".join(f"'{f.name}', {_sqlite_value(f.source)}" for f in entity.fields)
     return (
-        f"CASE WHEN {canonical} THEN json_object('entity', '{tag}', 'id', {_sqlite_uuid('t.id')},"
-        f" 'version', t.version, 'deleted', json('false'), 'data', {data}) END"
+        f"CASE WHEN {_sqlite_canonical(entity)} THEN json_object('entity', '{tag}', 'id',"
+        f" {_sqlite_uuid('t.id')}, 'version', t.version, 'deleted', json('false'),"
+        f" 'data', json_object({data})) END"
     )
 
 
@@ -219,51 +171,52 @@ def _pg_time(c: str, utc: str = "Z") -> str:
     )
 
 
-def _pg_data(tag: str) -> str:
-    parts = []
-    for name, column in _fields(tag):
-        if isinstance(column, str) and column == "GATE":
-            value = (
-                "CASE WHEN t.gate_allowed IS NULL THEN NULL ELSE json_build_object("  # noqa: S608
-                "'allowed', t.gate_allowed, 'reasons', coalesce((SELECT json_agg(r.value ORDER BY"
-                " r.n) FROM jsonb_array_elements_text(CASE jsonb_typeof(t.gate_reasons) WHEN"
-                " 'array' THEN t.gate_reasons END) WITH ORDINALITY AS r(value, n)"
-                f" WHERE r.value IN ({_GATE_REASONS})), '[]'::json)) END"
-            )
-        elif isinstance(column, str) and column == "NULL":
-            value = "NULL::text"
-        elif isinstance(column, str) and column.startswith("PARSED:"):
-            value = _pg_parsed(name)
-        elif isinstance(column, str):
-            value = column
-        elif isinstance(column.type, UTCDateTime):
-            value = _pg_time(f"t.{column.name}", "+00:00" if name == "opened_at" else "Z")
-        else:
-            value = f"t.{column.name}"
-        parts.append(f'{value} AS "{name}"')
-    return ", ".join(parts)
-
-
-def _pg_parsed(name: str) -> str:
-    if name == "confidence_score":  # a float, as ``float()`` makes it: ``1`` is written ``1.0``
+def _pg_value(source: Source) -> str:
+    if isinstance(source, Stored):
+        c = f"t.{source.column.name}"
+        if source.kind == "time":
+            return _pg_time(c, "+00:00" if source.offset_utc else "Z")
+        return c
+    if isinstance(source, Gate):
+        allowed, reasons = f"t.{source.allowed.name}", f"t.{source.reasons.name}"
         return (
-            "CASE WHEN (t.parsed ->> 'confidence_score') ~ '^-?[0-9]+$'"
-            " THEN ((t.parsed ->> 'confidence_score') || '.0')::jsonb"
-            " ELSE t.parsed -> 'confidence_score' END"
+            f"CASE WHEN {allowed} IS NULL THEN NULL ELSE json_build_object("  # noqa: S608
+            f"'allowed', {allowed}, 'reasons', coalesce((SELECT json_agg(r.value ORDER BY"
+            f" r.n) FROM jsonb_array_elements_text(CASE jsonb_typeof({reasons}) WHEN"
+            f" 'array' THEN {reasons} END) WITH ORDINALITY AS r(value, n)"
+            f" WHERE r.value IN ({_GATE_REASONS})), '[]'::json)) END"
         )
-    if name == "spam":
-        return "coalesce(t.parsed -> 'spam', 'false'::jsonb)"
-    return f"t.parsed -> '{name}'"
+    if isinstance(source, State):
+        return _follow_up_state(source)
+    if isinstance(source, Output):
+        c, key = f"t.{source.column.name}", source.key
+        value = f"{c} -> '{key}'"
+        if source.number:  # a float, as ``float()`` makes it: ``1`` is written ``1.0``
+            value = (
+                f"CASE WHEN ({c} ->> '{key}') ~ '^-?[0-9]+$'"
+                f" THEN (({c} ->> '{key}') || '.0')::jsonb ELSE {value} END"
+            )
+        if not source.required and source.default is not None:
+            value = f"coalesce({value}, '{json.dumps(source.default)}'::jsonb)"
+        return value
+    assert isinstance(source, Null)
+    return "NULL::text"
 
 
-def _pg_written(tag: str) -> str:
-    """When the database writes a row of ``tag`` (see ``_AI_REQUIRED``)."""
-    if tag != "ai_analysis":
+def _pg_data(entity: Entity) -> str:
+    return ", ".join(f'{_pg_value(f.source)} AS "{f.name}"' for f in entity.fields)
+
+
+def _pg_written(entity: Entity) -> str:
+    """When the database writes a row of ``entity``: every required output key is there, with
+    a numeric confidence."""
+    required = _required(entity)
+    if not required:
         return "true"
-    required = ", ".join(f"'{name}'" for name in _AI_REQUIRED)
-    return (
-        f"t.parsed ?& array[{required}] AND jsonb_typeof(t.parsed -> 'confidence_score') = 'number'"
-    )
+    c = f"t.{required[0].column.name}"
+    keys = ", ".join(f"'{output.key}'" for output in required)
+    numbers = [f" AND jsonb_typeof({c} -> '{o.key}') = 'number'" for o in required if o.number]
+    return f"{c} ?& array[{keys}]{''.join(numbers)}"
 
 
 def _pg_arm(tag: str, table: str, owner: str, bound: str) -> str:
@@ -275,15 +228,16 @@ def _pg_arm(tag: str, table: str, owner: str, bound: str) -> str:
             " t.entity_id AS id, t.version AS version, true AS deleted, NULL::json AS data) AS c"
             f" WHERE {where}"
         )
-    if tag not in _DATABASE_WRITTEN:
+    entity = ENTITIES.get(tag)
+    if entity is None:
         return (
             f"SELECT '{tag}' AS tag, t.id, t.version, NULL::text AS body"  # noqa: S608
             f" FROM {table} AS t WHERE {where}"
         )
     return (
         f"SELECT '{tag}' AS tag, t.id, t.version,"  # noqa: S608
-        f" CASE WHEN {_pg_written(tag)} THEN row_to_json(c)::text END AS body FROM {table} AS t"
-        f" CROSS JOIN LATERAL (SELECT {_pg_data(tag)}) AS d"
+        f" CASE WHEN {_pg_written(entity)} THEN row_to_json(c)::text END AS body"
+        f" FROM {table} AS t CROSS JOIN LATERAL (SELECT {_pg_data(entity)}) AS d"
         f" CROSS JOIN LATERAL (SELECT '{tag}' AS entity, t.id AS id, t.version AS version,"
         " false AS deleted, d AS data) AS c"
         f" WHERE {where}"
@@ -349,14 +303,15 @@ def page_statement(dialect: str) -> TextClause:
     )
 
 
-def page_parameters(business_id: Any, cursor: int, limit: int, now: Any) -> dict[str, Any]:
-    """The bound parameters of ``page_statement`` for one page."""
+def page_parameters(business_id: Any, cursor: int, limit: int, day: FollowUpDay) -> dict[str, Any]:
+    """The bound parameters of ``page_statement`` for one page; ``day`` is the business's
+    (``FollowUpDay.of(now, business.timezone)``)."""
     return {
         "business": business_id,
         "cursor": cursor,
         "limit": limit,
         "more": limit + 1,
         "offset": limit - 1,
-        "now": now,
-        "today_ends": end_of_today(now, "UTC"),
+        "now": day.now,
+        "today_ends": day.today_ends,
     }

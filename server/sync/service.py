@@ -30,6 +30,7 @@ from shared.models.enums import (
     MutationStatus,
     MutationType,
 )
+from shared.models.follow_ups import FollowUpDay
 from shared.models.sync import Mutation, MutationResult
 
 
@@ -72,11 +73,11 @@ async def pull(
     same rows, or newer versions of them, which a later page brings.
     """
     dialect = session.get_bind().dialect.name
-    now = utcnow()
+    day = FollowUpDay.of(utcnow(), business.timezone)
     rows = (
         await session.execute(
             page_sql.page_statement(dialect),
-            page_sql.page_parameters(business.id, cursor, limit, now),
+            page_sql.page_parameters(business.id, cursor, limit, day),
         )
     ).all()
     head, last, more = rows[0][0], rows[0][1], bool(rows[0][2])
@@ -93,7 +94,7 @@ async def pull(
         bodies.append(body)
     for tag, positions in python_built.items():
         for row_id, data in await _python_rows(
-            session, settings, business, tag, cursor, last, positions
+            session, settings, business, day, tag, (cursor, last), positions
         ):
             bodies[positions[row_id]] = wire.dumps(data).decode()
     # A row the second query no longer finds changed again after the first statement; its new
@@ -107,13 +108,15 @@ async def _python_rows(
     session: AsyncSession,
     settings: Settings,
     business: Business,
+    day: FollowUpDay,
     tag: str,
-    cursor: int,
-    last: int,
+    versions: tuple[int, int],
     wanted: Collection[uuid.UUID],
 ) -> list[tuple[uuid.UUID, dict[str, Any]]]:
-    """``(id, change)`` of the rows of ``tag`` the page statement left to Python."""
+    """``(id, change)`` of the rows of ``tag`` with a version in ``(cursor, last]`` that the
+    page statement left to Python."""
     model = MODELS[tag]
+    cursor, last = versions
     in_page = (
         _owner_column(model) == business.id,
         model.version > cursor,
@@ -123,21 +126,16 @@ async def _python_rows(
     if model in (Business, Form):  # the views need the ORM object and the settings
         objects = (await session.execute(select(model).where(*in_page))).scalars()
         return [
-            (obj.id, _change(tag, obj.id, obj.version, sync_data(tag, obj, settings)))
+            (obj.id, _change(tag, obj.id, obj.version, sync_data(tag, obj, settings, day)))
             for obj in objects
         ]
-    shape = wire.SYNC_SHAPES[tag]
-    build = shape.builder()
-    selected: list[Any] = shape.columns
-    values = None
-    if shape.sqlite_values and session.get_bind().dialect.name == "sqlite":
-        selected, values = wire.sqlite_values(shape.columns)
-    id_at, version_at = shape.position("id"), shape.position("version")
+    entity = wire.ENTITIES[tag]
+    build = entity.encoder(day)
+    id_at, version_at = entity.position("id"), entity.position("version")
     out = []
-    for row in await session.execute(select(*selected).where(*in_page)):
-        got = values(row) if values is not None else row
-        row_id = uuid.UUID(str(got[id_at]))
-        out.append((row_id, _change(tag, got[id_at], got[version_at], build(got))))
+    for row in await session.execute(select(*entity.columns).where(*in_page)):
+        row_id = uuid.UUID(str(row[id_at]))  # asyncpg's own UUID class → the standard one
+        out.append((row_id, _change(tag, row_id, row[version_at], build(row))))
     return out
 
 

@@ -191,6 +191,25 @@ def test_follow_ups_are_grouped_by_their_state_now(store):
     assert groups["overdue"][0].customer_name == "Ann Able"
 
 
+def test_due_today_is_the_business_s_day_not_the_machine_s(store):
+    from datetime import UTC, datetime
+
+    from shared.models.follow_ups import end_of_today
+
+    server = FakeOwnerServer()
+    zone = "Pacific/Kiritimati"  # UTC+14: its day ends 10 or 14 hours off UTC's
+    server.rows[("business", server.business_id)]["data"]["timezone"] = zone
+    lead = server.add_lead("Ann Able")
+    now = datetime.now(UTC)
+    ends = sorted([end_of_today(now, "UTC"), end_of_today(now, zone)])
+    between = ends[0] + (ends[1] - ends[0]) / 2  # due on one day, after it on the other
+    server.add_follow_up(lead, between)
+    store.apply_page(page_from(server))
+    groups = Queries(store).follow_ups(now)
+    expected = "due" if between < end_of_today(now, zone) else "scheduled"
+    assert [s.value for s, items in groups.items() if items] == [expected]
+
+
 def test_a_bootstrap_over_many_pages_stays_a_bootstrap_until_its_last_page(store):
     server = FakeOwnerServer()
     for number in range(5):

@@ -13,11 +13,19 @@ from server.models import SYNCED_MODELS
 from server.models.base import utcnow
 from server.models.lead import AIAnalysis, FollowUp, Lead
 from server.sync.page_sql import page_parameters, page_statement
+from shared.models.follow_ups import FollowUpDay, end_of_today
 from tests.server.owner.people import OWNER
 from tests.server.sync.client import Replica
 from tests.server.sync.truth import delete_ai_draft
 
 MODELS = {model.__sync_entity__: model for model in SYNCED_MODELS}
+
+
+def utc_day() -> FollowUpDay:
+    """The day of the test businesses, whose zone is UTC."""
+    return FollowUpDay.of(utcnow(), "UTC")
+
+
 # JSON escapes, non-ASCII, an emoji outside the BMP, SQL quotes and a control character.
 AWKWARD = 'Zoë "Quote" O\'Brien \\ back/slash\n\ttab \x01 ✓ 🧹 — ½'
 # A name is one line without control characters (refused at intake); the rest stays awkward.
@@ -31,7 +39,7 @@ async def _page_rows(world, tenant, cursor: int = 0, limit: int = 500) -> list:
         dialect = session.get_bind().dialect.name
         result = await session.execute(
             page_statement(dialect),
-            page_parameters(uuid.UUID(tenant.id), cursor, limit, now),
+            page_parameters(uuid.UUID(tenant.id), cursor, limit, FollowUpDay.of(now, "UTC")),
         )
         return list(result.all())
 
@@ -90,7 +98,7 @@ async def test_awkward_values_come_exactly_as_the_views_give_them(world, tenant)
     async with world.ctx.db.session() as session:
         for (entity, row_id), change in replica.rows.items():
             row = await session.get(MODELS[entity], uuid.UUID(row_id))
-            expected = sync_data(entity, row, world.ctx.settings)
+            expected = sync_data(entity, row, world.ctx.settings, utc_day())
             assert change["data"] == expected, entity
             assert list(change["data"]) == list(expected), f"{entity}: field order"
     synced = replica.live("lead")[lead["id"]]
@@ -129,7 +137,7 @@ async def test_on_sqlite_a_row_stored_in_another_form_is_built_in_python(world, 
     assert synced["created_at"] == "2026-11-25T08:09:10.500000Z"
     async with world.ctx.db.session() as session:
         row = await session.get(Lead, uuid.UUID(lead["id"]))
-        assert synced == sync_data("lead", row, world.ctx.settings)
+        assert synced == sync_data("lead", row, world.ctx.settings, utc_day())
 
 
 async def test_an_analysis_confidence_stored_as_an_integer_is_sent_as_a_float(world, tenant):
@@ -150,5 +158,34 @@ async def test_an_analysis_confidence_stored_as_an_integer_is_sent_as_a_float(wo
     assert synced["spam"] is False
     async with world.ctx.db.session() as session:
         row = await session.get(AIAnalysis, uuid.UUID(analysis_id))
-        expected = sync_data("ai_analysis", row, world.ctx.settings)
+        expected = sync_data("ai_analysis", row, world.ctx.settings, utc_day())
         assert synced == expected and list(synced) == list(expected)
+
+
+async def test_a_follow_up_s_state_is_on_the_business_s_day_as_in_the_rest_list(world, tenant):
+    zone = "Pacific/Kiritimati"  # UTC+14: its day ends 10 or 14 hours off UTC's
+    patched = await world.client.patch(
+        f"{OWNER}/business", json={"timezone": zone}, headers=tenant.owner_headers
+    )
+    assert patched.status_code == 200, patched.text
+    lead = await world.lead(tenant, process=False)
+    now = utcnow()
+    ends = sorted([end_of_today(now, "UTC"), end_of_today(now, zone)])
+    between = ends[0] + (ends[1] - ends[0]) / 2  # due on one day, after it on the other
+    async with world.ctx.db.session() as session:
+        session.add(
+            FollowUp(
+                business_id=uuid.UUID(tenant.id),
+                lead_id=uuid.UUID(lead["id"]),
+                scheduled_at=between,
+            )
+        )
+    expected = "due" if between < end_of_today(now, zone) else "scheduled"
+    replica = Replica(tenant.owner_headers)
+    await replica.catch_up(world.client)
+    [pulled] = replica.live("follow_up").values()
+    assert pulled["state"] == expected
+    listed = await world.client.get(
+        f"{OWNER}/follow-ups", params={"state": expected}, headers=tenant.owner_headers
+    )
+    assert [item["id"] for item in listed.json()["items"]] == [pulled["id"]]

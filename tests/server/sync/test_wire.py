@@ -6,7 +6,9 @@ import uuid
 
 from server.leads.views import lead_out, sync_data
 from server.models import SYNCED_MODELS
+from server.models.base import utcnow
 from server.models.lead import Lead
+from shared.models.follow_ups import FollowUpDay
 from tests.server.owner.people import OWNER
 from tests.server.sync.client import Replica
 
@@ -46,7 +48,7 @@ async def test_every_pulled_row_has_exactly_the_shape_the_views_give_it(world, t
         for (entity, row_id), change in replica.rows.items():
             row = await session.get(MODELS[entity], uuid.UUID(row_id))
             assert row is not None
-            expected = sync_data(entity, row, world.ctx.settings)
+            expected = sync_data(entity, row, world.ctx.settings, FollowUpDay.of(utcnow(), "UTC"))
             assert change["data"] == expected, entity
             assert list(change["data"]) == list(expected), f"{entity}: field order"
             checked.add(entity)
@@ -74,30 +76,3 @@ async def test_the_lead_list_has_exactly_the_shape_of_lead_out(world, tenant):
             expected = lead_out(lead).model_dump(mode="json")
             assert item == expected
             assert list(item) == list(expected)
-
-
-def test_stored_sqlite_values_print_as_pydantic_prints_the_parsed_values():
-    from datetime import UTC, datetime
-
-    from pydantic import TypeAdapter
-
-    from server.leads.wire import sqlite_values
-
-    times = TypeAdapter(datetime)
-    columns = [Lead.__table__.c[name] for name in ("id", "created_at", "auto_sent", "gate_reasons")]
-    _, values = sqlite_values(columns)
-    row_id = uuid.uuid4()
-    for stored, moment in [
-        ("2026-11-25 08:09:10.000000", datetime(2026, 11, 25, 8, 9, 10, tzinfo=UTC)),
-        ("2026-11-25 08:09:10.000120", datetime(2026, 11, 25, 8, 9, 10, 120, tzinfo=UTC)),
-        ("2026-11-25 08:09:10", datetime(2026, 11, 25, 8, 9, 10, tzinfo=UTC)),
-        ("2026-11-25T08:09:10.5+00:00", datetime(2026, 11, 25, 8, 9, 10, 500000, tzinfo=UTC)),
-    ]:
-        got = values([row_id.hex, stored, 1, '["no_customer_email"]'])
-        assert got == [
-            str(row_id),
-            times.dump_python(moment, mode="json"),
-            True,
-            ["no_customer_email"],
-        ], stored
-    assert values([row_id.hex, None, 0, None]) == [str(row_id), None, False, None]
