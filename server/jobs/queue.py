@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from server.db import JOBS_ENQUEUED_KEY
 from server.models.base import table_of, utcnow
 from server.models.ops import Job
-from server.rawsql import RawConnection
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -102,16 +101,8 @@ def enqueue_now(session: Session, kind: str, payload: dict[str, Any], **options:
 
 
 def job_row(kind: str, payload: dict[str, Any], *, max_attempts: int = 8) -> dict[str, Any]:
-    """The columns of a job due now, for a caller that inserts it itself (``enqueue_row``)."""
+    """The columns of a job due now, for a caller that inserts it itself (a new lead's job)."""
     return _job(kind, payload, max_attempts=max_attempts)
-
-
-def enqueue_row(session: Session | RawConnection, row: dict[str, Any]) -> None:
-    """Insert a ``job_row`` now, on the session's connection or a ``RawConnection`` (a Core
-    row: no ORM layer)."""
-    conn = session.connection() if isinstance(session, Session) else session
-    conn.execute(_INSERT, row)
-    session.info[JOBS_ENQUEUED_KEY] = True
 
 
 @dataclass(frozen=True)
