@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from server import sync_versions
-from server.storage import JOBS_ENQUEUED_KEY, Storage, storage_for
+from server.storage import JOBS_ENQUEUED_KEY, STORAGE_KEY, Storage, storage_for
 
 __all__ = ["JOBS_ENQUEUED_KEY", "Database", "LeadflowSession", "ReadOnlySession"]
 
@@ -79,14 +79,14 @@ class Database:
             self.engine,
             expire_on_commit=False,
             sync_session_class=LeadflowSession,
-            info={"database": self},
+            info={"database": self, STORAGE_KEY: self.storage},
         )
         self._read_sessionmaker = async_sessionmaker(
             self.read_engine,
             expire_on_commit=False,
             autoflush=False,
             sync_session_class=ReadOnlySession,
-            info={"database": self},
+            info={"database": self, STORAGE_KEY: self.storage},
         )
 
     def publish(self, bumps: dict[uuid.UUID, int]) -> None:

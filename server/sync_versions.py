@@ -34,6 +34,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from server.models.base import SyncedMixin, table_of, utcnow
 from server.models.sync import SyncCounter, SyncTombstone
+from server.storage import storage_of
 
 BUMPS_KEY = "sync_bumps"
 CHANGED_KEY = "sync_changed"
@@ -119,13 +120,13 @@ def assign_versions(session: Session) -> None:
         return
     bumps: dict[uuid.UUID, int] = session.info.setdefault(BUMPS_KEY, {})
     now = utcnow()
-    postgres = session.get_bind().dialect.name == "postgresql"
+    notify = storage_of(session).notifies_other_processes
     session.info[ASSIGNING_KEY] = True
     try:
         for business_id in businesses:  # sorted, so two committers never lock crosswise
             rows = by_business[business_id]
             count = len(rows) + len(gone[business_id])
-            last = advance(session, business_id, count, postgres=postgres, bumps=bumps)
+            last = advance(session, business_id, count, notify=notify, bumps=bumps)
             version = last - count
             for obj in rows:
                 version += 1
@@ -175,13 +176,14 @@ def advance(
     count: int,
     *,
     bumps: dict[uuid.UUID, int],
-    postgres: bool = False,
+    notify: bool = False,
 ) -> int:
     """Move the business's counter ``count`` versions on (locking it) and return the new head,
-    recorded in ``bumps``. Take it once every other row lock the transaction needs is held, so
-    the counter is the last lock anyone waits for."""
+    recorded in ``bumps``; ``notify``: and tell other processes (``pg_notify``, at commit).
+    Take it once every other row lock the transaction needs is held, so the counter is the
+    last lock anyone waits for."""
     params = {"counter_business_id": business_id, "count": count}
-    if postgres:
+    if notify:
         row = executor.execute(_ADVANCE_AND_NOTIFY, {**params, "channel": PG_CHANNEL}).one()
     else:
         row = executor.execute(_ADVANCE, params).one()

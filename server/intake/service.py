@@ -34,7 +34,7 @@ from server.jobs import queue
 from server.models.base import table_of, utcnow
 from server.models.business import Business, Form
 from server.models.lead import LEAD_LOCK, Lead, Message
-from server.storage import NewLead, Repeat, Storage
+from server.storage import CLAIM_SUBMISSION, NewLead, Repeat, Storage
 from server.workflow.pipeline import PROCESS_LEAD
 from shared.models.enums import (
     CLOSED_LEAD_STATUSES,
@@ -151,7 +151,7 @@ def _store(
     if isinstance(plan, IntakeResult):
         return plan
     if plan.duplicate_id is not None:
-        attached = _attach_to_open_lead(session, storage, plan)
+        attached = _attach_to_open_lead(session, plan)
         if attached is not None:
             return attached
     new = _new_lead(plan)
@@ -236,7 +236,7 @@ def _check_and_read(
     )
 
 
-def _attach_to_open_lead(session: Session, storage: Storage, plan: _Plan) -> IntakeResult | None:
+def _attach_to_open_lead(session: Session, plan: _Plan) -> IntakeResult | None:
     """The submission as a new message on the customer's open lead; ``None`` if that lead
     closed or aged out since the intake query."""
     success, now, business_id = plan.success, plan.now, plan.business_id
@@ -254,7 +254,7 @@ def _attach_to_open_lead(session: Session, storage: Storage, plan: _Plan) -> Int
     _attach(session, duplicate, plan.clean, plan.submission_id, now)
     result = IntakeResult("attached", success, duplicate.id, business_id)
     claim = _claim_row(business_id, plan.submission_id, duplicate.id, "attached", now)
-    if not storage.claim_submission(session.connection(), claim):
+    if not session.connection().execute(CLAIM_SUBMISSION, claim).rowcount:
         raise Repeat(result)
     return result
 
@@ -301,7 +301,7 @@ def _new_lead(plan: _Plan) -> NewLead[IntakeResult]:
         message=message_row,
         received=received,
         job=job,
-        hits=[{"id": uuid.uuid4(), "key": key, "at": now} for key in plan.keys],
+        hits=ratelimit.hit_rows(plan.keys, now),
         claim=_claim_row(business_id, plan.submission_id, lead["id"], outcome, now),
         result=IntakeResult(outcome, plan.success, lead["id"], business_id),
     )
@@ -314,8 +314,7 @@ def _claim_row(
     outcome: str,
     now: datetime,
 ) -> dict[str, Any]:
-    """The submission id, recorded as the transaction's last row: a request with the same id
-    that committed first makes this one a repeat, and everything it wrote is rolled back."""
+    """The ``submissions`` row (``CLAIM_SUBMISSION``), the transaction's last."""
     return {
         "business_id": business_id,
         "submission_id": submission_id,

@@ -8,17 +8,28 @@ Everything else goes through the ORM on one unit of work (``Database.session`` a
 
 from __future__ import annotations
 
+import re
+import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import Row, Select, Table
+from sqlalchemy.dialects.postgresql import Insert
+from sqlalchemy.dialects.postgresql import insert as _insert_on_conflict
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
+
+from server.models.base import table_of
+from server.models.lead import Submission
 
 T = TypeVar("T")
 R = TypeVar("R", covariant=True)
 JOBS_ENQUEUED_KEY = "jobs_enqueued"  # in a session's ``info``: wake the workers after commit
+STORAGE_KEY = "storage"  # in every session's ``info``: the storage of its database
 Announce = Callable[[dict[str, Any]], None]  # what a commit recorded in its ``info``
 
 
@@ -81,12 +92,75 @@ class Storage(ABC):
         ``info``) so they are announced after the commit. The one way a new lead is written."""
 
     @abstractmethod
-    def claim_submission(self, conn: Connection, values: dict[str, Any]) -> bool:
-        """Insert the ``submissions`` row unless it exists; ``False`` for a repeat."""
+    async def search_leads(
+        self,
+        session: AsyncSession,
+        listed: Select[Any],
+        business_id: uuid.UUID,
+        q: str,
+        *,
+        status: str | None,
+        oldest_first: bool,
+        limit: int,
+        offset: int,
+        rare_below: int,
+    ) -> tuple[Sequence[Row[Any]], int]:
+        """One page of ``listed`` (the business's lead list, filtered and sorted) restricted to
+        the leads matching ``q`` (which has ``search_words``), and how many match in all.
+        Fewer than ``rare_below`` matches are collected first rather than found by walking
+        the list in date order."""
+
+    @abstractmethod
+    async def pull_page(
+        self, session: AsyncSession, business_id: uuid.UUID, cursor: int, limit: int, now: datetime
+    ) -> Sequence[Any]:
+        """The rows of ``server.sync.page_sql``'s page statement for this database."""
+
+    @abstractmethod
+    async def lock_keys(self, session: AsyncSession, keys: list[str]) -> None:
+        """Order the rate-limit counts of ``keys`` with every other transaction's until this
+        one commits, so a count and its hit are exact under concurrency."""
 
     @abstractmethod
     async def dispose(self) -> None:
         """Close what this storage opened."""
+
+
+def storage_of(session: Session | AsyncSession) -> Storage:
+    """The storage of the database a session of ``Database`` (or of ``run_write``) runs on."""
+    storage: Storage = session.info[STORAGE_KEY]
+    return storage
+
+
+def insert_ignoring_conflicts(table: Table, *index_elements: str) -> Insert:
+    """``INSERT … ON CONFLICT [(index_elements)] DO NOTHING``: the same SQL on SQLite (3.24 and
+    later) and PostgreSQL; SQLAlchemy's SQLite compiler renders this construct as written."""
+    return _insert_on_conflict(table).on_conflict_do_nothing(
+        index_elements=list(index_elements) or None
+    )
+
+
+# The submission id, recorded last: a request with the same id that committed first makes
+# this one a repeat (it inserts nothing), and everything it wrote is rolled back.
+CLAIM_SUBMISSION = insert_ignoring_conflicts(table_of(Submission))
+
+WORD = re.compile(r"\w+", re.UNICODE)  # a word as both databases' indexes split text
+_PHONE_QUERY = re.compile(r"[\d\s()+.\-/]+")
+
+
+def search_words(q: str) -> list[str]:
+    """The words of a lead search (at most eight), as both databases' indexes split them."""
+    return WORD.findall(q.lower())[:8]
+
+
+def phone_digits(q: str) -> str | None:
+    """The digits of a query that looks like a phone number, else ``None``. Only such a query
+    searches inside phone numbers; otherwise "flat 305" would match every lead whose phone
+    contains 305."""
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 3 and _PHONE_QUERY.fullmatch(q.strip()) is not None:
+        return digits
+    return None
 
 
 def storage_for(url: str, announce: Announce, **options: Any) -> Storage:

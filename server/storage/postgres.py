@@ -6,10 +6,26 @@ docs/ARCHITECTURE.md ("The storage layer") says why; docs/BENCHMARKS.md has the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import String, bindparam, cast, func, insert, literal_column, select, update
+from sqlalchemy import (
+    Row,
+    Select,
+    String,
+    bindparam,
+    cast,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    union,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -21,11 +37,29 @@ from server.models.lead import Lead, Message, Submission
 from server.models.ops import AuditLog, Job
 from server.models.sync import SyncCounter
 from server.models.user import RateLimitHit
-from server.storage import JOBS_ENQUEUED_KEY, Announce, NewLead, Plan, Repeat, Storage
+from server.storage import (
+    JOBS_ENQUEUED_KEY,
+    STORAGE_KEY,
+    WORD,
+    Announce,
+    NewLead,
+    Plan,
+    Repeat,
+    Storage,
+    phone_digits,
+)
+from server.sync import page_sql
 
 T = TypeVar("T")
 
-_CLAIM = pg_insert(table_of(Submission)).on_conflict_do_nothing()
+_PAGE = page_sql.page_statement("postgresql")
+_LOCK_KEY = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+# The GIN-indexed document of a lead (migration 0002): name, email, phone, service, message.
+_DOCUMENT = text(
+    "to_tsvector('simple', coalesce(leads.customer_name, '') || ' ' || "
+    "coalesce(leads.customer_email, '') || ' ' || coalesce(leads.customer_phone, '') || ' ' || "
+    "coalesce(leads.service_needed, '') || ' ' || coalesce(leads.message, ''))"
+)
 _FIELDS: list[str] = []  # every column parameter of ``_NEW_LEAD`` (unset ones are NULL)
 
 
@@ -98,6 +132,43 @@ def _new_lead_statement() -> Any:
 _NEW_LEAD = _new_lead_statement()
 
 
+def _lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "':*"
+
+
+def tsquery(q: str) -> str:
+    """A prefix tsquery where each typed word matches as its word parts or as one lexeme.
+
+    PostgreSQL's parser keeps an email address (and similar) as a single lexeme, so
+    ``zeb.q@example.org`` or ``casey-12`` must also match as a prefix of a whole lexeme, not
+    only as the ``\\w+`` parts that SQLite's FTS5 tokenizer would make of it.
+    """
+    groups = []
+    for word in q.lower().split()[:8]:
+        parts = WORD.findall(word)
+        if not parts:
+            continue
+        split = " & ".join(_lexeme(part) for part in parts)
+        groups.append(split if parts == [word] else f"( {split} | {_lexeme(word)} )")
+    return " & ".join(groups)
+
+
+def _matching(business_id: uuid.UUID, q: str, *, rare: bool) -> Any:
+    """The condition on ``leads`` of a match of ``q``; a phone-like query also matches inside
+    normalised phone numbers, as its own branch of a UNION (OR-ed into the text match it
+    forced the tsvector of every row to be computed)."""
+    fts: Any = text(f"{_DOCUMENT.text} @@ CAST(:lead_q AS tsquery)").bindparams(lead_q=tsquery(q))
+    digits = phone_digits(q)
+    if digits is None and not rare:
+        return fts
+    matched: Any = select(Lead.id).where(Lead.business_id == business_id, fts)
+    if digits is not None:
+        phone = Lead.phone_normalized.like(f"%{digits}%")
+        matched = union(matched, select(Lead.id).where(Lead.business_id == business_id, phone))
+    ids = matched.cte("matched_leads").prefix_with("MATERIALIZED")
+    return Lead.id.in_(select(ids.c.id))
+
+
 class PostgresStorage(Storage):
     """One pool for sessions and for the new leads written in autocommit."""
 
@@ -126,6 +197,15 @@ class PostgresStorage(Storage):
         )
         self.read_engine = self.engine
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+        @event.listens_for(self.engine.sync_engine, "connect")
+        def _utc(dbapi_connection: Any, _record: Any) -> None:
+            # Dates computed in SQL (``func.date`` of a timestamp) are UTC days, as on SQLite.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET TIME ZONE 'UTC'")
+            cursor.close()
+            dbapi_connection.commit()  # the drivers began a transaction for it
+
         # First come first served, and never beyond the pool into overflow connections.
         self._turns = asyncio.Semaphore(min(self.AUTOCOMMIT_SLOTS, pool_size))
 
@@ -133,7 +213,10 @@ class PostgresStorage(Storage):
         """``work(session, *args)`` in one transaction (``run_sync``); versions and queued jobs
         are announced after the commit."""
         async with AsyncSession(
-            self.engine, expire_on_commit=False, sync_session_class=self.session_class
+            self.engine,
+            expire_on_commit=False,
+            sync_session_class=self.session_class,
+            info={STORAGE_KEY: self},
         ) as session:
             result = await session.run_sync(work, *args)
             await session.commit()
@@ -179,8 +262,42 @@ class PostgresStorage(Storage):
         if new.job is not None:
             info[JOBS_ENQUEUED_KEY] = True
 
-    def claim_submission(self, conn: Connection, values: dict[str, Any]) -> bool:
-        return bool(conn.execute(_CLAIM, values).rowcount)
+    async def search_leads(
+        self,
+        session: AsyncSession,
+        listed: Select[Any],
+        business_id: uuid.UUID,
+        q: str,
+        *,
+        status: str | None,
+        oldest_first: bool,
+        limit: int,
+        offset: int,
+        rare_below: int,
+    ) -> tuple[Sequence[Row[Any]], int]:
+        """The GIN-indexed tsvector (``_DOCUMENT``). Few matches, and phone searches: the
+        matching ids are collected first in a materialised CTE; left to itself the planner walks
+        the ``last_activity_at`` index and recomputes the tsvector of every lead until it has a
+        page, which for a rare word is most of the table. For a common word that walk is the
+        fastest plan, so it is kept."""
+        query = listed.where(_matching(business_id, q, rare=False))
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        total = int((await session.execute(counted)).scalar_one())
+        if total < rare_below:
+            query = listed.where(_matching(business_id, q, rare=True))
+        rows = (await session.execute(query.limit(limit).offset(offset))).all()
+        return rows, total
+
+    async def pull_page(
+        self, session: AsyncSession, business_id: uuid.UUID, cursor: int, limit: int, now: datetime
+    ) -> Sequence[Any]:
+        parameters = page_sql.page_parameters(business_id, cursor, limit, now)
+        return (await session.execute(_PAGE, parameters)).all()
+
+    async def lock_keys(self, session: AsyncSession, keys: list[str]) -> None:
+        """A transaction advisory lock on each key, held until the caller commits."""
+        for key in keys:
+            await session.execute(_LOCK_KEY, {"key": key})
 
     async def dispose(self) -> None:
         await self.engine.dispose()

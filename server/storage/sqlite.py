@@ -9,36 +9,63 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, insert, make_url
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import (
+    Engine,
+    Row,
+    Select,
+    TextualSelect,
+    Uuid,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    literal_column,
+    make_url,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import Session
 
-from server import sync_versions
+from server import ratelimit, sync_versions
 from server.models.base import table_of
-from server.models.lead import Lead, Message, Submission
+from server.models.lead import Lead, Message
 from server.models.ops import AuditLog, Job
-from server.models.user import RateLimitHit
 from server.private_files import private_sqlite_file
-from server.storage import JOBS_ENQUEUED_KEY, Announce, NewLead, Plan, Repeat, Storage
+from server.storage import (
+    CLAIM_SUBMISSION,
+    JOBS_ENQUEUED_KEY,
+    STORAGE_KEY,
+    Announce,
+    NewLead,
+    Plan,
+    Repeat,
+    Storage,
+    insert_ignoring_conflicts,
+    phone_digits,
+    search_words,
+)
+from server.sync import page_sql
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 # A concurrent request with the same submission id inserts nothing here (a repeat), not a 409.
-_INSERT_LEAD = sqlite_insert(table_of(Lead)).on_conflict_do_nothing(
-    index_elements=["business_id", "submission_id"]
-)
+_INSERT_LEAD = insert_ignoring_conflicts(table_of(Lead), "business_id", "submission_id")
 _INSERT_MESSAGE = insert(table_of(Message))
 _INSERT_AUDIT = insert(table_of(AuditLog))
-_INSERT_HITS = insert(table_of(RateLimitHit))
 _INSERT_JOB = insert(table_of(Job))
-_CLAIM = sqlite_insert(table_of(Submission)).on_conflict_do_nothing()
+_PAGE = page_sql.page_statement("sqlite")
+_FTS5_TEXT = "{customer_name customer_email customer_phone service_needed message}"
+LIST_INDEX = "ix_leads_business_id_last_activity_at"
 
 
 class SqliteStorage(Storage):
@@ -106,7 +133,8 @@ class SqliteStorage(Storage):
         async with self.engine.connect():  # our turn as this process's writer
 
             def in_thread() -> tuple[T, dict[str, Any]]:
-                with session_class(engine, expire_on_commit=False) as session:
+                info = {STORAGE_KEY: self}
+                with session_class(engine, expire_on_commit=False, info=info) as session:
                     result = work(session, *args)
                     session.commit()
                     return result, session.info
@@ -141,7 +169,7 @@ class SqliteStorage(Storage):
 
     def write_new_lead(self, conn: Connection, new: NewLead[Any], info: dict[str, Any]) -> None:
         business_id = new.lead["business_id"]
-        conn.execute(_INSERT_HITS, new.hits)
+        conn.execute(ratelimit.INSERT_HITS, new.hits)
         bumps = info.setdefault(sync_versions.BUMPS_KEY, {})
         version = sync_versions.advance(conn, business_id, 2, bumps=bumps) - 1  # lead, message
         inserted = conn.execute(_INSERT_LEAD, {**new.lead, "version": version})
@@ -152,11 +180,47 @@ class SqliteStorage(Storage):
         if new.job is not None:
             conn.execute(_INSERT_JOB, new.job)
             info[JOBS_ENQUEUED_KEY] = True
-        if not self.claim_submission(conn, new.claim):
+        if not conn.execute(CLAIM_SUBMISSION, new.claim).rowcount:
             raise Repeat(new.result)
 
-    def claim_submission(self, conn: Connection, values: dict[str, Any]) -> bool:
-        return bool(conn.execute(_CLAIM, values).rowcount)
+    async def search_leads(
+        self,
+        session: AsyncSession,
+        listed: Select[Any],
+        business_id: uuid.UUID,
+        q: str,
+        *,
+        status: str | None,
+        oldest_first: bool,
+        limit: int,
+        offset: int,
+        rare_below: int,
+    ) -> tuple[Sequence[Row[Any]], int]:
+        """FTS5 (``leads_fts``). Many matches: the page walks the list's sort index
+        (``_walk_list_index``); few: the matches are read and sorted."""
+        sql, binds = _fts_matches(business_id, q)
+        query = listed.where(literal_column("leads.rowid").in_(text(sql).bindparams(*binds)))
+        if status:
+            counted: Any = select(func.count()).select_from(query.order_by(None).subquery())
+        else:  # in the FTS index (and the phone index) alone, without reading any lead
+            counted = text(f"SELECT count(*) FROM ({sql})").bindparams(*binds)  # noqa: S608
+        total = int((await session.execute(counted)).scalar_one())
+        page: Any = query.limit(limit).offset(offset)
+        if total >= rare_below:
+            page = _walk_list_index(
+                listed, sql, binds, business_id, status, oldest_first, limit, offset
+            )
+        return (await session.execute(page)).all(), total
+
+    async def pull_page(
+        self, session: AsyncSession, business_id: uuid.UUID, cursor: int, limit: int, now: datetime
+    ) -> Sequence[Any]:
+        parameters = page_sql.page_parameters(business_id, cursor, limit, now)
+        return (await session.execute(_PAGE, parameters)).all()
+
+    async def lock_keys(self, session: AsyncSession, keys: list[str]) -> None:
+        """Nothing to do: every write transaction holds SQLite's write lock (``BEGIN
+        IMMEDIATE``) from its start, which already orders them."""
 
     def _committed(self) -> None:
         """Count a commit on the loop's connection; start a background checkpoint when enough
@@ -193,6 +257,63 @@ class SqliteStorage(Storage):
         await self.read_engine.dispose()
         for engine in (self.thread_engine, self.loop_engine, self.checkpoint_engine):
             await asyncio.to_thread(engine.dispose)
+
+
+def _fts_matches(business_id: uuid.UUID, q: str) -> tuple[str, list[Any]]:
+    """SQL of the rowids of the business's leads that match ``q``, and its bound parameters.
+
+    ``leads_fts`` also indexes ``business_id`` (migration 0003), so the business is part of the
+    FTS query and the words are matched in the text columns only. A phone-like query adds the
+    leads whose normalised phone contains its digits, read from the covering
+    ``(business_id, phone_normalized)`` index (OR-ed into the match it read every lead).
+    """
+    words = " AND ".join('"' + word.replace('"', "") + '"*' for word in search_words(q))
+    match = f'business_id : "{business_id.hex}" AND {_FTS5_TEXT} : ({words})'
+    sql = "SELECT rowid FROM leads_fts WHERE leads_fts MATCH :lead_q"
+    binds: list[Any] = [bindparam("lead_q", match)]
+    digits = phone_digits(q)
+    if digits:
+        sql += (
+            " UNION SELECT rowid FROM leads"
+            " WHERE business_id = :lead_business AND phone_normalized LIKE :lead_phone"
+        )
+        binds.append(bindparam("lead_business", business_id, type_=Uuid()))
+        binds.append(bindparam("lead_phone", f"%{digits}%"))
+    return sql, binds
+
+
+def _walk_list_index(
+    listed: Select[Any],
+    found: str,
+    binds: list[Any],
+    business_id: uuid.UUID,
+    status: str | None,
+    oldest_first: bool,
+    limit: int,
+    offset: int,
+) -> TextualSelect:
+    """A page of a search matching many leads, walking the list's sort index.
+
+    SQLite's planner drives such a query from the FTS match: it reads and sorts every matching
+    lead where walking ``(business_id, last_activity_at)`` in order stops after one page. It
+    cannot be talked out of it, hence the ``INDEXED BY``, which SQLAlchemy does not render for
+    SQLite. Same rows as the ``listed`` query (tests/server/owner/test_lead_search.py).
+    """
+    where = f"leads.business_id = :business_id AND leads.rowid IN ({found})"
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if status:
+        where += " AND leads.status = :status"
+        params["status"] = status
+    direction = "ASC" if oldest_first else "DESC"
+    columns = list(listed.selected_columns)
+    # Only constants go into the text; the user's query, status and paging are bound parameters.
+    sql = (
+        f"SELECT {', '.join(f'leads.{c.name}' for c in columns)} "  # noqa: S608
+        f"FROM leads INDEXED BY {LIST_INDEX} WHERE {where} "
+        f"ORDER BY leads.last_activity_at {direction}, leads.id LIMIT :limit OFFSET :offset"
+    )
+    walk = text(sql).bindparams(bindparam("business_id", business_id, type_=Uuid()), *binds)
+    return walk.bindparams(**params).columns(*columns)
 
 
 def _configure(
