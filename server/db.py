@@ -1,4 +1,6 @@
-"""Engine and sessions. Only the request's session dependency or the job runner commits."""
+"""Sessions over the storage's engines (``server.storage``), and the listeners told of commits.
+
+Only the request's session dependency or the job runner commits."""
 
 from __future__ import annotations
 

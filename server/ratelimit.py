@@ -24,11 +24,10 @@ def window_count(key: str, since: str, limit: str) -> Any:
     "limit reached" matters, and an index walk longer than the limit would cost time for
     nothing (the oldest hit, for ``Retry-After``, is read only when the limit is reached).
 
-    Newest first, in the order of the ``(key, at)`` index: PostgreSQL runs a prepared query
-    with a generic plan (its parameters unknown), and without the order it took a sequential
-    scan of every hit of the last day as cheaper (the limit it assumes for ``LIMIT $n`` is a
-    tenth of the rows): 55 million rows read in 7,800 submits of the bench at c=100. With the
-    order, a scan of the whole table needs a sort on top and the index walk always wins."""
+    Newest first, in the order of the ``(key, at)`` index: PostgreSQL's generic plan of a
+    prepared query (parameters unknown) otherwise prefers a sequential scan of every hit of the
+    last day; with the order a scan needs a sort on top and the index walk always wins
+    (docs/BENCHMARKS.md, "Form submit")."""
     hits = (
         select(literal_column("1"))
         .where(RateLimitHit.key == bindparam(key), RateLimitHit.at > bindparam(since))
