@@ -22,8 +22,8 @@ INBOUND_PATH = "/api/v1/inbound/email"
 
 
 # CPU work in threads (the built-in analyser, run_write) holds the interpreter lock; the event
-# loop waits for it up to this long per hand-off (Python's default 5 ms made /health take
-# 60-150 ms while a long lead was analysed, the 1 ms here keeps it under 50 ms).
+# loop waits for it up to this long per hand-off, so requests stay quick meanwhile
+# (docs/BENCHMARKS.md, "Interpreter switch interval").
 GIL_SWITCH_INTERVAL_S = 0.001
 
 

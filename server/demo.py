@@ -63,6 +63,7 @@ LEADS = [
 
 async def prepare_demo(settings: Settings) -> list[str]:
     ctx = build_context(settings)
+    created = ""  # the new form's slug, when this run created the business
     try:
         async with ctx.db.session() as session:
             admin, _ = await create_or_update_admin(session, ADMIN[0], ADMIN[1], "Demo Admin")
@@ -98,26 +99,28 @@ async def prepare_demo(settings: Settings) -> list[str]:
                 assert isinstance(owner, User)
                 owner.password_hash = hash_password(OWNER[1])
                 await session.flush()
-                for name, email, phone, service, when, message in LEADS:
-                    await submit(
-                        session,
-                        settings,
-                        form.slug,
-                        SubmissionIn(
-                            customer_name=name,
-                            customer_email=email,
-                            customer_phone=phone,
-                            service_needed=service,
-                            preferred_time=when,
-                            message=message,
-                            submission_id=uuid.uuid4(),
-                        ),
-                        client_ip="demo",
-                    )
+                created = form.slug
             from server.businesses.repository import form_of
 
             found = await form_of(session, business.id)
             slug = found.slug if found else business.slug
+        # The sample leads come in as customers' submissions do, once the business exists.
+        for name, email, phone, service, when, message in LEADS if created else ():
+            await submit(
+                ctx.db,
+                settings,
+                created,
+                SubmissionIn(
+                    customer_name=name,
+                    customer_email=email,
+                    customer_phone=phone,
+                    service_needed=service,
+                    preferred_time=when,
+                    message=message,
+                    submission_id=uuid.uuid4(),
+                ),
+                client_ip="demo",
+            )
     finally:
         await ctx.db.dispose()
     return [

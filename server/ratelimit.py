@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import bindparam, delete, func, insert, literal_column, select, text
+from sqlalchemy import bindparam, delete, func, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from server.errors import RateLimited
 from server.models.base import table_of, utcnow
 from server.models.user import RateLimitHit
+from server.storage import storage_of
 
 
 def window_count(key: str, since: str, limit: str) -> Any:
@@ -23,11 +24,10 @@ def window_count(key: str, since: str, limit: str) -> Any:
     "limit reached" matters, and an index walk longer than the limit would cost time for
     nothing (the oldest hit, for ``Retry-After``, is read only when the limit is reached).
 
-    Newest first, in the order of the ``(key, at)`` index: PostgreSQL runs a prepared query
-    with a generic plan (its parameters unknown), and without the order it took a sequential
-    scan of every hit of the last day as cheaper (the limit it assumes for ``LIMIT $n`` is a
-    tenth of the rows): 55 million rows read in 7,800 submits of the bench at c=100. With the
-    order, a scan of the whole table needs a sort on top and the index walk always wins."""
+    Newest first, in the order of the ``(key, at)`` index: PostgreSQL's generic plan of a
+    prepared query (parameters unknown) otherwise prefers a sequential scan of every hit of the
+    last day; with the order a scan needs a sort on top and the index walk always wins
+    (docs/BENCHMARKS.md, "Form submit")."""
     hits = (
         select(literal_column("1"))
         .where(RateLimitHit.key == bindparam(key), RateLimitHit.at > bindparam(since))
@@ -69,26 +69,17 @@ async def take(
     """Count one attempt on each ``(key, limit)`` now, or raise ``RateLimited`` (nothing counted)
     if a key is at its limit; the ids of the hits written, so a success can take its own back.
 
-    Exact under concurrency: on PostgreSQL each key's count and hit happen under a transaction
-    advisory lock on the key (held until the caller commits, which it does at once); on SQLite
-    the write transaction (``BEGIN IMMEDIATE``) already orders them."""
-    if session.get_bind().dialect.name == "postgresql":
-        for key, _ in sorted(limits):  # one order everywhere: two takes never wait on each other
-            await session.execute(LOCK_KEY, {"key": key})
+    Exact under concurrency: the storage orders each key's count and hit with every other
+    transaction's until the caller commits (which it does at once)."""
+    # One order everywhere: two takes never wait on each other.
+    await storage_of(session).lock_keys(session, sorted(key for key, _ in limits))
     for key, limit in limits:
         wait = await retry_after(session, key, limit=limit, window_s=window_s)
         if wait is not None:
             raise RateLimited(wait, notice)
-    now = utcnow()
-    ids = [uuid.uuid4() for _ in limits]
-    await session.execute(
-        insert(table_of(RateLimitHit)),
-        [{"id": i, "key": key, "at": now} for i, (key, _) in zip(ids, limits, strict=True)],
-    )
-    return ids
-
-
-LOCK_KEY = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+    rows = hit_rows([key for key, _ in limits], utcnow())
+    await session.execute(INSERT_HITS, rows)
+    return [row["id"] for row in rows]
 
 
 async def forget(session: AsyncSession, hit_ids: list[uuid.UUID]) -> None:
@@ -96,12 +87,18 @@ async def forget(session: AsyncSession, hit_ids: list[uuid.UUID]) -> None:
     await session.execute(delete(RateLimitHit).where(RateLimitHit.id.in_(hit_ids)))
 
 
+INSERT_HITS = insert(table_of(RateLimitHit))
+
+
+def hit_rows(keys: list[str], now: datetime) -> list[dict[str, Any]]:
+    """One hit on each key at ``now``: the rows every writer of hits inserts (``INSERT_HITS``,
+    or PostgreSQL's one-statement new lead)."""
+    return [{"id": uuid.uuid4(), "key": key, "at": now} for key in keys]
+
+
 def record_hits(session: Session, keys: list[str]) -> None:
-    """Count one hit on each key now, in one statement (synchronous code)."""
-    now = utcnow()
-    session.execute(
-        insert(table_of(RateLimitHit)), [{"id": uuid.uuid4(), "key": k, "at": now} for k in keys]
-    )
+    """Count one hit on each key now (synchronous code)."""
+    session.execute(INSERT_HITS, hit_rows(keys, utcnow()))
 
 
 async def clear(session: AsyncSession, key: str) -> None:

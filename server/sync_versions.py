@@ -28,12 +28,13 @@ from sqlalchemy import (
     literal,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from server.models.base import SyncedMixin, table_of, utcnow
 from server.models.sync import SyncCounter, SyncTombstone
-from server.rawsql import RawConnection
+from server.storage import storage_of
 
 BUMPS_KEY = "sync_bumps"
 CHANGED_KEY = "sync_changed"
@@ -119,13 +120,13 @@ def assign_versions(session: Session) -> None:
         return
     bumps: dict[uuid.UUID, int] = session.info.setdefault(BUMPS_KEY, {})
     now = utcnow()
-    postgres = session.get_bind().dialect.name == "postgresql"
+    notify = storage_of(session).notifies_other_processes
     session.info[ASSIGNING_KEY] = True
     try:
         for business_id in businesses:  # sorted, so two committers never lock crosswise
             rows = by_business[business_id]
             count = len(rows) + len(gone[business_id])
-            last = _advance(session, business_id, count, postgres=postgres, bumps=bumps)
+            last = advance(session, business_id, count, notify=notify, bumps=bumps)
             version = last - count
             for obj in rows:
                 version += 1
@@ -169,38 +170,26 @@ _ADVANCE_AND_NOTIFY = _advance_statement(
 )
 
 
-def _advance(
-    session: Session | RawConnection,
+def advance(
+    executor: Session | Connection,
     business_id: uuid.UUID,
     count: int,
     *,
-    postgres: bool,
     bumps: dict[uuid.UUID, int],
+    notify: bool = False,
 ) -> int:
-    """Move the business's counter ``count`` versions on (locking it) and return the new head."""
+    """Move the business's counter ``count`` versions on (locking it) and return the new head,
+    recorded in ``bumps``; ``notify``: and tell other processes (``pg_notify``, at commit).
+    Take it once every other row lock the transaction needs is held, so the counter is the
+    last lock anyone waits for."""
     params = {"counter_business_id": business_id, "count": count}
-    if postgres:
-        row = session.execute(_ADVANCE_AND_NOTIFY, {**params, "channel": PG_CHANNEL}).one()
+    if notify:
+        row = executor.execute(_ADVANCE_AND_NOTIFY, {**params, "channel": PG_CHANNEL}).one()
     else:
-        row = session.execute(_ADVANCE, params).one()
+        row = executor.execute(_ADVANCE, params).one()
     last: int = row[0]
     bumps[business_id] = last
     return last
-
-
-def reserve_versions(session: Session | RawConnection, business_id: uuid.UUID, count: int) -> int:
-    """Reserve ``count`` versions for brand-new rows the caller inserts with Core statements.
-
-    Returns the first of them. This takes the business's counter lock, so call it once every
-    row lock the transaction needs is held: inserting new rows afterwards waits for no other
-    transaction (their foreign keys take only key-share locks, which nothing here conflicts
-    with), so the counter is still the last lock anyone waits for. The hot path of a form submit
-    uses it to skip the ORM's unit of work.
-    """
-    bumps: dict[uuid.UUID, int] = session.info.setdefault(BUMPS_KEY, {})
-    dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
-    postgres = dialect.name == "postgresql"
-    return _advance(session, business_id, count, postgres=postgres, bumps=bumps) - count + 1
 
 
 _SYNCED_TABLES: set[str] = set()

@@ -22,11 +22,10 @@ def count_if(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
 
 
-def utc_day(session: AsyncSession, column: Any) -> Any:
-    """The UTC calendar day of a timestamp column, as the database computes it."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone("UTC", column))
-    return func.date(column)  # SQLite stores UTC text: date() takes its first ten characters
+def utc_day(column: Any) -> Any:
+    """The UTC calendar day of a timestamp column: SQLite stores UTC text, and PostgreSQL's
+    sessions run in UTC (``PostgresStorage``)."""
+    return func.date(column)
 
 
 async def platform_metrics(session: AsyncSession, now: datetime | None = None) -> AdminMetrics:
@@ -64,7 +63,7 @@ async def platform_metrics(session: AsyncSession, now: datetime | None = None) -
             ).select_from(EmailEvent)
         )
     ).one()
-    day = utc_day(session, Lead.created_at)
+    day = utc_day(Lead.created_at)
     per_day = {
         str(value)[:10]: int(count)
         for value, count in (

@@ -3,14 +3,10 @@
 Everything here happens in the customer's request and one transaction; analysis and mail are
 jobs, so the customer's answer never waits for the AI or a mail server.
 
-This is the hottest write of the product, so it is written for few statements: one query reads
-the form, both rate-limit windows and a possible open duplicate; a new lead is then stored with
-the prebuilt Core statements of ``server.intake.statements`` and versions reserved up front
-(``sync_versions.reserve_versions``) instead of the ORM's unit of work. It is synchronous code
-run by ``Database.run_write``; a new lead is first tried without the ORM, its statements
-straight on the driver (``server.rawsql``): on SQLite on the event loop
-(``Database.run_raw_write``), on PostgreSQL in autocommit (``Database.run_autocommit``: the
-intake query, then one statement).
+One query (``INTAKE``) reads the form, both rate-limit windows, a possible open duplicate and
+whether the submission was seen. A new lead (spam included) is then written by the storage
+layer, the one way of its database (``Storage.insert_new_lead``); a returning customer's
+submission is attached to their open lead through the ORM (``Database.run_write``).
 """
 
 from __future__ import annotations
@@ -18,7 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,24 +24,17 @@ from server import audit, ratelimit, sync_versions
 from server.businesses import repository as business_repo
 from server.businesses.service import form_available
 from server.config import Settings
-from server.db import JOBS_ENQUEUED_KEY, Database
+from server.db import Database
 from server.errors import NotFound, RateLimited, ValidationFailed
 from server.intake.statements import (
-    CLAIM,
-    INSERT_AUDIT,
-    INSERT_HITS,
-    INSERT_LEAD,
-    INSERT_MESSAGE,
     INTAKE,
-    PG_FIELDS,
-    PG_NEW_LEAD,
 )
 from server.intake.validation import CleanSubmission, check, contact_signals, spam_signals
 from server.jobs import queue
 from server.models.base import table_of, utcnow
 from server.models.business import Business, Form
 from server.models.lead import LEAD_LOCK, Lead, Message
-from server.rawsql import RawConnection
+from server.storage import CLAIM_SUBMISSION, NewLead, Repeat, Storage
 from server.workflow.pipeline import PROCESS_LEAD
 from shared.models.enums import (
     CLOSED_LEAD_STATUSES,
@@ -58,14 +47,6 @@ from shared.models.leads import SubmissionIn
 
 DUPLICATE_WINDOW = timedelta(days=30)
 _CLOSED = [s.value for s in CLOSED_LEAD_STATUSES]
-
-
-class _Repeat(Exception):
-    """The same submission was stored by a request that committed first: undo this one."""
-
-    def __init__(self, success_message: str) -> None:
-        super().__init__("repeat submission")
-        self.success_message = success_message
 
 
 class FormUnavailable(NotFound):
@@ -98,7 +79,7 @@ def _raise_errors(clean: CleanSubmission) -> None:
 
 
 async def submit(
-    target: Database | AsyncSession,
+    db: Database,
     settings: Settings,
     slug: str,
     data: SubmissionIn,
@@ -106,26 +87,16 @@ async def submit(
     client_ip: str,
     too_fast: bool = False,
 ) -> IntakeResult:
-    """Store one submission durably: given the ``Database``, in its own transaction (committed
-    when this returns); given a session, in the caller's transaction (the caller commits)."""
+    """Store one submission durably, in its own transaction (committed when this returns)."""
     args = (settings, slug, data, client_ip, too_fast)
     try:
-        if isinstance(target, Database):
-            # A new lead first without the ORM (SQLite: on the event loop; PostgreSQL through
-            # asyncpg: one statement in autocommit); what that cannot store, or a database
-            # reached through another driver, goes through ``_store``.
-            done = None
-            if target.is_sqlite:
-                done = await target.run_raw_write(_store_directly, *args)
-            elif target.is_asyncpg:
-                done = await target.run_autocommit(_store_directly, *args)
-            if done is not None:
-                return done
-            return await target.run_write(_store, *args)
-        async with target.begin_nested():  # a repeat rolls back only its own rows
-            return await target.run_sync(_store, *args)
-    except _Repeat as repeat:
-        return IntakeResult("repeat", repeat.success_message)
+        done = await db.storage.insert_new_lead(_plan_new_lead, *args)
+        if done is not None:
+            return done
+        # A returning customer: attached to the open lead in the ORM's transaction.
+        return await db.run_write(_store, db.storage, *args)
+    except Repeat as repeat:
+        return IntakeResult("repeat", repeat.result.success_message)
 
 
 @dataclass
@@ -147,55 +118,49 @@ class _Plan:
     held: bool = False  # the form is past its threshold: suspected spam, no job
 
 
+def _plan_new_lead(
+    conn: Connection,
+    settings: Settings,
+    slug: str,
+    data: SubmissionIn,
+    client_ip: str,
+    too_fast: bool,
+) -> NewLead[IntakeResult] | IntakeResult | None:
+    """The checks and the intake query: a new lead's rows for the storage to write, the result
+    of a submission that stores nothing, or ``None`` for a returning customer's (``_store``)."""
+    plan = _check_and_read(conn, settings, slug, data, client_ip, too_fast)
+    if isinstance(plan, IntakeResult):
+        return plan
+    if plan.duplicate_id is not None:
+        return None
+    return _new_lead(plan)
+
+
 def _store(
     session: Session,
+    storage: Storage,
     settings: Settings,
     slug: str,
     data: SubmissionIn,
     client_ip: str,
     too_fast: bool,
 ) -> IntakeResult:
-    """The submission in the caller's transaction (``run_write``, or a session's savepoint)."""
-    plan = _check_and_read(session, settings, slug, data, client_ip, too_fast)
-    if isinstance(plan, IntakeResult):
-        return plan
-    return _write(session, plan)
-
-
-def _store_directly(
-    raw: RawConnection,
-    settings: Settings,
-    slug: str,
-    data: SubmissionIn,
-    client_ip: str,
-    too_fast: bool,
-) -> IntakeResult | None:
-    """The intake query and a new lead's rows on a ``RawConnection``, without SQLAlchemy's
-    per-statement layer: on SQLite in the writer's transaction (``Database.run_raw_write``), on
-    PostgreSQL in autocommit (``Database.run_autocommit``), where a new lead is one statement
-    that commits by itself. ``None`` for what needs the ORM's transaction, which the caller
-    then stores with ``_store``: a returning customer's submission (attaching is rare), and on
-    PostgreSQL spam (several statements).
-
-    In autocommit there are no ``BEGIN`` and ``COMMIT`` round trips, and the business's counter
-    row is locked only while that one statement runs and commits, not while this process gets
-    round to sending ``COMMIT`` (at 100 concurrent submits that wait, in a busy event loop, was
-    most of the lock's hold time, and every submit of the business queues on that lock). The
-    intake query takes no lock, and at READ COMMITTED each statement reads its own snapshot, so
-    the checks are the same as in a transaction.
-    """
-    plan = _check_and_read(raw, settings, slug, data, client_ip, too_fast)
+    """A returning customer's submission in the ORM's transaction (``run_write``): attached to
+    their open lead, or a new lead if that lead closed meanwhile."""
+    plan = _check_and_read(session.connection(), settings, slug, data, client_ip, too_fast)
     if isinstance(plan, IntakeResult):
         return plan
     if plan.duplicate_id is not None:
-        return None
-    if (plan.spam or plan.held) and raw.dialect.name == "postgresql":
-        return None
-    return _write_new_lead(raw, plan)
+        attached = _attach_to_open_lead(session, plan)
+        if attached is not None:
+            return attached
+    new = _new_lead(plan)
+    storage.write_new_lead(session.connection(), new, session.info)
+    return new.result
 
 
 def _check_and_read(
-    executor: Session | Connection | RawConnection,
+    executor: Connection,
     settings: Settings,
     slug: str,
     data: SubmissionIn,
@@ -271,75 +236,32 @@ def _check_and_read(
     )
 
 
-def _write(session: Session, plan: _Plan) -> IntakeResult:
-    """Attach to the open lead, or store a new lead (spam included), in this transaction."""
+def _attach_to_open_lead(session: Session, plan: _Plan) -> IntakeResult | None:
+    """The submission as a new message on the customer's open lead; ``None`` if that lead
+    closed or aged out since the intake query."""
     success, now, business_id = plan.success, plan.now, plan.business_id
-    if plan.duplicate_id is not None:
-        duplicate = session.get(Lead, plan.duplicate_id, with_for_update=LEAD_LOCK)
-        if (
-            duplicate is not None
-            and duplicate.status not in _CLOSED
-            and duplicate.created_at > now - DUPLICATE_WINDOW
-        ):
-            ratelimit.record_hits(session, plan.keys)
-            if plan.suspect:
-                duplicate.spam_suspected = True
-                duplicate.spam_reasons = [*(duplicate.spam_reasons or []), *plan.suspect]
-            _attach(session, duplicate, plan.clean, plan.submission_id, now)
-            _claim(session, business_id, plan.submission_id, duplicate.id, "attached", now, success)
-            return IntakeResult("attached", success, duplicate.id, business_id)
-    return _write_new_lead(session, plan)
+    duplicate = session.get(Lead, plan.duplicate_id, with_for_update=LEAD_LOCK)
+    if (
+        duplicate is None
+        or duplicate.status in _CLOSED
+        or duplicate.created_at <= now - DUPLICATE_WINDOW
+    ):
+        return None
+    ratelimit.record_hits(session, plan.keys)
+    if plan.suspect:
+        duplicate.spam_suspected = True
+        duplicate.spam_reasons = [*(duplicate.spam_reasons or []), *plan.suspect]
+    _attach(session, duplicate, plan.clean, plan.submission_id, now)
+    result = IntakeResult("attached", success, duplicate.id, business_id)
+    claim = _claim_row(business_id, plan.submission_id, duplicate.id, "attached", now)
+    if not session.connection().execute(CLAIM_SUBMISSION, claim).rowcount:
+        raise Repeat(result)
+    return result
 
 
-def _write_new_lead(target: Session | RawConnection, plan: _Plan) -> IntakeResult:
-    """A new lead (spam included) with all of its rows: on PostgreSQL (but for spam, which
-    queues no job) in one statement, else as Core statements. The versions moved and the job
-    queued are recorded in ``target.info`` and announced after the commit."""
-    rows = _new_lead_rows(plan)
-    dialect = target.get_bind().dialect if isinstance(target, Session) else target.dialect
-    if dialect.name == "postgresql" and rows.job is not None:
-        head = _pg_insert_lead(target, plan, rows)
-        target.info.setdefault(sync_versions.BUMPS_KEY, {})[plan.business_id] = head
-        target.info[JOBS_ENQUEUED_KEY] = True
-        return IntakeResult("stored", plan.success, rows.lead["id"], plan.business_id)
-    return _insert_new_lead(target, plan, rows)
-
-
-class _NewLeadRows(NamedTuple):
-    """A new lead's columns, its first message's, the audit row's and (unless spam) the job's."""
-
-    lead: dict[str, Any]
-    message: dict[str, Any]
-    received: dict[str, Any]
-    job: dict[str, Any] | None
-
-
-def _insert_new_lead(
-    target: Session | RawConnection, plan: _Plan, rows: _NewLeadRows
-) -> IntakeResult:
-    """A new lead's rows as Core statements, on a session's connection or a ``RawConnection``
-    (the ORM's execution layer, events and bulk-update checks cost more CPU than SQLite spent
-    running these inserts)."""
-    lead, message, received, job = rows
-    success, now, business_id = plan.success, plan.now, plan.business_id
-    outcome = "spam" if plan.spam else "held" if plan.held else "stored"
-    conn = target.connection() if isinstance(target, Session) else target
-    conn.execute(INSERT_HITS, [{"id": uuid.uuid4(), "key": k, "at": now} for k in plan.keys])
-    version = sync_versions.reserve_versions(target, business_id, 2)  # lead and message
-    inserted = conn.execute(INSERT_LEAD[conn.dialect.name], {**lead, "version": version})
-    if not getattr(inserted, "rowcount", 0):
-        raise _Repeat(success)
-    conn.execute(INSERT_MESSAGE, {**message, "version": version + 1})
-    conn.execute(INSERT_AUDIT, received)
-    if job is not None:
-        queue.enqueue_row(target, job)
-    _claim(conn, business_id, plan.submission_id, lead["id"], outcome, now, success)
-    return IntakeResult(outcome, success, lead["id"], business_id)
-
-
-def _new_lead_rows(plan: _Plan) -> _NewLeadRows:
-    """The rows of a new lead (spam included: no job) from the plan."""
-    business_id = plan.business_id
+def _new_lead(plan: _Plan) -> NewLead[IntakeResult]:
+    """Every row of a new lead (spam included: no job) from the plan."""
+    business_id, now = plan.business_id, plan.now
     lead = _lead_row(
         plan.form_id,
         business_id,
@@ -349,10 +271,10 @@ def _new_lead_rows(plan: _Plan) -> _NewLeadRows:
         plan.suspect,
         plan.submission_id,
         plan.client_ip,
-        plan.now,
+        now,
         held=plan.held,
     )
-    message_row = _customer_message_row(business_id, lead["id"], None, plan.clean, plan.now)
+    message_row = _customer_message_row(business_id, lead["id"], None, plan.clean, now)
     received = audit.values(
         "lead.received",
         business_id=business_id,
@@ -373,62 +295,33 @@ def _new_lead_rows(plan: _Plan) -> _NewLeadRows:
             "duplicate": False,
         }
         job = queue.job_row(PROCESS_LEAD, payload)
-    return _NewLeadRows(lead, message_row, received, job)
+    outcome = "spam" if plan.spam else "held" if plan.held else "stored"
+    return NewLead(
+        lead=lead,
+        message=message_row,
+        received=received,
+        job=job,
+        hits=ratelimit.hit_rows(plan.keys, now),
+        claim=_claim_row(business_id, plan.submission_id, lead["id"], outcome, now),
+        result=IntakeResult(outcome, plan.success, lead["id"], business_id),
+    )
 
 
-def _claim(
-    executor: Session | Connection | RawConnection,
+def _claim_row(
     business_id: uuid.UUID,
     submission_id: uuid.UUID,
     lead_id: uuid.UUID,
     outcome: str,
     now: datetime,
-    success: str,
-) -> None:
-    """Record the submission id as the transaction's last row; a request with the same id that
-    committed first makes this one a repeat, and everything it wrote is rolled back."""
-    dialect = executor.get_bind().dialect if isinstance(executor, Session) else executor.dialect
-    result = executor.execute(
-        CLAIM[dialect.name],
-        {
-            "business_id": business_id,
-            "submission_id": submission_id,
-            "lead_id": lead_id,
-            "outcome": outcome,
-            "created_at": now,
-        },
-    )
-    if not getattr(result, "rowcount", 0):
-        raise _Repeat(success)
-
-
-def _pg_insert_lead(executor: Session | RawConnection, plan: _Plan, rows: _NewLeadRows) -> int:
-    """Run ``PG_NEW_LEAD`` (a lead with its job); the business's new head version
-    (``_Repeat`` if nothing went in)."""
-    lead, message, received, job = rows
-    assert job is not None  # spam, which queues no job, is written as Core rows
-    business_id = lead["business_id"]
-    params: dict[str, Any] = dict.fromkeys(PG_FIELDS)
-    params |= {
-        "counter_business_id": business_id,
-        "channel": sync_versions.PG_CHANNEL,
-        "prefix": f"{business_id}:",
+) -> dict[str, Any]:
+    """The ``submissions`` row (``CLAIM_SUBMISSION``), the transaction's last."""
+    return {
+        "business_id": business_id,
+        "submission_id": submission_id,
+        "lead_id": lead_id,
+        "outcome": outcome,
+        "created_at": now,
     }
-    for prefix, values in (("l", lead), ("m", message), ("a", received), ("j", job)):
-        params.update({f"{prefix}_{key}": value for key, value in values.items()})
-    for n, key in enumerate(plan.keys, start=1):
-        params.update({f"h{n}_id": uuid.uuid4(), f"h{n}_key": key, f"h{n}_at": plan.now})
-    params.update(
-        s_business_id=business_id,
-        s_submission_id=plan.submission_id,
-        s_lead_id=lead["id"],
-        s_outcome="stored",
-        s_created_at=plan.now,
-    )
-    claimed, head, _notified = executor.execute(PG_NEW_LEAD, params).one()
-    if not claimed:
-        raise _Repeat(plan.success)
-    return int(head)
 
 
 def _attach(

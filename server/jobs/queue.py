@@ -17,15 +17,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from server.db import JOBS_ENQUEUED_KEY
 from server.models.base import table_of, utcnow
 from server.models.ops import Job
-from server.rawsql import RawConnection
+from server.storage import insert_ignoring_conflicts
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -34,10 +32,7 @@ FAILED = "failed"
 
 # Built once (bound parameters): enqueueing runs in every form submit's transaction.
 _INSERT = insert(table_of(Job))
-_INSERT_ONCE = {
-    "postgresql": pg_insert(table_of(Job)).on_conflict_do_nothing(index_elements=["dedupe_key"]),
-    "sqlite": sqlite_insert(table_of(Job)).on_conflict_do_nothing(index_elements=["dedupe_key"]),
-}
+_INSERT_ONCE = insert_ignoring_conflicts(table_of(Job), "dedupe_key")
 
 BACKOFF_BASE_S = 2.0
 BACKOFF_CAP_S = 900.0
@@ -70,10 +65,8 @@ def _job(
     }
 
 
-def _statement(session: AsyncSession | Session, dedupe_key: str | None) -> Any:
-    if dedupe_key is None:
-        return _INSERT
-    return _INSERT_ONCE[session.get_bind().dialect.name]
+def _statement(dedupe_key: str | None) -> Any:
+    return _INSERT if dedupe_key is None else _INSERT_ONCE
 
 
 async def enqueue(
@@ -90,7 +83,7 @@ async def enqueue(
     # A job row references nothing the ORM holds, so adding one does not first flush the
     # caller's pending rows: they go out together, batched, at the next flush or the commit.
     with session.no_autoflush:
-        await session.execute(_statement(session, dedupe_key), values)
+        await session.execute(_statement(dedupe_key), values)
     session.info[JOBS_ENQUEUED_KEY] = True  # wakes this process's worker after commit
 
 
@@ -98,21 +91,13 @@ def enqueue_now(session: Session, kind: str, payload: dict[str, Any], **options:
     """``enqueue`` for synchronous code (``Database.run_write``), with the same options."""
     values = _job(kind, payload, **options)
     with session.no_autoflush:
-        session.execute(_statement(session, values["dedupe_key"]), values)
+        session.execute(_statement(values["dedupe_key"]), values)
     session.info[JOBS_ENQUEUED_KEY] = True
 
 
 def job_row(kind: str, payload: dict[str, Any], *, max_attempts: int = 8) -> dict[str, Any]:
-    """The columns of a job due now, for a caller that inserts it itself (``enqueue_row``)."""
+    """The columns of a job due now, for a caller that inserts it itself (a new lead's job)."""
     return _job(kind, payload, max_attempts=max_attempts)
-
-
-def enqueue_row(session: Session | RawConnection, row: dict[str, Any]) -> None:
-    """Insert a ``job_row`` now, on the session's connection or a ``RawConnection`` (a Core
-    row: no ORM layer)."""
-    conn = session.connection() if isinstance(session, Session) else session
-    conn.execute(_INSERT, row)
-    session.info[JOBS_ENQUEUED_KEY] = True
 
 
 @dataclass(frozen=True)
@@ -133,11 +118,10 @@ def _limit(cap: int | None) -> Any:
     return case((Job.max_attempts < cap, Job.max_attempts), else_=cap)  # SQLite has no least()
 
 
-def _pick(session: AsyncSession, where: Any, limit: int) -> Any:
+def _pick(where: Any, limit: int) -> Any:
+    # SQLite renders no FOR UPDATE: its claiming transaction holds the write lock already.
     pick = select(Job.id).where(where).order_by(Job.run_at).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    return pick.scalar_subquery()
+    return pick.with_for_update(skip_locked=True).scalar_subquery()
 
 
 _RETURNED = ("id", "kind", "payload", "attempts", "max_attempts")
@@ -156,7 +140,7 @@ async def bury_expired(
     note = "the lease expired: the worker stopped or stalled during its last attempt"
     dead = await session.execute(
         update(jobs)
-        .where(jobs.c.id.in_(_pick(session, expired_last, limit)))
+        .where(jobs.c.id.in_(_pick(expired_last, limit)))
         .values(
             status=FAILED,
             finished_at=now,
@@ -199,7 +183,7 @@ async def claim(
     jobs = table_of(Job)
     taken = await session.execute(
         update(jobs)
-        .where(jobs.c.id.in_(_pick(session, due, limit)))
+        .where(jobs.c.id.in_(_pick(due, limit)))
         .values(
             status=RUNNING,
             attempts=jobs.c.attempts + 1,

@@ -76,7 +76,7 @@ class EventHub:
 
     async def start(self) -> None:
         self._stopping.clear()
-        if self.db.is_sqlite:
+        if not self.db.storage.notifies_other_processes:
             self.db.listeners.append(self._on_local_commit)
         else:
             self._listen_task = asyncio.create_task(self._listen_forever())

@@ -23,7 +23,7 @@ from server.models.base import utcnow
 from server.models.business import Business, Form
 from server.models.sync import AppliedMutation, SyncCounter
 from server.models.user import User
-from server.sync import page_sql
+from server.storage import storage_of
 from shared.models.enums import (
     FollowUpStatus,
     LeadStatus,
@@ -72,14 +72,8 @@ async def pull(
     committed head is committed (the counter row lock orders them), so a later query finds the
     same rows, or newer versions of them, which a later page brings.
     """
-    dialect = session.get_bind().dialect.name
     day = FollowUpDay.of(utcnow(), business.timezone)
-    rows = (
-        await session.execute(
-            page_sql.page_statement(dialect),
-            page_sql.page_parameters(business.id, cursor, limit, day),
-        )
-    ).all()
+    rows = await storage_of(session).pull_page(session, business.id, cursor, limit, day)
     head, last, more = rows[0][0], rows[0][1], bool(rows[0][2])
     if cursor > head:
         raise CursorInvalid()

@@ -67,7 +67,7 @@ async def test_writers_in_one_process_take_turns_without_losing_an_update(db_url
         async with db.read_session() as session:
             query = select(AuditLog.action).where(AuditLog.action.like("turn-%"))
             actions = list((await session.execute(query)).scalars())
-        if db.is_sqlite:  # serialised: every writer saw all the earlier ones
+        if db.storage.name == "sqlite":  # serialised: every writer saw all the earlier ones
             assert sorted(actions, key=lambda a: int(a[5:])) == [f"turn-{i}" for i in range(12)]
         else:
             assert len(actions) == 12

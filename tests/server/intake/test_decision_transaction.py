@@ -53,8 +53,9 @@ async def test_the_decision_is_written_in_one_synchronous_transaction(ctx, clien
     assert (await submit(client, tenant.slug, customer_email=email)).status_code == 202
     run = await _claim_process_lead(ctx, "decider")
     on_loop = _statements(ctx.db.engine.sync_engine)
-    writer = ctx.db._thread_engine if ctx.db.is_sqlite else ctx.db.engine.sync_engine
-    in_thread = _statements(writer) if ctx.db.is_sqlite else on_loop
+    sqlite = ctx.db.storage.name == "sqlite"
+    writer = ctx.db.storage.thread_engine if sqlite else ctx.db.engine.sync_engine
+    in_thread = _statements(writer) if sqlite else on_loop
     commits = _commits(writer)
 
     await process_lead(ctx, run)
@@ -64,7 +65,7 @@ async def test_the_decision_is_written_in_one_synchronous_transaction(ctx, clien
     writes = [s for s in in_thread if s.startswith(("INSERT", "UPDATE"))]
     assert any(s.startswith("INSERT INTO ai_analyses") for s in writes)
     assert any(s.startswith("INSERT INTO email_events") for s in writes)
-    if ctx.db.is_sqlite:  # nothing of the decision went through aiosqlite
+    if sqlite:  # nothing of the decision went through aiosqlite
         assert on_loop == []
     async with ctx.db.session() as session:
         job = await session.get(Job, run.id)

@@ -1,6 +1,6 @@
 """SQLite: a new lead is written on the event loop, on a connection that never waits.
 
-``Database.run_raw_write`` runs the submit's prebuilt statements on the loop's own sqlite3
+``SqliteStorage.insert_new_lead`` runs the submit's statements on the loop's own sqlite3
 connection. What holds for the ORM's transaction must hold for it (every row committed before
 the 202, versions and jobs announced), and the loop must never stall on it: while another
 process holds SQLite's write lock the submit waits in a thread, and the WAL is checkpointed in
@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from server.config import Settings
-from server.db import SqliteInlineWriter
 from server.models.lead import Lead, Message, Submission
 from server.models.ops import Job
 from server.models.sync import SyncCounter
 from server.models.user import RateLimitHit
+from server.storage.sqlite import SqliteStorage
 from tests.server.conftest import fresh_database, make_settings
 from tests.server.factories import submit
 from tests.server.intake.probes import announcements, new_email, row_count
@@ -40,9 +40,9 @@ def settings(sqlite_url: str, tmp_path: Path, smtp: SmtpSink) -> Settings:
     return make_settings(sqlite_url, tmp_path / "data", smtp, intake_ip_limit=1000)
 
 
-def _inline(ctx) -> SqliteInlineWriter:  # type: ignore[no-untyped-def]
-    inline = ctx.db._inline
-    assert inline is not None
+def _inline(ctx) -> SqliteStorage:  # type: ignore[no-untyped-def]
+    inline = ctx.db.storage
+    assert isinstance(inline, SqliteStorage)
     return inline
 
 
@@ -99,7 +99,7 @@ async def test_the_wal_is_checkpointed_in_the_background_not_by_the_loop(ctx, cl
     with inline.loop_engine.connect() as conn:  # the loop's connection itself
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 0
-    for _ in range(2 * SqliteInlineWriter.CHECKPOINT_EVERY + 1):
+    for _ in range(2 * SqliteStorage.CHECKPOINT_EVERY + 1):
         response = await submit(client, tenant.slug, customer_email=new_email())
         assert response.status_code == 202
     for _ in range(500):  # the last checkpoint runs in its thread
@@ -124,7 +124,7 @@ async def test_under_steady_submits_the_wal_starts_over_after_each_checkpoint(ct
         copies.append(inline.last_checkpoint)
 
     inline._checkpoint = observed  # type: ignore[method-assign]
-    total, concurrent = 8 * SqliteInlineWriter.CHECKPOINT_EVERY, 20
+    total, concurrent = 8 * SqliteStorage.CHECKPOINT_EVERY, 20
 
     async def submitter() -> None:
         for _ in range(total // concurrent):
@@ -139,7 +139,7 @@ async def test_under_steady_submits_the_wal_starts_over_after_each_checkpoint(ct
     # The WAL holds about one checkpoint interval of commits, not every commit of the run.
     path = Path(make_url(ctx.db.url).database or "")
     wal = path.with_name(path.name + "-wal").stat().st_size
-    assert wal < 3 * SqliteInlineWriter.CHECKPOINT_EVERY * 60 * 4096, wal
+    assert wal < 3 * SqliteStorage.CHECKPOINT_EVERY * 60 * 4096, wal
 
 
 async def test_a_returning_customer_goes_the_orm_way_and_is_attached(ctx, client, tenant):

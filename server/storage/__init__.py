@@ -1,0 +1,181 @@
+"""The storage layer: the measured hot paths, written once per database.
+
+Everything else goes through the ORM on one unit of work (``Database.session`` and
+``Database.run_write``). The app picks one ``Storage`` when it builds its ``Database``
+(``storage_for``); services call it and never ask which database runs. docs/ARCHITECTURE.md
+("The storage layer") is the tour.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Row, Select, Table
+from sqlalchemy.dialects.postgresql import Insert
+from sqlalchemy.dialects.postgresql import insert as _insert_on_conflict
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
+
+from server.models.base import table_of
+from server.models.lead import Submission
+from shared.models.follow_ups import FollowUpDay
+
+T = TypeVar("T")
+R = TypeVar("R", covariant=True)
+JOBS_ENQUEUED_KEY = "jobs_enqueued"  # in a session's ``info``: wake the workers after commit
+STORAGE_KEY = "storage"  # in every session's ``info``: the storage of its database
+Announce = Callable[[dict[str, Any]], None]  # what a commit recorded in its ``info``
+
+
+@dataclass(frozen=True)
+class NewLead(Generic[R]):
+    """Every row of a new lead, as plain column values, and what the caller answers once they
+    are stored. Built by ``server.intake.service``; written by ``Storage.write_new_lead``."""
+
+    lead: dict[str, Any]  # every column but ``version``
+    message: dict[str, Any]  # every column but ``version``
+    received: dict[str, Any]  # the ``lead.received`` audit row
+    job: dict[str, Any] | None  # ``process_lead``; ``None`` for spam and held submissions
+    hits: list[dict[str, Any]]  # the rate-limit hits it counts
+    claim: dict[str, Any]  # the ``submissions`` row that makes a retry a repeat
+    result: R
+    info: dict[str, Any] = field(default_factory=dict)  # versions moved, job queued
+
+
+class Repeat(Exception):
+    """The same submission was stored by a request that committed first: nothing of this one
+    stays (the counter may have moved on: versions may have gaps). ``result`` is what the
+    submission would have answered."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__("repeat submission")
+        self.result = result
+
+
+Plan = Callable[..., "NewLead[T] | T"]
+
+
+class Storage(ABC):
+    """The hot paths of one database. Synchronous work (``plan``) gets a SQLAlchemy
+    ``Connection``: the same Core statements run on either database."""
+
+    name: str  # "sqlite" or "postgresql"
+    engine: AsyncEngine  # the writers' (sessions, ``run_write``)
+    read_engine: AsyncEngine  # read sessions
+    # PostgreSQL tells every process of a commit (``pg_notify``, heard by ``LISTEN``); SQLite
+    # has no such channel, so only this process's listeners hear of its own commits.
+    notifies_other_processes: bool
+
+    @abstractmethod
+    async def run_write(self, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work(session, *args)`` (synchronous code on a sync ORM session) in one write
+        transaction, committed when it returns, rolled back when it raises; the versions moved
+        and the jobs queued are announced after the commit."""
+
+    @abstractmethod
+    async def insert_new_lead(self, plan: Plan[T], *args: Any) -> T:
+        """Run ``plan(conn, *args)`` (the intake query and the checks); if it returns a
+        ``NewLead``, write it (``write_new_lead``), committed before this returns, and answer its
+        ``result``; anything else it returns is answered as is, with nothing written. Raises
+        ``Repeat`` if the submission was stored already."""
+
+    @abstractmethod
+    def write_new_lead(self, conn: Connection, new: NewLead[Any], info: dict[str, Any]) -> None:
+        """Write every row of ``new`` in ``conn``'s transaction (or as one statement in
+        autocommit), recording the versions moved and the job queued in ``info`` (a session's
+        ``info``) so they are announced after the commit. The one way a new lead is written."""
+
+    @abstractmethod
+    async def search_leads(
+        self,
+        session: AsyncSession,
+        listed: Select[Any],
+        business_id: uuid.UUID,
+        q: str,
+        *,
+        status: str | None,
+        oldest_first: bool,
+        limit: int,
+        offset: int,
+        rare_below: int,
+    ) -> tuple[Sequence[Row[Any]], int]:
+        """One page of ``listed`` (the business's lead list, filtered and sorted) restricted to
+        the leads matching ``q`` (which has ``search_words``), and how many match in all.
+        Fewer than ``rare_below`` matches are collected first rather than found by walking
+        the list in date order."""
+
+    @abstractmethod
+    async def pull_page(
+        self,
+        session: AsyncSession,
+        business_id: uuid.UUID,
+        cursor: int,
+        limit: int,
+        day: FollowUpDay,
+    ) -> Sequence[Any]:
+        """The rows of ``server.sync.page_sql``'s page statement for this database, follow-up
+        states on the business's ``day``."""
+
+    @abstractmethod
+    async def lock_keys(self, session: AsyncSession, keys: list[str]) -> None:
+        """Order the rate-limit counts of ``keys`` with every other transaction's until this
+        one commits, so a count and its hit are exact under concurrency."""
+
+    @abstractmethod
+    async def dispose(self) -> None:
+        """Close what this storage opened."""
+
+
+def storage_of(session: Session | AsyncSession) -> Storage:
+    """The storage of the database a session of ``Database`` (or of ``run_write``) runs on."""
+    storage: Storage = session.info[STORAGE_KEY]
+    return storage
+
+
+def insert_ignoring_conflicts(table: Table, *index_elements: str) -> Insert:
+    """``INSERT … ON CONFLICT [(index_elements)] DO NOTHING``: the same SQL on SQLite (3.24 and
+    later) and PostgreSQL; SQLAlchemy's SQLite compiler renders this construct as written."""
+    return _insert_on_conflict(table).on_conflict_do_nothing(
+        index_elements=list(index_elements) or None
+    )
+
+
+# The submission id, recorded last: a request with the same id that committed first makes
+# this one a repeat (it inserts nothing), and everything it wrote is rolled back.
+CLAIM_SUBMISSION = insert_ignoring_conflicts(table_of(Submission))
+
+WORD = re.compile(r"\w+", re.UNICODE)  # a word as both databases' indexes split text
+_PHONE_QUERY = re.compile(r"[\d\s()+.\-/]+")
+
+
+def search_words(q: str) -> list[str]:
+    """The words of a lead search (at most eight), as both databases' indexes split them."""
+    return WORD.findall(q.lower())[:8]
+
+
+def phone_digits(q: str) -> str | None:
+    """The digits of a query that looks like a phone number, else ``None``. Only such a query
+    searches inside phone numbers; otherwise "flat 305" would match every lead whose phone
+    contains 305."""
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 3 and _PHONE_QUERY.fullmatch(q.strip()) is not None:
+        return digits
+    return None
+
+
+def storage_for(url: str, announce: Announce, **options: Any) -> Storage:
+    """The storage of the database at ``url``, chosen once, when the ``Database`` is built;
+    ``announce`` is told what each of its commits recorded (versions moved, jobs queued)."""
+    if url.startswith("sqlite"):
+        from server.storage.sqlite import SqliteStorage
+
+        return SqliteStorage(url, announce, **options)
+    from server.storage.postgres import PostgresStorage
+
+    return PostgresStorage(url, announce, **options)

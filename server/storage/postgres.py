@@ -1,0 +1,308 @@
+"""PostgreSQL: one pool; a new lead is one statement in autocommit.
+
+docs/ARCHITECTURE.md ("The storage layer") says why; docs/BENCHMARKS.md has the measurements.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Row,
+    Select,
+    String,
+    bindparam,
+    cast,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    union,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.orm import Session
+
+from server import sync_versions
+from server.models.base import table_of
+from server.models.lead import Lead, Message, Submission
+from server.models.ops import AuditLog, Job
+from server.models.sync import SyncCounter
+from server.models.user import RateLimitHit
+from server.storage import (
+    JOBS_ENQUEUED_KEY,
+    STORAGE_KEY,
+    WORD,
+    Announce,
+    NewLead,
+    Plan,
+    Repeat,
+    Storage,
+    phone_digits,
+)
+from server.sync import page_sql
+from shared.models.follow_ups import FollowUpDay
+
+T = TypeVar("T")
+
+_PAGE = page_sql.page_statement("postgresql")
+_LOCK_KEY = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+# The GIN-indexed document of a lead (migration 0002): name, email, phone, service, message.
+_DOCUMENT = text(
+    "to_tsvector('simple', coalesce(leads.customer_name, '') || ' ' || "
+    "coalesce(leads.customer_email, '') || ' ' || coalesce(leads.customer_phone, '') || ' ' || "
+    "coalesce(leads.service_needed, '') || ' ' || coalesce(leads.message, ''))"
+)
+_FIELDS: list[str] = []  # every column parameter of ``_NEW_LEAD`` (unset ones are NULL)
+
+
+def _new_lead_statement() -> Any:
+    """A new lead's every row in one statement (one round trip instead of eight).
+
+    Data-modifying CTEs each run exactly once: the counter moves two versions on (taking its
+    lock, after every other lock this transaction holds), then the lead is inserted unless the
+    same submission's lead exists (a concurrent double click waits here for the first to
+    commit); the message, the audit row, the job (if any), the claim and the rate-limit hits are
+    inserted only with the lead, and ``pg_notify`` tells the ``/events`` listeners. It answers
+    how many claims went in (0: a repeat) and the business's new head version.
+    """
+    counter = table_of(SyncCounter)
+    bumped = (
+        update(counter)
+        .where(
+            counter.c.business_id
+            == bindparam("counter_business_id", type_=counter.c.business_id.type)
+        )
+        .values(version=counter.c.version + literal_column("2"))
+        .returning(counter.c.version)
+        .cte("bumped")
+    )
+    head = select(bumped.c.version).scalar_subquery()
+
+    def params(model: Any, prefix: str, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+        columns = [c for c in table_of(model).columns if c.key not in skip]
+        _FIELDS.extend(f"{prefix}_{c.key}" for c in columns)
+        return {c.key: bindparam(f"{prefix}_{c.key}", type_=c.type) for c in columns}
+
+    def returning_id(statement: Any, name: str) -> Any:
+        return statement.returning(statement.table.c.id).cte(name)
+
+    lead = returning_id(
+        pg_insert(table_of(Lead))
+        .values(**params(Lead, "l", ("version",)), version=head - literal_column("1"))
+        .on_conflict_do_nothing(index_elements=["business_id", "submission_id"]),
+        "lead",
+    )
+
+    def with_lead(model: Any, values: dict[str, Any], *where: Any) -> Any:
+        """Insert one row of ``model`` only if the lead was inserted."""
+        rows = select(*values.values()).select_from(lead).where(*where)
+        return insert(table_of(model)).from_select(list(values), rows)
+
+    message = returning_id(
+        with_lead(Message, {**params(Message, "m", ("version",)), "version": head}), "message"
+    )
+    audit_row = returning_id(with_lead(AuditLog, params(AuditLog, "a")), "audit_row")
+    job_values = params(Job, "j")
+    job = returning_id(with_lead(Job, job_values, job_values["id"].is_not(None)), "job")
+    hits = [
+        returning_id(with_lead(RateLimitHit, params(RateLimitHit, f"h{n}")), f"hit{n}")
+        for n in (1, 2)
+    ]
+    claim = (
+        with_lead(Submission, params(Submission, "s"))
+        .returning(table_of(Submission).c.submission_id)
+        .cte("claim")
+    )
+    notified = func.pg_notify(bindparam("channel"), bindparam("prefix") + cast(head, String))
+    return select(
+        select(func.count()).select_from(claim).scalar_subquery().label("claimed"),
+        head.label("head"),
+        notified.label("notified"),
+    ).add_cte(message, audit_row, job, *hits)
+
+
+_NEW_LEAD = _new_lead_statement()
+
+
+def _lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "':*"
+
+
+def tsquery(q: str) -> str:
+    """A prefix tsquery where each typed word matches as its word parts or as one lexeme.
+
+    PostgreSQL's parser keeps an email address (and similar) as a single lexeme, so
+    ``zeb.q@example.org`` or ``casey-12`` must also match as a prefix of a whole lexeme, not
+    only as the ``\\w+`` parts that SQLite's FTS5 tokenizer would make of it.
+    """
+    groups = []
+    for word in q.lower().split()[:8]:
+        parts = WORD.findall(word)
+        if not parts:
+            continue
+        split = " & ".join(_lexeme(part) for part in parts)
+        groups.append(split if parts == [word] else f"( {split} | {_lexeme(word)} )")
+    return " & ".join(groups)
+
+
+def _matching(business_id: uuid.UUID, q: str, *, rare: bool) -> Any:
+    """The condition on ``leads`` of a match of ``q``; a phone-like query also matches inside
+    normalised phone numbers, as its own branch of a UNION (OR-ed into the text match it
+    forced the tsvector of every row to be computed)."""
+    fts: Any = text(f"{_DOCUMENT.text} @@ CAST(:lead_q AS tsquery)").bindparams(lead_q=tsquery(q))
+    digits = phone_digits(q)
+    if digits is None and not rare:
+        return fts
+    matched: Any = select(Lead.id).where(Lead.business_id == business_id, fts)
+    if digits is not None:
+        phone = Lead.phone_normalized.like(f"%{digits}%")
+        matched = union(matched, select(Lead.id).where(Lead.business_id == business_id, phone))
+    ids = matched.cte("matched_leads").prefix_with("MATERIALIZED")
+    return Lead.id.in_(select(ids.c.id))
+
+
+class PostgresStorage(Storage):
+    """One pool for sessions and for the new leads written in autocommit."""
+
+    name = "postgresql"
+    notifies_other_processes = True
+    # New leads written at once per process (docs/BENCHMARKS.md, "Form submit"): one business's
+    # serialize on its counter row anyway, and more only add lock waiters competing for CPU.
+    AUTOCOMMIT_SLOTS = 3
+
+    def __init__(
+        self,
+        url: str,
+        announce: Announce,
+        *,
+        session_class: type[Session],
+        echo: bool = False,
+        pool_size: int = 10,
+    ) -> None:
+        self.announce = announce
+        self.session_class = session_class
+        # No ping before each checkout (a round trip per request): after a restart the first
+        # statement on a dead connection fails (503 or a job retry) and SQLAlchemy then drops
+        # every older pooled connection at once.
+        self.engine: AsyncEngine = create_async_engine(
+            url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
+        )
+        self.read_engine = self.engine
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+        @event.listens_for(self.engine.sync_engine, "connect")
+        def _utc(dbapi_connection: Any, _record: Any) -> None:
+            # Dates computed in SQL (``func.date`` of a timestamp) are UTC days, as on SQLite.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET TIME ZONE 'UTC'")
+            cursor.close()
+            dbapi_connection.commit()  # the drivers began a transaction for it
+
+        # First come first served, and never beyond the pool into overflow connections.
+        self._turns = asyncio.Semaphore(min(self.AUTOCOMMIT_SLOTS, pool_size))
+
+    async def run_write(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(session, *args)`` in one transaction (``run_sync``); versions and queued jobs
+        are announced after the commit."""
+        async with AsyncSession(
+            self.engine,
+            expire_on_commit=False,
+            sync_session_class=self.session_class,
+            info={STORAGE_KEY: self},
+        ) as session:
+            result = await session.run_sync(work, *args)
+            await session.commit()
+            info = dict(session.info)
+        self.announce(info)
+        return result
+
+    async def insert_new_lead(self, plan: Plan[T], *args: Any) -> T:
+        """In autocommit: the intake query, then the new lead's one statement, which commits by
+        itself (no ``BEGIN``/``COMMIT`` round trips, and the counter's lock ends with it)."""
+        async with self._turns, self._autocommit.connect() as conn:
+            out: NewLead[T] | T = await conn.run_sync(self._plan_and_write, plan, args)
+        if not isinstance(out, NewLead):
+            return out
+        self.announce(out.info)
+        return out.result
+
+    def _plan_and_write(
+        self, conn: Connection, plan: Plan[T], args: tuple[Any, ...], /
+    ) -> NewLead[T] | T:
+        out = plan(conn, *args)
+        if isinstance(out, NewLead):
+            self.write_new_lead(conn, out, out.info)
+        return out
+
+    def write_new_lead(self, conn: Connection, new: NewLead[Any], info: dict[str, Any]) -> None:
+        business_id = new.lead["business_id"]
+        values: dict[str, Any] = dict.fromkeys(_FIELDS)
+        values |= {
+            "counter_business_id": business_id,
+            "channel": sync_versions.PG_CHANNEL,
+            "prefix": f"{business_id}:",
+        }
+        rows = (("l", new.lead), ("m", new.message), ("a", new.received), ("s", new.claim))
+        for prefix, row in (*rows, ("j", new.job or {})):
+            values.update({f"{prefix}_{key}": value for key, value in row.items()})
+        for n, hit in enumerate(new.hits, start=1):
+            values.update({f"h{n}_{key}": value for key, value in hit.items()})
+        claimed, head, _notified = conn.execute(_NEW_LEAD, values).one()
+        if not claimed:
+            raise Repeat(new.result)
+        info.setdefault(sync_versions.BUMPS_KEY, {})[business_id] = int(head)
+        if new.job is not None:
+            info[JOBS_ENQUEUED_KEY] = True
+
+    async def search_leads(
+        self,
+        session: AsyncSession,
+        listed: Select[Any],
+        business_id: uuid.UUID,
+        q: str,
+        *,
+        status: str | None,
+        oldest_first: bool,
+        limit: int,
+        offset: int,
+        rare_below: int,
+    ) -> tuple[Sequence[Row[Any]], int]:
+        """The GIN-indexed tsvector (``_DOCUMENT``). Few matches, and phone searches: the
+        matching ids are collected first in a materialised CTE; left to itself the planner walks
+        the ``last_activity_at`` index and recomputes the tsvector of every lead until it has a
+        page, which for a rare word is most of the table. For a common word that walk is the
+        fastest plan, so it is kept."""
+        query = listed.where(_matching(business_id, q, rare=False))
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        total = int((await session.execute(counted)).scalar_one())
+        if total < rare_below:
+            query = listed.where(_matching(business_id, q, rare=True))
+        rows = (await session.execute(query.limit(limit).offset(offset))).all()
+        return rows, total
+
+    async def pull_page(
+        self,
+        session: AsyncSession,
+        business_id: uuid.UUID,
+        cursor: int,
+        limit: int,
+        day: FollowUpDay,
+    ) -> Sequence[Any]:
+        parameters = page_sql.page_parameters(business_id, cursor, limit, day)
+        return (await session.execute(_PAGE, parameters)).all()
+
+    async def lock_keys(self, session: AsyncSession, keys: list[str]) -> None:
+        """A transaction advisory lock on each key, held until the caller commits."""
+        for key in keys:
+            await session.execute(_LOCK_KEY, {"key": key})
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
