@@ -134,7 +134,7 @@ _UNREACHABLE = (
 )
 
 
-def _database_unreachable(exc: BaseException | None) -> bool:
+def database_unreachable(exc: BaseException | None) -> bool:
     """True if the error, or one it was raised from, says the database cannot be reached."""
     for _ in range(10):
         if exc is None:
@@ -200,7 +200,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        if _database_unreachable(exc):
+        if database_unreachable(exc):
             log.error("database unreachable: %s: %s", type(exc).__name__, exc)
             return _unavailable()
         log.exception("unhandled error", exc_info=exc)
