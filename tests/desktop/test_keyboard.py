@@ -79,7 +79,7 @@ def test_leads_by_keyboard(server, open_window, qtbot, theme):
     detail = inbox.detail
     qtbot.waitUntil(lambda: detail.lead is not None, timeout=3000)
     qtbot.waitUntil(lambda: inbox.model.total == 1 and not inbox.empty.empty, timeout=3000)
-    walked = tab_walk(qtbot, window.nav, 11)
+    walked = tab_walk(qtbot, window.nav, 12)
     assert names(walked) == names(
         [
             window.nav,
@@ -93,6 +93,7 @@ def test_leads_by_keyboard(server, open_window, qtbot, theme):
             detail.status_button,
             detail.spam_button,
             detail.tabs.tabBar(),
+            detail.address_button,  # in the Request tab, shown first
             window.nav,
         ]
     )
