@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -28,7 +28,7 @@ from server.jobs.worker import JobError, JobRun
 from server.mail import compose
 from server.mail.base import DeliveryError
 from server.models.base import utcnow
-from server.models.ops import AuditLog, EmailEvent
+from server.models.ops import AuditLog, EmailEvent, Job
 from server.models.user import User
 from shared.models.enums import EmailKind, EmailStatus
 
@@ -121,6 +121,10 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
     recorded: a sent mail is recorded even when the job was taken over meanwhile, so the new
     claimant finds it sent. Only a crash between the provider's acceptance and that record can
     repeat a mail (after the claim expires): the provider has it, LeadFlow does not know.
+
+    A lead's mails to one recipient go out in the order they were queued: the claim step puts
+    a mail back in the queue, its attempt not counted, while an earlier one is still queued
+    (``_held_back_until``); the earlier one's outcome makes it due at once (``_release_next_now``).
     """
     event_id = uuid.UUID(run.payload["email_event_id"])
     limit_s = send_limit_s(ctx.settings)
@@ -189,6 +193,10 @@ def _claim_send(
         return None
     if event.sending_until is not None and event.sending_until > now:
         return max(1.0, (event.sending_until - now).total_seconds())
+    held_until = _held_back_until(session, event, now)
+    if held_until is not None:
+        run.defer_now(session, held_until)
+        return None
     try:
         message = compose.to_mime(event)
     except Exception as error:  # the stdlib's parser raises many kinds on odd addresses
@@ -196,12 +204,77 @@ def _claim_send(
         event.status = EmailStatus.FAILED.value
         event.error = f"The email could not be composed: {error}"[:2000]
         _mirror_status_now(session, event)
+        _release_next_now(session, event)
         run.complete_now(session)
         return None
     # Twice the send's limit: its result is recorded well within the second half.
     event.sending_until = now + timedelta(seconds=2 * limit_s)
     event.attempts += 1
     return message
+
+
+# A held-back mail looks again this long after the earlier mail's next attempt, or after now
+# while that attempt is under way (its sender wakes it when done, but may miss it in a race).
+ORDER_GAP_S = 2.0
+
+
+def _same_thread(event: EmailEvent) -> Any:
+    """The queued mails of the event's lead to the event's recipient (the order kept)."""
+    return (
+        EmailEvent.lead_id == event.lead_id,
+        EmailEvent.to_address == event.to_address,
+        EmailEvent.status == EmailStatus.QUEUED.value,
+    )
+
+
+def _held_back_until(session: Session, event: EmailEvent, now: datetime) -> datetime | None:
+    """When to try this mail again if an earlier mail of its lead to the same recipient is
+    still queued with a live job (waiting for a retry, or being sent); None if it may go.
+    Mails queued at the same instant are not ordered among themselves.
+
+    An earlier mail whose job is gone (done or dead without recording the mail) holds nothing
+    back, so a mail stuck by a crash never blocks the lead's later mail for good.
+    """
+    if event.lead_id is None:
+        return None
+    earlier = list(
+        session.execute(
+            select(EmailEvent.id).where(
+                *_same_thread(event), EmailEvent.created_at < event.created_at
+            )
+        ).scalars()
+    )
+    if not earlier:
+        return None
+    jobs = session.execute(
+        select(Job.status, Job.run_at).where(
+            Job.dedupe_key.in_([f"email:{event_id}" for event_id in earlier]),
+            Job.status.in_([queue.QUEUED, queue.RUNNING]),
+        )
+    ).all()
+    if not jobs:
+        return None
+    next_try = max(run_at if status == queue.QUEUED else now for status, run_at in jobs)
+    return max(now, next_try) + timedelta(seconds=ORDER_GAP_S)
+
+
+def _release_next_now(session: Session, event: EmailEvent) -> None:
+    """The event is sent or failed for good: the next queued mail of its lead to the same
+    recipient, held back by it and never tried, is due now instead of at its later look."""
+    if event.lead_id is None:
+        return
+    following = session.scalar(
+        select(EmailEvent.id)
+        .where(
+            *_same_thread(event),
+            EmailEvent.created_at > event.created_at,
+            EmailEvent.attempts == 0,
+        )
+        .order_by(EmailEvent.created_at)
+        .limit(1)
+    )
+    if following is not None:
+        queue.wake_now(session, f"email:{following}")
 
 
 def _record_sent(
@@ -217,6 +290,7 @@ def _record_sent(
         event.sending_until = None
         event.error = None
         _mirror_status_now(session, event)
+        _release_next_now(session, event)
     if owned:
         run.complete_now(session)
 
@@ -257,6 +331,7 @@ def _gave_up(session: Session, event_id: uuid.UUID, error: str) -> None:
         event.sending_until = None
         event.error = reason[:2000]
         _mirror_status_now(session, event)
+        _release_next_now(session, event)
 
 
 def _mirror_status_now(session: Session, event: EmailEvent) -> None:
