@@ -271,11 +271,17 @@ def defer_now(
 
 def wake_now(session: Session, dedupe_key: str) -> bool:
     """Make the queued job with this ``dedupe_key`` due now if it was waiting for later; True
-    if it was (this process's worker is woken after the commit)."""
+    if it was (this process's worker is woken after the commit).
+
+    The row is locked first: a transaction of the job's own handler that is putting it back
+    (``defer_now``) commits before the check, which a plain update would skip as running."""
+    job_id = session.scalar(select(Job.id).where(Job.dedupe_key == dedupe_key).with_for_update())
+    if job_id is None:
+        return False
     now = utcnow()
     woken = session.execute(
         update(table_of(Job))
-        .where(Job.dedupe_key == dedupe_key, Job.status == QUEUED, Job.run_at > now)
+        .where(Job.id == job_id, Job.status == QUEUED, Job.run_at > now)
         .values(run_at=now)
     )
     if woken.rowcount:  # type: ignore[attr-defined]

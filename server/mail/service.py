@@ -124,7 +124,7 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
 
     A lead's mails to one recipient go out in the order they were queued: the claim step puts
     a mail back in the queue, its attempt not counted, while an earlier one is still queued
-    (``_held_back_until``); the earlier one's outcome makes it due at once (``_release_next_now``).
+    (``_held_back_until``); the earlier one's outcome makes it due at once (``release_next``).
     """
     event_id = uuid.UUID(run.payload["email_event_id"])
     limit_s = send_limit_s(ctx.settings)
@@ -153,12 +153,13 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
     while True:
         try:
             await ctx.db.run_write(_record_sent, run, event_id, ctx.mailer.name, provider_id)
-            return
+            break
         except (SQLAlchemyError, OSError):
             if time.monotonic() >= record_until:
                 raise
             log.warning("could not record mail %s as sent yet; retrying", event_id)
             await asyncio.sleep(0.5)
+    await release_next(ctx, event_id)
 
 
 # Temporary failures are retried like an MTA does: 1 min, 2, 4 … then hourly, until the mail is
@@ -204,7 +205,6 @@ def _claim_send(
         event.status = EmailStatus.FAILED.value
         event.error = f"The email could not be composed: {error}"[:2000]
         _mirror_status_now(session, event)
-        _release_next_now(session, event)
         run.complete_now(session)
         return None
     # Twice the send's limit: its result is recorded well within the second half.
@@ -258,10 +258,22 @@ def _held_back_until(session: Session, event: EmailEvent, now: datetime) -> date
     return max(now, next_try) + timedelta(seconds=ORDER_GAP_S)
 
 
-def _release_next_now(session: Session, event: EmailEvent) -> None:
-    """The event is sent or failed for good: the next queued mail of its lead to the same
-    recipient, held back by it and never tried, is due now instead of at its later look."""
-    if event.lead_id is None:
+async def release_next(ctx: ServerContext, event_id: uuid.UUID) -> None:
+    """After a mail is recorded sent or failed for good, in a transaction of its own (it waits
+    for the next mail's claim step, which must not wait for this mail's locks): the next queued
+    mail of its lead to the same recipient is due now. If this fails, that mail still looks
+    again at its own time."""
+    try:
+        await ctx.db.run_write(_release_next_now, event_id)
+    except (SQLAlchemyError, OSError):
+        log.warning("could not wake the mail after %s; it looks again soon", event_id)
+
+
+def _release_next_now(session: Session, event_id: uuid.UUID) -> None:
+    """The next queued mail of the lead to the same recipient, held back by this one and never
+    tried, is due now instead of at its later look."""
+    event = session.get(EmailEvent, event_id)
+    if event is None or event.lead_id is None or event.status == EmailStatus.QUEUED.value:
         return
     following = session.scalar(
         select(EmailEvent.id)
@@ -290,7 +302,6 @@ def _record_sent(
         event.sending_until = None
         event.error = None
         _mirror_status_now(session, event)
-        _release_next_now(session, event)
     if owned:
         run.complete_now(session)
 
@@ -317,7 +328,9 @@ def _record_failure(
 
 async def email_gave_up(ctx: ServerContext, run: JobRun, error: str) -> None:
     """After the last attempt: the email is ``failed`` with its reason, and stays on record."""
-    await ctx.db.run_write(_gave_up, uuid.UUID(run.payload["email_event_id"]), error)
+    event_id = uuid.UUID(run.payload["email_event_id"])
+    await ctx.db.run_write(_gave_up, event_id, error)
+    await release_next(ctx, event_id)
 
 
 def _gave_up(session: Session, event_id: uuid.UUID, error: str) -> None:
@@ -331,7 +344,6 @@ def _gave_up(session: Session, event_id: uuid.UUID, error: str) -> None:
         event.sending_until = None
         event.error = reason[:2000]
         _mirror_status_now(session, event)
-        _release_next_now(session, event)
 
 
 def _mirror_status_now(session: Session, event: EmailEvent) -> None:
