@@ -124,7 +124,7 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
 
     A lead's mails to one recipient go out in the order they were queued: the claim step puts
     a mail back in the queue, its attempt not counted, while an earlier one is still queued
-    (``_held_back_until``); the earlier one's outcome makes it due at once (``release_next``).
+    (``_held_back_until``); the earlier one's outcome makes it due at once (``release``).
     """
     event_id = uuid.UUID(run.payload["email_event_id"])
     limit_s = send_limit_s(ctx.settings)
@@ -152,14 +152,16 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
     record_until = claimed_at + 2 * limit_s - 1.0
     while True:
         try:
-            await ctx.db.run_write(_record_sent, run, event_id, ctx.mailer.name, provider_id)
+            following = await ctx.db.run_write(
+                _record_sent, run, event_id, ctx.mailer.name, provider_id
+            )
             break
         except (SQLAlchemyError, OSError):
             if time.monotonic() >= record_until:
                 raise
             log.warning("could not record mail %s as sent yet; retrying", event_id)
             await asyncio.sleep(0.5)
-    await release_next(ctx, event_id)
+    await release(ctx, following)
 
 
 # Temporary failures are retried like an MTA does: 1 min, 2, 4 … then hourly, until the mail is
@@ -214,7 +216,7 @@ def _claim_send(
 
 
 # A held-back mail looks again this long after the earlier mail's next attempt, or after now
-# while that attempt is under way (its sender wakes it when done, but may miss it in a race).
+# while that attempt is under way (its sender wakes it when done; the look covers a crash).
 ORDER_GAP_S = 2.0
 
 
@@ -258,24 +260,25 @@ def _held_back_until(session: Session, event: EmailEvent, now: datetime) -> date
     return max(now, next_try) + timedelta(seconds=ORDER_GAP_S)
 
 
-async def release_next(ctx: ServerContext, event_id: uuid.UUID) -> None:
-    """After a mail is recorded sent or failed for good, in a transaction of its own (it waits
-    for the next mail's claim step, which must not wait for this mail's locks): the next queued
-    mail of its lead to the same recipient is due now. If this fails, that mail still looks
+async def release(ctx: ServerContext, following: uuid.UUID | None) -> None:
+    """After a mail was recorded sent or failed for good, the mail that waited for it
+    (``_following_now``) is due now: a transaction of its own, as it waits for that mail's claim
+    step, which must not wait for the earlier mail's locks. If it fails, the mail still looks
     again at its own time."""
-    try:
-        await ctx.db.run_write(_release_next_now, event_id)
-    except (SQLAlchemyError, OSError):
-        log.warning("could not wake the mail after %s; it looks again soon", event_id)
-
-
-def _release_next_now(session: Session, event_id: uuid.UUID) -> None:
-    """The next queued mail of the lead to the same recipient, held back by this one and never
-    tried, is due now instead of at its later look."""
-    event = session.get(EmailEvent, event_id)
-    if event is None or event.lead_id is None or event.status == EmailStatus.QUEUED.value:
+    if following is None:
         return
-    following = session.scalar(
+    try:
+        await ctx.db.run_write(lambda session: queue.wake_now(session, f"email:{following}"))
+    except (SQLAlchemyError, OSError):
+        log.warning("could not wake mail %s; it looks again soon", following)
+
+
+def _following_now(session: Session, event: EmailEvent) -> uuid.UUID | None:
+    """The next queued mail of the event's lead to the same recipient, if never tried: the one
+    this mail held back."""
+    if event.lead_id is None:
+        return None
+    following: uuid.UUID | None = session.scalar(
         select(EmailEvent.id)
         .where(
             *_same_thread(event),
@@ -285,13 +288,14 @@ def _release_next_now(session: Session, event_id: uuid.UUID) -> None:
         .order_by(EmailEvent.created_at)
         .limit(1)
     )
-    if following is not None:
-        queue.wake_now(session, f"email:{following}")
+    return following
 
 
 def _record_sent(
     session: Session, run: JobRun, event_id: uuid.UUID, provider: str, provider_id: str
-) -> None:
+) -> uuid.UUID | None:
+    """Record the mail sent; the mail it held back (``release``)."""
+    following = None
     owned = run.owned_now(session)  # the job row first, then the mail: the claim's lock order
     event = session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
     if event is not None:
@@ -302,8 +306,10 @@ def _record_sent(
         event.sending_until = None
         event.error = None
         _mirror_status_now(session, event)
+        following = _following_now(session, event)
     if owned:
         run.complete_now(session)
+    return following
 
 
 def _record_failure(
@@ -328,12 +334,11 @@ def _record_failure(
 
 async def email_gave_up(ctx: ServerContext, run: JobRun, error: str) -> None:
     """After the last attempt: the email is ``failed`` with its reason, and stays on record."""
-    event_id = uuid.UUID(run.payload["email_event_id"])
-    await ctx.db.run_write(_gave_up, event_id, error)
-    await release_next(ctx, event_id)
+    following = await ctx.db.run_write(_gave_up, uuid.UUID(run.payload["email_event_id"]), error)
+    await release(ctx, following)
 
 
-def _gave_up(session: Session, event_id: uuid.UUID, error: str) -> None:
+def _gave_up(session: Session, event_id: uuid.UUID, error: str) -> uuid.UUID | None:
     event = session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
     if event is not None and event.status == EmailStatus.QUEUED.value:
         # The provider's own words when there are some; the worker's when it died sending.
@@ -344,6 +349,8 @@ def _gave_up(session: Session, event_id: uuid.UUID, error: str) -> None:
         event.sending_until = None
         event.error = reason[:2000]
         _mirror_status_now(session, event)
+        return _following_now(session, event)
+    return None
 
 
 def _mirror_status_now(session: Session, event: EmailEvent) -> None:
