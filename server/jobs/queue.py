@@ -239,6 +239,44 @@ def finish_now(session: Session, job_id: uuid.UUID, worker_id: str, attempt: int
     session.execute(_finished({job_id: attempt}, worker_id))
 
 
+def defer_now(
+    session: Session, job_id: uuid.UUID, worker_id: str, attempt: int, run_at: datetime
+) -> None:
+    """Put a job this worker holds back in the queue until ``run_at`` without counting the
+    attempt its claim took: it ran into nothing it could do yet (it waits on another job)."""
+    session.execute(
+        update(table_of(Job))
+        .where(_held({job_id: attempt}, worker_id))
+        .values(
+            status=QUEUED,
+            attempts=table_of(Job).c.attempts - 1,
+            run_at=run_at,
+            locked_by=None,
+            locked_until=None,
+        )
+    )
+
+
+def wake_now(session: Session, dedupe_key: str) -> bool:
+    """Make the queued job with this ``dedupe_key`` due now if it was waiting for later; True
+    if it was (this process's worker is woken after the commit).
+
+    The row is locked first: a transaction of the job's own handler that is putting it back
+    (``defer_now``) commits before the check, which a plain update would skip as running."""
+    job_id = session.scalar(select(Job.id).where(Job.dedupe_key == dedupe_key).with_for_update())
+    if job_id is None:
+        return False
+    now = utcnow()
+    woken = session.execute(
+        update(table_of(Job))
+        .where(Job.id == job_id, Job.status == QUEUED, Job.run_at > now)
+        .values(run_at=now)
+    )
+    if woken.rowcount:  # type: ignore[attr-defined]
+        session.info[JOBS_ENQUEUED_KEY] = True
+    return bool(woken.rowcount)  # type: ignore[attr-defined]
+
+
 def _finished(held: dict[uuid.UUID, int], worker_id: str) -> Any:
     return (
         update(table_of(Job))

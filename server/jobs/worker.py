@@ -10,6 +10,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -90,6 +91,12 @@ class JobRun:
     def complete_now(self, session: Session) -> None:
         """``complete`` for synchronous code: the job is done when this transaction commits."""
         queue.finish_now(session, self.id, self.worker_id, self.attempts)
+        self.completed = True
+
+    def defer_now(self, session: Session, run_at: datetime) -> None:
+        """Give the job back to the queue until ``run_at``, its attempt not counted (it waits on
+        another job); the worker then neither completes nor retries it."""
+        queue.defer_now(session, self.id, self.worker_id, self.attempts, run_at)
         self.completed = True
 
 

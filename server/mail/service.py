@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -28,7 +28,7 @@ from server.jobs.worker import JobError, JobRun
 from server.mail import compose
 from server.mail.base import DeliveryError
 from server.models.base import utcnow
-from server.models.ops import AuditLog, EmailEvent
+from server.models.ops import AuditLog, EmailEvent, Job
 from server.models.user import User
 from shared.models.enums import EmailKind, EmailStatus
 
@@ -121,6 +121,10 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
     recorded: a sent mail is recorded even when the job was taken over meanwhile, so the new
     claimant finds it sent. Only a crash between the provider's acceptance and that record can
     repeat a mail (after the claim expires): the provider has it, LeadFlow does not know.
+
+    A lead's mails to one recipient go out in the order they were queued: the claim step puts
+    a mail back in the queue, its attempt not counted, while an earlier one is still queued
+    (``_held_back_until``); the earlier one's outcome makes it due at once (``release``).
     """
     event_id = uuid.UUID(run.payload["email_event_id"])
     limit_s = send_limit_s(ctx.settings)
@@ -148,13 +152,16 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
     record_until = claimed_at + 2 * limit_s - 1.0
     while True:
         try:
-            await ctx.db.run_write(_record_sent, run, event_id, ctx.mailer.name, provider_id)
-            return
+            following = await ctx.db.run_write(
+                _record_sent, run, event_id, ctx.mailer.name, provider_id
+            )
+            break
         except (SQLAlchemyError, OSError):
             if time.monotonic() >= record_until:
                 raise
             log.warning("could not record mail %s as sent yet; retrying", event_id)
             await asyncio.sleep(0.5)
+    await release(ctx, following)
 
 
 # Temporary failures are retried like an MTA does: 1 min, 2, 4 … then hourly, until the mail is
@@ -189,6 +196,10 @@ def _claim_send(
         return None
     if event.sending_until is not None and event.sending_until > now:
         return max(1.0, (event.sending_until - now).total_seconds())
+    held_until = _held_back_until(session, event, now)
+    if held_until is not None:
+        run.defer_now(session, held_until)
+        return None
     try:
         message = compose.to_mime(event)
     except Exception as error:  # the stdlib's parser raises many kinds on odd addresses
@@ -204,9 +215,87 @@ def _claim_send(
     return message
 
 
+# A held-back mail looks again this long after the earlier mail's next attempt, or after now
+# while that attempt is under way (its sender wakes it when done; the look covers a crash).
+ORDER_GAP_S = 2.0
+
+
+def _same_thread(event: EmailEvent) -> Any:
+    """The queued mails of the event's lead to the event's recipient (the order kept)."""
+    return (
+        EmailEvent.lead_id == event.lead_id,
+        EmailEvent.to_address == event.to_address,
+        EmailEvent.status == EmailStatus.QUEUED.value,
+    )
+
+
+def _held_back_until(session: Session, event: EmailEvent, now: datetime) -> datetime | None:
+    """When to try this mail again if an earlier mail of its lead to the same recipient is
+    still queued with a live job (waiting for a retry, or being sent); None if it may go.
+    Mails queued at the same instant are not ordered among themselves.
+
+    An earlier mail whose job is gone (done or dead without recording the mail) holds nothing
+    back, so a mail stuck by a crash never blocks the lead's later mail for good.
+    """
+    if event.lead_id is None:
+        return None
+    earlier = list(
+        session.execute(
+            select(EmailEvent.id).where(
+                *_same_thread(event), EmailEvent.created_at < event.created_at
+            )
+        ).scalars()
+    )
+    if not earlier:
+        return None
+    jobs = session.execute(
+        select(Job.status, Job.run_at).where(
+            Job.dedupe_key.in_([f"email:{event_id}" for event_id in earlier]),
+            Job.status.in_([queue.QUEUED, queue.RUNNING]),
+        )
+    ).all()
+    if not jobs:
+        return None
+    next_try = max(run_at if status == queue.QUEUED else now for status, run_at in jobs)
+    return max(now, next_try) + timedelta(seconds=ORDER_GAP_S)
+
+
+async def release(ctx: ServerContext, following: uuid.UUID | None) -> None:
+    """After a mail was recorded sent or failed for good, the mail that waited for it
+    (``_following_now``) is due now: a transaction of its own, as it waits for that mail's claim
+    step, which must not wait for the earlier mail's locks. If it fails, the mail still looks
+    again at its own time."""
+    if following is None:
+        return
+    try:
+        await ctx.db.run_write(lambda session: queue.wake_now(session, f"email:{following}"))
+    except (SQLAlchemyError, OSError):
+        log.warning("could not wake mail %s; it looks again soon", following)
+
+
+def _following_now(session: Session, event: EmailEvent) -> uuid.UUID | None:
+    """The next queued mail of the event's lead to the same recipient, if never tried: the one
+    this mail held back."""
+    if event.lead_id is None:
+        return None
+    following: uuid.UUID | None = session.scalar(
+        select(EmailEvent.id)
+        .where(
+            *_same_thread(event),
+            EmailEvent.created_at > event.created_at,
+            EmailEvent.attempts == 0,
+        )
+        .order_by(EmailEvent.created_at)
+        .limit(1)
+    )
+    return following
+
+
 def _record_sent(
     session: Session, run: JobRun, event_id: uuid.UUID, provider: str, provider_id: str
-) -> None:
+) -> uuid.UUID | None:
+    """Record the mail sent; the mail it held back (``release``)."""
+    following = None
     owned = run.owned_now(session)  # the job row first, then the mail: the claim's lock order
     event = session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
     if event is not None:
@@ -217,8 +306,10 @@ def _record_sent(
         event.sending_until = None
         event.error = None
         _mirror_status_now(session, event)
+        following = _following_now(session, event)
     if owned:
         run.complete_now(session)
+    return following
 
 
 def _record_failure(
@@ -243,10 +334,11 @@ def _record_failure(
 
 async def email_gave_up(ctx: ServerContext, run: JobRun, error: str) -> None:
     """After the last attempt: the email is ``failed`` with its reason, and stays on record."""
-    await ctx.db.run_write(_gave_up, uuid.UUID(run.payload["email_event_id"]), error)
+    following = await ctx.db.run_write(_gave_up, uuid.UUID(run.payload["email_event_id"]), error)
+    await release(ctx, following)
 
 
-def _gave_up(session: Session, event_id: uuid.UUID, error: str) -> None:
+def _gave_up(session: Session, event_id: uuid.UUID, error: str) -> uuid.UUID | None:
     event = session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
     if event is not None and event.status == EmailStatus.QUEUED.value:
         # The provider's own words when there are some; the worker's when it died sending.
@@ -257,6 +349,8 @@ def _gave_up(session: Session, event_id: uuid.UUID, error: str) -> None:
         event.sending_until = None
         event.error = reason[:2000]
         _mirror_status_now(session, event)
+        return _following_now(session, event)
+    return None
 
 
 def _mirror_status_now(session: Session, event: EmailEvent) -> None:

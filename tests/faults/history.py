@@ -20,14 +20,19 @@ SYNCED_TABLES = {
 }
 
 
+# The one mail each customer gets unasked (CONTRACT §9); owner replies come on top of it.
+FIRST_CONTACT = ("auto_reply", "acknowledgement")
+
+
 @dataclass(frozen=True)
 class Mail:
-    """One ``email_events`` row of a lead."""
+    """One ``email_events`` row of a lead (``History.mails`` is in the order they were queued)."""
 
     message_id: str
     to: str
     kind: str
     status: str
+    lead: str = ""
 
 
 @dataclass
@@ -37,7 +42,7 @@ class History:
     stored: list[str]  # customer email of each stored lead
     analyses: dict[str, int]  # customer email → AI analyses of its lead
     jobs: list[tuple[str, str, int]]  # (kind, status, count)
-    mails: list[Mail]
+    mails: list[Mail]  # in the order they were queued
     delivered: list[tuple[str, str]]  # (Message-ID, To) of each message the SMTP sink took
     business_contact: str
     sync: SyncLog | None = None
@@ -80,8 +85,8 @@ def record(
             Mail(*row)
             for row in query(
                 url,
-                "SELECT message_id, to_address, kind, status FROM email_events"
-                " WHERE lead_id IS NOT NULL",
+                "SELECT message_id, to_address, kind, status, lead_id::text FROM email_events"
+                " WHERE lead_id IS NOT NULL ORDER BY created_at, id",
             )
         ],
         delivered=[(str(m["Message-ID"]), str(m.get("To", ""))) for m in list(smtp.messages)],
@@ -94,9 +99,10 @@ def record(
 def problems(history: History, in_flight_at_kill: frozenset[str] = frozenset()) -> list[str]:
     """Every violation in the history: every 202 is one stored lead; each lead analysed once
     with exactly its mails (one AI reply or acknowledgement to the customer, one alert to the
-    owner), each delivered once; no job left running or failed; the sync log saw every change
-    once. A mail whose send was under way when a worker was killed may have been accepted by
-    the SMTP server without LeadFlow hearing it: it alone may arrive twice, never more."""
+    owner, and any owner replies), each delivered once and, per lead and recipient, in the
+    order queued; no job left running or failed; the sync log saw every change once. A mail
+    whose send was under way when a worker was killed may have been accepted by the SMTP
+    server without LeadFlow hearing it: it alone may arrive twice, never more."""
     found: list[str] = []
     if not history.accepted:
         found.append("no submit was accepted")
@@ -125,7 +131,7 @@ def problems(history: History, in_flight_at_kill: frozenset[str] = frozenset()) 
     alerts = sum(m.kind == "owner_alert" for m in history.mails)
     if alerts != len(stored):
         found.append(f"{alerts} owner alerts recorded for {len(stored)} leads")
-    customer = Counter(m.to for m in history.mails if m.kind != "owner_alert")
+    customer = Counter(m.to for m in history.mails if m.kind in FIRST_CONTACT)
     if customer != Counter(set(stored)):
         wrong = {e: customer[e] for e in set(stored) | set(customer) if customer[e] != 1}
         found.append(f"customers with other than one mail recorded: {wrong}")
@@ -143,16 +149,40 @@ def problems(history: History, in_flight_at_kill: frozenset[str] = frozenset()) 
         for address in {*stored, history.business_contact}:
             if address in to:
                 per_address.setdefault(address, set()).add(message_id)
-    off = [e for e in stored if len(per_address.get(e, ())) != 1]
+    recorded_to: dict[str, set[str]] = {}
+    for mail in history.mails:
+        recorded_to.setdefault(mail.to, set()).add(mail.message_id)
+    off = [e for e in stored if per_address.get(e, set()) != recorded_to.get(e, set())]
     if off:
-        found.append(f"{len(off)} customers did not get exactly one mail: {off[:3]}")
+        found.append(f"{len(off)} customers did not get exactly their recorded mails: {off[:3]}")
     alerted = len(per_address.get(history.business_contact, ()))
     if alerted != len(stored):
         found.append(f"the owner got {alerted} distinct alerts for {len(stored)} leads")
 
+    found.extend(order_problems(history))
     if history.sync is not None:
         found.extend(sync_problems(history.sync, history.synced_rows))
     return found
+
+
+def order_problems(history: History) -> list[str]:
+    """Each lead's mails reached each recipient in the order they were queued (by the first
+    arrival of each; mails never delivered are named by ``problems``)."""
+    arrival: dict[str, int] = {}
+    for position, (message_id, _to) in enumerate(history.delivered):
+        arrival.setdefault(message_id, position)
+    threads: dict[tuple[str, str], list[str]] = {}
+    for mail in history.mails:
+        if mail.message_id in arrival:
+            threads.setdefault((mail.lead, mail.to), []).append(mail.message_id)
+    out_of_order = [
+        f"{to} of lead {lead or '?'}: queued {ids}, arrived {sorted(ids, key=arrival.__getitem__)}"
+        for (lead, to), ids in threads.items()
+        if ids != sorted(ids, key=arrival.__getitem__)
+    ]
+    if not out_of_order:
+        return []
+    return [f"{len(out_of_order)} leads' mails arrived out of queue order: {out_of_order[:2]}"]
 
 
 def sync_problems(log: SyncLog, rows_now: dict[tuple[str, str], int]) -> list[str]:

@@ -86,7 +86,24 @@ def test_a_job_completed_before_its_mail_was_recorded_is_named():
     found = problems(history)
     assert any("mails not sent: {'queued': 1}" in p for p in found), found
     assert any("recorded mails never reached the SMTP server" in p for p in found), found
-    assert any("did not get exactly one mail" in p for p in found), found
+    assert any("did not get exactly their recorded mails" in p for p in found), found
+
+
+def test_a_lead_s_mails_arriving_out_of_queue_order_are_named():
+    """An owner's reply that overtook the first mail to its customer (each mail on its own
+    retry schedule after an outage)."""
+    history = clean()
+    first = dataclasses.replace(history.mails[0], lead="L1")
+    reply = Mail("<owner-reply-0@x>", first.to, "owner_reply", "sent", "L1")
+    history.mails = [first, reply, *history.mails[1:]]
+    history.delivered = [(first.message_id, first.to), (reply.message_id, reply.to)]
+    history.delivered += [(m.message_id, m.to) for m in history.mails[2:]]
+    assert problems(history) == []
+
+    history.delivered[0], history.delivered[1] = history.delivered[1], history.delivered[0]
+    found = problems(history)
+    assert len(found) == 1 and "1 leads' mails arrived out of queue order" in found[0], found
+    assert f"arrived {[reply.message_id, first.message_id]}" in found[0], found
 
 
 def test_a_sync_change_skipped_or_repeated_is_named():
