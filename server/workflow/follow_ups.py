@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from server import audit
 from server.context import ServerContext
@@ -69,21 +68,14 @@ async def queue_now(session: AsyncSession, follow_up: FollowUp) -> None:
 
 
 async def cancel_for_lead(session: AsyncSession, lead: Lead, why: str) -> int:
-    """``cancel_for_lead_now`` in an async session's transaction."""
-    canceled: int = await session.run_sync(cancel_for_lead_now, lead, why)
-    return canceled
-
-
-def cancel_for_lead_now(session: Session, lead: Lead, why: str) -> int:
     """Cancel the lead's scheduled follow-ups (an owner reply, a customer's reply, or
     booked/lost/archived/spam)."""
-    pending = list(
-        session.execute(
-            select(FollowUp).where(
-                FollowUp.lead_id == lead.id, FollowUp.status == FollowUpStatus.SCHEDULED.value
-            )
-        ).scalars()
+    found = await session.execute(
+        select(FollowUp).where(
+            FollowUp.lead_id == lead.id, FollowUp.status == FollowUpStatus.SCHEDULED.value
+        )
     )
+    pending = list(found.scalars())
     for follow_up in pending:
         follow_up.status = FollowUpStatus.CANCELED.value
         follow_up.canceled_at = utcnow()
