@@ -15,6 +15,7 @@ from server.jobs.worker import JobRun
 from server.models.base import utcnow
 from server.models.business import Business
 from server.models.lead import FollowUp, Lead, Message
+from server.models.user import User
 from server.workflow import customer_mail
 from server.workflow.gate import MAX_AUTO_MAILS_PER_ADDRESS_PER_DAY
 from shared.models.enums import EmailKind, FollowUpStatus, LeadStatus, MessageType
@@ -77,18 +78,26 @@ async def cancel_for_lead(session: AsyncSession, lead: Lead, why: str) -> int:
     )
     pending = list(found.scalars())
     for follow_up in pending:
-        follow_up.status = FollowUpStatus.CANCELED.value
-        follow_up.canceled_at = utcnow()
-        audit.record(
-            session,
-            "follow_up.canceled",
-            business_id=lead.business_id,
-            lead_id=lead.id,
-            entity="follow_up",
-            entity_id=follow_up.id,
-            details={"why": why},
-        )
+        cancel(session, follow_up, why)
     return len(pending)
+
+
+def cancel(
+    session: AsyncSession, follow_up: FollowUp, why: str, *, actor: User | None = None
+) -> None:
+    """Cancel one scheduled follow-up, with its audit row."""
+    follow_up.status = FollowUpStatus.CANCELED.value
+    follow_up.canceled_at = utcnow()
+    audit.record(
+        session,
+        "follow_up.canceled",
+        actor=actor,
+        business_id=follow_up.business_id,
+        lead_id=follow_up.lead_id,
+        entity="follow_up",
+        entity_id=follow_up.id,
+        details={"why": why},
+    )
 
 
 async def _customer_was_answered(session: AsyncSession, lead: Lead) -> bool:
