@@ -5,16 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from server.models.base import table_of, utcnow
+from server.models.base import utcnow
 from server.models.ops import AuditLog
 from server.models.user import User
 
 SYSTEM_ACTOR = "system"
-_INSERT = insert(table_of(AuditLog))
 
 
 def values(
@@ -52,11 +50,6 @@ def record(session: AsyncSession | Session, action: str, **fields: Any) -> Audit
     row = AuditLog(**values(action, **fields))
     session.add(row)
     return row
-
-
-def write_now(session: Session, row: dict[str, Any]) -> None:
-    """Insert an audit row (from ``values``) now with one Core statement (synchronous code)."""
-    session.execute(_INSERT, row)
 
 
 def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:

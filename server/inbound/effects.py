@@ -1,6 +1,6 @@
-"""What a matched mail does, in the receiving transaction (synchronous code for
-``Database.run_write``): a customer's reply lands in the thread with its effects; a delivery
-report marks the sent mail bounced. Nothing here ever emails the customer."""
+"""What a matched mail does, in the receiving transaction: a customer's reply lands in the
+thread with its effects; a delivery report marks the sent mail bounced.
+Nothing here ever emails the customer."""
 
 from __future__ import annotations
 
@@ -8,19 +8,19 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.config import Settings
 from server.inbound.matching import locked_lead, sent_mail
 from server.inbound.parse import Bounce, ParsedMail
-from server.mail.service import queue_email_now
+from server.mail.service import queue_email
 from server.models.base import utcnow
 from server.models.business import Business
 from server.models.inbound import MessageAttachment
 from server.models.lead import Lead, Message
 from server.models.ops import EmailEvent
-from server.workflow.follow_ups import cancel_for_lead_now
+from server.workflow.follow_ups import cancel_for_lead
 from shared.models.enums import CommStatus, EmailKind, EmailStatus, MessageDirection, MessageType
 
 
@@ -35,8 +35,8 @@ class KeptFile:
     path: str
 
 
-def store_reply(
-    session: Session,
+async def store_reply(
+    session: AsyncSession,
     settings: Settings,
     lead_id: uuid.UUID,
     mail: ParsedMail,
@@ -49,7 +49,7 @@ def store_reply(
     inbox as ``customer_replied``; its scheduled follow-ups are canceled and the owner alerted.
     ``locked`` is the lead and business when the match already loaded them with the lead
     locked. ``None`` when the lead is gone."""
-    found = locked or locked_lead(session, Lead.id == lead_id)
+    found = locked or await locked_lead(session, Lead.id == lead_id)
     if found is None:
         return None
     lead, business = found
@@ -95,7 +95,7 @@ def store_reply(
     lead.comm_status = CommStatus.CUSTOMER_REPLIED.value
     lead.last_activity_at = now
     lead.last_customer_message_at = now
-    cancel_for_lead_now(session, lead, "customer_replied")
+    await cancel_for_lead(session, lead, "customer_replied")
     audit.record(
         session,
         "lead.customer_replied",
@@ -106,12 +106,12 @@ def store_reply(
         details={"matched_by": why, "attachments": len(files)},
     )
     if business.reply_alerts:
-        _alert_owner(session, settings, lead, business, mail, content, files)
+        await _alert_owner(session, settings, lead, business, mail, content, files)
     return message
 
 
-def _alert_owner(
-    session: Session,
+async def _alert_owner(
+    session: AsyncSession,
     settings: Settings,
     lead: Lead,
     business: Business,
@@ -120,7 +120,7 @@ def _alert_owner(
     files: list[KeptFile],
 ) -> None:
     other = mail.from_address if mail.from_address != (lead.email_normalized or "") else None
-    queue_email_now(
+    await queue_email(
         session,
         settings,
         kind=EmailKind.REPLY_ALERT,
@@ -143,18 +143,19 @@ def _alert_owner(
     )
 
 
-def mark_bounced(session: Session, mail: ParsedMail, bounce: Bounce) -> EmailEvent | None:
+async def mark_bounced(
+    session: AsyncSession, mail: ParsedMail, bounce: Bounce
+) -> EmailEvent | None:
     """Mark the reported mail ``bounced`` with the reason, on its row and its thread message
     (the desktop flags the address). ``None`` when the report names no mail we sent."""
     ids = bounce.original_message_ids or mail.thread_ids
-    event = sent_mail(session, ids, customer_only=False)
+    event = await sent_mail(session, ids, customer_only=False)
     if event is None:
         return None
     event.status = EmailStatus.BOUNCED.value
     event.error = f"Bounced: {bounce.reason}"[:2000]
-    for message in session.execute(
-        select(Message).where(Message.email_event_id == event.id)
-    ).scalars():
+    messages = await session.execute(select(Message).where(Message.email_event_id == event.id))
+    for message in messages.scalars():
         message.email_status = EmailStatus.BOUNCED.value
     if event.lead_id is not None:
         audit.record(

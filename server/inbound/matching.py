@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
 from server.inbound.addresses import token_of
@@ -40,78 +40,92 @@ class Match:
     locked: tuple[Lead, Business] | None = None
 
 
-def find_lead(session: Session, settings: Settings, mail: ParsedMail) -> Match:
+async def find_lead(session: AsyncSession, settings: Settings, mail: ParsedMail) -> Match:
     tokens = [token for r in mail.recipients if (token := token_of(settings, r))]
     if tokens:
-        found = locked_lead(session, Lead.reply_token.in_(tokens))
+        found = await locked_lead(session, Lead.reply_token.in_(tokens))
         if found is not None:
             return Match(found[0].id, InboundMatch.TOKEN, found[0].business_id, locked=found)
-        revoked = _revoked(session, mail, tokens)
+        revoked = await _revoked(session, mail, tokens)
         if revoked is not None:
             return revoked
-    sent = sent_mail(session, mail.thread_ids)
+    sent = await sent_mail(session, mail.thread_ids)
     if sent is not None and sent.lead_id is not None:
         return Match(sent.lead_id, InboundMatch.THREAD, sent.business_id)
     businesses = (
         list(
-            session.execute(
-                select(Business.id).where(func.lower(Business.contact_email).in_(mail.recipients))
+            (
+                await session.execute(
+                    select(Business.id).where(
+                        func.lower(Business.contact_email).in_(mail.recipients)
+                    )
+                )
             ).scalars()
         )
         if mail.recipients
         else []
     )
     if businesses and mail.from_address:
-        row = session.execute(
-            select(Lead.id, Lead.business_id)
-            .where(
-                Lead.business_id.in_(businesses),
-                Lead.email_normalized == mail.from_address,
-                Lead.status.not_in([s.value for s in CLOSED_LEAD_STATUSES]),
+        row = (
+            await session.execute(
+                select(Lead.id, Lead.business_id)
+                .where(
+                    Lead.business_id.in_(businesses),
+                    Lead.email_normalized == mail.from_address,
+                    Lead.status.not_in([s.value for s in CLOSED_LEAD_STATUSES]),
+                )
+                .order_by(Lead.last_activity_at.desc())
+                .limit(1)
             )
-            .order_by(Lead.last_activity_at.desc())
-            .limit(1)
         ).first()
         if row is not None:
             return Match(row[0], InboundMatch.SENDER, row[1])
     return Match(None, None, businesses[0] if len(businesses) == 1 else None)
 
 
-def locked_lead(session: Session, where: Any) -> tuple[Lead, Business] | None:
+async def locked_lead(session: AsyncSession, where: Any) -> tuple[Lead, Business] | None:
     """The lead matching ``where`` and its business in one query, the lead locked for the
     receiving transaction (``LEAD_LOCK``): one round trip where three were."""
-    row = session.execute(
-        select(Lead, Business)
-        .join(Business, Business.id == Lead.business_id)
-        .where(where)
-        .limit(1)
-        .with_for_update(of=Lead, key_share=LEAD_LOCK["key_share"])
+    row = (
+        await session.execute(
+            select(Lead, Business)
+            .join(Business, Business.id == Lead.business_id)
+            .where(where)
+            .limit(1)
+            .with_for_update(of=Lead, key_share=LEAD_LOCK["key_share"])
+        )
     ).first()
     return (row[0], row[1]) if row is not None else None
 
 
-def _revoked(session: Session, mail: ParsedMail, tokens: list[str]) -> Match | None:
+async def _revoked(session: AsyncSession, mail: ParsedMail, tokens: list[str]) -> Match | None:
     """The match of a mail to a revoked reply address: its lead when it comes from the lead's
     own address, else none (kept unmatched for the lead's business)."""
-    row = session.execute(
-        select(RevokedReplyToken.lead_id, RevokedReplyToken.business_id)
-        .where(RevokedReplyToken.token.in_(tokens))
-        .limit(1)
+    row = (
+        await session.execute(
+            select(RevokedReplyToken.lead_id, RevokedReplyToken.business_id)
+            .where(RevokedReplyToken.token.in_(tokens))
+            .limit(1)
+        )
     ).first()
     if row is None:
         return None
     lead_id, business_id = row
     if mail.from_address:
-        own = session.execute(
-            select(Lead.id).where(Lead.id == lead_id, Lead.email_normalized == mail.from_address)
+        own = (
+            await session.execute(
+                select(Lead.id).where(
+                    Lead.id == lead_id, Lead.email_normalized == mail.from_address
+                )
+            )
         ).first()
         if own is not None:
             return Match(lead_id, InboundMatch.SENDER, business_id)
     return Match(None, None, business_id, REVOKED_NOTE)
 
 
-def sent_mail(
-    session: Session, thread_ids: list[str], *, customer_only: bool = True
+async def sent_mail(
+    session: AsyncSession, thread_ids: list[str], *, customer_only: bool = True
 ) -> EmailEvent | None:
     """The newest mail LeadFlow sent (to a customer, unless ``customer_only`` is false) among
     these Message-IDs (stored with their angle brackets)."""
@@ -121,6 +135,5 @@ def sent_mail(
     query = select(EmailEvent).where(EmailEvent.message_id.in_(wanted))
     if customer_only:
         query = query.where(EmailEvent.kind.in_([k.value for k in CUSTOMER_KINDS]))
-    return session.execute(
-        query.order_by(EmailEvent.created_at.desc()).limit(1)
-    ).scalar_one_or_none()
+    found = await session.execute(query.order_by(EmailEvent.created_at.desc()).limit(1))
+    return found.scalar_one_or_none()

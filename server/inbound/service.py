@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.context import ServerContext
@@ -92,7 +92,8 @@ async def receive(ctx: ServerContext, raw: bytes, channel: str) -> Received:
     """Keep, match and apply one mail; never raises for what the mail contains."""
     (one,) = await _arrive(ctx, [raw])
     try:
-        received = await ctx.db.run_write(_store_one, ctx, one, channel)
+        async with ctx.db.session() as session:
+            received = await _store_one(session, ctx, one, channel)
     except IntegrityError:
         await asyncio.to_thread(files.remove, ctx.data_dir, one.written)
         if not await _seen(ctx, one.key):
@@ -118,7 +119,8 @@ async def receive_many(ctx: ServerContext, raws: list[bytes], channel: str) -> l
         return []
     arrived = await _arrive(ctx, raws)
     try:
-        results = await ctx.db.run_write(_store_many, ctx, arrived, channel)
+        async with ctx.db.session() as session:
+            results = await _store_many(session, ctx, arrived, channel)
     except DBAPIError as error:
         log.info("inbound batch of %d rolled back (%s); receiving one by one", len(raws), error)
         await asyncio.to_thread(files.remove, ctx.data_dir, [p for a in arrived for p in a.written])
@@ -177,38 +179,37 @@ def write_files(
         files.write(ctx.data_dir, kept_file.path, data)
 
 
-def _store_one(session: Session, ctx: ServerContext, one: Arrived, channel: str) -> Received:
+async def _store_one(
+    session: AsyncSession, ctx: ServerContext, one: Arrived, channel: str
+) -> Received:
     """One mail's transaction. Its rows go out in one flush at commit (no autoflush before
     each query: none of them reads what this mail writes); a second copy of the mail fails
     the ``dedupe_key`` insert there and the whole transaction rolls back."""
-    return _store(session, ctx, one, channel)
+    return await _store(session, ctx, one, channel)
 
 
-def _store_many(
-    session: Session, ctx: ServerContext, arrived: list[Arrived], channel: str
+async def _store_many(
+    session: AsyncSession, ctx: ServerContext, arrived: list[Arrived], channel: str
 ) -> list[Received]:
     """Several mails' transaction: the keys already stored are read first, and each mail is
     flushed before the next is matched, so a later mail sees what an earlier one did (its
     canceled follow-ups, its lead's new state)."""
-    stored = set(
-        session.execute(
-            select(InboundMail.dedupe_key).where(
-                InboundMail.dedupe_key.in_({a.key for a in arrived})
-            )
-        ).scalars()
+    found = await session.execute(
+        select(InboundMail.dedupe_key).where(InboundMail.dedupe_key.in_({a.key for a in arrived}))
     )
+    stored = set(found.scalars())
     results: list[Received] = []
     for one in arrived:
         if one.key in stored:
             results.append(Received(InboundOutcome.DUPLICATE, None))
             continue
         stored.add(one.key)
-        results.append(_store(session, ctx, one, channel))
-        session.flush()
+        results.append(await _store(session, ctx, one, channel))
+        await session.flush()
     return results
 
 
-def _store(session: Session, ctx: ServerContext, one: Arrived, channel: str) -> Received:
+async def _store(session: AsyncSession, ctx: ServerContext, one: Arrived, channel: str) -> Received:
     """Match one mail, apply its effects and add its ``inbound_mails`` row to the session."""
     mail = one.mail
     row = InboundMail(
@@ -227,13 +228,13 @@ def _store(session: Session, ctx: ServerContext, one: Arrived, channel: str) -> 
         received_at=utcnow(),
     )
     with session.no_autoflush:
-        received = _apply(session, ctx, mail, row, one.kept, one.note)
+        received = await _apply(session, ctx, mail, row, one.kept, one.note)
     session.add(row)
     return received
 
 
-def _apply(
-    session: Session,
+async def _apply(
+    session: AsyncSession,
     ctx: ServerContext,
     mail: ParsedMail,
     row: InboundMail,
@@ -242,13 +243,13 @@ def _apply(
 ) -> Received:
     """Match the mail and apply its effects, recording the outcome on ``row``."""
     if mail.bounce is not None:
-        event = mark_bounced(session, mail, mail.bounce)
+        event = await mark_bounced(session, mail, mail.bounce)
         row.outcome = InboundOutcome.BOUNCE.value
         row.note = mail.bounce.reason
         if event is not None:
             row.lead_id, row.business_id = event.lead_id, event.business_id
         return Received(InboundOutcome.BOUNCE, row.lead_id, row.id)
-    match = find_lead(session, ctx.settings, mail)
+    match = await find_lead(session, ctx.settings, mail)
     row.business_id, row.lead_id = match.business_id, match.lead_id
     row.matched_by = match.matched_by.value if match.matched_by else None
     if mail.auto_reply:
@@ -268,7 +269,7 @@ def _apply(
     if match.lead_id is None or match.matched_by is None:
         row.note = match.note
         return Received(InboundOutcome.UNMATCHED, None, row.id)
-    message = store_reply(
+    message = await store_reply(
         session, ctx.settings, match.lead_id, mail, kept, note, match.matched_by, match.locked
     )
     if message is None:

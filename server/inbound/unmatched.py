@@ -8,7 +8,6 @@ import uuid
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from server.context import ServerContext
 from server.errors import Conflict, NotFound
@@ -18,7 +17,7 @@ from server.inbound.parse import read
 from server.inbound.service import Received, keep_attachments, write_files
 from server.models.business import Business
 from server.models.inbound import InboundMail
-from server.models.lead import Lead, Message
+from server.models.lead import Lead
 from server.pagination import PageParams, fetch_page
 from shared.models.enums import InboundMatch, InboundOutcome
 from shared.models.inbound import UnmatchedMailOut
@@ -93,12 +92,9 @@ async def attach(
     kept = [kept_file for kept_file, _ in chosen]
     await asyncio.to_thread(write_files, ctx, mail_id, raw, chosen)
 
-    def work(sync_session: Session) -> Message | None:
-        return store_reply(
-            sync_session, ctx.settings, lead_id, mail, kept, note, InboundMatch.ADMIN
-        )
-
-    message = await session.run_sync(work)
+    message = await store_reply(
+        session, ctx.settings, lead_id, mail, kept, note, InboundMatch.ADMIN
+    )
     if message is None:
         raise NotFound("Lead not found.", code="lead_not_found")
     row.outcome = InboundOutcome.STORED.value

@@ -328,18 +328,7 @@ async def update_follow_up(
         raise InvalidState(f"This follow-up is already {follow_up.status}.")
     lead = await get_lead(session, business, follow_up.lead_id)
     if status == FollowUpStatus.CANCELED:
-        follow_up.status = FollowUpStatus.CANCELED.value
-        follow_up.canceled_at = utcnow()
-        audit.record(
-            session,
-            "follow_up.canceled",
-            actor=user,
-            business_id=business.id,
-            lead_id=lead.id,
-            entity="follow_up",
-            entity_id=follow_up.id,
-            details={"why": "owner"},
-        )
+        follow_ups.cancel(session, follow_up, "owner", actor=user)
     elif status == FollowUpStatus.SENT:
         if not lead.customer_email:
             raise NoCustomerEmail()

@@ -212,17 +212,10 @@ def alert_owner_now(
     *,
     lead: Lead,
     business: Business,
-    message_text: str,
-    summary: str | None,
-    urgency: str | None,
-    reply: str | None,
-    auto_sent: bool,
-    acknowledged: bool,
-    reasons: list[str],
-    blocked_topics: list[str],
-    details: dict[str, list[str]],
+    **alert: Any,
 ) -> EmailEvent:
-    """Queue the owner's new-lead alert in the caller's transaction (synchronous code)."""
+    """Queue the owner's new-lead alert in the caller's transaction (synchronous code);
+    ``alert`` is what ``owner_alert_context`` takes besides the lead and business."""
     return queue_email_now(
         session,
         settings,
@@ -230,19 +223,7 @@ def alert_owner_now(
         to=business.contact_email,
         subject=f"New lead: {lead.customer_name}",
         template="owner_alert",
-        context=owner_alert_context(
-            lead=lead,
-            business=business,
-            message_text=message_text,
-            summary=summary,
-            urgency=urgency,
-            reply=reply,
-            auto_sent=auto_sent,
-            acknowledged=acknowledged,
-            reasons=reasons,
-            blocked_topics=blocked_topics,
-            details=details,
-        ),
+        context=owner_alert_context(lead=lead, business=business, **alert),
         business_id=business.id,
         lead_id=lead.id,
         reply_to=lead.customer_email,

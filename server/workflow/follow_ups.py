@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from server import audit
 from server.context import ServerContext
@@ -16,6 +15,7 @@ from server.jobs.worker import JobRun
 from server.models.base import utcnow
 from server.models.business import Business
 from server.models.lead import FollowUp, Lead, Message
+from server.models.user import User
 from server.workflow import customer_mail
 from server.workflow.gate import MAX_AUTO_MAILS_PER_ADDRESS_PER_DAY
 from shared.models.enums import EmailKind, FollowUpStatus, LeadStatus, MessageType
@@ -69,34 +69,35 @@ async def queue_now(session: AsyncSession, follow_up: FollowUp) -> None:
 
 
 async def cancel_for_lead(session: AsyncSession, lead: Lead, why: str) -> int:
-    """``cancel_for_lead_now`` in an async session's transaction."""
-    canceled: int = await session.run_sync(cancel_for_lead_now, lead, why)
-    return canceled
-
-
-def cancel_for_lead_now(session: Session, lead: Lead, why: str) -> int:
     """Cancel the lead's scheduled follow-ups (an owner reply, a customer's reply, or
     booked/lost/archived/spam)."""
-    pending = list(
-        session.execute(
-            select(FollowUp).where(
-                FollowUp.lead_id == lead.id, FollowUp.status == FollowUpStatus.SCHEDULED.value
-            )
-        ).scalars()
-    )
-    for follow_up in pending:
-        follow_up.status = FollowUpStatus.CANCELED.value
-        follow_up.canceled_at = utcnow()
-        audit.record(
-            session,
-            "follow_up.canceled",
-            business_id=lead.business_id,
-            lead_id=lead.id,
-            entity="follow_up",
-            entity_id=follow_up.id,
-            details={"why": why},
+    found = await session.execute(
+        select(FollowUp).where(
+            FollowUp.lead_id == lead.id, FollowUp.status == FollowUpStatus.SCHEDULED.value
         )
+    )
+    pending = list(found.scalars())
+    for follow_up in pending:
+        cancel(session, follow_up, why)
     return len(pending)
+
+
+def cancel(
+    session: AsyncSession, follow_up: FollowUp, why: str, *, actor: User | None = None
+) -> None:
+    """Cancel one scheduled follow-up, with its audit row."""
+    follow_up.status = FollowUpStatus.CANCELED.value
+    follow_up.canceled_at = utcnow()
+    audit.record(
+        session,
+        "follow_up.canceled",
+        actor=actor,
+        business_id=follow_up.business_id,
+        lead_id=follow_up.lead_id,
+        entity="follow_up",
+        entity_id=follow_up.id,
+        details={"why": why},
+    )
 
 
 async def _customer_was_answered(session: AsyncSession, lead: Lead) -> bool:

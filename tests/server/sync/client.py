@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,19 @@ class Replica:
             count += 1
             if not page["has_more"]:
                 return count
+
+    async def pull_during(
+        self, client: httpx.AsyncClient, work: asyncio.Future[Any], limit: int
+    ) -> int:
+        """Pull pages while ``work`` runs, then catch up; returns the pages pulled meanwhile."""
+        pulls = 0
+        while not work.done():
+            await self.pull_page(client, limit=limit)
+            pulls += 1
+            await asyncio.sleep(0)
+        await work
+        await self.catch_up(client, limit=limit)
+        return pulls
 
     def live(self, entity: str) -> dict[str, dict[str, Any]]:
         return {

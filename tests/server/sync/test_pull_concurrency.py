@@ -53,13 +53,7 @@ async def test_paging_while_writers_commit_misses_and_repeats_nothing(pg_world: 
     replica = Replica(tenant.owner_headers)
 
     writers = asyncio.gather(*(_writer(pg_world, n, lead_ids) for n in range(WRITERS)))
-    pulls = 0
-    while not writers.done():
-        await replica.pull_page(pg_world.client, limit=5)
-        pulls += 1
-        await asyncio.sleep(0)
-    await writers
-    await replica.catch_up(pg_world.client, limit=5)
+    pulls = await replica.pull_during(pg_world.client, writers, limit=5)
     assert pulls > 10, "the reader did not interleave with the writers"
 
     await assert_replica_is_the_truth(pg_world.ctx, tenant.id, replica)

@@ -71,13 +71,7 @@ async def test_concurrent_submits_writers_and_a_pulling_client_agree(pg_world: W
         *(_submitter(pg_world, tenant.slug, n, emails) for n in range(SUBMITTERS)),
         *(_writer(pg_world, n, lead_ids) for n in range(WRITERS)),
     )
-    pulls = 0
-    while not work.done():
-        await replica.pull_page(pg_world.client, limit=7)
-        pulls += 1
-        await asyncio.sleep(0)
-    await work
-    await replica.catch_up(pg_world.client, limit=7)
+    pulls = await replica.pull_during(pg_world.client, work, limit=7)
     assert pulls > 5, "the reader did not interleave with the writers"
 
     await assert_replica_is_the_truth(pg_world.ctx, tenant.id, replica)
