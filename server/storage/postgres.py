@@ -26,8 +26,8 @@ from sqlalchemy import (
     union,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import Session
@@ -203,6 +203,9 @@ class PostgresStorage(Storage):
         )
         self.read_engine = self.engine
         self._compiled: dict[ClauseElement, Prepared] = {}  # the hot statements, compiled once
+        # Another driver (psycopg) goes through SQLAlchemy's ``Connection``, in autocommit.
+        self._on_asyncpg = self.engine.dialect.driver == "asyncpg"
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
         @event.listens_for(self.engine.sync_engine, "connect")
         def _utc(dbapi_connection: Any, _record: Any) -> None:
@@ -237,8 +240,13 @@ class PostgresStorage(Storage):
         Both run straight on the pooled asyncpg connection (``_Autocommit``), compiled once:
         SQLAlchemy's ``Connection`` and its per-statement execution cost the submit more CPU
         than PostgreSQL spent on the statements (docs/BENCHMARKS.md, "The storage layer")."""
+        out: NewLead[T] | T
         async with self._turns:
-            out: NewLead[T] | T = await greenlet_spawn(self._on_a_pooled_connection, plan, args)
+            if self._on_asyncpg:
+                out = await greenlet_spawn(self._on_a_pooled_connection, plan, args)
+            else:
+                async with self._autocommit.connect() as conn:
+                    out = await conn.run_sync(self._plan_and_write, plan, args)
         if not isinstance(out, NewLead):
             return out
         self.announce(out.info)
@@ -250,16 +258,21 @@ class PostgresStorage(Storage):
         pooled = self.engine.sync_engine.raw_connection()
         try:
             conn: Any = _Autocommit(pooled.driver_connection, self._prepared)
-            out = plan(conn, *args)
-            if isinstance(out, NewLead):
-                self.write_new_lead(conn, out, out.info)
-            return out
+            return self._plan_and_write(conn, plan, args)
         except sa_exc.DBAPIError as error:
             if error.connection_invalidated:  # lost: the pool opens a new one next time
                 pooled.invalidate(error)
             raise
         finally:
             pooled.close()
+
+    def _plan_and_write(
+        self, conn: Connection, plan: Plan[T], args: tuple[Any, ...], /
+    ) -> NewLead[T] | T:
+        out = plan(conn, *args)
+        if isinstance(out, NewLead):
+            self.write_new_lead(conn, out, out.info)
+        return out
 
     def _prepared(self, statement: ClauseElement) -> Prepared:
         found = self._compiled.get(statement)
