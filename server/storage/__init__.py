@@ -183,8 +183,11 @@ class Prepared:
 
     __slots__ = ("_binds", "_results", "returns_rows", "sql")
 
-    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
-        compiled: Any = statement.compile(dialect=dialect)
+    def __init__(
+        self, statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] = ()
+    ) -> None:
+        # An INSERT takes the columns named by its values (``column_keys``), as in SQLAlchemy.
+        compiled: Any = statement.compile(dialect=dialect, column_keys=list(column_keys) or None)
         names = compiled.positiontup
         if names is None or "POSTCOMPILE" in compiled.string:
             raise ValueError("only statements with plain positional parameters are prepared")
@@ -198,7 +201,9 @@ class Prepared:
             )
             for name in names
         )
-        columns = list(getattr(statement, "selected_columns", ()))
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            raise ValueError("a column defaulted in Python needs its value given")
+        columns = list(getattr(statement, "exported_columns", ()))  # selected or RETURNING
         self._results = tuple(_processor(c.type, dialect, bind=False) for c in columns)
         self.returns_rows = bool(columns)
 
