@@ -233,7 +233,7 @@ def _processor(type_: TypeEngine[Any], dialect: Dialect, *, bind: bool) -> Any:
 
 class Rows:
     """What a prepared statement answered, with the part of SQLAlchemy's ``Result`` that the
-    plans use (``first``, ``one``, ``scalar``, ``rowcount``)."""
+    plans use (``first``, ``one``, ``scalar``, ``scalar_one``, ``rowcount``)."""
 
     __slots__ = ("rowcount", "rows")
 
@@ -251,6 +251,9 @@ class Rows:
 
     def scalar(self) -> Any:
         return self.rows[0][0] if self.rows else None
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
 
 
 def storage_for(url: str, announce: Announce, **options: Any) -> Storage:
