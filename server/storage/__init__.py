@@ -18,9 +18,11 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Row, Select, Table
 from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.dialects.postgresql import insert as _insert_on_conflict
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.types import TypeEngine
 
 from server.models.base import table_of
 from server.models.lead import Submission
@@ -167,6 +169,91 @@ def phone_digits(q: str) -> str | None:
     if len(digits) >= 3 and _PHONE_QUERY.fullmatch(q.strip()) is not None:
         return digits
     return None
+
+
+_REQUIRED = object()  # a parameter the statement holds no value for
+
+
+class Prepared:
+    """A hot statement compiled once for one dialect, with SQLAlchemy's public API: the SQL,
+    its parameters in the order of its placeholders (each with its type's bind processor and
+    the value bound into the statement, if any) and its columns' result processors. Values go
+    to the driver and come back exactly as through ``Connection.execute``, without its
+    per-execution work (docs/BENCHMARKS.md, "The storage layer")."""
+
+    __slots__ = ("_binds", "_results", "returns_rows", "sql")
+
+    def __init__(
+        self, statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] = ()
+    ) -> None:
+        # An INSERT takes the columns named by its values (``column_keys``), as in SQLAlchemy.
+        compiled: Any = statement.compile(dialect=dialect, column_keys=list(column_keys) or None)
+        names = compiled.positiontup
+        if names is None or "POSTCOMPILE" in compiled.string:
+            raise ValueError("only statements with plain positional parameters are prepared")
+        self.sql: str = compiled.string
+        binds = compiled.binds
+        self._binds: tuple[tuple[str, Any, Any], ...] = tuple(
+            (
+                name,
+                _processor(binds[name].type, dialect, bind=True),
+                _REQUIRED if binds[name].required else binds[name].effective_value,
+            )
+            for name in names
+        )
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            raise ValueError("a column defaulted in Python needs its value given")
+        columns = list(getattr(statement, "exported_columns", ()))  # selected or RETURNING
+        self._results = tuple(_processor(c.type, dialect, bind=False) for c in columns)
+        self.returns_rows = bool(columns)
+
+    def parameters(self, values: dict[str, Any]) -> list[Any]:
+        """The driver's positional parameters; as in SQLAlchemy, a value left out takes the
+        one bound into the statement and a parameter without one is an error."""
+        out = []
+        for name, process, default in self._binds:
+            value = values.get(name, default)
+            if value is _REQUIRED:
+                raise KeyError(f"a value is required for the parameter {name!r}")
+            out.append(value if process is None else process(value))  # None too: JSON null
+        return out
+
+    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
+        """A result row with the columns' result processors applied."""
+        return tuple(
+            value if process is None or value is None else process(value)
+            for process, value in zip(self._results, raw, strict=True)
+        )
+
+
+def _processor(type_: TypeEngine[Any], dialect: Dialect, *, bind: bool) -> Any:
+    impl = type_.dialect_impl(dialect)
+    return impl.bind_processor(dialect) if bind else impl.result_processor(dialect, None)
+
+
+class Rows:
+    """What a prepared statement answered, with the part of SQLAlchemy's ``Result`` that the
+    plans use (``first``, ``one``, ``scalar``, ``scalar_one``, ``rowcount``)."""
+
+    __slots__ = ("rowcount", "rows")
+
+    def __init__(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
+        self.rows = rows
+        self.rowcount = rowcount
+
+    def first(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+    def one(self) -> tuple[Any, ...]:
+        if len(self.rows) != 1:
+            raise LookupError(f"expected one row, got {len(self.rows)}")
+        return self.rows[0]
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
 
 
 def storage_for(url: str, announce: Announce, **options: Any) -> Storage:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import asyncpg
 from sqlalchemy import (
     Row,
     Select,
@@ -25,10 +26,13 @@ from sqlalchemy import (
     union,
     update,
 )
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.util import await_, greenlet_spawn
 
 from server import sync_versions
 from server.models.base import table_of
@@ -43,7 +47,9 @@ from server.storage import (
     Announce,
     NewLead,
     Plan,
+    Prepared,
     Repeat,
+    Rows,
     Storage,
     phone_digits,
 )
@@ -196,6 +202,9 @@ class PostgresStorage(Storage):
             url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
         )
         self.read_engine = self.engine
+        self._compiled: dict[ClauseElement, Prepared] = {}  # the hot statements, compiled once
+        # Another driver (psycopg) goes through SQLAlchemy's ``Connection``, in autocommit.
+        self._on_asyncpg = self.engine.dialect.driver == "asyncpg"
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
         @event.listens_for(self.engine.sync_engine, "connect")
@@ -226,13 +235,36 @@ class PostgresStorage(Storage):
 
     async def insert_new_lead(self, plan: Plan[T], *args: Any) -> T:
         """In autocommit: the intake query, then the new lead's one statement, which commits by
-        itself (no ``BEGIN``/``COMMIT`` round trips, and the counter's lock ends with it)."""
-        async with self._turns, self._autocommit.connect() as conn:
-            out: NewLead[T] | T = await conn.run_sync(self._plan_and_write, plan, args)
+        itself (no ``BEGIN``/``COMMIT`` round trips, and the counter's lock ends with it).
+
+        Both run straight on the pooled asyncpg connection (``_Autocommit``), compiled once:
+        SQLAlchemy's ``Connection`` and its per-statement execution cost the submit more CPU
+        than PostgreSQL spent on the statements (docs/BENCHMARKS.md, "The storage layer")."""
+        out: NewLead[T] | T
+        async with self._turns:
+            if self._on_asyncpg:
+                out = await greenlet_spawn(self._on_a_pooled_connection, plan, args)
+            else:
+                async with self._autocommit.connect() as conn:
+                    out = await conn.run_sync(self._plan_and_write, plan, args)
         if not isinstance(out, NewLead):
             return out
         self.announce(out.info)
         return out.result
+
+    def _on_a_pooled_connection(self, plan: Plan[T], args: tuple[Any, ...]) -> NewLead[T] | T:
+        # Straight from the pool, no ``Connection``: nothing begins a transaction, so each
+        # statement commits by itself, and the pool's reset on return has nothing to roll back.
+        pooled = self.engine.sync_engine.raw_connection()
+        try:
+            conn: Any = _Autocommit(pooled.driver_connection, self._prepared)
+            return self._plan_and_write(conn, plan, args)
+        except sa_exc.DBAPIError as error:
+            if error.connection_invalidated:  # lost: the pool opens a new one next time
+                pooled.invalidate(error)
+            raise
+        finally:
+            pooled.close()
 
     def _plan_and_write(
         self, conn: Connection, plan: Plan[T], args: tuple[Any, ...], /
@@ -241,6 +273,12 @@ class PostgresStorage(Storage):
         if isinstance(out, NewLead):
             self.write_new_lead(conn, out, out.info)
         return out
+
+    def _prepared(self, statement: ClauseElement) -> Prepared:
+        found = self._compiled.get(statement)
+        if found is None:
+            found = self._compiled[statement] = Prepared(statement, self.engine.dialect)
+        return found
 
     def write_new_lead(self, conn: Connection, new: NewLead[Any], info: dict[str, Any]) -> None:
         business_id = new.lead["business_id"]
@@ -306,3 +344,47 @@ class PostgresStorage(Storage):
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class _Autocommit:
+    """A pooled asyncpg connection outside any transaction, for the synchronous plan (run in
+    a greenlet: each statement awaits the driver, as SQLAlchemy's own adapter does). It offers
+    the part of ``Connection`` the plans use: ``execute(statement, values)``."""
+
+    def __init__(self, driver: Any, prepared: Callable[[ClauseElement], Prepared]) -> None:
+        self.driver = driver
+        self._prepared = prepared
+
+    def execute(self, statement: ClauseElement, values: dict[str, Any] | None = None) -> Rows:
+        prepared = self._prepared(statement)
+        parameters = prepared.parameters(values or {})
+        try:
+            if prepared.returns_rows:
+                rows = await_(self.driver.fetch(prepared.sql, *parameters))
+                return Rows([prepared.row(row) for row in rows], len(rows))
+            status: str = await_(self.driver.execute(prepared.sql, *parameters))
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            lost = not isinstance(error, asyncpg.PostgresError) or self.driver.is_closed()
+            raise _sqlalchemy_error(prepared.sql, parameters, error, lost=lost) from error
+        count = status.rsplit(" ", 1)[-1]  # "INSERT 0 1", "UPDATE 3"
+        return Rows([], int(count) if count.isdigit() else -1)
+
+
+# SQLSTATE classes of a database that is down or refusing work: connection exceptions,
+# insufficient resources, operator intervention (a shutdown), transaction rollback (deadlock).
+_UNAVAILABLE_CLASSES = ("08", "53", "57", "40")
+
+
+def _sqlalchemy_error(
+    sql: str, parameters: Any, error: Exception, *, lost: bool
+) -> sa_exc.DBAPIError:
+    """An asyncpg error as SQLAlchemy raises it through ``Connection``: a constraint is an
+    ``IntegrityError`` (409), a lost connection or a database refusing work an
+    ``OperationalError`` (503; a lost connection is marked invalidated, for the pool)."""
+    if lost:
+        return sa_exc.OperationalError(sql, parameters, error, connection_invalidated=True)
+    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+        return sa_exc.IntegrityError(sql, parameters, error)
+    if str(getattr(error, "sqlstate", "") or "")[:2] in _UNAVAILABLE_CLASSES:
+        return sa_exc.OperationalError(sql, parameters, error)
+    return sa_exc.DBAPIError(sql, parameters, error)

@@ -30,9 +30,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
 
 from server import ratelimit, sync_versions
 from server.models.base import table_of
@@ -46,7 +47,9 @@ from server.storage import (
     Announce,
     NewLead,
     Plan,
+    Prepared,
     Repeat,
+    Rows,
     Storage,
     insert_ignoring_conflicts,
     phone_digits,
@@ -125,6 +128,7 @@ class SqliteStorage(Storage):
         self.checkpoints = 0  # passive checkpoints run (for tests and benchmarks)
         self.last_checkpoint = (0, 0, 0)  # busy, frames in the WAL, frames copied
         self._checkpointing: asyncio.Future[None] | None = None
+        self._compiled: dict[tuple[ClauseElement, tuple[str, ...]], Prepared] = {}
 
     async def run_write(self, work: Callable[..., T], *args: Any) -> T:
         """``work(session, *args)`` in one write transaction, in a thread, during this process's
@@ -160,12 +164,33 @@ class SqliteStorage(Storage):
         return out.result
 
     def _transaction(self, engine: Engine, plan: Plan[T], args: tuple[Any, ...]) -> NewLead[T] | T:
-        with engine.connect() as conn:
-            out = plan(conn, *args)
-            if isinstance(out, NewLead):
-                self.write_new_lead(conn, out, out.info)
-                conn.commit()
-            return out  # anything else wrote nothing: closing rolls back
+        """Straight on the pooled sqlite3 connection, the statements compiled once
+        (``_OnSqlite3``): SQLAlchemy's ``Connection`` and its per-statement execution cost the
+        submit more CPU than SQLite spent on the statements (docs/BENCHMARKS.md, "The storage
+        layer")."""
+        pooled = engine.raw_connection()
+        try:
+            conn: Any = _OnSqlite3(pooled.driver_connection, self._prepared)  # type: ignore[arg-type]
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                out = plan(conn, *args)
+                if isinstance(out, NewLead):
+                    self.write_new_lead(conn, out, out.info)
+                    conn.exec_driver_sql("COMMIT")
+                return out  # anything else wrote nothing: closing rolls back
+            finally:
+                conn.close()
+        finally:
+            pooled.close()
+
+    def _prepared(self, statement: ClauseElement, values: dict[str, Any]) -> Prepared:
+        # An INSERT is compiled for the columns it is given, as ``Connection.execute`` does.
+        keys = tuple(sorted(values)) if getattr(statement, "is_insert", False) else ()
+        found = self._compiled.get((statement, keys))
+        if found is None:
+            dialect = self.loop_engine.dialect
+            found = self._compiled[(statement, keys)] = Prepared(statement, dialect, keys)
+        return found
 
     def write_new_lead(self, conn: Connection, new: NewLead[Any], info: dict[str, Any]) -> None:
         business_id = new.lead["business_id"]
@@ -356,3 +381,49 @@ def _configure(
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql(begin)
+
+
+class _OnSqlite3:
+    """A pooled sqlite3 connection (autocommit mode: ``isolation_level`` is ``None``) for the
+    synchronous plan and ``write_new_lead``: the part of ``Connection`` they use
+    (``execute(statement, values or a list of them)``), on one cursor, raising SQLAlchemy's
+    errors (``OperationalError`` with the driver's error as ``orig``, ``IntegrityError``)."""
+
+    def __init__(self, driver: sqlite3.Connection, prepared: Callable[..., Prepared]) -> None:
+        self.driver = driver
+        self._prepared = prepared
+        self._cursor = driver.cursor()
+
+    def execute(
+        self, statement: ClauseElement, values: dict[str, Any] | list[dict[str, Any]] | None = None
+    ) -> Rows:
+        cursor = self._cursor
+        if isinstance(values, list):
+            prepared = self._prepared(statement, values[0] if values else {})
+            many = [prepared.parameters(v) for v in values]
+            self._run(cursor.executemany, prepared.sql, many)
+            return Rows([], cursor.rowcount)
+        values = values or {}
+        prepared = self._prepared(statement, values)
+        parameters = prepared.parameters(values)
+        self._run(cursor.execute, prepared.sql, parameters)
+        rows = [prepared.row(r) for r in cursor.fetchall()] if prepared.returns_rows else []
+        return Rows(rows, cursor.rowcount)
+
+    def exec_driver_sql(self, sql: str) -> None:
+        self._run(self._cursor.execute, sql, ())
+
+    def close(self) -> None:
+        """Roll back what was not committed and let go of the cursor."""
+        try:
+            if self.driver.in_transaction:
+                self.driver.rollback()
+        finally:
+            self._cursor.close()
+
+    @staticmethod
+    def _run(run: Callable[..., Any], sql: str, parameters: Any) -> None:
+        try:
+            run(sql, parameters)
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(sql, parameters, error, sqlite3.Error) from error
