@@ -1,25 +1,58 @@
 """Fault-suite fixtures: a fresh PostgreSQL database (the suite needs PostgreSQL: production's
-shape is several processes on one database), the SMTP sink, the AI stand-in, an onboarded
+shape is several processes on one database; without LEADFLOW_TEST_DATABASE_URL it runs on a
+PostgreSQL server of its own), the SMTP sink, the AI stand-in, an onboarded
 business, and the cluster of real processes."""
 
 from __future__ import annotations
 
-import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from server.app import create_app
 from server.context import build_context
 from server.jobs.handlers import give_up_handlers, handlers
 from server.jobs.worker import Worker
+from server.migrate import upgrade
 from tests.faults.cluster import Cluster
-from tests.server.conftest import PG_URL, make_settings, pg_template, pg_url, smtp  # noqa: F401
+from tests.faults.postgres import OwnPostgres
+from tests.server.conftest import PG_URL, fresh_database, make_settings, pg_template, smtp  # noqa: F401
 from tests.server.factories import Tenant, admin_headers, onboard
 from tests.server.intake.ai_stand_in import AIStandIn
 from tests.server.support import SmtpSink
+
+
+@pytest.fixture(scope="session")
+def suite_postgres() -> Iterator[OwnPostgres | None]:
+    """The PostgreSQL server the scenarios run on when none is configured: one of the suite's
+    own (``initdb`` and ``pg_ctl`` from the installed server), for the whole run."""
+    if PG_URL:
+        yield None
+        return
+    server = OwnPostgres()
+    server.init()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def pg_url(
+    request: pytest.FixtureRequest, tmp_path: Path, suite_postgres: OwnPostgres | None
+) -> Iterator[str]:
+    """A fresh, migrated database on the configured PostgreSQL, else on the suite's own."""
+    if suite_postgres is None:
+        yield from fresh_database("postgres", request, tmp_path)
+        return
+    name = f"lf_f_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(suite_postgres.conninfo("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = suite_postgres.url_of(name)
+    upgrade(url)
+    yield url
 
 
 @pytest.fixture
@@ -68,21 +101,3 @@ def cluster(settings, smtp: SmtpSink, ai: AIStandIn, tmp_path: Path) -> Iterator
     processes = Cluster(settings, smtp, ai, logs)
     yield processes
     processes.stop()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The suite is PostgreSQL's: in CI (``LEADFLOW_REQUIRE_POSTGRES=1``) a missing database
-    fails the run; on a developer's machine without one, the scenarios say why they did not run."""
-    scenarios = [item for item in items if _is_scenario(item)]
-    if PG_URL or not scenarios:
-        return
-    if os.environ.get("LEADFLOW_REQUIRE_POSTGRES") == "1":
-        raise pytest.UsageError("the fault suite needs LEADFLOW_TEST_DATABASE_URL in CI")
-    skip = pytest.mark.skip(reason="the fault suite needs LEADFLOW_TEST_DATABASE_URL")
-    for item in scenarios:
-        item.add_marker(skip)
-
-
-def _is_scenario(item: pytest.Item) -> bool:
-    """A test that runs the cluster (the history checks' own tests need no database)."""
-    return "tests/faults" in str(item.fspath) and "cluster" in getattr(item, "fixturenames", ())

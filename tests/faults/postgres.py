@@ -86,7 +86,10 @@ class OwnPostgres:
 
     @property
     def url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/leadflow"
+        return self.url_of("leadflow")
+
+    def url_of(self, database: str) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
 
     def destroy(self) -> None:
         try:
