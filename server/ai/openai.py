@@ -116,6 +116,9 @@ def parse_analysis(content: str) -> Analysis:
         raise _Retryable(f"model output does not match the schema ({fields})", content) from exc
 
 
+POOL_CONNECTIONS = 10
+
+
 class OpenAICompatibleAnalyser:
     """``AIProvider`` for ``POST {base_url}/chat/completions`` with a bearer key."""
 
@@ -127,7 +130,6 @@ class OpenAICompatibleAnalyser:
         api_key: str,
         model: str,
         timeout_s: float,
-        http_client: httpx.AsyncClient | None = None,
         kept_connections: int = 100,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -135,21 +137,30 @@ class OpenAICompatibleAnalyser:
         self._api_key = api_key
         self._timeout = httpx.Timeout(timeout_s)
         # The worker bounds the calls at once (LEADFLOW_AI_CONCURRENCY); as many connections stay
-        # open for the next ones: beyond httpx's default of 20, each call opened its own.
+        # open for the next ones, in pools of ``POOL_CONNECTIONS`` used in turn: httpx's pool
+        # looks over every connection of its own at each request and each release, so one pool
+        # of a hundred cost more CPU per call than the rest of the call.
+        self._pools = max(1, -(-kept_connections // POOL_CONNECTIONS))
         self._limits = httpx.Limits(
-            max_connections=None, max_keepalive_connections=kept_connections
+            max_connections=None, max_keepalive_connections=-(-kept_connections // self._pools)
         )
-        self._client = http_client
-        self._owned_loop: asyncio.AbstractEventLoop | None = None  # set when we made the client
+        self._clients: list[httpx.AsyncClient] = []
+        self._turn = 0
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop the clients belong to
         self._quiet_until = 0.0  # monotonic time before which the provider asked not to call
 
     def _http(self) -> httpx.AsyncClient:
-        """One pooled client per event loop: a new TLS connection per lead costs tens of ms."""
+        """The next of the pooled clients of this event loop: a new TLS connection per lead
+        costs tens of ms."""
         loop = asyncio.get_running_loop()
-        if self._client is None or (self._owned_loop is not None and self._owned_loop is not loop):
-            self._client = httpx.AsyncClient(timeout=self._timeout, limits=self._limits)
-            self._owned_loop = loop
-        return self._client
+        if self._loop is not loop:
+            self._clients = [
+                httpx.AsyncClient(timeout=self._timeout, limits=self._limits)
+                for _ in range(self._pools)
+            ]
+            self._loop = loop
+        self._turn = (self._turn + 1) % self._pools
+        return self._clients[self._turn]
 
     def __repr__(self) -> str:  # keeps the key out of logs and tracebacks
         return f"OpenAICompatibleAnalyser(base_url={self.base_url!r}, model={self.model!r})"
