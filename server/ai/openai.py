@@ -154,8 +154,9 @@ class OpenAICompatibleAnalyser:
         costs tens of ms."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
+            tls = httpx.create_ssl_context()  # one for all: each takes tens of ms to load
             self._clients = [
-                httpx.AsyncClient(timeout=self._timeout, limits=self._limits)
+                httpx.AsyncClient(timeout=self._timeout, limits=self._limits, verify=tls)
                 for _ in range(self._pools)
             ]
             self._loop = loop
