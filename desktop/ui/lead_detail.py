@@ -190,7 +190,8 @@ class LeadDetailPanel(QWidget):
         request_layout.addWidget(self.details)
         request_layout.addWidget(plain_label("Where it came from", "section"))
         request_layout.addWidget(self.source)
-        request_layout.addWidget(plain_label("Reply address", "section"))
+        self.address_title = plain_label("Reply address", "section")
+        request_layout.addWidget(self.address_title)
         self.address_note = plain_label(ADDRESS_NOTE, "muted")
         self.address_note.setWordWrap(True)
         self.address_button = QPushButton("New reply address…")
@@ -273,6 +274,7 @@ class LeadDetailPanel(QWidget):
         self.note_button.clicked.connect(self._add_note)
         self.follow_button.clicked.connect(self.schedule_follow_up)
         self.address_button.clicked.connect(self.new_reply_address)
+        session.business_ready.connect(self._on_business)
         session.reply_address_ready.connect(self._on_reply_address)
         session.reply_address_failed.connect(self._on_reply_address_failed)
         session.thread_ready.connect(self._on_thread)
@@ -289,6 +291,11 @@ class LeadDetailPanel(QWidget):
             self.session.load_lead(lead_id)
             if not getattr(changes, "bootstrap", False) and getattr(changes, "count", 0):
                 self.session.load_timeline(lead_id)
+
+    def _on_business(self, business: Any) -> None:
+        """Reply addresses exist only where the server takes customers' answers by mail."""
+        for widget in (self.address_title, self.address_note, self.address_button):
+            widget.setVisible(bool(business.inbound_enabled))
 
     # -- showing --------------------------------------------------------------------------------
 

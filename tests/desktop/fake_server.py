@@ -62,6 +62,7 @@ class FakeOwnerServer:
                 "updated_at": iso(),
                 "form_slug": "sparkle",
                 "form_url": "http://testserver/forms/sparkle",
+                "inbound_enabled": True,
             },
         )
 

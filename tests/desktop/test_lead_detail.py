@@ -148,3 +148,18 @@ def test_every_customer_text_is_shown_as_typed_not_as_markup(server, controller,
             shown += 1
             assert "<b>Bold</b>" in view.toPlainText()  # the tags are text, not formatting
     assert shown >= 5  # title, request, service, banner, thread
+
+
+def test_the_reply_address_block_shows_only_where_inbound_mail_is_on(server, controller, qtbot):
+    window, detail, _lead = open_only_lead(server, controller, qtbot)
+    block = (detail.address_title, detail.address_note, detail.address_button)
+    qtbot.waitUntil(lambda: all(not w.isHidden() for w in block), timeout=3000)
+    business = server.rows[("business", server.business_id)]["data"]
+    server.put("business", server.business_id, {**business, "inbound_enabled": False})
+
+    def hidden_once_read_again() -> bool:
+        window.overview.refresh()  # the business is read again (as at each start) once synced
+        qtbot.wait(200)
+        return all(w.isHidden() for w in block)
+
+    qtbot.waitUntil(hidden_once_read_again, timeout=5000)
