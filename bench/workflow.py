@@ -8,7 +8,9 @@ For each offered rate, on a fresh PostgreSQL database: one ``leadflow-server ser
 and one ``leadflow-server worker`` process, the chat-completions stand-in answering every call
 after ``--ai-delay`` seconds, and an SMTP sink on loopback. Leads are submitted at the rate for
 ``--seconds``; a lead is done when its customer's AI reply reaches the SMTP sink. Reported: leads
-done per second (first submit to last mail) and the p50/p95 from submit to the customer's mail.
+done per second (first submit to last mail), the p50/p95 from submit to the customer's mail, and
+the CPU time per lead done of each part of the machine: the worker, the API process, PostgreSQL,
+and this process (the submitting clients, the AI stand-in and the SMTP sink).
 Each rate runs with this tree's server; ``--baseline DIR`` runs it again from another source tree
 (e.g. ``git archive <commit> | tar -x -C DIR``) and ``--holding`` with ``LEADFLOW_AI_CONCURRENCY=0``
 (a job waiting on the AI holds its slot), side by side.
@@ -63,6 +65,20 @@ def _cpu_s(pid: int) -> float:
     """User + system CPU seconds a process has used (``/proc/<pid>/stat``)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu_s() -> float:
+    """CPU seconds of every PostgreSQL process on the machine (its server and backends)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _admin(url: str, sql: str) -> None:
@@ -166,13 +182,19 @@ def _run(
             wait_healthy(api)
             time.sleep(2.0)  # the worker process is up and polling
             assert worker.popen is not None
+            assert api.popen is not None
             cpu_before = _cpu_s(worker.popen.pid)
+            api_before, pg_before = _cpu_s(api.popen.pid), _postgres_cpu_s()
+            harness_before = time.process_time()
             sent = asyncio.run(_offer(api.url, tenant.slug, rate, seconds))
             deadline = time.monotonic() + seconds + 90
             while time.monotonic() < deadline and not all(e in smtp.arrived for e in sent):
                 time.sleep(0.2)
             # Owner alerts may still be on their way; the worker's CPU so far is the leads'.
             worker_cpu_s = _cpu_s(worker.popen.pid) - cpu_before
+            api_cpu_s = _cpu_s(api.popen.pid) - api_before
+            pg_cpu_s = _postgres_cpu_s() - pg_before
+            harness_cpu_s = time.process_time() - harness_before
     finally:
         for process in processes:
             process.stop()
@@ -186,6 +208,12 @@ def _run(
     )
     return {
         "worker_cpu_ms_per_lead": 1000 * worker_cpu_s / done if done else None,
+        # The rest of the machine's share: the API process and PostgreSQL (every process of it
+        # on the machine, so other load shows here too).
+        "api_cpu_ms_per_lead": 1000 * api_cpu_s / done if done else None,
+        "pg_cpu_ms_per_lead": 1000 * pg_cpu_s / done if done else None,
+        # This process: the submitting clients, the AI stand-in and the SMTP sink.
+        "harness_cpu_ms_per_lead": 1000 * harness_cpu_s / done if done else None,
         "offered": rate,
         "submitted": len(sent),
         "done": done,
@@ -221,19 +249,26 @@ def main() -> None:
     )
     print(
         "| server | offered leads/s | submitted | done | done leads/s | p50 s | p95 s "
-        "| worker CPU ms per lead |"
+        "| CPU ms per lead: worker | API | PostgreSQL | clients, AI and SMTP stand-ins |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for rate in (float(r) for r in args.rates.split(",")):
         for label, code, extra in variants:
             r = _run(args.pg, rate, args.seconds, args.ai_delay, code, extra)
             p50 = f"{r['p50_s']:.2f}" if r["p50_s"] is not None else "—"
             p95 = f"{r['p95_s']:.2f}" if r["p95_s"] is not None else "—"
-            cpu = r["worker_cpu_ms_per_lead"]
+            cpu = " | ".join(
+                f"{r[key]:.0f}" if r[key] is not None else "—"
+                for key in (
+                    "worker_cpu_ms_per_lead",
+                    "api_cpu_ms_per_lead",
+                    "pg_cpu_ms_per_lead",
+                    "harness_cpu_ms_per_lead",
+                )
+            )
             print(
                 f"| {label} | {rate:g} | {r['submitted']} | {r['done']} | "
-                f"{r['leads_per_s']:.1f} | {p50} | {p95} | "
-                f"{f'{cpu:.0f}' if cpu is not None else '—'} |",
+                f"{r['leads_per_s']:.1f} | {p50} | {p95} | {cpu} |",
                 flush=True,
             )
 
