@@ -16,7 +16,7 @@ from server.models.base import utcnow
 from server.models.business import Business, Form
 from server.models.lead import Lead, Message
 from server.models.ops import EmailEvent
-from server.workflow.owner_alert import owner_alert_context
+from server.workflow.owner_alert import OwnerAlert, owner_alert_context
 from shared.models.enums import (
     CommStatus,
     EmailKind,
@@ -201,31 +201,9 @@ async def alert_owner(
     *,
     lead: Lead,
     business: Business,
-    message_text: str,
-    summary: str | None,
-    urgency: str | None,
-    reply: str | None,
-    auto_sent: bool,
-    acknowledged: bool,
-    reasons: list[str],
-    blocked_topics: list[str],
-    details: dict[str, list[str]],
+    alert: OwnerAlert,
 ) -> EmailEvent:
-    """Queue the owner's new-lead alert in the caller's transaction (the arguments are
-    ``owner_alert_context``'s)."""
-    context = owner_alert_context(
-        lead=lead,
-        business=business,
-        message_text=message_text,
-        summary=summary,
-        urgency=urgency,
-        reply=reply,
-        auto_sent=auto_sent,
-        acknowledged=acknowledged,
-        reasons=reasons,
-        blocked_topics=blocked_topics,
-        details=details,
-    )
+    """Queue the owner's new-lead alert in the caller's transaction."""
     return await queue_email(
         session,
         settings,
@@ -233,7 +211,7 @@ async def alert_owner(
         to=business.contact_email,
         subject=f"New lead: {lead.customer_name}",
         template="owner_alert",
-        context=context,
+        context=owner_alert_context(lead, business, alert),
         business_id=business.id,
         lead_id=lead.id,
         reply_to=lead.customer_email,

@@ -39,6 +39,7 @@ from server.workflow.gate import (
     GateInput,
     decide,
 )
+from server.workflow.owner_alert import OwnerAlert
 from shared.models.enums import (
     AnalysisStatus,
     BusinessStatus,
@@ -450,11 +451,7 @@ async def decide_and_act(
             lead_id=lead.id,
             details={"gate_reasons": reasons},
         )
-    await customer_mail.alert_owner(
-        session,
-        settings,
-        lead=lead,
-        business=business,
+    alert = OwnerAlert(
         message_text=facts.latest_customer_text or lead.message,
         summary=analysis.summary,
         urgency=analysis.urgency.value,
@@ -465,6 +462,7 @@ async def decide_and_act(
         blocked_topics=[topic.value for topic in analysis.blocked_topics],
         details=decision.details,
     )
+    await customer_mail.alert_owner(session, settings, lead=lead, business=business, alert=alert)
     audit.record(session, "lead.owner_alerted", business_id=business.id, lead_id=lead.id)
     # The follow-up is also the owner's reminder; whether it may be mailed is decided when due.
     if (
