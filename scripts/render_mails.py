@@ -22,7 +22,7 @@ from server.mail import compose  # noqa: E402
 from server.models.business import Business  # noqa: E402
 from server.models.lead import Lead  # noqa: E402
 from server.workflow import customer_mail  # noqa: E402
-from server.workflow.owner_alert import owner_alert_context  # noqa: E402
+from server.workflow.owner_alert import OwnerAlert, owner_alert_context  # noqa: E402
 from shared.models.enums import EmailKind  # noqa: E402
 
 OUT = ROOT / "docs" / "mails"
@@ -56,8 +56,6 @@ def _customer(kind: EmailKind, service: str | None, content: str) -> tuple[str, 
 
 def _alert(**changes: Any) -> tuple[str, str, dict]:  # type: ignore[type-arg]
     fields: dict[str, Any] = {
-        "lead": LEAD,
-        "business": BUSINESS,
         "message_text": MESSAGE,
         "summary": "Asks the price of a deep clean before moving out (normal urgency).",
         "urgency": "normal",
@@ -74,7 +72,11 @@ def _alert(**changes: Any) -> tuple[str, str, dict]:  # type: ignore[type-arg]
         "blocked_topics": ["price_commitment"],
         "details": {},
     } | changes
-    return f"New lead: {LEAD.customer_name}", "owner_alert", owner_alert_context(**fields)
+    return (
+        f"New lead: {LEAD.customer_name}",
+        "owner_alert",
+        owner_alert_context(LEAD, BUSINESS, OwnerAlert(**fields)),
+    )
 
 
 def mails() -> dict[str, tuple[str, str, dict]]:  # type: ignore[type-arg]

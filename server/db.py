@@ -102,7 +102,11 @@ class Database:
     async def run_write(self, work: Callable[..., T], *args: Any) -> T:
         """Run ``work(session, *args)`` (synchronous code on a sync ORM session) in one write
         transaction, committed when it returns, rolled back when it raises; versions and queued
-        jobs are announced after the commit, as after any session's."""
+        jobs are announced after the commit, as after any session's.
+
+        Its one caller is a returning customer's submission, whose checks are the synchronous
+        Core plan that ``Storage.insert_new_lead`` also runs; every other write is async code on
+        ``session()``."""
         return await self.storage.run_write(work, *args)
 
     def _announce_info(self, info: dict[str, Any]) -> None:

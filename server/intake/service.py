@@ -34,7 +34,7 @@ from server.jobs import queue
 from server.models.base import table_of, utcnow
 from server.models.business import Business, Form
 from server.models.lead import LEAD_LOCK, Lead, Message
-from server.storage import CLAIM_SUBMISSION, NewLead, Repeat, Storage
+from server.storage import CLAIM_SUBMISSION, JOBS_ENQUEUED_KEY, NewLead, Repeat, Storage
 from server.workflow.pipeline import PROCESS_LEAD
 from shared.models.enums import (
     CLOSED_LEAD_STATUSES,
@@ -337,11 +337,11 @@ def _attach(
     duplicate.last_activity_at = now
     duplicate.last_customer_message_at = now
     session.flush()
-    queue.enqueue_now(
-        session,
-        PROCESS_LEAD,
-        {"lead_id": str(duplicate.id), "message_id": str(message.id), "duplicate": True},
-    )
+    # Inserted as a new lead's job is (the storage's way, on the connection): this transaction
+    # is synchronous code shared with the storage, so there is no async ``enqueue`` here.
+    job = {"lead_id": str(duplicate.id), "message_id": str(message.id), "duplicate": True}
+    session.connection().execute(queue.INSERT_JOB, queue.job_row(PROCESS_LEAD, job))
+    session.info[JOBS_ENQUEUED_KEY] = True  # wakes this process's worker after the commit
     audit.record(
         session,
         "lead.customer_message_added",

@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from server.db import JOBS_ENQUEUED_KEY
 from server.models.base import table_of, utcnow
@@ -31,7 +30,7 @@ DONE = "done"
 FAILED = "failed"
 
 # Built once (bound parameters): enqueueing runs in every form submit's transaction.
-_INSERT = insert(table_of(Job))
+INSERT_JOB = insert(table_of(Job))
 _INSERT_ONCE = insert_ignoring_conflicts(table_of(Job), "dedupe_key")
 
 BACKOFF_BASE_S = 2.0
@@ -66,7 +65,7 @@ def _job(
 
 
 def _statement(dedupe_key: str | None) -> Any:
-    return _INSERT if dedupe_key is None else _INSERT_ONCE
+    return INSERT_JOB if dedupe_key is None else _INSERT_ONCE
 
 
 async def enqueue(
@@ -87,16 +86,9 @@ async def enqueue(
     session.info[JOBS_ENQUEUED_KEY] = True  # wakes this process's worker after commit
 
 
-def enqueue_now(session: Session, kind: str, payload: dict[str, Any], **options: Any) -> None:
-    """``enqueue`` for synchronous code (``Database.run_write``), with the same options."""
-    values = _job(kind, payload, **options)
-    with session.no_autoflush:
-        session.execute(_statement(values["dedupe_key"]), values)
-    session.info[JOBS_ENQUEUED_KEY] = True
-
-
 def job_row(kind: str, payload: dict[str, Any], *, max_attempts: int = 8) -> dict[str, Any]:
-    """The columns of a job due now, for a caller that inserts it itself (a new lead's job)."""
+    """The columns of a job due now, for a caller that inserts it itself (``INSERT_JOB``) on a
+    connection: a new lead's job, or a returning customer's (``server.intake``)."""
     return _job(kind, payload, max_attempts=max_attempts)
 
 
@@ -234,17 +226,12 @@ async def finish_many(session: AsyncSession, held: dict[uuid.UUID, int], worker_
         await session.execute(_finished(held, worker_id))
 
 
-def finish_now(session: Session, job_id: uuid.UUID, worker_id: str, attempt: int) -> None:
-    """``finish`` for synchronous code (``Database.run_write``)."""
-    session.execute(_finished({job_id: attempt}, worker_id))
-
-
-def defer_now(
-    session: Session, job_id: uuid.UUID, worker_id: str, attempt: int, run_at: datetime
+async def defer(
+    session: AsyncSession, job_id: uuid.UUID, worker_id: str, attempt: int, run_at: datetime
 ) -> None:
     """Put a job this worker holds back in the queue until ``run_at`` without counting the
     attempt its claim took: it ran into nothing it could do yet (it waits on another job)."""
-    session.execute(
+    await session.execute(
         update(table_of(Job))
         .where(_held({job_id: attempt}, worker_id))
         .values(
@@ -257,17 +244,19 @@ def defer_now(
     )
 
 
-def wake_now(session: Session, dedupe_key: str) -> bool:
+async def wake(session: AsyncSession, dedupe_key: str) -> bool:
     """Make the queued job with this ``dedupe_key`` due now if it was waiting for later; True
     if it was (this process's worker is woken after the commit).
 
     The row is locked first: a transaction of the job's own handler that is putting it back
-    (``defer_now``) commits before the check, which a plain update would skip as running."""
-    job_id = session.scalar(select(Job.id).where(Job.dedupe_key == dedupe_key).with_for_update())
+    (``defer``) commits before the check, which a plain update would skip as running."""
+    job_id = await session.scalar(
+        select(Job.id).where(Job.dedupe_key == dedupe_key).with_for_update()
+    )
     if job_id is None:
         return False
     now = utcnow()
-    woken = session.execute(
+    woken = await session.execute(
         update(table_of(Job))
         .where(Job.id == job_id, Job.status == QUEUED, Job.run_at > now)
         .values(run_at=now)

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from server.context import ServerContext
 from server.jobs import queue
@@ -72,15 +71,7 @@ class JobRun:
 
     async def owned(self, session: AsyncSession) -> bool:
         """Lock the job row; False if the lease expired and another claim has taken it over."""
-        return await session.run_sync(self.owned_now)
-
-    async def complete(self, session: AsyncSession) -> None:
-        await queue.finish(session, self.id, self.worker_id, self.attempts)
-        self.completed = True
-
-    def owned_now(self, session: Session) -> bool:
-        """``owned`` for synchronous code (``Database.run_write``)."""
-        job = session.get(Job, self.id, with_for_update=True, populate_existing=True)
+        job = await session.get(Job, self.id, with_for_update=True, populate_existing=True)
         return (
             job is not None
             and job.status == queue.RUNNING
@@ -88,15 +79,15 @@ class JobRun:
             and job.attempts == self.attempts
         )
 
-    def complete_now(self, session: Session) -> None:
-        """``complete`` for synchronous code: the job is done when this transaction commits."""
-        queue.finish_now(session, self.id, self.worker_id, self.attempts)
+    async def complete(self, session: AsyncSession) -> None:
+        """The job is done when this transaction commits (unless it was taken over)."""
+        await queue.finish(session, self.id, self.worker_id, self.attempts)
         self.completed = True
 
-    def defer_now(self, session: Session, run_at: datetime) -> None:
+    async def defer(self, session: AsyncSession, run_at: datetime) -> None:
         """Give the job back to the queue until ``run_at``, its attempt not counted (it waits on
         another job); the worker then neither completes nor retries it."""
-        queue.defer_now(session, self.id, self.worker_id, self.attempts, run_at)
+        await queue.defer(session, self.id, self.worker_id, self.attempts, run_at)
         self.completed = True
 
 

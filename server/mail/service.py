@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from server import audit
 from server.config import Settings
@@ -55,14 +54,8 @@ _EARLIER_MAIL = (
 )
 
 
-async def queue_email(session: AsyncSession, settings: Settings, **fields: Any) -> EmailEvent:
-    """``queue_email_now`` in an async session's transaction (same keyword arguments)."""
-    event: EmailEvent = await session.run_sync(queue_email_now, settings, **fields)
-    return event
-
-
-def queue_email_now(
-    session: Session,
+async def queue_email(
+    session: AsyncSession,
     settings: Settings,
     *,
     kind: EmailKind,
@@ -77,7 +70,7 @@ def queue_email_now(
     automatic: bool = False,
 ) -> EmailEvent:
     """Render the mail and add its ``email_events`` row and ``deliver_email`` job to the
-    caller's transaction (synchronous code: ``Database.run_write`` or ``run_sync``)."""
+    caller's transaction."""
     text_body, html_body = compose.render(template, {**context, "subject": subject})
     domain = compose.platform_address(settings.email_from).rpartition("@")[2] or "localhost"
     event = EmailEvent(
@@ -97,12 +90,12 @@ def queue_email_now(
         created_at=utcnow(),
     )
     if lead_id is not None and kind in CUSTOMER_KINDS:
-        earlier = list(session.execute(_EARLIER_MAIL, {"lead_id": lead_id}).scalars())
+        earlier = list((await session.execute(_EARLIER_MAIL, {"lead_id": lead_id})).scalars())
         if earlier:
             event.in_reply_to = earlier[-1]
             event.references = " ".join(earlier[-MAX_REFERENCES:])
     session.add(event)  # flushed with the caller's other rows (the job insert does not flush)
-    queue.enqueue_now(
+    await queue.enqueue(
         session,
         DELIVER_EMAIL,
         {"email_event_id": str(event.id)},
@@ -129,7 +122,8 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
     event_id = uuid.UUID(run.payload["email_event_id"])
     limit_s = send_limit_s(ctx.settings)
     claimed_at = time.monotonic()
-    claimed = await ctx.db.run_write(_claim_send, run, event_id, limit_s)
+    async with ctx.db.session() as session:
+        claimed = await _claim_send(session, run, event_id, limit_s)
     if isinstance(claimed, float):
         raise JobError("another worker is sending this mail", retry_after_s=claimed)
     if claimed is None:
@@ -139,9 +133,10 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
     except (DeliveryError, TimeoutError) as error:
         reason = str(error) or f"{ctx.mailer.name} did not answer within {limit_s:.0f} s"
         permanent = isinstance(error, DeliveryError) and error.permanent
-        permanent = await ctx.db.run_write(
-            _record_failure, run, event_id, ctx.mailer.name, reason, permanent
-        )
+        async with ctx.db.session() as session:
+            permanent = await _record_failure(
+                session, run, event_id, ctx.mailer.name, reason, permanent
+            )
         raise JobError(
             reason,
             permanent=permanent,
@@ -152,9 +147,8 @@ async def deliver_email(ctx: ServerContext, run: JobRun) -> None:
     record_until = claimed_at + 2 * limit_s - 1.0
     while True:
         try:
-            following = await ctx.db.run_write(
-                _record_sent, run, event_id, ctx.mailer.name, provider_id
-            )
+            async with ctx.db.session() as session:
+                following = await _record_sent(session, run, event_id, ctx.mailer.name, provider_id)
             break
         except (SQLAlchemyError, OSError):
             if time.monotonic() >= record_until:
@@ -182,23 +176,23 @@ def send_limit_s(settings: Settings) -> float:
     return 3 * settings.smtp_timeout_s
 
 
-def _claim_send(
-    session: Session, run: JobRun, event_id: uuid.UUID, limit_s: float
+async def _claim_send(
+    session: AsyncSession, run: JobRun, event_id: uuid.UUID, limit_s: float
 ) -> EmailMessage | float | None:
     """The claim step: the message to send; seconds to wait if another worker is sending it;
     None when there is nothing to send (the job is then complete unless it was taken over)."""
-    if not run.owned_now(session):
+    if not await run.owned(session):
         return None  # our lease expired: the new claimant delivers it
-    event = session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
+    event = await session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
     now = utcnow()
     if event is None or event.status != EmailStatus.QUEUED.value:
-        run.complete_now(session)
+        await run.complete(session)
         return None
     if event.sending_until is not None and event.sending_until > now:
         return max(1.0, (event.sending_until - now).total_seconds())
-    held_until = _held_back_until(session, event, now)
+    held_until = await _held_back_until(session, event, now)
     if held_until is not None:
-        run.defer_now(session, held_until)
+        await run.defer(session, held_until)
         return None
     try:
         message = compose.to_mime(event)
@@ -206,8 +200,8 @@ def _claim_send(
         # Composing is deterministic: a retry would fail the same way, so it fails once.
         event.status = EmailStatus.FAILED.value
         event.error = f"The email could not be composed: {error}"[:2000]
-        _mirror_status_now(session, event)
-        run.complete_now(session)
+        await _mirror_status(session, event)
+        await run.complete(session)
         return None
     # Twice the send's limit: its result is recorded well within the second half.
     event.sending_until = now + timedelta(seconds=2 * limit_s)
@@ -229,7 +223,9 @@ def _same_thread(event: EmailEvent) -> Any:
     )
 
 
-def _held_back_until(session: Session, event: EmailEvent, now: datetime) -> datetime | None:
+async def _held_back_until(
+    session: AsyncSession, event: EmailEvent, now: datetime
+) -> datetime | None:
     """When to try this mail again if an earlier mail of its lead to the same recipient is
     still queued with a live job (waiting for a retry, or being sent); None if it may go.
     Mails queued at the same instant are not ordered among themselves.
@@ -240,18 +236,22 @@ def _held_back_until(session: Session, event: EmailEvent, now: datetime) -> date
     if event.lead_id is None:
         return None
     earlier = list(
-        session.execute(
-            select(EmailEvent.id).where(
-                *_same_thread(event), EmailEvent.created_at < event.created_at
+        (
+            await session.execute(
+                select(EmailEvent.id).where(
+                    *_same_thread(event), EmailEvent.created_at < event.created_at
+                )
             )
         ).scalars()
     )
     if not earlier:
         return None
-    jobs = session.execute(
-        select(Job.status, Job.run_at).where(
-            Job.dedupe_key.in_([f"email:{event_id}" for event_id in earlier]),
-            Job.status.in_([queue.QUEUED, queue.RUNNING]),
+    jobs = (
+        await session.execute(
+            select(Job.status, Job.run_at).where(
+                Job.dedupe_key.in_([f"email:{event_id}" for event_id in earlier]),
+                Job.status.in_([queue.QUEUED, queue.RUNNING]),
+            )
         )
     ).all()
     if not jobs:
@@ -262,23 +262,24 @@ def _held_back_until(session: Session, event: EmailEvent, now: datetime) -> date
 
 async def release(ctx: ServerContext, following: uuid.UUID | None) -> None:
     """After a mail was recorded sent or failed for good, the mail that waited for it
-    (``_following_now``) is due now: a transaction of its own, as it waits for that mail's claim
+    (``_following``) is due now: a transaction of its own, as it waits for that mail's claim
     step, which must not wait for the earlier mail's locks. If it fails, the mail still looks
     again at its own time."""
     if following is None:
         return
     try:
-        await ctx.db.run_write(lambda session: queue.wake_now(session, f"email:{following}"))
+        async with ctx.db.session() as session:
+            await queue.wake(session, f"email:{following}")
     except (SQLAlchemyError, OSError):
         log.warning("could not wake mail %s; it looks again soon", following)
 
 
-def _following_now(session: Session, event: EmailEvent) -> uuid.UUID | None:
+async def _following(session: AsyncSession, event: EmailEvent) -> uuid.UUID | None:
     """The next queued mail of the event's lead to the same recipient, if never tried: the one
     this mail held back."""
     if event.lead_id is None:
         return None
-    following: uuid.UUID | None = session.scalar(
+    following: uuid.UUID | None = await session.scalar(
         select(EmailEvent.id)
         .where(
             *_same_thread(event),
@@ -291,13 +292,13 @@ def _following_now(session: Session, event: EmailEvent) -> uuid.UUID | None:
     return following
 
 
-def _record_sent(
-    session: Session, run: JobRun, event_id: uuid.UUID, provider: str, provider_id: str
+async def _record_sent(
+    session: AsyncSession, run: JobRun, event_id: uuid.UUID, provider: str, provider_id: str
 ) -> uuid.UUID | None:
     """Record the mail sent; the mail it held back (``release``)."""
     following = None
-    owned = run.owned_now(session)  # the job row first, then the mail: the claim's lock order
-    event = session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
+    owned = await run.owned(session)  # the job row first, then the mail: the claim's lock order
+    event = await session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
     if event is not None:
         event.status = EmailStatus.SENT.value
         event.provider = provider
@@ -305,15 +306,15 @@ def _record_sent(
         event.sent_at = utcnow()
         event.sending_until = None
         event.error = None
-        _mirror_status_now(session, event)
-        following = _following_now(session, event)
+        await _mirror_status(session, event)
+        following = await _following(session, event)
     if owned:
-        run.complete_now(session)
+        await run.complete(session)
     return following
 
 
-def _record_failure(
-    session: Session,
+async def _record_failure(
+    session: AsyncSession,
     run: JobRun,
     event_id: uuid.UUID,
     provider: str,
@@ -322,8 +323,8 @@ def _record_failure(
 ) -> bool:
     """Record a failed try on the mail; True if it is not to be retried (5xx, or the mail has
     been failing for ``RETRY_HORIZON``)."""
-    run.owned_now(session)
-    event = session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
+    await run.owned(session)  # the job row first, then the mail: the claim's lock order
+    event = await session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
     if event is None:
         return True
     event.error = reason[:2000]
@@ -334,12 +335,13 @@ def _record_failure(
 
 async def email_gave_up(ctx: ServerContext, run: JobRun, error: str) -> None:
     """After the last attempt: the email is ``failed`` with its reason, and stays on record."""
-    following = await ctx.db.run_write(_gave_up, uuid.UUID(run.payload["email_event_id"]), error)
+    async with ctx.db.session() as session:
+        following = await _gave_up(session, uuid.UUID(run.payload["email_event_id"]), error)
     await release(ctx, following)
 
 
-def _gave_up(session: Session, event_id: uuid.UUID, error: str) -> uuid.UUID | None:
-    event = session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
+async def _gave_up(session: AsyncSession, event_id: uuid.UUID, error: str) -> uuid.UUID | None:
+    event = await session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
     if event is not None and event.status == EmailStatus.QUEUED.value:
         # The provider's own words when there are some; the worker's when it died sending.
         reason = event.error or error
@@ -348,20 +350,19 @@ def _gave_up(session: Session, event_id: uuid.UUID, error: str) -> uuid.UUID | N
         event.status = EmailStatus.FAILED.value
         event.sending_until = None
         event.error = reason[:2000]
-        _mirror_status_now(session, event)
-        return _following_now(session, event)
+        await _mirror_status(session, event)
+        return await _following(session, event)
     return None
 
 
-def _mirror_status_now(session: Session, event: EmailEvent) -> None:
+async def _mirror_status(session: AsyncSession, event: EmailEvent) -> None:
     """Copy the delivery status onto the thread message, so desktops see "sent" or "failed"."""
     from server.models.lead import Message
 
     if event.lead_id is None:
         return
-    for message in session.execute(
-        select(Message).where(Message.email_event_id == event.id)
-    ).scalars():
+    messages = await session.execute(select(Message).where(Message.email_event_id == event.id))
+    for message in messages.scalars():
         message.email_status = event.status
 
 
@@ -377,26 +378,16 @@ class EmailNotResendable(Conflict):
 async def resend(
     session: AsyncSession, email_id: uuid.UUID, *, actor: User, business_id: uuid.UUID | None
 ) -> EmailEvent:
-    """``resend_now`` in an async session's transaction."""
-    event: EmailEvent = await session.run_sync(
-        lambda sync: resend_now(sync, email_id, actor=actor, business_id=business_id)
-    )
-    return event
-
-
-def resend_now(
-    session: Session, email_id: uuid.UUID, *, actor: User, business_id: uuid.UUID | None
-) -> EmailEvent:
     """Send a failed or bounced mail again: a new row with the same content and thread headers
     and its own Message-ID (each row is sent at most once), and its delivery job; the thread
     message follows the new row. ``business_id`` (an owner's) limits it to that business.
     Twice for one failed mail queues one resend: the second finds the mail already resent."""
     from server.models.lead import Message
 
-    old = session.get(EmailEvent, email_id, with_for_update=True, populate_existing=True)
+    old = await session.get(EmailEvent, email_id, with_for_update=True, populate_existing=True)
     if old is None or (business_id is not None and old.business_id != business_id):
         raise NotFound("No such email.")
-    if old.status not in RESENDABLE or session.scalar(
+    if old.status not in RESENDABLE or await session.scalar(
         select(AuditLog.id).where(
             AuditLog.action == "email.resent", AuditLog.entity_id == str(old.id)
         )
@@ -422,16 +413,15 @@ def resend_now(
         created_at=utcnow(),
     )
     session.add(new)
-    queue.enqueue_now(
+    await queue.enqueue(
         session,
         DELIVER_EMAIL,
         {"email_event_id": str(new.id)},
         dedupe_key=f"email:{new.id}",
         max_attempts=MAIL_MAX_ATTEMPTS,
     )
-    for message in session.execute(
-        select(Message).where(Message.email_event_id == old.id)
-    ).scalars():
+    messages = await session.execute(select(Message).where(Message.email_event_id == old.id))
+    for message in messages.scalars():
         message.email_event_id = new.id
         message.email_message_id = new.message_id
         message.email_status = new.status

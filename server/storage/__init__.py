@@ -1,9 +1,9 @@
 """The storage layer: the measured hot paths, written once per database.
 
-Everything else goes through the ORM on one unit of work (``Database.session`` and
-``Database.run_write``). The app picks one ``Storage`` when it builds its ``Database``
-(``storage_for``); services call it and never ask which database runs. docs/ARCHITECTURE.md
-("The storage layer") is the tour.
+Everything else goes through the ORM on one unit of work (``Database.session``; a returning
+customer's submission, whose plan is the same synchronous code, on ``Database.run_write``).
+The app picks one ``Storage`` when it builds its ``Database`` (``storage_for``); services call
+it and never ask which database runs. docs/ARCHITECTURE.md ("The storage layer") is the tour.
 """
 
 from __future__ import annotations

@@ -7,17 +7,16 @@ from typing import Any
 
 from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from server.ai.reply_templates import first_name, in_sentence, own_service
 from server.config import Settings
 from server.inbound.addresses import reply_to_for
-from server.mail.service import queue_email_now
+from server.mail.service import queue_email
 from server.models.base import utcnow
 from server.models.business import Business, Form
 from server.models.lead import Lead, Message
 from server.models.ops import EmailEvent
-from server.workflow.owner_alert import owner_alert_context
+from server.workflow.owner_alert import OwnerAlert, owner_alert_context
 from shared.models.enums import (
     CommStatus,
     EmailKind,
@@ -66,13 +65,13 @@ AUTO_MAILS_TO_ADDRESS = (
 )
 
 
-def auto_mails_to_address_today(session: Session, address: str | None) -> int:
+async def auto_mails_to_address_today(session: AsyncSession, address: str | None) -> int:
     """Automatic customer mails any business sent ``address`` in the last 24 hours."""
     if not address:
         return 0
     params = {"address": address.lower(), "day_ago": utcnow() - timedelta(hours=24)}
     statement = select(AUTO_MAILS_TO_ADDRESS).execution_options(autoflush=False)
-    return int(session.execute(statement, params).scalar() or 0)
+    return int((await session.execute(statement, params)).scalar() or 0)
 
 
 def greeting_name(lead: Lead) -> str:
@@ -80,10 +79,10 @@ def greeting_name(lead: Lead) -> str:
     return first_name(lead.customer_name) or "there"
 
 
-def named_service(session: Session, lead: Lead) -> str | None:
+async def named_service(session: AsyncSession, lead: Lead) -> str | None:
     """The business's own spelling of the lead's service when it is one of the form's services;
     free text a submitter typed is never put into a mail."""
-    services = session.execute(_FORM_SERVICES, {"business_id": lead.business_id}).scalar()
+    services = (await session.execute(_FORM_SERVICES, {"business_id": lead.business_id})).scalar()
     return own_service(lead.service_needed, services or [])
 
 
@@ -142,17 +141,7 @@ def customer_context(business: Business, content: str) -> dict[str, Any]:
 
 
 async def send_customer_mail(
-    session: AsyncSession, settings: Settings, **fields: Any
-) -> tuple[Message, EmailEvent]:
-    """``send_customer_mail_now`` in an async session's transaction (same keyword arguments)."""
-    sent: tuple[Message, EmailEvent] = await session.run_sync(
-        send_customer_mail_now, settings, **fields
-    )
-    return sent
-
-
-def send_customer_mail_now(
-    session: Session,
+    session: AsyncSession,
     settings: Settings,
     *,
     kind: EmailKind,
@@ -168,11 +157,11 @@ def send_customer_mail_now(
     reply brings its ``content``."""
     if not lead.customer_email:
         raise ValueError("the lead has no email address")
-    service = named_service(session, lead)
+    service = await named_service(session, lead)
     subject = subject_for(kind, business, service)
     if content is None:
         content = STANDARD_TEXTS[kind](lead, business, service)
-    event = queue_email_now(
+    event = await queue_email(
         session,
         settings,
         kind=kind,
@@ -206,24 +195,23 @@ def send_customer_mail_now(
     return message, event
 
 
-def alert_owner_now(
-    session: Session,
+async def alert_owner(
+    session: AsyncSession,
     settings: Settings,
     *,
     lead: Lead,
     business: Business,
-    **alert: Any,
+    alert: OwnerAlert,
 ) -> EmailEvent:
-    """Queue the owner's new-lead alert in the caller's transaction (synchronous code);
-    ``alert`` is what ``owner_alert_context`` takes besides the lead and business."""
-    return queue_email_now(
+    """Queue the owner's new-lead alert in the caller's transaction."""
+    return await queue_email(
         session,
         settings,
         kind=EmailKind.OWNER_ALERT,
         to=business.contact_email,
         subject=f"New lead: {lead.customer_name}",
         template="owner_alert",
-        context=owner_alert_context(lead=lead, business=business, **alert),
+        context=owner_alert_context(lead, business, alert),
         business_id=business.id,
         lead_id=lead.id,
         reply_to=lead.customer_email,

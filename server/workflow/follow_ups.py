@@ -132,10 +132,7 @@ async def send_follow_up(ctx: ServerContext, run: JobRun) -> None:
             await cancel_for_lead(session, lead, f"lead_{lead.status}")
             await run.complete(session)
             return
-        address = lead.customer_email
-        sent_today = await session.run_sync(
-            lambda sync: customer_mail.auto_mails_to_address_today(sync, address)
-        )
+        sent_today = await customer_mail.auto_mails_to_address_today(session, lead.customer_email)
         if lead.spam_suspected or sent_today >= MAX_AUTO_MAILS_PER_ADDRESS_PER_DAY:
             why = "spam_suspected" if lead.spam_suspected else "address_daily_limit"
             await cancel_for_lead(session, lead, why)

@@ -3,6 +3,7 @@ got (CONTRACT §9: owners see words, never codes)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from server.models.business import Business
@@ -55,22 +56,25 @@ def customer_got(auto_sent: bool, acknowledged: bool, lead: Lead, held: list[str
     return "LeadFlow sent the customer nothing: please answer them yourself."
 
 
-def owner_alert_context(
-    *,
-    lead: Lead,
-    business: Business,
-    message_text: str,
-    summary: str | None,
-    urgency: str | None,
-    reply: str | None,
-    auto_sent: bool,
-    acknowledged: bool,
-    reasons: list[str],
-    blocked_topics: list[str],
-    details: dict[str, list[str]],
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class OwnerAlert:
+    """What the decision tells the owner about a lead, besides the lead and business."""
+
+    message_text: str
+    summary: str | None
+    urgency: str | None
+    reply: str | None
+    auto_sent: bool
+    acknowledged: bool
+    reasons: list[str]
+    blocked_topics: list[str]
+    details: dict[str, list[str]]
+
+
+def owner_alert_context(lead: Lead, business: Business, alert: OwnerAlert) -> dict[str, Any]:
     """The template context of the owner alert (``owner_alert.txt`` and ``.html``)."""
-    held = [] if auto_sent else hold_reasons(reasons, blocked_topics, details)
+    auto_sent, urgency = alert.auto_sent, alert.urgency
+    held = [] if auto_sent else hold_reasons(alert.reasons, alert.blocked_topics, alert.details)
     held_line = ""
     if held:
         sentence = _words(held)
@@ -85,11 +89,11 @@ def owner_alert_context(
         "service": lead.service_needed,
         "preferred_time": lead.preferred_time,
         "urgency": label(Urgency, urgency, "") if urgency else "",
-        "message": message_text,
-        "summary": summary,
-        "reply": reply,
+        "message": alert.message_text,
+        "summary": alert.summary,
+        "reply": alert.reply,
         "auto_sent": auto_sent,
         "held_line": held_line,
-        "customer_got": customer_got(auto_sent, acknowledged, lead, held),
+        "customer_got": customer_got(auto_sent, alert.acknowledged, lead, held),
         "lead_url": LEAD_URL.format(lead_id=lead.id),
     }

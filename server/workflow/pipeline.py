@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from server import audit
 from server.ai.base import AnalysisOutcome, LeadForAnalysis
@@ -40,6 +39,7 @@ from server.workflow.gate import (
     GateInput,
     decide,
 )
+from server.workflow.owner_alert import OwnerAlert
 from shared.models.enums import (
     AnalysisStatus,
     BusinessStatus,
@@ -105,7 +105,7 @@ async def analyse(ctx: ServerContext, subject: LeadForAnalysis) -> AnalysisOutco
         )
 
 
-def store_analysis(session: Session, lead: Lead, outcome: AnalysisOutcome) -> AIAnalysis:
+def store_analysis(session: AsyncSession, lead: Lead, outcome: AnalysisOutcome) -> AIAnalysis:
     row = AIAnalysis(
         id=uuid.uuid4(),
         business_id=lead.business_id,
@@ -125,7 +125,7 @@ def store_analysis(session: Session, lead: Lead, outcome: AnalysisOutcome) -> AI
     return row
 
 
-def store_draft(session: Session, lead: Lead, outcome: AnalysisOutcome) -> Message | None:
+def store_draft(session: AsyncSession, lead: Lead, outcome: AnalysisOutcome) -> Message | None:
     reply = outcome.analysis.suggested_reply.strip()
     if not reply:
         return None
@@ -212,7 +212,7 @@ def _lead_facts_query() -> Any:
 _LEAD_FACTS = _lead_facts_query()
 
 
-def _lead_facts(session: Session, lead: Lead) -> _LeadFacts:
+async def _lead_facts(session: AsyncSession, lead: Lead) -> _LeadFacts:
     """Every fact in one query (they were five round trips)."""
     now = utcnow()
     params = {
@@ -222,7 +222,7 @@ def _lead_facts(session: Session, lead: Lead) -> _LeadFacts:
         "day_ago": now - timedelta(hours=24),
         "quiet_since": now - ACK_QUIET_PERIOD,
     }
-    row = session.execute(_LEAD_FACTS, params).one()
+    row = (await session.execute(_LEAD_FACTS, params)).one()
     return _LeadFacts(
         auto_emails_last_24h=int(row[0]) if lead.customer_email else 0,
         answered=bool(row[1]),
@@ -312,13 +312,13 @@ async def process_lead(ctx: ServerContext, run: JobRun) -> None:
         # said to); it never drops it.
         raise JobError(f"AI unavailable: {outcome.error}", retry_after_s=outcome.retry_after_s)
 
-    # The decision is one write transaction of synchronous code: on SQLite one thread hand-off
-    # for all of its statements instead of several per statement through aiosqlite.
-    await ctx.db.run_write(_decide, ctx, run, lead_id, outcome, duplicate, subject.services)
+    # The decision is one write transaction, which also completes the job.
+    async with ctx.db.session() as session:
+        await _decide(session, ctx, run, lead_id, outcome, duplicate, subject.services)
 
 
-def _decide(
-    session: Session,
+async def _decide(
+    session: AsyncSession,
     ctx: ServerContext,
     run: JobRun,
     lead_id: uuid.UUID,
@@ -327,16 +327,18 @@ def _decide(
     services: list[str],
 ) -> None:
     """The second half of ``process_lead``: re-read the lead, decide and act, complete the job."""
-    if not run.owned_now(session):
+    if not await run.owned(session):
         return  # our lease expired and another worker took the job over
-    lead = session.get(Lead, lead_id, with_for_update=LEAD_LOCK)
-    business = session.get(Business, lead.business_id) if lead else None
+    lead = await session.get(Lead, lead_id, with_for_update=LEAD_LOCK)
+    business = await session.get(Business, lead.business_id) if lead else None
     if lead is None or business is None or lead.status == LeadStatus.SPAM.value:
-        run.complete_now(session)
+        await run.complete(session)
         return
-    decide_and_act(ctx, session, lead, business, outcome, duplicate=duplicate, services=services)
+    await decide_and_act(
+        ctx, session, lead, business, outcome, duplicate=duplicate, services=services
+    )
     if outcome.status is not AnalysisStatus.OK:
-        queue.enqueue_now(
+        await queue.enqueue(
             session,
             REANALYSE_LEAD,
             {"lead_id": str(lead.id)},
@@ -344,12 +346,12 @@ def _decide(
             max_attempts=20,
             dedupe_key=f"reanalyse:{lead.id}:{run.id}",
         )
-    run.complete_now(session)
+    await run.complete(session)
 
 
-def decide_and_act(
+async def decide_and_act(
     ctx: ServerContext,
-    session: Session,
+    session: AsyncSession,
     lead: Lead,
     business: Business,
     outcome: AnalysisOutcome,
@@ -360,7 +362,7 @@ def decide_and_act(
     settings = ctx.settings
     store_analysis(session, lead, outcome)
     draft = store_draft(session, lead, outcome)
-    facts = _lead_facts(session, lead)  # before this transaction writes anything
+    facts = await _lead_facts(session, lead)  # before this transaction writes anything
     auto_emails = facts.auto_emails_last_24h
     # A lead's automatic mail goes out once per quiet period. When two submissions of one
     # customer are processed at once and the later one's job finished first, this (earlier)
@@ -418,7 +420,7 @@ def decide_and_act(
             details={"why": "owner_acted_first"},
         )
     elif decision.allowed and lead.customer_email:
-        _sent_message, sent_event = customer_mail.send_customer_mail_now(
+        _sent_message, sent_event = await customer_mail.send_customer_mail(
             session,
             settings,
             kind=EmailKind.AUTO_REPLY,
@@ -434,7 +436,7 @@ def decide_and_act(
         audit.record(session, "lead.auto_replied", business_id=business.id, lead_id=lead.id)
     elif lead.customer_email and not answered and not no_customer_mail:
         acknowledged = True
-        customer_mail.send_customer_mail_now(
+        await customer_mail.send_customer_mail(
             session,
             settings,
             kind=EmailKind.ACKNOWLEDGEMENT,
@@ -449,11 +451,7 @@ def decide_and_act(
             lead_id=lead.id,
             details={"gate_reasons": reasons},
         )
-    customer_mail.alert_owner_now(
-        session,
-        settings,
-        lead=lead,
-        business=business,
+    alert = OwnerAlert(
         message_text=facts.latest_customer_text or lead.message,
         summary=analysis.summary,
         urgency=analysis.urgency.value,
@@ -464,6 +462,7 @@ def decide_and_act(
         blocked_topics=[topic.value for topic in analysis.blocked_topics],
         details=decision.details,
     )
+    await customer_mail.alert_owner(session, settings, lead=lead, business=business, alert=alert)
     audit.record(session, "lead.owner_alerted", business_id=business.id, lead_id=lead.id)
     # The follow-up is also the owner's reminder; whether it may be mailed is decided when due.
     if (
@@ -478,7 +477,7 @@ def decide_and_act(
 
 
 def schedule_follow_up(
-    ctx: ServerContext, session: Session, lead: Lead, delay_h: float | None = None
+    ctx: ServerContext, session: AsyncSession, lead: Lead, delay_h: float | None = None
 ) -> None:
     """A follow-up ``delay_h`` hours from now (the business's delay; without one,
     ``LEADFLOW_FOLLOW_UP_DELAY_H``); the caller checked none is pending."""
@@ -520,18 +519,19 @@ async def reanalyse_lead(ctx: ServerContext, run: JobRun) -> None:
         raise JobError(
             f"AI still unavailable: {outcome.error}", retry_after_s=outcome.retry_after_s
         )
-    await ctx.db.run_write(_store_reanalysis, run, lead_id, outcome)
+    async with ctx.db.session() as session:
+        await _store_reanalysis(session, run, lead_id, outcome)
 
 
-def _store_reanalysis(
-    session: Session, run: JobRun, lead_id: uuid.UUID, outcome: AnalysisOutcome
+async def _store_reanalysis(
+    session: AsyncSession, run: JobRun, lead_id: uuid.UUID, outcome: AnalysisOutcome
 ) -> None:
-    if not run.owned_now(session):
+    if not await run.owned(session):
         return
-    lead = session.get(Lead, lead_id)
+    lead = await session.get(Lead, lead_id)
     if lead is not None:
         store_analysis(session, lead, outcome)
         store_draft(session, lead, outcome)
         lead.urgency = outcome.analysis.urgency.value
         audit.record(session, "lead.reanalysed", business_id=lead.business_id, lead_id=lead.id)
-    run.complete_now(session)
+    await run.complete(session)

@@ -13,7 +13,7 @@ import uuid
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.cli import main
 from server.jobs.worker import JobRun
@@ -22,12 +22,12 @@ from server.mail import service
 _claim_send = service._claim_send
 
 
-def _claim_and_complete(
-    session: Session, run: JobRun, event_id: uuid.UUID, limit_s: float
+async def _claim_and_complete(
+    session: AsyncSession, run: JobRun, event_id: uuid.UUID, limit_s: float
 ) -> EmailMessage | float | None:
-    claimed: Any = _claim_send(session, run, event_id, limit_s)
+    claimed: Any = await _claim_send(session, run, event_id, limit_s)
     if isinstance(claimed, EmailMessage):
-        run.complete_now(session)  # the planted bug: done before the mail is recorded
+        await run.complete(session)  # the planted bug: done before the mail is recorded
     return claimed
 
 

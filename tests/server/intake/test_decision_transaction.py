@@ -1,7 +1,7 @@
-"""The ``process_lead`` decision is one transaction of synchronous code (``Database.run_write``).
+"""The ``process_lead`` decision is one transaction (a unit of work on ``Database.session``).
 
-On SQLite its statements run on the thread engine's sqlite3 connection, none through aiosqlite;
-a worker whose lease was taken over while the AI answered writes nothing at all.
+The analysis, the gate's outcome, the mails and the job's completion commit together; a worker
+whose lease was taken over while the AI answered writes nothing at all.
 """
 
 from __future__ import annotations
@@ -48,25 +48,22 @@ async def _claim_process_lead(ctx, worker_id: str) -> JobRun:  # type: ignore[no
     return JobRun(job.id, job.kind, dict(job.payload), 1, job.max_attempts, worker_id)
 
 
-async def test_the_decision_is_written_in_one_synchronous_transaction(ctx, client, tenant):
+async def test_the_decision_is_written_in_one_transaction(ctx, client, tenant):
     email = new_email()
     assert (await submit(client, tenant.slug, customer_email=email)).status_code == 202
     run = await _claim_process_lead(ctx, "decider")
-    on_loop = _statements(ctx.db.engine.sync_engine)
-    sqlite = ctx.db.storage.name == "sqlite"
-    writer = ctx.db.storage.thread_engine if sqlite else ctx.db.engine.sync_engine
-    in_thread = _statements(writer) if sqlite else on_loop
+    writer = ctx.db.engine.sync_engine
+    statements = _statements(writer)
     commits = _commits(writer)
 
     await process_lead(ctx, run)
 
     assert run.completed
     assert len(commits) == 1  # the analysis, the gate, the mails and the job: one transaction
-    writes = [s for s in in_thread if s.startswith(("INSERT", "UPDATE"))]
+    writes = [s for s in statements if s.startswith(("INSERT", "UPDATE"))]
     assert any(s.startswith("INSERT INTO ai_analyses") for s in writes)
     assert any(s.startswith("INSERT INTO email_events") for s in writes)
-    if sqlite:  # nothing of the decision went through aiosqlite
-        assert on_loop == []
+    assert any(s.startswith("UPDATE jobs") for s in writes)  # completed in that transaction
     async with ctx.db.session() as session:
         job = await session.get(Job, run.id)
         lead = (await session.execute(select(Lead).where(Lead.email_normalized == email))).one()
