@@ -39,10 +39,10 @@ class JobError(Exception):
 class JobRun:
     """What a handler gets: the job's id, payload and attempt number, and a way to finish it.
 
-    A handler that writes its result in a transaction calls ``await run.complete(session)`` in
-    that same transaction, so the result and the job's completion commit together; one that
-    writes anything else first checks ``owned`` in that transaction, so a handler whose lease
-    was taken over commits nothing.
+    A handler that writes its result in a transaction calls ``await run.complete(session)``
+    first in that transaction, so the result and the job's completion commit together, and
+    writes nothing if it answers False (the lease expired and another claim took the job over).
+    One that must look before it knows whether it is done checks ``owned`` first instead.
     """
 
     id: uuid.UUID
@@ -79,10 +79,11 @@ class JobRun:
             and job.attempts == self.attempts
         )
 
-    async def complete(self, session: AsyncSession) -> None:
-        """The job is done when this transaction commits (unless it was taken over)."""
-        await queue.finish(session, self.id, self.worker_id, self.attempts)
-        self.completed = True
+    async def complete(self, session: AsyncSession) -> bool:
+        """The job is done when this transaction commits; False, and nothing changes, if it was
+        taken over (the job row is locked either way, as ``owned`` locks it)."""
+        self.completed = await queue.finish(session, self.id, self.worker_id, self.attempts)
+        return self.completed
 
     async def defer(self, session: AsyncSession, run_at: datetime) -> None:
         """Give the job back to the queue until ``run_at``, its attempt not counted (it waits on

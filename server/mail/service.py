@@ -27,6 +27,7 @@ from server.jobs.worker import JobError, JobRun
 from server.mail import compose
 from server.mail.base import DeliveryError
 from server.models.base import utcnow
+from server.models.lead import Message
 from server.models.ops import AuditLog, EmailEvent, Job
 from server.models.user import User
 from shared.models.enums import EmailKind, EmailStatus
@@ -297,7 +298,7 @@ async def _record_sent(
 ) -> uuid.UUID | None:
     """Record the mail sent; the mail it held back (``release``)."""
     following = None
-    owned = await run.owned(session)  # the job row first, then the mail: the claim's lock order
+    await run.complete(session)  # the job row first, then the mail: the claim's lock order
     event = await session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
     if event is not None:
         event.status = EmailStatus.SENT.value
@@ -308,8 +309,6 @@ async def _record_sent(
         event.error = None
         await _mirror_status(session, event)
         following = await _following(session, event)
-    if owned:
-        await run.complete(session)
     return following
 
 
@@ -357,13 +356,18 @@ async def _gave_up(session: AsyncSession, event_id: uuid.UUID, error: str) -> uu
 
 async def _mirror_status(session: AsyncSession, event: EmailEvent) -> None:
     """Copy the delivery status onto the thread message, so desktops see "sent" or "failed"."""
-    from server.models.lead import Message
-
-    if event.lead_id is None:
+    if event.lead_id is None or event.kind not in _THREAD_KINDS:
         return
-    messages = await session.execute(select(Message).where(Message.email_event_id == event.id))
+    messages = await session.execute(_THREAD_MESSAGES, {"event_id": event.id})
     for message in messages.scalars():
         message.email_status = event.status
+
+
+# Only customer mail is in a lead's thread (``send_customer_mail``).
+_THREAD_KINDS = frozenset(kind.value for kind in CUSTOMER_KINDS)
+_THREAD_MESSAGES = select(Message).where(
+    Message.email_event_id == bindparam("event_id", type_=Message.email_event_id.type)
+)
 
 
 # A mail the provider refused for good, or one that bounced (CONTRACT §10), may be sent again.
@@ -382,8 +386,6 @@ async def resend(
     and its own Message-ID (each row is sent at most once), and its delivery job; the thread
     message follows the new row. ``business_id`` (an owner's) limits it to that business.
     Twice for one failed mail queues one resend: the second finds the mail already resent."""
-    from server.models.lead import Message
-
     old = await session.get(EmailEvent, email_id, with_for_update=True, populate_existing=True)
     if old is None or (business_id is not None and old.business_id != business_id):
         raise NotFound("No such email.")
@@ -420,7 +422,7 @@ async def resend(
         dedupe_key=f"email:{new.id}",
         max_attempts=MAIL_MAX_ATTEMPTS,
     )
-    messages = await session.execute(select(Message).where(Message.email_event_id == old.id))
+    messages = await session.execute(_THREAD_MESSAGES, {"event_id": old.id})
     for message in messages.scalars():
         message.email_event_id = new.id
         message.email_message_id = new.message_id

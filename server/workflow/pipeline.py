@@ -24,12 +24,11 @@ from server import audit
 from server.ai.base import AnalysisOutcome, LeadForAnalysis
 from server.ai.fallback import fallback_outcome
 from server.ai.reply_templates import first_name
-from server.businesses import repository as business_repo
 from server.context import ServerContext
 from server.jobs import queue
 from server.jobs.worker import JobError, JobRun
 from server.models.base import utcnow
-from server.models.business import Business
+from server.models.business import Business, Form
 from server.models.lead import LEAD_LOCK, AIAnalysis, FollowUp, Lead, Message
 from server.models.ops import EmailEvent
 from server.workflow import customer_mail
@@ -67,17 +66,47 @@ HUMAN_STATUSES = {
 }
 
 
-async def _lead_for_analysis(
-    session: AsyncSession, lead: Lead, business: Business, message: Message | None
-) -> LeadForAnalysis:
-    form = await business_repo.form_of(session, business.id)
+def _subject_query() -> Any:
+    """The lead, its business, its form's services and the text of the submission the job is
+    about, in one query built once (they were four round trips)."""
+    services = (
+        select(Form.services)
+        .where(Form.business_id == Lead.business_id)
+        .order_by(Form.created_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+    text = (
+        select(Message.content)
+        .where(Message.id == bindparam("message_id", type_=Message.id.type))
+        .scalar_subquery()
+    )
+    return (
+        select(Lead, Business, services, text)
+        .join(Business, Business.id == Lead.business_id)
+        .where(Lead.id == bindparam("lead_id", type_=Lead.id.type))
+    )
+
+
+_SUBJECT = _subject_query()
+
+
+async def _read_subject(
+    session: AsyncSession, lead_id: uuid.UUID, message_id: uuid.UUID | None
+) -> tuple[str, LeadForAnalysis] | None:
+    """The lead's status and what the AI reads of it (the later submission's text for a
+    returning customer); None if the lead is gone."""
+    row = (await session.execute(_SUBJECT, {"lead_id": lead_id, "message_id": message_id})).first()
+    if row is None:
+        return None
+    lead, business, services, content = row
     text = lead.message
-    if message is not None and message.content and message.content != "(no message)":
-        text = message.content
-    return LeadForAnalysis(
+    if content and content != "(no message)":
+        text = content
+    return lead.status, LeadForAnalysis(
         business_name=business.name,
         industry=business.industry,
-        services=list(form.services) if form is not None else [],
+        services=list(services or []),
         facts=business.facts,
         customer_name=lead.customer_name,
         customer_email=lead.customer_email,
@@ -293,18 +322,13 @@ async def process_lead(ctx: ServerContext, run: JobRun) -> None:
     message_id = uuid.UUID(run.payload["message_id"]) if run.payload.get("message_id") else None
     duplicate = bool(run.payload.get("duplicate"))
     async with ctx.db.read_session() as session:
-        lead = await session.get(Lead, lead_id)
-        skip = lead is None or lead.status == LeadStatus.SPAM.value
-        if lead is not None and not skip:
-            business = await session.get(Business, lead.business_id)
-            assert business is not None
-            message = await session.get(Message, message_id) if message_id else None
-            subject = await _lead_for_analysis(session, lead, business, message)
-    if skip:
+        read = await _read_subject(session, lead_id, message_id)
+    if read is None or read[0] == LeadStatus.SPAM.value:
         async with ctx.db.session() as session:
             await run.complete(session)
         return
 
+    subject = read[1]
     async with run.waiting():  # the AI call holds no database slot
         outcome = await analyse(ctx, subject)
     if outcome.status is not AnalysisStatus.OK and run.attempts < AI_JOB_ATTEMPTS:
@@ -326,13 +350,12 @@ async def _decide(
     duplicate: bool,
     services: list[str],
 ) -> None:
-    """The second half of ``process_lead``: re-read the lead, decide and act, complete the job."""
-    if not await run.owned(session):
+    """The second half of ``process_lead``: complete the job, re-read the lead, decide and act."""
+    if not await run.complete(session):
         return  # our lease expired and another worker took the job over
     lead = await session.get(Lead, lead_id, with_for_update=LEAD_LOCK)
     business = await session.get(Business, lead.business_id) if lead else None
     if lead is None or business is None or lead.status == LeadStatus.SPAM.value:
-        await run.complete(session)
         return
     await decide_and_act(
         ctx, session, lead, business, outcome, duplicate=duplicate, services=services
@@ -346,7 +369,6 @@ async def _decide(
             max_attempts=20,
             dedupe_key=f"reanalyse:{lead.id}:{run.id}",
         )
-    await run.complete(session)
 
 
 async def decide_and_act(
@@ -504,15 +526,12 @@ async def reanalyse_lead(ctx: ServerContext, run: JobRun) -> None:
     """After an AI outage: analyse again for the owner's view; never emails anyone."""
     lead_id = uuid.UUID(run.payload["lead_id"])
     async with ctx.db.read_session() as session:
-        lead = await session.get(Lead, lead_id)
-        if lead is not None:
-            business = await session.get(Business, lead.business_id)
-            assert business is not None
-            subject = await _lead_for_analysis(session, lead, business, None)
-    if lead is None:
+        read = await _read_subject(session, lead_id, None)
+    if read is None:
         async with ctx.db.session() as session:
             await run.complete(session)
         return
+    subject = read[1]
     async with run.waiting():
         outcome = await analyse(ctx, subject)
     if outcome.status is not AnalysisStatus.OK:
@@ -526,7 +545,7 @@ async def reanalyse_lead(ctx: ServerContext, run: JobRun) -> None:
 async def _store_reanalysis(
     session: AsyncSession, run: JobRun, lead_id: uuid.UUID, outcome: AnalysisOutcome
 ) -> None:
-    if not await run.owned(session):
+    if not await run.complete(session):
         return
     lead = await session.get(Lead, lead_id)
     if lead is not None:
@@ -534,4 +553,3 @@ async def _store_reanalysis(
         store_draft(session, lead, outcome)
         lead.urgency = outcome.analysis.urgency.value
         audit.record(session, "lead.reanalysed", business_id=lead.business_id, lead_id=lead.id)
-    await run.complete(session)
