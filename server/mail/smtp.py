@@ -47,26 +47,12 @@ class SmtpProvider:
         client = await self._connection()
         try:
             await client.send_message(message)
-        except aiosmtplib.SMTPRecipientsRefused as error:
-            self._close(client)
-            # A 4xx refusal (greylisting, a full mailbox, a rate limit) is worth a retry.
-            refused = error.recipients
-            reason = "; ".join(f"SMTP {r.code} for {r.recipient}: {r.message}" for r in refused)
-            raise DeliveryError(
-                f"recipient refused: {reason}", permanent=all(r.code >= 500 for r in refused)
-            ) from error
-        except aiosmtplib.SMTPResponseException as error:
-            self._close(client)
-            permanent = 500 <= error.code < 600  # 4xx is temporary (RFC 5321 §4.2.1)
-            raise DeliveryError(
-                f"SMTP {error.code}: {error.message}", permanent=permanent
-            ) from error
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-            self._close(client)
-            raise DeliveryError(f"SMTP unavailable: {error}") from error
-        except BaseException:
-            self._close(client)  # cancelled mid-conversation: the connection's state is unknown
-            raise
+        except BaseException as error:
+            self._close(client)  # its state is unknown now (cancelled mid-conversation too)
+            failure = _delivery_error(error)
+            if failure is None:
+                raise
+            raise failure from error
         if len(self._idle) < KEPT:
             self._idle.append((client, time.monotonic()))
         else:
@@ -97,14 +83,12 @@ class SmtpProvider:
         )
         try:
             await client.connect()
-        except aiosmtplib.SMTPResponseException as error:
+        except BaseException as error:
             self._close(client)
-            raise DeliveryError(
-                f"SMTP {error.code}: {error.message}", permanent=500 <= error.code < 600
-            ) from error
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-            self._close(client)
-            raise DeliveryError(f"SMTP unavailable: {error}") from error
+            failure = _delivery_error(error)
+            if failure is None:
+                raise
+            raise failure from error
         return client
 
     @staticmethod
@@ -112,3 +96,20 @@ class SmtpProvider:
         """Drop the connection without a goodbye: it may be broken, and waiting costs time."""
         if client.is_connected:
             client.close()
+
+
+def _delivery_error(error: BaseException) -> DeliveryError | None:
+    """The ``DeliveryError`` an SMTP failure means; None for anything else (raised as it is)."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        # A 4xx refusal (greylisting, a full mailbox, a rate limit) is worth a retry.
+        refused = error.recipients
+        reason = "; ".join(f"SMTP {r.code} for {r.recipient}: {r.message}" for r in refused)
+        return DeliveryError(
+            f"recipient refused: {reason}", permanent=all(r.code >= 500 for r in refused)
+        )
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        permanent = 500 <= error.code < 600  # 4xx is temporary (RFC 5321 §4.2.1)
+        return DeliveryError(f"SMTP {error.code}: {error.message}", permanent=permanent)
+    if isinstance(error, (aiosmtplib.SMTPException, OSError, TimeoutError)):
+        return DeliveryError(f"SMTP unavailable: {error}")
+    return None
