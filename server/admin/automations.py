@@ -34,13 +34,7 @@ def automations_query(
         .group_by(Lead.business_id)
         .subquery()
     )
-    form_active = (
-        select(Form.active)
-        .where(Form.business_id == Business.id)
-        .order_by(Form.created_at)
-        .limit(1)
-        .scalar_subquery()
-    )
+    form_active = business_repo.the_form(Form.active, business_id=Business.id).scalar_subquery()
     query = select(
         Business.id.label("business_id"),
         Business.name.label("business_name"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,12 +26,15 @@ async def slug_taken(
     return bool((await session.execute(query)).scalar())
 
 
+def the_form(*columns: Any, business_id: Any) -> Select[Any]:
+    """``columns`` of the business's form: its first (a business is created with one).
+    ``business_id`` is a value, a bound parameter or a column of an outer query."""
+    business_form = select(*columns).where(Form.business_id == business_id)
+    return business_form.order_by(Form.created_at).limit(1)
+
+
 async def form_of(session: AsyncSession, business_id: uuid.UUID) -> Form | None:
-    return (
-        await session.execute(
-            select(Form).where(Form.business_id == business_id).order_by(Form.created_at).limit(1)
-        )
-    ).scalar_one_or_none()
+    return (await session.execute(the_form(Form, business_id=business_id))).scalar_one_or_none()
 
 
 async def form_by_slug(session: AsyncSession, slug: str) -> tuple[Form, Business] | None:

@@ -244,7 +244,12 @@ async def finish(session: AsyncSession, job_id: uuid.UUID, worker_id: str, attem
 async def finish_many(session: AsyncSession, held: dict[uuid.UUID, int], worker_id: str) -> None:
     """Mark several jobs done at once (id → claimed attempt; those this worker still holds)."""
     if held:
-        await session.execute(_finished(held, worker_id))
+        now = utcnow()
+        rows = [
+            {"job_id": job_id, "attempt": attempt, "worker_id": worker_id, "now": now}
+            for job_id, attempt in held.items()
+        ]
+        await session.execute(_FINISH, rows)
 
 
 async def defer(
@@ -285,14 +290,6 @@ async def wake(session: AsyncSession, dedupe_key: str) -> bool:
     if woken.rowcount:  # type: ignore[attr-defined]
         session.info[JOBS_ENQUEUED_KEY] = True
     return bool(woken.rowcount)  # type: ignore[attr-defined]
-
-
-def _finished(held: dict[uuid.UUID, int], worker_id: str) -> Any:
-    return (
-        update(table_of(Job))
-        .where(_held(held, worker_id))
-        .values(status=DONE, finished_at=utcnow(), locked_until=None, last_error=None)
-    )
 
 
 async def fail(

@@ -80,8 +80,8 @@ class JobRun:
         )
 
     async def complete(self, session: AsyncSession) -> bool:
-        """The job is done when this transaction commits; False, and nothing changes, if it was
-        taken over (the job row is locked either way, as ``owned`` locks it)."""
+        """The job is done when this transaction commits (its row is locked until then);
+        False, and nothing changes, if it was taken over."""
         self.completed = await queue.finish(session, self.id, self.worker_id, self.attempts)
         return self.completed
 

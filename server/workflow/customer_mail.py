@@ -9,6 +9,7 @@ from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.ai.reply_templates import first_name, in_sentence, own_service
+from server.businesses import repository as business_repo
 from server.config import Settings
 from server.inbound.addresses import reply_to_for
 from server.mail.service import queue_email
@@ -45,12 +46,9 @@ MESSAGE_TYPES = {
 }
 # Mail LeadFlow sends by itself; counted per recipient address across all businesses.
 AUTOMATIC_KINDS = (EmailKind.AUTO_REPLY, EmailKind.ACKNOWLEDGEMENT, EmailKind.FOLLOW_UP)
-_FORM_SERVICES = (
-    select(Form.services)
-    .where(Form.business_id == bindparam("business_id", type_=Form.business_id.type))
-    .limit(1)
-    .execution_options(autoflush=False)
-)
+_FORM_SERVICES = business_repo.the_form(
+    Form.services, business_id=bindparam("business_id", type_=Form.business_id.type)
+).execution_options(autoflush=False)
 AUTO_MAILS_TO_ADDRESS = (
     select(func.count())
     .select_from(EmailEvent)

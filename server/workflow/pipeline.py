@@ -24,6 +24,7 @@ from server import audit
 from server.ai.base import AnalysisOutcome, LeadForAnalysis
 from server.ai.fallback import fallback_outcome
 from server.ai.reply_templates import first_name
+from server.businesses import repository as business_repo
 from server.context import ServerContext
 from server.jobs import queue
 from server.jobs.worker import JobError, JobRun
@@ -69,13 +70,7 @@ HUMAN_STATUSES = {
 def _subject_query() -> Any:
     """The lead, its business, its form's services and the text of the submission the job is
     about, in one query built once (they were four round trips)."""
-    services = (
-        select(Form.services)
-        .where(Form.business_id == Lead.business_id)
-        .order_by(Form.created_at)
-        .limit(1)
-        .scalar_subquery()
-    )
+    services = business_repo.the_form(Form.services, business_id=Lead.business_id).scalar_subquery()
     text = (
         select(Message.content)
         .where(Message.id == bindparam("message_id", type_=Message.id.type))
