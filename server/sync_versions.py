@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     String,
+    Table,
     bindparam,
     cast,
     event,
     func,
+    insert,
     inspect,
     literal,
     update,
@@ -31,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.models.base import SyncedMixin, table_of, utcnow
 from server.models.sync import SyncCounter, SyncTombstone
@@ -39,7 +43,6 @@ from server.storage import storage_of
 BUMPS_KEY = "sync_bumps"
 CHANGED_KEY = "sync_changed"
 DELETED_KEY = "sync_deleted"
-ASSIGNING_KEY = "sync_assigning"
 PG_CHANNEL = "leadflow_sync"
 
 
@@ -66,8 +69,6 @@ def _before_flush(session: Session, _flush_context: Any, _instances: Any) -> Non
     """Remember the synced rows this flush writes; versions come at commit."""
     from server.models.business import Business
 
-    if session.info.get(ASSIGNING_KEY):
-        return
     changed: dict[int, SyncedMixin] = session.info.setdefault(CHANGED_KEY, {})
     deleted: dict[int, SyncedMixin] = session.info.setdefault(DELETED_KEY, {})
     for obj in session.new:
@@ -121,30 +122,44 @@ def assign_versions(session: Session) -> None:
     bumps: dict[uuid.UUID, int] = session.info.setdefault(BUMPS_KEY, {})
     now = utcnow()
     notify = storage_of(session).notifies_other_processes
-    session.info[ASSIGNING_KEY] = True
-    try:
-        for business_id in businesses:  # sorted, so two committers never lock crosswise
-            rows = by_business[business_id]
-            count = len(rows) + len(gone[business_id])
-            last = advance(session, business_id, count, notify=notify, bumps=bumps)
-            version = last - count
-            for obj in rows:
-                version += 1
-                obj.version = version
-            for obj in gone[business_id]:
-                version += 1
-                session.add(
-                    SyncTombstone(
-                        business_id=business_id,
-                        entity=obj.__sync_entity__,
-                        entity_id=obj.id,  # type: ignore[attr-defined]
-                        version=version,
-                        deleted_at=now,
-                    )
-                )
-        session.flush()
-    finally:
-        session.info.pop(ASSIGNING_KEY, None)
+    versions: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+    tombstones: list[dict[str, Any]] = []
+    for business_id in businesses:  # sorted, so two committers never lock crosswise
+        rows = by_business[business_id]
+        count = len(rows) + len(gone[business_id])
+        last = advance(session, business_id, count, notify=notify, bumps=bumps)
+        version = last - count
+        for obj in rows:
+            version += 1
+            # Written below, not by a second flush: the unit of work cost more than the rows.
+            set_committed_value(obj, "version", version)
+            row = {"row_id": obj.id, "row_version": version}  # type: ignore[attr-defined]
+            versions[table_of(type(obj))].append(row)  # type: ignore[arg-type]
+        for obj in gone[business_id]:
+            version += 1
+            tombstones.append(
+                {
+                    "business_id": business_id,
+                    "entity": obj.__sync_entity__,
+                    "entity_id": obj.id,  # type: ignore[attr-defined]
+                    "version": version,
+                    "deleted_at": now,
+                }
+            )
+    connection = session.connection()
+    for table, params in versions.items():
+        connection.execute(_set_version(table), params)
+    if tombstones:
+        connection.execute(insert(table_of(SyncTombstone)), tombstones)
+
+
+@cache
+def _set_version(table: Table) -> Any:
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id", type_=table.c.id.type))
+        .values(version=bindparam("row_version", type_=BigInteger()))
+    )
 
 
 def _advance_statement(*returning: Any) -> Any:
@@ -225,5 +240,5 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
-    for key in (BUMPS_KEY, CHANGED_KEY, DELETED_KEY, ASSIGNING_KEY):
+    for key in (BUMPS_KEY, CHANGED_KEY, DELETED_KEY):
         session.info.pop(key, None)

@@ -241,6 +241,25 @@ async def finish(session: AsyncSession, job_id: uuid.UUID, worker_id: str, attem
     return bool(done.rowcount)  # type: ignore[attr-defined]
 
 
+_OWNED = (
+    select(Job.id)
+    .where(
+        Job.id == bindparam("job_id", type_=Job.id.type),
+        Job.attempts == bindparam("attempt", type_=Integer()),
+        Job.status == RUNNING,
+        Job.locked_by == bindparam("worker_id", type_=String()),
+    )
+    .with_for_update()
+)
+
+
+async def owns(session: AsyncSession, job_id: uuid.UUID, worker_id: str, attempt: int) -> bool:
+    """Lock the job's row if this worker still holds it (on the attempt it claimed); False if
+    its lease expired and another claim has taken it over."""
+    values = {"job_id": job_id, "attempt": attempt, "worker_id": worker_id}
+    return (await session.execute(_OWNED, values)).first() is not None
+
+
 async def finish_many(session: AsyncSession, held: dict[uuid.UUID, int], worker_id: str) -> None:
     """Mark several jobs done at once (id → claimed attempt; those this worker still holds)."""
     if held:

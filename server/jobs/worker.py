@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.context import ServerContext
 from server.jobs import queue
 from server.models.base import utcnow
-from server.models.ops import Job, WorkerHeartbeat
+from server.models.ops import WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +71,7 @@ class JobRun:
 
     async def owned(self, session: AsyncSession) -> bool:
         """Lock the job row; False if the lease expired and another claim has taken it over."""
-        job = await session.get(Job, self.id, with_for_update=True, populate_existing=True)
-        return (
-            job is not None
-            and job.status == queue.RUNNING
-            and job.locked_by == self.worker_id
-            and job.attempts == self.attempts
-        )
+        return await queue.owns(session, self.id, self.worker_id, self.attempts)
 
     async def complete(self, session: AsyncSession) -> bool:
         """The job is done when this transaction commits (its row is locked until then);

@@ -13,7 +13,6 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from server.models.ops import EmailEvent
 from shared.models.common import is_control
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -103,8 +102,9 @@ class _HeaderClasses(HeaderRegistry):
 POLICY = policy.default.clone(header_factory=_HeaderClasses())
 
 
-def to_mime(event: EmailEvent) -> EmailMessage:
-    """The MIME message of a stored email; every header value is cleaned here, in one place."""
+def to_mime(event: Any) -> EmailMessage:
+    """The MIME message of a stored email (an ``email_events`` row); every header value is
+    cleaned here, in one place."""
     headers = {
         "From": event.from_address,
         "To": event.to_address,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +26,7 @@ from server.jobs import queue
 from server.jobs.worker import JobError, JobRun
 from server.mail import compose
 from server.mail.base import DeliveryError
-from server.models.base import utcnow
+from server.models.base import table_of, utcnow
 from server.models.lead import Message
 from server.models.ops import AuditLog, EmailEvent, Job
 from server.models.user import User
@@ -184,7 +184,7 @@ async def _claim_send(
     None when there is nothing to send (the job is then complete unless it was taken over)."""
     if not await run.owned(session):
         return None  # our lease expired: the new claimant delivers it
-    event = await session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
+    event = (await session.execute(_LOCK_MAIL, {"event_id": event_id})).first()
     now = utcnow()
     if event is None or event.status != EmailStatus.QUEUED.value:
         await run.complete(session)
@@ -199,15 +199,45 @@ async def _claim_send(
         message = compose.to_mime(event)
     except Exception as error:  # the stdlib's parser raises many kinds on odd addresses
         # Composing is deterministic: a retry would fail the same way, so it fails once.
-        event.status = EmailStatus.FAILED.value
-        event.error = f"The email could not be composed: {error}"[:2000]
-        await _mirror_status(session, event)
+        failed = {"status": EmailStatus.FAILED.value, "sending_until": None}
+        failed["error"] = f"The email could not be composed: {error}"[:2000]
+        await _set_mail(session, event_id, failed)
+        await _mirror_status(session, event, EmailStatus.FAILED.value)
         await run.complete(session)
         return None
     # Twice the send's limit: its result is recorded well within the second half.
-    event.sending_until = now + timedelta(seconds=2 * limit_s)
-    event.attempts += 1
+    sending_until = now + timedelta(seconds=2 * limit_s)
+    await session.execute(_CLAIM_MAIL, {"event_id": event_id, "sending_until": sending_until})
     return message
+
+
+# The mail's row, statements built once: delivery runs them for every mail, and a plain row
+# costs a fraction of an ORM object (the table is not synced, so no version is due).
+_MAILS = table_of(EmailEvent)
+_EVENT_ID = bindparam("event_id", type_=EmailEvent.id.type)
+_LOCK_MAIL = select(_MAILS).where(_MAILS.c.id == _EVENT_ID).with_for_update()
+_CLAIM_MAIL = (
+    update(_MAILS)
+    .where(_MAILS.c.id == _EVENT_ID)
+    .values(
+        sending_until=bindparam("sending_until", type_=_MAILS.c.sending_until.type),
+        attempts=_MAILS.c.attempts + 1,
+    )
+)
+# What the thread steps (``_mirror_status``, ``_following``) need of a mail.
+_THREAD_COLUMNS = (
+    _MAILS.c.id,
+    _MAILS.c.lead_id,
+    _MAILS.c.kind,
+    _MAILS.c.to_address,
+    _MAILS.c.created_at,
+)
+
+
+async def _set_mail(session: AsyncSession, event_id: uuid.UUID, values: dict[str, Any]) -> Any:
+    """Change the mail's row; what the thread steps need of it, or None if it is gone."""
+    statement = update(_MAILS).where(_MAILS.c.id == event_id).values(values)
+    return (await session.execute(statement.returning(*_THREAD_COLUMNS))).first()
 
 
 # A held-back mail looks again this long after the earlier mail's next attempt, or after now
@@ -215,7 +245,7 @@ async def _claim_send(
 ORDER_GAP_S = 2.0
 
 
-def _same_thread(event: EmailEvent) -> Any:
+def _same_thread(event: Any) -> Any:
     """The queued mails of the event's lead to the event's recipient (the order kept)."""
     return (
         EmailEvent.lead_id == event.lead_id,
@@ -224,9 +254,7 @@ def _same_thread(event: EmailEvent) -> Any:
     )
 
 
-async def _held_back_until(
-    session: AsyncSession, event: EmailEvent, now: datetime
-) -> datetime | None:
+async def _held_back_until(session: AsyncSession, event: Any, now: datetime) -> datetime | None:
     """When to try this mail again if an earlier mail of its lead to the same recipient is
     still queued with a live job (waiting for a retry, or being sent); None if it may go.
     Mails queued at the same instant are not ordered among themselves.
@@ -275,7 +303,7 @@ async def release(ctx: ServerContext, following: uuid.UUID | None) -> None:
         log.warning("could not wake mail %s; it looks again soon", following)
 
 
-async def _following(session: AsyncSession, event: EmailEvent) -> uuid.UUID | None:
+async def _following(session: AsyncSession, event: Any) -> uuid.UUID | None:
     """The next queued mail of the event's lead to the same recipient, if never tried: the one
     this mail held back."""
     if event.lead_id is None:
@@ -297,19 +325,20 @@ async def _record_sent(
     session: AsyncSession, run: JobRun, event_id: uuid.UUID, provider: str, provider_id: str
 ) -> uuid.UUID | None:
     """Record the mail sent; the mail it held back (``release``)."""
-    following = None
     await run.complete(session)  # the job row first, then the mail: the claim's lock order
-    event = await session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
-    if event is not None:
-        event.status = EmailStatus.SENT.value
-        event.provider = provider
-        event.provider_message_id = provider_id[:300]
-        event.sent_at = utcnow()
-        event.sending_until = None
-        event.error = None
-        await _mirror_status(session, event)
-        following = await _following(session, event)
-    return following
+    sent = {
+        "status": EmailStatus.SENT.value,
+        "provider": provider,
+        "provider_message_id": provider_id[:300],
+        "sent_at": utcnow(),
+        "sending_until": None,
+        "error": None,
+    }
+    event = await _set_mail(session, event_id, sent)
+    if event is None:
+        return None
+    await _mirror_status(session, event, EmailStatus.SENT.value)
+    return await _following(session, event)
 
 
 async def _record_failure(
@@ -323,13 +352,9 @@ async def _record_failure(
     """Record a failed try on the mail; True if it is not to be retried (5xx, or the mail has
     been failing for ``RETRY_HORIZON``)."""
     await run.owned(session)  # the job row first, then the mail: the claim's lock order
-    event = await session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
-    if event is None:
-        return True
-    event.error = reason[:2000]
-    event.provider = provider
-    event.sending_until = None
-    return permanent or utcnow() - event.created_at >= RETRY_HORIZON
+    tried = {"error": reason[:2000], "provider": provider, "sending_until": None}
+    event = await _set_mail(session, event_id, tried)
+    return event is None or permanent or utcnow() - event.created_at >= RETRY_HORIZON
 
 
 async def email_gave_up(ctx: ServerContext, run: JobRun, error: str) -> None:
@@ -340,27 +365,27 @@ async def email_gave_up(ctx: ServerContext, run: JobRun, error: str) -> None:
 
 
 async def _gave_up(session: AsyncSession, event_id: uuid.UUID, error: str) -> uuid.UUID | None:
-    event = await session.get(EmailEvent, event_id, with_for_update=True, populate_existing=True)
-    if event is not None and event.status == EmailStatus.QUEUED.value:
-        # The provider's own words when there are some; the worker's when it died sending.
-        reason = event.error or error
-        if utcnow() - event.created_at >= RETRY_HORIZON:
-            reason = f"gave up after {RETRY_HORIZON.total_seconds() / 3600:.0f} hours: {reason}"
-        event.status = EmailStatus.FAILED.value
-        event.sending_until = None
-        event.error = reason[:2000]
-        await _mirror_status(session, event)
-        return await _following(session, event)
-    return None
+    event = (await session.execute(_LOCK_MAIL, {"event_id": event_id})).first()
+    if event is None or event.status != EmailStatus.QUEUED.value:
+        return None
+    # The provider's own words when there are some; the worker's when it died sending.
+    reason = event.error or error
+    if utcnow() - event.created_at >= RETRY_HORIZON:
+        reason = f"gave up after {RETRY_HORIZON.total_seconds() / 3600:.0f} hours: {reason}"
+    failed = {"status": EmailStatus.FAILED.value, "sending_until": None, "error": reason[:2000]}
+    await _set_mail(session, event_id, failed)
+    await _mirror_status(session, event, EmailStatus.FAILED.value)
+    return await _following(session, event)
 
 
-async def _mirror_status(session: AsyncSession, event: EmailEvent) -> None:
-    """Copy the delivery status onto the thread message, so desktops see "sent" or "failed"."""
+async def _mirror_status(session: AsyncSession, event: Any, status: str) -> None:
+    """Copy the mail's delivery status onto its thread message, so desktops see "sent" or
+    "failed" (through the ORM: messages are synced)."""
     if event.lead_id is None or event.kind not in _THREAD_KINDS:
         return
     messages = await session.execute(_THREAD_MESSAGES, {"event_id": event.id})
     for message in messages.scalars():
-        message.email_status = event.status
+        message.email_status = status
 
 
 # Only customer mail is in a lead's thread (``send_customer_mail``).
