@@ -12,6 +12,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -211,11 +212,47 @@ async def _claim_send(
     return message
 
 
+# A held-back mail looks again this long after the earlier mail's next attempt, or after now
+# while that attempt is under way (its sender wakes it when done; the look covers a crash).
+ORDER_GAP_S = 2.0
+
 # The mail's row, statements built once: delivery runs them for every mail, and a plain row
 # costs a fraction of an ORM object (the table is not synced, so no version is due).
 _MAILS = table_of(EmailEvent)
+_OTHER = _MAILS.alias("other")
 _EVENT_ID = bindparam("event_id", type_=EmailEvent.id.type)
-_LOCK_MAIL = select(_MAILS).where(_MAILS.c.id == _EVENT_ID).with_for_update()
+
+
+def _same_thread(mails: Any, event: Any) -> tuple[Any, ...]:
+    """The queued ``mails`` of the event's lead to the event's recipient (the order kept);
+    ``event`` is a row, or the columns of an outer statement's mail."""
+    return (
+        mails.c.lead_id == event.lead_id,
+        mails.c.to_address == event.to_address,
+        mails.c.status == EmailStatus.QUEUED.value,
+    )
+
+
+# A mail's thread as bound parameters, for statements built once.
+_THREAD = SimpleNamespace(
+    lead_id=bindparam("lead_id", type_=_MAILS.c.lead_id.type),
+    to_address=bindparam("to_address", type_=_MAILS.c.to_address.type),
+    created_at=bindparam("created_at", type_=_MAILS.c.created_at.type),
+)
+
+
+# The mail, and whether an earlier mail of its thread is queued (``_held_back_until``).
+_LOCK_MAIL = (
+    select(
+        _MAILS,
+        select(_OTHER.c.id)
+        .where(*_same_thread(_OTHER, _MAILS.c), _OTHER.c.created_at < _MAILS.c.created_at)
+        .exists()
+        .label("earlier_queued"),
+    )
+    .where(_MAILS.c.id == _EVENT_ID)
+    .with_for_update(of=_MAILS)
+)
 _CLAIM_MAIL = (
     update(_MAILS)
     .where(_MAILS.c.id == _EVENT_ID)
@@ -224,8 +261,8 @@ _CLAIM_MAIL = (
         attempts=_MAILS.c.attempts + 1,
     )
 )
-# What the thread steps (``_mirror_status``, ``_following``) need of a mail.
-_THREAD_COLUMNS = (
+# What ``_mirror_status`` and ``_following`` need of a mail.
+_CHANGED = (
     _MAILS.c.id,
     _MAILS.c.lead_id,
     _MAILS.c.kind,
@@ -235,23 +272,9 @@ _THREAD_COLUMNS = (
 
 
 async def _set_mail(session: AsyncSession, event_id: uuid.UUID, values: dict[str, Any]) -> Any:
-    """Change the mail's row; what the thread steps need of it, or None if it is gone."""
+    """Change the mail's row; ``_CHANGED`` of it, or None if it is gone."""
     statement = update(_MAILS).where(_MAILS.c.id == event_id).values(values)
-    return (await session.execute(statement.returning(*_THREAD_COLUMNS))).first()
-
-
-# A held-back mail looks again this long after the earlier mail's next attempt, or after now
-# while that attempt is under way (its sender wakes it when done; the look covers a crash).
-ORDER_GAP_S = 2.0
-
-
-def _same_thread(event: Any) -> Any:
-    """The queued mails of the event's lead to the event's recipient (the order kept)."""
-    return (
-        EmailEvent.lead_id == event.lead_id,
-        EmailEvent.to_address == event.to_address,
-        EmailEvent.status == EmailStatus.QUEUED.value,
-    )
+    return (await session.execute(statement.returning(*_CHANGED))).first()
 
 
 async def _held_back_until(session: AsyncSession, event: Any, now: datetime) -> datetime | None:
@@ -262,19 +285,15 @@ async def _held_back_until(session: AsyncSession, event: Any, now: datetime) -> 
     An earlier mail whose job is gone (done or dead without recording the mail) holds nothing
     back, so a mail stuck by a crash never blocks the lead's later mail for good.
     """
-    if event.lead_id is None:
+    if not event.earlier_queued:
         return None
-    earlier = list(
-        (
-            await session.execute(
-                select(EmailEvent.id).where(
-                    *_same_thread(event), EmailEvent.created_at < event.created_at
-                )
+    earlier = (
+        await session.execute(
+            select(_MAILS.c.id).where(
+                *_same_thread(_MAILS, event), _MAILS.c.created_at < event.created_at
             )
-        ).scalars()
-    )
-    if not earlier:
-        return None
+        )
+    ).scalars()
     jobs = (
         await session.execute(
             select(Job.status, Job.run_at).where(
@@ -303,20 +322,26 @@ async def release(ctx: ServerContext, following: uuid.UUID | None) -> None:
         log.warning("could not wake mail %s; it looks again soon", following)
 
 
+# The next queued mail of a lead to one recipient, if never tried: the one a mail held back.
+_FOLLOWING = (
+    select(_MAILS.c.id)
+    .where(
+        *_same_thread(_MAILS, _THREAD),
+        _MAILS.c.created_at > _THREAD.created_at,
+        _MAILS.c.attempts == 0,
+    )
+    .order_by(_MAILS.c.created_at)
+    .limit(1)
+)
+
+
 async def _following(session: AsyncSession, event: Any) -> uuid.UUID | None:
-    """The next queued mail of the event's lead to the same recipient, if never tried: the one
-    this mail held back."""
+    """The mail this one held back (``_FOLLOWING``)."""
     if event.lead_id is None:
         return None
+    values = {"lead_id": event.lead_id, "to_address": event.to_address}
     following: uuid.UUID | None = await session.scalar(
-        select(EmailEvent.id)
-        .where(
-            *_same_thread(event),
-            EmailEvent.created_at > event.created_at,
-            EmailEvent.attempts == 0,
-        )
-        .order_by(EmailEvent.created_at)
-        .limit(1)
+        _FOLLOWING, {**values, "created_at": event.created_at}
     )
     return following
 
@@ -373,9 +398,9 @@ async def _gave_up(session: AsyncSession, event_id: uuid.UUID, error: str) -> uu
     if utcnow() - event.created_at >= RETRY_HORIZON:
         reason = f"gave up after {RETRY_HORIZON.total_seconds() / 3600:.0f} hours: {reason}"
     failed = {"status": EmailStatus.FAILED.value, "sending_until": None, "error": reason[:2000]}
-    await _set_mail(session, event_id, failed)
-    await _mirror_status(session, event, EmailStatus.FAILED.value)
-    return await _following(session, event)
+    changed = await _set_mail(session, event_id, failed)
+    await _mirror_status(session, changed, EmailStatus.FAILED.value)
+    return await _following(session, changed)
 
 
 async def _mirror_status(session: AsyncSession, event: Any, status: str) -> None:

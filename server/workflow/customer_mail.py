@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -149,13 +150,18 @@ async def send_customer_mail(
     content: str | None = None,
     author_user_id: object = None,
     client_id: str | None = None,
+    services: Sequence[str] | None = None,
 ) -> tuple[Message, EmailEvent]:
     """Queue a customer email and record it in the lead's thread, in the caller's transaction.
     The acknowledgement and the follow-up are written here (``content`` None); an AI or owner
-    reply brings its ``content``."""
+    reply brings its ``content``. ``services``: the form's, when the caller read them in this
+    transaction."""
     if not lead.customer_email:
         raise ValueError("the lead has no email address")
-    service = await named_service(session, lead)
+    if services is None:
+        service = await named_service(session, lead)
+    else:
+        service = own_service(lead.service_needed, tuple(services))
     subject = subject_for(kind, business, service)
     if content is None:
         content = STANDARD_TEXTS[kind](lead, business, service)

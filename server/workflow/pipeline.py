@@ -67,23 +67,24 @@ HUMAN_STATUSES = {
 }
 
 
-def _subject_query() -> Any:
-    """The lead, its business, its form's services and the text of the submission the job is
-    about, in one query built once (they were four round trips)."""
+def _lead_query(*columns: Any) -> Any:
+    """The lead, its business, its form's services and ``columns``, in one query built once."""
     services = business_repo.the_form(Form.services, business_id=Lead.business_id).scalar_subquery()
-    text = (
-        select(Message.content)
-        .where(Message.id == bindparam("message_id", type_=Message.id.type))
-        .scalar_subquery()
-    )
     return (
-        select(Lead, Business, services, text)
+        select(Lead, Business, services, *columns)
         .join(Business, Business.id == Lead.business_id)
         .where(Lead.id == bindparam("lead_id", type_=Lead.id.type))
     )
 
 
-_SUBJECT = _subject_query()
+# What the AI reads: also the text of the submission the job is about.
+_SUBJECT = _lead_query(
+    select(Message.content)
+    .where(Message.id == bindparam("message_id", type_=Message.id.type))
+    .scalar_subquery()
+)
+# What the decision reads, the lead locked (``LEAD_LOCK``): the services as they are now.
+_DECISION = _lead_query().with_for_update(of=Lead, **LEAD_LOCK)
 
 
 async def _read_subject(
@@ -333,7 +334,7 @@ async def process_lead(ctx: ServerContext, run: JobRun) -> None:
 
     # The decision is one write transaction, which also completes the job.
     async with ctx.db.session() as session:
-        await _decide(session, ctx, run, lead_id, outcome, duplicate, subject.services)
+        await _decide(session, ctx, run, lead_id, outcome, duplicate)
 
 
 async def _decide(
@@ -343,17 +344,16 @@ async def _decide(
     lead_id: uuid.UUID,
     outcome: AnalysisOutcome,
     duplicate: bool,
-    services: list[str],
 ) -> None:
     """The second half of ``process_lead``: complete the job, re-read the lead, decide and act."""
     if not await run.complete(session):
         return  # our lease expired and another worker took the job over
-    lead = await session.get(Lead, lead_id, with_for_update=LEAD_LOCK)
-    business = await session.get(Business, lead.business_id) if lead else None
-    if lead is None or business is None or lead.status == LeadStatus.SPAM.value:
+    row = (await session.execute(_DECISION, {"lead_id": lead_id})).first()
+    if row is None or row[0].status == LeadStatus.SPAM.value:
         return
+    lead, business, services = row
     await decide_and_act(
-        ctx, session, lead, business, outcome, duplicate=duplicate, services=services
+        ctx, session, lead, business, outcome, duplicate=duplicate, services=services or []
     )
     if outcome.status is not AnalysisStatus.OK:
         await queue.enqueue(
@@ -445,6 +445,7 @@ async def decide_and_act(
             business=business,
             content=analysis.suggested_reply,
             automatic=True,
+            services=services,
         )
         lead.auto_sent = True
         reply_sent = True
@@ -460,6 +461,7 @@ async def decide_and_act(
             lead=lead,
             business=business,
             automatic=True,
+            services=services,
         )
         audit.record(
             session,
