@@ -15,20 +15,15 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    String,
     Table,
     bindparam,
-    cast,
     event,
-    func,
     insert,
     inspect,
-    literal,
     update,
 )
 from sqlalchemy.engine import Connection
@@ -121,20 +116,22 @@ def assign_versions(session: Session) -> None:
         return
     bumps: dict[uuid.UUID, int] = session.info.setdefault(BUMPS_KEY, {})
     now = utcnow()
-    notify = storage_of(session).notifies_other_processes
-    versions: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+    storage = storage_of(session)
+    connection = session.connection()
     tombstones: list[dict[str, Any]] = []
     for business_id in businesses:  # sorted, so two committers never lock crosswise
-        rows = by_business[business_id]
-        count = len(rows) + len(gone[business_id])
-        last = advance(session, business_id, count, notify=notify, bumps=bumps)
+        by_table: dict[Table, list[SyncedMixin]] = defaultdict(list)
+        for obj in by_business[business_id]:
+            by_table[table_of(type(obj))].append(obj)  # type: ignore[arg-type]
+        tables = sorted(by_table, key=lambda table: table.name)  # one statement text per set
+        count = sum(len(objs) for objs in by_table.values()) + len(gone[business_id])
+        rows = [(table, [obj.id for obj in by_table[table]]) for table in tables]  # type: ignore[attr-defined]
+        last = storage.version_rows(connection, business_id, count, rows, bumps=bumps)
         version = last - count
-        for obj in rows:
-            version += 1
-            # Written below, not by a second flush: the unit of work cost more than the rows.
-            set_committed_value(obj, "version", version)
-            row = {"row_id": obj.id, "row_version": version}  # type: ignore[attr-defined]
-            versions[table_of(type(obj))].append(row)  # type: ignore[arg-type]
+        for table in tables:  # the order the storage gave the versions in
+            for obj in by_table[table]:
+                version += 1
+                set_committed_value(obj, "version", version)
         for obj in gone[business_id]:
             version += 1
             tombstones.append(
@@ -146,20 +143,8 @@ def assign_versions(session: Session) -> None:
                     "deleted_at": now,
                 }
             )
-    connection = session.connection()
-    for table, params in versions.items():
-        connection.execute(_set_version(table), params)
     if tombstones:
         connection.execute(insert(table_of(SyncTombstone)), tombstones)
-
-
-@cache
-def _set_version(table: Table) -> Any:
-    return (
-        update(table)
-        .where(table.c.id == bindparam("row_id", type_=table.c.id.type))
-        .values(version=bindparam("row_version", type_=BigInteger()))
-    )
 
 
 def _advance_statement(*returning: Any) -> Any:
@@ -175,14 +160,6 @@ def _advance_statement(*returning: Any) -> Any:
 
 
 _ADVANCE = _advance_statement()
-# PostgreSQL: the same, and the notification for /events in the same round trip (delivered by
-# PostgreSQL at commit, to every process LISTENing).
-_ADVANCE_AND_NOTIFY = _advance_statement(
-    func.pg_notify(
-        bindparam("channel"),
-        cast(SyncCounter.business_id, String) + literal(":") + cast(SyncCounter.version, String),
-    )
-)
 
 
 def advance(
@@ -191,18 +168,12 @@ def advance(
     count: int,
     *,
     bumps: dict[uuid.UUID, int],
-    notify: bool = False,
 ) -> int:
     """Move the business's counter ``count`` versions on (locking it) and return the new head,
-    recorded in ``bumps``; ``notify``: and tell other processes (``pg_notify``, at commit).
-    Take it once every other row lock the transaction needs is held, so the counter is the
-    last lock anyone waits for."""
+    recorded in ``bumps``. Take it once every other row lock the transaction needs is held, so
+    the counter is the last lock anyone waits for."""
     params = {"counter_business_id": business_id, "count": count}
-    if notify:
-        row = executor.execute(_ADVANCE_AND_NOTIFY, {**params, "channel": PG_CHANNEL}).one()
-    else:
-        row = executor.execute(_ADVANCE, params).one()
-    last: int = row[0]
+    last: int = executor.execute(_ADVANCE, params).one()[0]
     bumps[business_id] = last
     return last
 

@@ -94,6 +94,22 @@ class Storage(ABC):
         ``info``) so they are announced after the commit. The one way a new lead is written."""
 
     @abstractmethod
+    def version_rows(
+        self,
+        conn: Connection,
+        business_id: uuid.UUID,
+        count: int,
+        rows: Sequence[tuple[Table, Sequence[uuid.UUID]]],
+        *,
+        bumps: dict[uuid.UUID, int],
+    ) -> int:
+        """Move the business's counter ``count`` versions on, taking its lock, and give the
+        ``rows`` (ids per table) the first of them in the order given; the new head, recorded
+        in ``bumps``. PostgreSQL also tells every process at commit (``pg_notify``). The
+        counter is the last lock a transaction takes: it is held until the commit, so the
+        fewer round trips after it, the shorter other writers of the business wait."""
+
+    @abstractmethod
     async def search_leads(
         self,
         session: AsyncSession,

@@ -8,13 +8,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy import (
+    BigInteger,
     Row,
     Select,
     String,
+    Table,
+    any_,
     bindparam,
     cast,
     event,
@@ -27,6 +31,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -136,6 +141,51 @@ def _new_lead_statement() -> Any:
 
 
 _NEW_LEAD = _new_lead_statement()
+
+
+@cache
+def _versions_statement(tables: tuple[Table, ...]) -> Any:
+    """``version_rows`` in one statement: the counter moves on (its lock taken last) and tells
+    the listeners, and each table's rows take their versions from its new head, so nothing but
+    the commit follows the lock.
+
+    ``WITH bumped AS (UPDATE sync_counters … RETURNING version, pg_notify(…)), rows_0 AS (UPDATE
+    <table> SET version = head - count + before + position of the id in the list …) … SELECT``
+    """
+    counter = table_of(SyncCounter)
+    bumped = (
+        update(counter)
+        .where(
+            counter.c.business_id == bindparam("v_business_id", type_=counter.c.business_id.type)
+        )
+        .values(version=counter.c.version + bindparam("v_count", type_=BigInteger()))
+        .returning(
+            counter.c.version,
+            func.pg_notify(
+                bindparam("v_channel"),
+                cast(counter.c.business_id, String) + ":" + cast(counter.c.version, String),
+            ),
+        )
+        .cte("bumped")
+    )
+    first = select(bumped.c.version).scalar_subquery() - bindparam("v_count", type_=BigInteger())
+    versioned = []
+    for n, table in enumerate(tables):
+        ids = bindparam(f"v_ids_{n}", type_=ARRAY(table.c.id.type))
+        position = func.array_position(ids, table.c.id)
+        versioned.append(
+            update(table)
+            .where(table.c.id == any_(ids))
+            .values(
+                version=first + bindparam(f"v_before_{n}", type_=BigInteger()) + position,
+                # Left as the write set them: a column's update default (``updated_at``) would
+                # be one parameter of the same name in every table's statement.
+                **{column.key: column for column in table.columns if column.onupdate is not None},
+            )
+            .returning(table.c.id)
+            .cte(f"rows_{n}")
+        )
+    return select(bumped.c.version).add_cte(*versioned)
 
 
 def _lexeme(word: str) -> str:
@@ -299,6 +349,26 @@ class PostgresStorage(Storage):
         info.setdefault(sync_versions.BUMPS_KEY, {})[business_id] = int(head)
         if new.job is not None:
             info[JOBS_ENQUEUED_KEY] = True
+
+    def version_rows(
+        self,
+        conn: Connection,
+        business_id: uuid.UUID,
+        count: int,
+        rows: Sequence[tuple[Table, Sequence[uuid.UUID]]],
+        *,
+        bumps: dict[uuid.UUID, int],
+    ) -> int:
+        # Parameter names are no column's: in a DML statement those would become SET values.
+        values: dict[str, Any] = {"v_business_id": business_id, "v_count": count}
+        values["v_channel"] = sync_versions.PG_CHANNEL
+        for n, (_table, ids) in enumerate(rows):
+            values[f"v_ids_{n}"] = list(ids)
+            values[f"v_before_{n}"] = sum(len(earlier) for _t, earlier in rows[:n])
+        statement = _versions_statement(tuple(table for table, _ids in rows))
+        last: int = conn.execute(statement, values).scalar_one()
+        bumps[business_id] = last
+        return last
 
     async def search_leads(
         self,
