@@ -1,7 +1,7 @@
 """Leads per second through one worker process when the model takes 2 s to answer.
 
     python -m bench workflow [--rates 1,10,50] [--seconds 10] [--ai-delay 2]
-                             [--baseline DIR] [--holding]
+                             [--businesses 1] [--baseline DIR] [--holding]
                              [--pg postgresql://postgres@127.0.0.1:5432/postgres]
 
 For each offered rate, on a fresh PostgreSQL database: one ``leadflow-server serve --no-worker``
@@ -15,7 +15,9 @@ worker, the API process, PostgreSQL, and this process (the submitting clients, t
 and the SMTP sink).
 Each rate runs with this tree's server; ``--baseline DIR`` runs it again from another source tree
 (e.g. ``git archive <commit> | tar -x -C DIR``) and ``--holding`` with ``LEADFLOW_AI_CONCURRENCY=0``
-(a job waiting on the AI holds its slot), side by side.
+(a job waiting on the AI holds its slot), side by side. ``--businesses N`` spreads the leads over N
+businesses in turn: one business's synced writes take turns on its version counter (CONTRACT §7),
+a platform's spread over its businesses.
 """
 
 from __future__ import annotations
@@ -90,7 +92,8 @@ def _admin(url: str, sql: str) -> None:
         conn.execute(sql)  # type: ignore[arg-type]
 
 
-async def _tenant(settings: Any, smtp: SmtpSink) -> Any:
+async def _tenants(settings: Any, smtp: SmtpSink, count: int) -> list[str]:
+    """The forms' slugs of ``count`` active businesses that reply automatically."""
     ctx = build_context(settings)
     app = create_app(ctx=ctx)
     try:
@@ -98,21 +101,28 @@ async def _tenant(settings: Any, smtp: SmtpSink) -> Any:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
                 worker = Worker(ctx, handlers(), give_up=give_up_handlers(), worker_id="setup")
-                return await onboard(
-                    ctx,
-                    client,
-                    smtp,
-                    worker,
-                    await admin_headers(ctx, client),
-                    smart_auto_reply=True,
-                    owner_approval_required=False,
-                )
+                admin = await admin_headers(ctx, client)
+                slugs = []
+                for n in range(count):
+                    tenant = await onboard(
+                        ctx,
+                        client,
+                        smtp,
+                        worker,
+                        admin,
+                        name=f"Sparkle Cleaning {n + 1}",
+                        smart_auto_reply=True,
+                        owner_approval_required=False,
+                    )
+                    slugs.append(tenant.slug)
+                return slugs
     finally:
         await ctx.db.dispose()
 
 
-async def _offer(url: str, slug: str, rate: float, seconds: float) -> dict[str, float]:
-    """Submit ``rate`` leads a second for ``seconds``; each accepted email → its submit time."""
+async def _offer(url: str, slugs: list[str], rate: float, seconds: float) -> dict[str, float]:
+    """Submit ``rate`` leads a second for ``seconds``, to the forms in turn; each accepted
+    email → its submit time."""
     sent: dict[str, float] = {}
     count = max(1, round(rate * seconds))
     start = time.monotonic()
@@ -124,7 +134,7 @@ async def _offer(url: str, slug: str, rate: float, seconds: float) -> dict[str, 
             email = f"bench-{n}-{uuid.uuid4().hex[:6]}@customers.example"
             at = time.monotonic()
             response = await http.post(
-                f"{url}/api/v1/public/forms/{slug}/submit",
+                f"{url}/api/v1/public/forms/{slugs[n % len(slugs)]}/submit",
                 json={
                     "customer_name": f"Casey {n}",
                     "customer_email": email,
@@ -140,8 +150,31 @@ async def _offer(url: str, slug: str, rate: float, seconds: float) -> dict[str, 
     return sent
 
 
+def _stages(url: str) -> tuple[float, float]:
+    """Medians, in seconds, of submit → decision (the wait for a job slot, the model's answer
+    and the wait to decide) and decision → the customer's mail accepted by the SMTP server."""
+    parsed = make_url(url)
+    info = f"host={parsed.host} port={parsed.port or 5432} user={parsed.username}"
+    with psycopg.connect(f"{info} dbname={parsed.database}") as conn:
+        row = conn.execute(
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY"
+            "   extract(epoch FROM e.created_at - l.created_at)),"
+            " percentile_cont(0.5) WITHIN GROUP (ORDER BY"
+            "   extract(epoch FROM e.sent_at - e.created_at))"
+            " FROM email_events e JOIN leads l ON l.id = e.lead_id"
+            " WHERE e.kind = 'auto_reply' AND e.sent_at IS NOT NULL"
+        ).fetchone()
+    return (float(row[0] or 0), float(row[1] or 0)) if row else (0.0, 0.0)
+
+
 def _run(
-    pg: str, rate: float, seconds: float, ai_delay: float, code: str | None, extra: dict[str, str]
+    pg: str,
+    rate: float,
+    seconds: float,
+    ai_delay: float,
+    businesses: int,
+    code: str | None,
+    extra: dict[str, str],
 ) -> dict[str, Any]:
     name = f"lf_bench_wf_{uuid.uuid4().hex[:8]}"
     _admin(pg, f'CREATE DATABASE "{name}"')
@@ -154,7 +187,7 @@ def _run(
         upgrade(url)
         with tempfile.TemporaryDirectory() as tmp:
             settings = make_settings(url, Path(tmp) / "data", smtp)
-            tenant = asyncio.run(_tenant(settings, smtp))
+            slugs = asyncio.run(_tenants(settings, smtp, businesses))
             env = server_env(
                 settings,
                 LEADFLOW_EMAIL_PROVIDER="smtp",
@@ -188,7 +221,7 @@ def _run(
             cpu_before = _cpu_s(worker.popen.pid)
             api_before, pg_before = _cpu_s(api.popen.pid), _postgres_cpu_s()
             harness_before = time.process_time()
-            sent = asyncio.run(_offer(api.url, tenant.slug, rate, seconds))
+            sent = asyncio.run(_offer(api.url, slugs, rate, seconds))
             deadline = time.monotonic() + seconds + 90
             while time.monotonic() < deadline and not all(e in smtp.arrived for e in sent):
                 time.sleep(0.2)
@@ -197,6 +230,7 @@ def _run(
             api_cpu_s = _cpu_s(api.popen.pid) - api_before
             pg_cpu_s = _postgres_cpu_s() - pg_before
             harness_cpu_s = time.process_time() - harness_before
+            stages = _stages(url)
     finally:
         for process in processes:
             process.stop()
@@ -232,6 +266,8 @@ def _run(
         "p50_s": statistics.median(latencies) if latencies else None,
         "p95_s": latencies[int(0.95 * (done - 1))] if latencies else None,
         "late_p95_s": late[int(0.95 * (len(late) - 1))] if late else None,
+        "to_decision_s": stages[0],
+        "to_mail_s": stages[1],
     }
 
 
@@ -240,6 +276,9 @@ def main() -> None:
     parser.add_argument("--rates", default="1,10,50")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--ai-delay", type=float, default=2.0)
+    parser.add_argument(
+        "--businesses", type=int, default=1, help="spread the leads over this many businesses"
+    )
     parser.add_argument(
         "--pg",
         default=os.environ.get(
@@ -257,17 +296,17 @@ def main() -> None:
         variants.append((f"baseline {args.baseline}", args.baseline, {}))
     print(
         f"# {platform.node()} · {os.cpu_count()} cores · AI answers in {args.ai_delay} s"
-        f" · {time.ctime()}"
+        f" · leads to {args.businesses} business(es) · {time.ctime()}"
     )
     print(
         "| server | offered leads/s | submitted | done | done leads/s | p50 s | p95 s "
-        "| p95 s, last quarter "
+        "| p95 s, last quarter | p50 s: submit → decision | decision → mail "
         "| CPU ms per lead: worker | API | PostgreSQL | clients, AI and SMTP stand-ins |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for rate in (float(r) for r in args.rates.split(",")):
         for label, code, extra in variants:
-            r = _run(args.pg, rate, args.seconds, args.ai_delay, code, extra)
+            r = _run(args.pg, rate, args.seconds, args.ai_delay, args.businesses, code, extra)
             p50 = f"{r['p50_s']:.2f}" if r["p50_s"] is not None else "—"
             p95, late = (
                 f"{r[key]:.2f}" if r[key] is not None else "—" for key in ("p95_s", "late_p95_s")
@@ -283,7 +322,8 @@ def main() -> None:
             )
             print(
                 f"| {label} | {rate:g} | {r['submitted']} | {r['done']} | "
-                f"{r['leads_per_s']:.1f} | {p50} | {p95} | {late} | {cpu} |",
+                f"{r['leads_per_s']:.1f} | {p50} | {p95} | {late} | {r['to_decision_s']:.2f} | "
+                f"{r['to_mail_s']:.2f} | {cpu} |",
                 flush=True,
             )
 

@@ -97,7 +97,9 @@ class Settings(BaseSettings):
     # Jobs.
     worker_concurrency: int = 16
     # AI calls a worker runs at once beside its slots (0: a job waiting on the AI holds its slot).
-    ai_concurrency: int = 100
+    # A worker keeps up with leads/s × the model's seconds calls in flight: 200 is 50 leads/s
+    # with a 4 s model, twice what a 2 s one needs (at exactly what it needs, a queue builds).
+    ai_concurrency: int = 200
     job_lease_s: int = 120
     # The first retry of a mail after a temporary failure; it doubles up to an hour.
     mail_retry_first_s: float = 60.0
