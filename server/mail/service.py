@@ -200,8 +200,8 @@ async def _claim_send(
         message = compose.to_mime(event)
     except Exception as error:  # the stdlib's parser raises many kinds on odd addresses
         # Composing is deterministic: a retry would fail the same way, so it fails once.
-        failed = {"status": EmailStatus.FAILED.value, "sending_until": None}
-        failed["error"] = f"The email could not be composed: {error}"[:2000]
+        reason = f"The email could not be composed: {error}"[:2000]
+        failed = {"status": EmailStatus.FAILED.value, "sending_until": None, "error": reason}
         await _set_mail(session, event_id, failed)
         await _mirror_status(session, event, EmailStatus.FAILED.value)
         await run.complete(session)
