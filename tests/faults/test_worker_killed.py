@@ -42,7 +42,9 @@ async def kill_a_worker_mid_batch(settings, tenant, cluster, smtp, ai) -> Killed
     # half-way through their SMTP conversation, before the server has accepted them: a kill
     # after its acceptance and before LeadFlow's record is the one window ARCHITECTURE.md names).
     ai.default, ai.delay_s = SLOW, 0.3
-    smtp.rcpt_delay_s = 0.2
+    # Long enough that each worker has several mails mid-conversation at any time: the kill
+    # must land on them (a fast worker on a quiet machine sent each in a blink at 0.2 s).
+    smtp.rcpt_delay_s = 0.5
     cluster.start()
     urls = [api.url for api in cluster.apis]
     desktop = SyncFollower(urls, tenant.owner_headers)
@@ -61,6 +63,7 @@ async def kill_a_worker_mid_batch(settings, tenant, cluster, smtp, ai) -> Killed
         await asyncio.sleep(0.05)
     victim.kill()
     in_flight = frozenset(await asyncio.to_thread(mails_being_sent, settings.database_url))
+    assert sending >= 2, "the kill did not land while the worker was sending mails"
     await asyncio.sleep(1.0)
     victim.start()  # the operator (or systemd) starts it again
     outcome = await load
