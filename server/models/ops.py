@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, IdMixin, JSONType, UTCDateTime
@@ -57,6 +57,14 @@ class EmailEvent(IdMixin, Base):
 
     business: Mapped[Business | None] = relationship(lazy="raise")
     lead: Mapped[Lead | None] = relationship(lazy="raise")
+
+
+# The gate's counts of automatic mail to an address (in any case) in the last day.
+Index(
+    "ix_email_events_to_address_lower_created_at",
+    func.lower(EmailEvent.to_address),
+    EmailEvent.created_at,
+)
 
 
 class AuditLog(IdMixin, Base):
