@@ -147,7 +147,10 @@ def assign_versions(session: Session) -> None:
         connection.execute(insert(table_of(SyncTombstone)), tombstones)
 
 
-def _advance_statement(*returning: Any) -> Any:
+def advance_statement(*returning: Any) -> Any:
+    """``UPDATE sync_counters SET version = version + :count WHERE business_id =
+    :counter_business_id RETURNING version, *returning``: the one counter step (``advance``,
+    and PostgreSQL's ``version_rows`` statement around it)."""
     return (
         update(table_of(SyncCounter))
         .where(
@@ -159,7 +162,7 @@ def _advance_statement(*returning: Any) -> Any:
     )
 
 
-_ADVANCE = _advance_statement()
+_ADVANCE = advance_statement()
 
 
 def advance(

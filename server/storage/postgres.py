@@ -153,22 +153,12 @@ def _versions_statement(tables: tuple[Table, ...]) -> Any:
     <table> SET version = head - count + before + position of the id in the list …) … SELECT``
     """
     counter = table_of(SyncCounter)
-    bumped = (
-        update(counter)
-        .where(
-            counter.c.business_id == bindparam("v_business_id", type_=counter.c.business_id.type)
-        )
-        .values(version=counter.c.version + bindparam("v_count", type_=BigInteger()))
-        .returning(
-            counter.c.version,
-            func.pg_notify(
-                bindparam("v_channel"),
-                cast(counter.c.business_id, String) + ":" + cast(counter.c.version, String),
-            ),
-        )
-        .cte("bumped")
+    notify = func.pg_notify(
+        bindparam("channel"),
+        cast(counter.c.business_id, String) + ":" + cast(counter.c.version, String),
     )
-    first = select(bumped.c.version).scalar_subquery() - bindparam("v_count", type_=BigInteger())
+    bumped = sync_versions.advance_statement(notify).cte("bumped")
+    first = select(bumped.c.version).scalar_subquery() - bindparam("count", type_=BigInteger())
     versioned = []
     for n, table in enumerate(tables):
         ids = bindparam(f"v_ids_{n}", type_=ARRAY(table.c.id.type))
@@ -360,8 +350,8 @@ class PostgresStorage(Storage):
         bumps: dict[uuid.UUID, int],
     ) -> int:
         # Parameter names are no column's: in a DML statement those would become SET values.
-        values: dict[str, Any] = {"v_business_id": business_id, "v_count": count}
-        values["v_channel"] = sync_versions.PG_CHANNEL
+        values: dict[str, Any] = {"counter_business_id": business_id, "count": count}
+        values["channel"] = sync_versions.PG_CHANNEL
         for n, (_table, ids) in enumerate(rows):
             values[f"v_ids_{n}"] = list(ids)
             values[f"v_before_{n}"] = sum(len(earlier) for _t, earlier in rows[:n])
