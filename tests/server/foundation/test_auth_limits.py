@@ -5,13 +5,15 @@ address and per client."""
 from __future__ import annotations
 
 import asyncio
-import time
+import threading
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
+from server.auth import service as auth_service
+from server.auth.security import verify_password
 from server.config import Settings
 from tests.server.conftest import make_settings
 from tests.server.factories import ADMIN_EMAIL, ADMIN_PASSWORD, admin_headers, onboard, submit
@@ -61,29 +63,39 @@ async def test_a_sign_in_attempt_is_counted_and_a_success_takes_its_own_back(ctx
 
 
 async def test_failed_sign_ins_do_not_hold_the_writer_while_the_password_is_checked(
-    ctx, client, smtp, worker
+    ctx, client, smtp, worker, monkeypatch
 ):
     admin = await admin_headers(ctx, client)
     tenant = await onboard(ctx, client, smtp, worker, admin)
-    finished: dict[str, float] = {}
+    checking = threading.Semaphore(0)
+    submitted = threading.Event()
+    checks_outlasted_the_submit: list[bool] = []
+
+    def slow_verify(password_hash: str | None, password: str) -> bool:
+        # Each password check lasts until the customer's submit is stored (or 10 s pass): a
+        # submit that needs a writer the sign-ins hold would only finish after the timeout.
+        checking.release()
+        checks_outlasted_the_submit.append(submitted.wait(timeout=10))
+        return verify_password(password_hash, password)
+
+    monkeypatch.setattr(auth_service, "verify_password", slow_verify)
 
     async def bad_login(n: int) -> None:
         email = f"nobody-{n}-{uuid.uuid4().hex[:6]}@example.com"
         response = await client.post(LOGIN, json={"email": email, "password": "wrong-pass-1"})
         assert response.status_code == 401
-        finished[f"login-{n}"] = time.perf_counter()
 
     async def customer() -> None:
-        await asyncio.sleep(0.02)  # the sign-ins are under way
+        for _ in range(3):  # every sign-in is checking its password
+            assert await asyncio.to_thread(checking.acquire, timeout=10)
         response = await submit(client, tenant.slug)
         assert response.status_code == 202
-        finished["submit"] = time.perf_counter()
+        submitted.set()
 
     # Fewer sign-ins than the default thread pool has threads: the submit must not wait for
     # a thread either, only (before the fix) for the writer the sign-ins held.
     await asyncio.gather(*(bad_login(n) for n in range(3)), customer())
-    first_login = min(at for name, at in finished.items() if name.startswith("login"))
-    assert finished["submit"] < first_login
+    assert checks_outlasted_the_submit == [True, True, True]
 
 
 async def test_reset_mails_are_limited_per_address_and_the_answer_never_changes(
