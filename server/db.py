@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from server import sync_versions
-from server.storage import JOBS_ENQUEUED_KEY, STORAGE_KEY, Storage, storage_for
+from server.storage import JOBS_ENQUEUED_KEY, STORAGE_KEY, Storage, storage_for, storage_of
 
 __all__ = ["JOBS_ENQUEUED_KEY", "Database", "LeadflowSession", "ReadOnlySession"]
 
@@ -47,6 +47,15 @@ class ReadOnlySession(Session):
 def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
     if session.new or session.dirty or session.deleted:
         raise ReadOnlyWrite("a read session must not write; use a normal session")
+
+
+@event.listens_for(LeadflowSession, "before_commit", insert=True)
+def _jobs_committing(session: Session) -> None:
+    # First of the commit's steps and without a flush: before the version counter's lock
+    # (``sync_versions``), which is held until the commit.
+    if session.info.get(JOBS_ENQUEUED_KEY):
+        with session.no_autoflush:
+            storage_of(session).wake_other_workers(session)
 
 
 @event.listens_for(LeadflowSession, "after_commit")

@@ -8,6 +8,7 @@ it and never ask which database runs. docs/ARCHITECTURE.md ("The storage layer")
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from abc import ABC, abstractmethod
@@ -31,6 +32,7 @@ from shared.models.follow_ups import FollowUpDay
 T = TypeVar("T")
 R = TypeVar("R", covariant=True)
 JOBS_ENQUEUED_KEY = "jobs_enqueued"  # in a session's ``info``: wake the workers after commit
+JOBS_CHANNEL = "leadflow_jobs"  # PostgreSQL's NOTIFY channel of queued jobs
 STORAGE_KEY = "storage"  # in every session's ``info``: the storage of its database
 Announce = Callable[[dict[str, Any]], None]  # what a commit recorded in its ``info``
 
@@ -144,6 +146,25 @@ class Storage(ABC):
     async def lock_keys(self, session: AsyncSession, keys: list[str]) -> None:
         """Order the rate-limit counts of ``keys`` with every other transaction's until this
         one commits, so a count and its hit are exact under concurrency."""
+
+    @abstractmethod
+    def wake_other_workers(self, session: Session) -> None:
+        """In the transaction of a session that queued jobs, before its commit: have the
+        workers of other processes claim them at the commit, not at their next poll (this
+        process's own are woken after the commit, on either database)."""
+
+    async def listen(
+        self, channel: str, heard: Callable[[str], None], stopping: asyncio.Event
+    ) -> None:
+        """Until ``stopping`` is set, call ``heard(payload)`` for each notification on
+        ``channel`` from any process, reconnecting after a lost connection. Only where
+        ``notifies_other_processes``."""
+        raise NotImplementedError(f"{self.name} has no channel between processes")
+
+    async def listen_for_jobs(self, wake: Callable[[], None], stopping: asyncio.Event) -> None:
+        """``listen`` for the jobs other processes queue (``wake_other_workers``): ``wake()``
+        at each of their commits."""
+        raise NotImplementedError(f"{self.name} has no channel between processes")
 
     @abstractmethod
     async def dispose(self) -> None:

@@ -6,6 +6,8 @@ docs/ARCHITECTURE.md ("The storage layer") says why; docs/BENCHMARKS.md has the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -33,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
@@ -46,6 +48,7 @@ from server.models.ops import AuditLog, Job
 from server.models.sync import SyncCounter
 from server.models.user import RateLimitHit
 from server.storage import (
+    JOBS_CHANNEL,
     JOBS_ENQUEUED_KEY,
     STORAGE_KEY,
     WORD,
@@ -62,6 +65,7 @@ from server.sync import page_sql
 from shared.models.follow_ups import FollowUpDay
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _PAGE = page_sql.page_statement("postgresql")
 _LOCK_KEY = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
@@ -72,6 +76,8 @@ _DOCUMENT = text(
     "coalesce(leads.service_needed, '') || ' ' || coalesce(leads.message, ''))"
 )
 _FIELDS: list[str] = []  # every column parameter of ``_NEW_LEAD`` (unset ones are NULL)
+_NOTIFY_JOBS = select(func.pg_notify(JOBS_CHANNEL, bindparam("origin")))
+RELISTEN_S = 2.0  # the pause before a lost LISTEN connection is opened again
 
 
 def _new_lead_statement() -> Any:
@@ -133,10 +139,13 @@ def _new_lead_statement() -> Any:
         .cte("claim")
     )
     notified = func.pg_notify(bindparam("channel"), bindparam("prefix") + cast(head, String))
+    # Only with a job: a subquery over its CTE, which is empty without one.
+    workers_woken = select(func.pg_notify(JOBS_CHANNEL, bindparam("origin"))).select_from(job)
     return select(
         select(func.count()).select_from(claim).scalar_subquery().label("claimed"),
         head.label("head"),
         notified.label("notified"),
+        workers_woken.scalar_subquery().label("workers_woken"),
     ).add_cte(message, audit_row, job, *hits)
 
 
@@ -233,7 +242,9 @@ class PostgresStorage(Storage):
         echo: bool = False,
         pool_size: int = 10,
     ) -> None:
+        self.url = url
         self.announce = announce
+        self.origin = uuid.uuid4().hex  # signs this process's job notifications
         self.session_class = session_class
         # No ping before each checkout (a round trip per request): after a restart the first
         # statement on a dead connection fails (503 or a job retry) and SQLAlchemy then drops
@@ -327,13 +338,14 @@ class PostgresStorage(Storage):
             "counter_business_id": business_id,
             "channel": sync_versions.PG_CHANNEL,
             "prefix": f"{business_id}:",
+            "origin": self.origin,
         }
         rows = (("l", new.lead), ("m", new.message), ("a", new.received), ("s", new.claim))
         for prefix, row in (*rows, ("j", new.job or {})):
             values.update({f"{prefix}_{key}": value for key, value in row.items()})
         for n, hit in enumerate(new.hits, start=1):
             values.update({f"h{n}_{key}": value for key, value in hit.items()})
-        claimed, head, _notified = conn.execute(_NEW_LEAD, values).one()
+        claimed, head, _notified, _workers_woken = conn.execute(_NEW_LEAD, values).one()
         if not claimed:
             raise Repeat(new.result)
         info.setdefault(sync_versions.BUMPS_KEY, {})[business_id] = int(head)
@@ -401,6 +413,49 @@ class PostgresStorage(Storage):
         """A transaction advisory lock on each key, held until the caller commits."""
         for key in keys:
             await session.execute(_LOCK_KEY, {"key": key})
+
+    def wake_other_workers(self, session: Session) -> None:
+        """``pg_notify`` on ``JOBS_CHANNEL``, delivered at the commit, signed with this
+        process's ``origin`` (its own worker was woken in the process)."""
+        session.execute(_NOTIFY_JOBS, {"origin": self.origin})
+
+    async def listen(
+        self, channel: str, heard: Callable[[str], None], stopping: asyncio.Event
+    ) -> None:
+        # A connection of its own, outside the pool: it stays parked in LISTEN.
+        url = make_url(self.url).set(drivername="postgresql")  # asyncpg's own DSN
+        dsn = url.render_as_string(hide_password=False)
+
+        def on_notify(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+            heard(payload)
+
+        while not stopping.is_set():
+            connection = None
+            try:
+                connection = await asyncpg.connect(dsn)
+                await connection.add_listener(channel, on_notify)
+                while not connection.is_closed():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stopping.wait(), timeout=1.0)
+                    if stopping.is_set():
+                        break
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("LISTEN %s connection lost; reconnecting", channel, exc_info=True)
+            finally:
+                if connection is not None:
+                    with contextlib.suppress(Exception):
+                        await connection.close()
+            if not stopping.is_set():
+                await asyncio.sleep(RELISTEN_S)
+
+    async def listen_for_jobs(self, wake: Callable[[], None], stopping: asyncio.Event) -> None:
+        def heard(origin: str) -> None:
+            if origin != self.origin:
+                wake()
+
+        await self.listen(JOBS_CHANNEL, heard, stopping)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -276,6 +276,9 @@ class SqliteStorage(Storage):
         """Nothing to do: every write transaction holds SQLite's write lock (``BEGIN
         IMMEDIATE``) from its start, which already orders them."""
 
+    def wake_other_workers(self, session: Session) -> None:
+        """Nothing to do: SQLite serves one process, whose worker is woken after the commit."""
+
     def _committed(self) -> None:
         """Count a commit on the loop's connection; start a background checkpoint when enough
         pages have gathered in the WAL."""

@@ -19,7 +19,6 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy.engine import make_url
 from starlette.responses import Response
 
 from server.db import Database
@@ -27,7 +26,6 @@ from server.sync_versions import PG_CHANNEL
 
 log = logging.getLogger(__name__)
 
-RECONNECT_S = 2.0
 HEARTBEAT_S = 15.0
 
 
@@ -79,7 +77,9 @@ class EventHub:
         if not self.db.storage.notifies_other_processes:
             self.db.listeners.append(self._on_local_commit)
         else:
-            self._listen_task = asyncio.create_task(self._listen_forever())
+            self._listen_task = asyncio.create_task(
+                self.db.storage.listen(PG_CHANNEL, self._on_notify, self._stopping)
+            )
 
     async def stop(self) -> None:
         """Wake every open stream so it ends, and stop listening."""
@@ -122,39 +122,12 @@ class EventHub:
         for business_id, version in bumps.items():
             self.publish(business_id, version)
 
-    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _on_notify(self, payload: str) -> None:
         business, _, version = payload.partition(":")
         try:
             self.publish(uuid.UUID(business), int(version))
         except ValueError:
             log.warning("ignored a malformed sync notification")
-
-    async def _listen_forever(self) -> None:
-        import asyncpg
-
-        # asyncpg's own DSN, whichever driver the app's URL names.
-        url = make_url(self.db.url).set(drivername="postgresql")
-        dsn = url.render_as_string(hide_password=False)
-        while not self._stopping.is_set():
-            connection = None
-            try:
-                connection = await asyncpg.connect(dsn)
-                await connection.add_listener(PG_CHANNEL, self._on_notify)
-                while not connection.is_closed():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stopping.wait(), timeout=1.0)
-                    if self._stopping.is_set():
-                        break
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("sync LISTEN connection lost; reconnecting", exc_info=True)
-            finally:
-                if connection is not None:
-                    with contextlib.suppress(Exception):
-                        await connection.close()
-            if not self._stopping.is_set():
-                await asyncio.sleep(RECONNECT_S)
 
 
 class ChangeStream(Response):

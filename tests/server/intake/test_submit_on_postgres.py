@@ -10,22 +10,31 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.engine import make_url
 
 from server import ratelimit
 from server.config import Settings
+from server.context import build_context
 from server.intake.statements import INTAKE
+from server.jobs import queue
+from server.jobs import runtime as runtime_module
+from server.jobs import worker as worker_module
+from server.jobs.runtime import BackgroundRuntime
+from server.jobs.worker import JobRun, Worker
 from server.models.base import utcnow
 from server.models.lead import Lead, Message, Submission
 from server.models.ops import Job
 from server.models.sync import SyncCounter
 from server.models.user import RateLimitHit
+from server.storage import JOBS_CHANNEL
 from server.sync.events import Listener
+from server.sync_versions import PG_CHANNEL
 from tests.server.conftest import make_settings
 from tests.server.factories import submit
 from tests.server.intake.probes import announcements, new_email, row_count
@@ -119,18 +128,67 @@ async def _heard_up_to(heard: Listener, version: int) -> int:
     return heard.version
 
 
-async def _until_listening(ctx) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the ``/events`` hub's connection has run its ``LISTEN``."""
+async def _until_listening(ctx, channel: str = PG_CHANNEL) -> None:  # type: ignore[no-untyped-def]
+    """Wait until a connection has run its ``LISTEN`` on ``channel`` (by default the
+    ``/events`` hub's)."""
     query = text(
         "SELECT count(*) FROM pg_stat_activity"
-        " WHERE query LIKE 'LISTEN %' AND datname = current_database()"
+        " WHERE query = :listen AND datname = current_database()"
     )
     for _ in range(500):
         async with ctx.db.read_session() as session:
-            if int((await session.execute(query)).scalar_one()):
+            if int((await session.execute(query, {"listen": f'LISTEN "{channel}"'})).scalar_one()):
                 return
         await asyncio.sleep(0.01)
-    raise AssertionError("the events hub never listened")
+    raise AssertionError(f"no connection listened on {channel}")
+
+
+async def test_a_worker_in_another_process_claims_new_jobs_at_their_commit(
+    ctx, client, tenant, settings, monkeypatch
+):
+    """The jobs of a new lead (its one statement) and of an ORM transaction wake the worker of
+    another process at once, not at its next poll (pushed out of the test's reach); its own
+    process's jobs wake it once, in the process, not a second time through the database."""
+    monkeypatch.setattr(runtime_module, "JOB_POLL_S", 60)
+    monkeypatch.setattr(worker_module, "POLL_S", 60)
+    async with ctx.db.session() as session:  # what onboarding queued is not this test's
+        await session.execute(update(Job).values(status="done"))
+    ran: list[str] = []
+
+    async def record(_ctx, run: JobRun) -> None:  # type: ignore[no-untyped-def]
+        ran.append(run.kind)
+
+    other = build_context(settings)  # another process: its own pool and origin
+    runtime = BackgroundRuntime(other)
+    runtime.worker = Worker(other, {"process_lead": record, "ping": record}, worker_id="other")
+    kicks: list[str] = []
+    kick = runtime.kick
+    runtime.kick = lambda: (kicks.append("kick"), kick())[1]  # type: ignore[method-assign]
+    runtime.start()
+    try:
+        await _until_listening(ctx, JOBS_CHANNEL)
+        assert (await submit(client, tenant.slug, customer_email=new_email())).status_code == 202
+        await _until(lambda: ran == ["process_lead"])
+        async with ctx.db.session() as session:
+            await queue.enqueue(session, "ping", {})
+        await _until(lambda: ran == ["process_lead", "ping"])
+
+        kicks.clear()
+        async with other.db.session() as session:
+            await queue.enqueue(session, "ping", {})
+        await _until(lambda: len(ran) == 3)
+        await asyncio.sleep(runtime_module.HEARD_JOBS_GAP_S + 0.3)  # a late second wake
+        assert kicks == ["kick"]
+    finally:
+        await runtime.stop()
+        await other.db.dispose()
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "the jobs waited for a poll"
+        await asyncio.sleep(0.01)
 
 
 async def _until_waiting_on_locks(ctx, count: int) -> None:  # type: ignore[no-untyped-def]
