@@ -68,16 +68,20 @@ def leave_out_server_only_modules() -> None:
 
 def qt_application(argv: list[str]) -> QApplication:
     """The ``QApplication``, after what must come first: PySide6's reference-count fix
-    (``desktop.qt_workarounds``) and Qt WebEngine's settings (``desktop.ui``). Every process
-    that shows LeadFlow's windows (the app, its smoke run, benches, screenshots) starts here."""
+    (``desktop.qt_workarounds``) and Qt WebEngine's settings (``desktop.ui``), and with cyclic
+    garbage collected on its thread only (``desktop.ui.collector``). Every process that shows
+    LeadFlow's windows (the app, its smoke run, benches, screenshots) starts here."""
     from desktop.qt_workarounds import install
 
     install()
     from PySide6.QtWidgets import QApplication
 
     import desktop.ui  # noqa: F401 - Qt WebEngine's settings must precede the QApplication
+    from desktop.ui.collector import collect_on_gui_thread
 
-    return QApplication(argv)
+    app = QApplication(argv)
+    collect_on_gui_thread(app)
+    return app
 
 
 def main(argv: list[str] | None = None) -> int:

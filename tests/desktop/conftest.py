@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings
 
+from tests.support.collector import cycles_collected_on_the_gui_thread  # noqa: F401
 from tests.support.dirs import isolated_dirs  # noqa: F401 - autouse
 from tests.support.keyring import memory_keyring, no_keyring  # noqa: F401
 from tests.support.threads import no_thread_left_running  # noqa: F401 - autouse

@@ -13,6 +13,7 @@ from desktop.admin.cache import PageCache
 from desktop.admin.service import AdminService
 from desktop.ui.admin import AdminConsole
 from desktop.ui.admin.common import Dialogs
+from tests.support.collector import cycles_collected_on_the_gui_thread  # noqa: F401
 from tests.support.dirs import isolated_dirs  # noqa: F401 - autouse
 from tests.support.live_server import ADMIN_EMAIL, ADMIN_PASSWORD, LiveServer, live_server
 from tests.support.threads import no_thread_left_running  # noqa: F401 - autouse
