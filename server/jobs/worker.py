@@ -182,8 +182,9 @@ class Worker:
         """Run due jobs until none is left; the number run.
 
         Up to ``concurrency`` jobs run at once. A free slot is filled as soon as a job ends, when
-        this process queues a job (a ``tick`` while one is running wakes it) and every
-        ``POLL_S`` (jobs queued by other processes). While handlers run, their leases are
+        a job is queued (a ``tick`` while one is running wakes it: the runtime calls it for this
+        process's jobs and, on PostgreSQL, for other processes') and every ``POLL_S`` (what a
+        lost notification or a job falling due leaves). While handlers run, their leases are
         renewed every third of a lease. Jobs that succeeded are marked done in the same
         transaction that claims the next ones.
         """
