@@ -153,18 +153,18 @@ class Storage(ABC):
         workers of other processes claim them at the commit, not at their next poll (this
         process's own are woken after the commit, on either database)."""
 
+    @abstractmethod
     async def listen(
         self, channel: str, heard: Callable[[str], None], stopping: asyncio.Event
     ) -> None:
         """Until ``stopping`` is set, call ``heard(payload)`` for each notification on
-        ``channel`` from any process, reconnecting after a lost connection. Only where
-        ``notifies_other_processes``."""
-        raise NotImplementedError(f"{self.name} has no channel between processes")
+        ``channel`` from another process (where ``notifies_other_processes``), reconnecting
+        after a lost connection."""
 
+    @abstractmethod
     async def listen_for_jobs(self, wake: Callable[[], None], stopping: asyncio.Event) -> None:
         """``listen`` for the jobs other processes queue (``wake_other_workers``): ``wake()``
         at each of their commits."""
-        raise NotImplementedError(f"{self.name} has no channel between processes")
 
     @abstractmethod
     async def dispose(self) -> None:

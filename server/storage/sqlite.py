@@ -279,6 +279,16 @@ class SqliteStorage(Storage):
     def wake_other_workers(self, session: Session) -> None:
         """Nothing to do: SQLite serves one process, whose worker is woken after the commit."""
 
+    async def listen(
+        self, channel: str, heard: Callable[[str], None], stopping: asyncio.Event
+    ) -> None:
+        """Nothing comes: no other process writes this database (its own listeners hear of
+        its commits in the process)."""
+        await stopping.wait()
+
+    async def listen_for_jobs(self, wake: Callable[[], None], stopping: asyncio.Event) -> None:
+        await self.listen("jobs", lambda _payload: wake(), stopping)
+
     def _committed(self) -> None:
         """Count a commit on the loop's connection; start a background checkpoint when enough
         pages have gathered in the WAL."""
