@@ -15,8 +15,8 @@ from server.jobs.worker import Worker
 log = logging.getLogger(__name__)
 
 JOB_POLL_S = 1.0
-# Jobs other processes queue wake this worker at once, then at most once per gap: at 50 leads/s
-# a claim per notification would cost more than the tenth of a second it saves.
+# Jobs other processes queue wake this worker at once, then at most once per gap, so a burst
+# of notifications costs at most ten claims a second (docs/BENCHMARKS.md weighs the gap).
 HEARD_JOBS_GAP_S = 0.1
 FOLLOW_UP_TICK_S = 30.0
 HEARTBEAT_S = 15.0

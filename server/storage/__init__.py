@@ -158,8 +158,8 @@ class Storage(ABC):
         self, channel: str, heard: Callable[[str], None], stopping: asyncio.Event
     ) -> None:
         """Until ``stopping`` is set, call ``heard(payload)`` for each notification on
-        ``channel`` from another process (where ``notifies_other_processes``), reconnecting
-        after a lost connection."""
+        ``channel``, from any process, reconnecting after a lost connection. Where nothing
+        ``notifies_other_processes`` (SQLite) nothing comes: in-process listeners hear it all."""
 
     @abstractmethod
     async def listen_for_jobs(self, wake: Callable[[], None], stopping: asyncio.Event) -> None:

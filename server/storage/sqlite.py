@@ -287,7 +287,7 @@ class SqliteStorage(Storage):
         await stopping.wait()
 
     async def listen_for_jobs(self, wake: Callable[[], None], stopping: asyncio.Event) -> None:
-        await self.listen("jobs", lambda _payload: wake(), stopping)
+        await stopping.wait()  # as ``listen``
 
     def _committed(self) -> None:
         """Count a commit on the loop's connection; start a background checkpoint when enough
