@@ -1,6 +1,7 @@
 """On PostgreSQL a business's version counter is held for one statement: the counter step and
 every written row's version go out together, and only the commit follows (other writers of the
-business wait for that lock, docs/ARCHITECTURE.md "Sync versions")."""
+business wait for that lock, docs/ARCHITECTURE.md "Sync versions"); a transaction that queued jobs
+tells the other processes' workers before it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event, select
 
+from server.jobs import queue
 from server.models.base import utcnow
 from server.models.lead import Lead, Message
 from server.models.sync import SyncCounter
@@ -39,11 +41,13 @@ async def test_only_the_commit_follows_the_counter_step(pg_world: World):
                 created_at=utcnow(),
             )
             session.add(note)
+            await queue.enqueue(session, "ping", {})  # its notice to the workers goes first
     finally:
         event.remove(engine, "before_cursor_execute", seen)
 
     counter_steps = [n for n, text in enumerate(statements) if "sync_counters" in text]
     assert counter_steps == [len(statements) - 1], statements  # once, and nothing after it
+    assert sum("pg_notify" in text and "sync_counters" not in text for text in statements) == 1
     last = statements[-1]
     assert "UPDATE leads" in last and "UPDATE messages" in last
     async with pg_world.ctx.db.read_session() as session:
